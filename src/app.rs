@@ -1,0 +1,249 @@
+//! The pipeline, in order: discover -> read -> load -> diagnose -> report. The only file that
+//! uses threads; each bundle is analyzed sequentially and purely by `scan_one`.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use rayon::prelude::*;
+
+use crate::bundle::{BundleSource, read_bundle};
+use crate::cli::{Cli, Command, Config, MergeArgs};
+use crate::diagnose::{ReportFinding, diagnose};
+use crate::report::{BundleReport, Report};
+use crate::rules::registry::{CORRELATIONS, RULES, find_rule};
+
+/// What `main` should exit with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing found at or above the threshold.
+    Clean,
+    /// Findings reported.
+    Findings,
+    /// An input or the run failed (the others were still reported).
+    Failed,
+}
+
+/// The result of analyzing one bundle.
+#[derive(Debug)]
+pub struct BundleOutcome {
+    pub report: BundleReport,
+    pub findings: Vec<ReportFinding>,
+}
+
+/// Runs a parsed command line, writing to `stdout` unless `--output` is given.
+///
+/// # Errors
+/// Run-level failures: bad flags, no inputs, an unwritable output file.
+pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<Outcome> {
+    match cli.command {
+        Command::Analyze(args) => {
+            let cfg = Config::resolve(args).map_err(anyhow::Error::msg)?;
+            let report = analyze(&cfg)?;
+            write_report(&report, cfg.format, cfg.output.as_deref(), stdout)?;
+            Ok(outcome(&report))
+        }
+        Command::Merge(args) => merge(&args, stdout),
+        Command::Rules => {
+            for rule in RULES {
+                writeln!(stdout, "{:<26} {}", rule.cause, rule.summary())?;
+            }
+            writeln!(stdout, "\ncorrelations:")?;
+            for (cause, what) in CORRELATIONS {
+                writeln!(stdout, "{cause:<26} {what}")?;
+            }
+            Ok(Outcome::Clean)
+        }
+        Command::Explain { cause } => {
+            let Some(rule) = find_rule(&cause) else {
+                if let Some((c, what)) = CORRELATIONS.iter().find(|(c, _)| *c == cause) {
+                    writeln!(stdout, "# `{c}`\n\nA correlation: {what}.")?;
+                    return Ok(Outcome::Clean);
+                }
+                bail!("unknown cause `{cause}` (see `ktriage rules`)");
+            };
+            writeln!(stdout, "# `{}`\n", rule.cause)?;
+            for line in rule.explanation.lines() {
+                writeln!(stdout, "{}", line.strip_prefix(' ').unwrap_or(line))?;
+            }
+            Ok(Outcome::Clean)
+        }
+    }
+}
+
+/// Analyzes every input of `cfg` and builds the report.
+///
+/// # Errors
+/// When no input is given or found, or the thread pool cannot be built.
+pub fn analyze(cfg: &Config) -> Result<Report> {
+    let mut sources = crate::discover::discover(&cfg.paths);
+    if sources.is_empty() {
+        bail!(
+            "no bundles found in {}",
+            cfg.paths
+                .iter()
+                .map(|p| format!("`{}`", p.display()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    if let Some((k, n)) = cfg.shard {
+        sources = crate::discover::shard(sources, k, n);
+    }
+    let outcomes = scan_all(&sources, cfg)?;
+    let mut bundles = Vec::with_capacity(outcomes.len());
+    let mut findings = Vec::new();
+    for o in outcomes {
+        if let Some(err) = &o.report.error {
+            eprintln!("ktriage: {err}");
+        }
+        bundles.push(o.report);
+        findings.extend(o.findings.into_iter().filter(|f| {
+            (cfg.namespaces.is_empty() || cfg.namespaces.contains(&f.namespace))
+                && (cfg.clusters.is_empty() || cfg.clusters.contains(&f.cluster))
+        }));
+    }
+    let mut report = Report::new(bundles, findings);
+    report.retain_min_severity(cfg.min_severity);
+    Ok(report)
+}
+
+/// Analyzes bundles in parallel on `--threads` workers; the result keeps the input order.
+///
+/// # Errors
+/// When the thread pool cannot be built.
+pub fn scan_all(sources: &[BundleSource], cfg: &Config) -> Result<Vec<BundleOutcome>> {
+    let mut builder = rayon::ThreadPoolBuilder::new().stack_size(16 << 20);
+    if let Some(n) = cfg.threads {
+        builder = builder.num_threads(n);
+    }
+    let pool = builder.build().context("cannot start worker threads")?;
+    // An indexed par_iter + collect keeps the sorted order, so output never depends on scheduling.
+    Ok(pool.install(|| sources.par_iter().map(|s| scan_one(s, cfg)).collect()))
+}
+
+/// Reads, loads and diagnoses one bundle. Never panics: a panic inside becomes the bundle's failure.
+#[must_use]
+pub fn scan_one(source: &BundleSource, cfg: &Config) -> BundleOutcome {
+    let path = source.path.display().to_string();
+    let result = catch_unwind(AssertUnwindSafe(|| scan_inner(source, cfg, &path)));
+    result.unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_owned());
+        failed(&path, format!("`{path}`: internal error while analyzing this bundle (a bug; please report it): {what}"))
+    })
+}
+
+fn scan_inner(source: &BundleSource, cfg: &Config, path: &str) -> BundleOutcome {
+    let raw = match read_bundle(source, &cfg.limits) {
+        Ok(raw) => raw,
+        Err(e) => return failed(path, e.to_string()),
+    };
+    let loaded = match crate::formats::load(source, raw) {
+        Ok(l) => l,
+        Err(e) => return failed(path, e.to_string()),
+    };
+    let findings = diagnose(&loaded.cluster, path, &cfg.rules);
+    let status = if loaded.warnings.is_empty() {
+        "ok"
+    } else {
+        "partial"
+    };
+    BundleOutcome {
+        report: BundleReport {
+            path: path.to_owned(),
+            format: Some(loaded.format.as_str().to_owned()),
+            cluster: Some(loaded.cluster.name.clone()),
+            collected_at: loaded.cluster.collected_at.map(|t| t.to_string()),
+            status: status.to_owned(),
+            warnings: loaded.warnings,
+            error: None,
+            pods: loaded.cluster.pods.len(),
+            findings: findings.len(),
+        },
+        findings,
+    }
+}
+
+fn failed(path: &str, error: String) -> BundleOutcome {
+    BundleOutcome {
+        report: BundleReport {
+            path: path.to_owned(),
+            format: None,
+            cluster: None,
+            collected_at: None,
+            status: "failed".to_owned(),
+            warnings: Vec::new(),
+            error: Some(error),
+            pods: 0,
+            findings: 0,
+        },
+        findings: Vec::new(),
+    }
+}
+
+/// `ktriage merge`: shard reports -> one report, as a single run would give it.
+fn merge(args: &MergeArgs, stdout: &mut dyn Write) -> Result<Outcome> {
+    let mut bundles = Vec::new();
+    let mut findings = Vec::new();
+    for path in &args.reports {
+        let text = std::fs::read(path)
+            .with_context(|| format!("cannot read report `{}`", path.display()))?;
+        let report: Report = serde_json::from_slice(&text)
+            .with_context(|| format!("`{}` is not a ktriage JSON report", path.display()))?;
+        if report.schema_version != crate::report::SCHEMA_VERSION {
+            bail!(
+                "`{}` has schema_version {}, expected {}",
+                path.display(),
+                report.schema_version,
+                crate::report::SCHEMA_VERSION
+            );
+        }
+        bundles.extend(report.bundles);
+        findings.extend(report.findings);
+    }
+    bundles.dedup_by(|a, b| a.path == b.path);
+    let mut report = Report::new(bundles, findings);
+    report.retain_min_severity(crate::rank::severity_level(&args.min_severity));
+    write_report(&report, args.format, args.output.as_deref(), stdout)?;
+    Ok(outcome(&report))
+}
+
+fn outcome(report: &Report) -> Outcome {
+    if report.has_failures() {
+        Outcome::Failed
+    } else if report.findings.is_empty() {
+        Outcome::Clean
+    } else {
+        Outcome::Findings
+    }
+}
+
+fn write_report(
+    report: &Report,
+    format: crate::report::Format,
+    output: Option<&Path>,
+    stdout: &mut dyn Write,
+) -> Result<()> {
+    if let Some(path) = output {
+        let file = File::create(path)
+            .with_context(|| format!("cannot write the report to `{}`", path.display()))?;
+        let mut w = BufWriter::new(file);
+        report.render(format, &mut w)?;
+        w.flush()
+            .with_context(|| format!("cannot write the report to `{}`", path.display()))?;
+    } else {
+        let mut w = BufWriter::new(stdout);
+        report.render(format, &mut w)?;
+        match w.flush() {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+            other => other?,
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,545 @@
+//! One streaming pass over an archive (gzip, plain tar) or a walk of a directory.
+//!
+//! Entries are kept only when `is_wanted` says analysis could use them; logs are kept as a
+//! bounded tail. Decompressed bytes, entry sizes and entry counts are capped (`Limits`).
+
+use std::cell::Cell;
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::Path;
+use std::rc::Rc;
+
+use flate2::bufread::MultiGzDecoder;
+
+use super::{
+    BundleError, BundleSource, Limits, RawBundle, display, is_log_path, is_wanted, normalize_member,
+};
+use crate::model::LogFile;
+
+const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
+const ZSTD_MAGIC: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];
+const XZ_MAGIC: &[u8] = &[0xfd, b'7', b'z', b'X', b'Z', 0x00];
+
+/// Reads the wanted files of one bundle into memory.
+///
+/// # Errors
+/// A `BundleError` when the input as a whole cannot be read (missing, empty, corrupt archive,
+/// over a limit). Problems with single files become `RawBundle::warnings` instead.
+pub fn read_bundle(source: &BundleSource, limits: &Limits) -> Result<RawBundle, BundleError> {
+    let path = source.path.as_path();
+    let io_err = |e: io::Error| BundleError::Io {
+        path: path.to_owned(),
+        source: e,
+    };
+    let meta = std::fs::metadata(path).map_err(io_err)?;
+    if meta.is_dir() {
+        return read_dir_bundle(path, limits);
+    }
+    if meta.len() == 0 {
+        return Err(BundleError::Empty {
+            path: path.to_owned(),
+        });
+    }
+    let mut file = File::open(path).map_err(io_err)?;
+    let mut magic = [0u8; 512];
+    let n = read_up_to(&mut file, &mut magic).map_err(io_err)?;
+    let head = &magic[..n];
+    let file = File::open(path).map_err(io_err)?;
+    let budget = Budget::new(limits.max_total_bytes);
+    if head.starts_with(GZIP_MAGIC) {
+        let decoder = MultiGzDecoder::new(BufReader::with_capacity(1 << 20, file));
+        read_stream(path, Counted::new(decoder, budget.clone()), &budget, limits)
+    } else if head.starts_with(ZSTD_MAGIC) {
+        Err(BundleError::Unsupported {
+            path: path.to_owned(),
+            kind: "zstd",
+            feature: "zstd",
+        })
+    } else if head.starts_with(XZ_MAGIC) {
+        Err(BundleError::Unsupported {
+            path: path.to_owned(),
+            kind: "xz",
+            feature: "xz",
+        })
+    } else {
+        read_stream(
+            path,
+            Counted::new(BufReader::with_capacity(1 << 20, file), budget.clone()),
+            &budget,
+            limits,
+        )
+    }
+}
+
+/// Reads a decompressed stream: a tar archive, else a single text file (e.g. the stdout of
+/// `kubectl cluster-info dump`), else an error.
+fn read_stream<R: Read>(
+    path: &Path,
+    mut reader: R,
+    budget: &Budget,
+    limits: &Limits,
+) -> Result<RawBundle, BundleError> {
+    let mut head = vec![0u8; 512];
+    let n = read_up_to(&mut reader, &mut head).map_err(|e| stream_error(path, budget, &e))?;
+    head.truncate(n);
+    if n == 0 {
+        return Err(BundleError::Empty {
+            path: path.to_owned(),
+        });
+    }
+    let is_tar = n >= 262 && &head[257..262] == b"ustar" || looks_like_v7_tar(&head);
+    let chained = io::Cursor::new(head).chain(reader);
+    if is_tar {
+        return read_tar(path, chained, budget, limits);
+    }
+    if is_text(&chained.get_ref().0.get_ref()[..n]) {
+        let name = path
+            .file_name()
+            .map_or_else(|| "input".to_owned(), |n| n.to_string_lossy().into_owned());
+        let mut bundle = RawBundle {
+            single_file: true,
+            ..RawBundle::default()
+        };
+        let mut data = Vec::new();
+        chained
+            .take(limits.max_entry_bytes + 1)
+            .read_to_end(&mut data)
+            .map_err(|e| stream_error(path, budget, &e))?;
+        if data.len() as u64 > limits.max_entry_bytes {
+            return Err(BundleError::TooLarge {
+                path: path.to_owned(),
+                limit: limits.max_entry_bytes,
+            });
+        }
+        bundle.bytes_read = data.len() as u64;
+        bundle.files.insert(name, data);
+        return Ok(bundle);
+    }
+    Err(BundleError::Corrupt {
+        path: path.to_owned(),
+        detail: "not a tar archive, gzip file, bundle directory or text dump".to_owned(),
+    })
+}
+
+fn read_tar<R: Read>(
+    path: &Path,
+    reader: R,
+    budget: &Budget,
+    limits: &Limits,
+) -> Result<RawBundle, BundleError> {
+    let mut archive = tar::Archive::new(reader);
+    // Concatenated archives (`cat a.tgz b.tgz`) must not stop at the first end-of-archive.
+    archive.set_ignore_zeros(true);
+    let mut bundle = RawBundle::default();
+    let entries = archive
+        .entries()
+        .map_err(|e| stream_error(path, budget, &e))?;
+    let mut count: u64 = 0;
+    for entry in entries {
+        let mut entry = entry.map_err(|e| stream_error(path, budget, &e))?;
+        count += 1;
+        if count > limits.max_entries {
+            return Err(BundleError::TooManyEntries {
+                path: path.to_owned(),
+                limit: limits.max_entries,
+            });
+        }
+        let kind = entry.header().entry_type();
+        if !(kind.is_file() || kind == tar::EntryType::GNUSparse) {
+            continue; // directories, symlinks and hard links are never followed
+        }
+        let raw_path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let member = match normalize_member(&raw_path) {
+            Ok(Some(m)) => m,
+            Ok(None) => continue,
+            Err(why) => {
+                bundle.warnings.push(format!("{raw_path}: skipped, {why}"));
+                continue;
+            }
+        };
+        if !is_wanted(&member) {
+            continue;
+        }
+        let size = entry.size();
+        keep_member(&mut bundle, member, size, &mut entry, limits)
+            .map_err(|e| stream_error(path, budget, &e))?;
+    }
+    bundle.bytes_read = budget.used();
+    Ok(bundle)
+}
+
+/// Reads one wanted member from `reader` into `bundle` (a log as a tail, else whole).
+fn keep_member(
+    bundle: &mut RawBundle,
+    member: String,
+    size: u64,
+    reader: &mut dyn Read,
+    limits: &Limits,
+) -> io::Result<()> {
+    if member.ends_with(".gz") {
+        // Rotated logs are often gzip-compressed inside the archive.
+        let mut inner = MultiGzDecoder::new(BufReader::new(reader));
+        let name = member.trim_end_matches(".gz").to_owned();
+        return match read_tail(
+            &mut inner,
+            &name,
+            limits.log_window_bytes,
+            limits.max_total_bytes,
+        ) {
+            Ok(log) => {
+                bundle.logs.insert(name, log);
+                Ok(())
+            }
+            Err(e)
+                if e.kind() == io::ErrorKind::InvalidData
+                    || e.kind() == io::ErrorKind::InvalidInput =>
+            {
+                bundle
+                    .warnings
+                    .push(format!("{member}: not a readable gzip file ({e}), skipped"));
+                Ok(())
+            }
+            Err(e) => Err(e),
+        };
+    }
+    if is_log_path(&member) {
+        let log = read_tail(reader, &member, limits.log_window_bytes, u64::MAX)?;
+        bundle.logs.insert(member, log);
+        return Ok(());
+    }
+    if size > limits.max_entry_bytes {
+        bundle.warnings.push(format!(
+            "{member}: skipped, {size} bytes is over the entry limit of {} bytes (--max-entry-size)",
+            limits.max_entry_bytes
+        ));
+        return Ok(());
+    }
+    let mut data = Vec::with_capacity(usize::try_from(size).unwrap_or(0).min(64 << 20));
+    reader
+        .take(limits.max_entry_bytes + 1)
+        .read_to_end(&mut data)?;
+    if data.len() as u64 > limits.max_entry_bytes {
+        bundle.warnings.push(format!(
+            "{member}: skipped, over the entry limit of {} bytes (--max-entry-size)",
+            limits.max_entry_bytes
+        ));
+        return Ok(());
+    }
+    bundle.files.insert(member, data);
+    Ok(())
+}
+
+/// Streams `reader` to its end keeping only the last `window` bytes, cut at a line start.
+/// Reads at most `cap` bytes (an error past that).
+fn read_tail(reader: &mut dyn Read, source: &str, window: u64, cap: u64) -> io::Result<LogFile> {
+    let window = usize::try_from(window).unwrap_or(usize::MAX).max(1024);
+    let mut buf: Vec<u8> = Vec::new();
+    let mut chunk = vec![0u8; 64 << 10];
+    let mut total: u64 = 0;
+    let mut skipped_lines: u64 = 0;
+    loop {
+        let n = match reader.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        total += n as u64;
+        if total > cap {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("decompresses to more than {cap} bytes"),
+            ));
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if buf.len() > window * 2 {
+            skipped_lines += drop_head(&mut buf, window);
+        }
+    }
+    if buf.len() > window {
+        skipped_lines += drop_head(&mut buf, window);
+    }
+    Ok(LogFile {
+        source: source.to_owned(),
+        text: buf,
+        total_bytes: total,
+        skipped_lines,
+    })
+}
+
+/// Drops the head of `buf` so at most `keep` bytes remain, cutting after a newline when one
+/// is near; returns how many whole lines were dropped.
+fn drop_head(buf: &mut Vec<u8>, keep: usize) -> u64 {
+    let mut cut = buf.len() - keep;
+    if let Some(nl) = buf[cut..].iter().position(|&b| b == b'\n')
+        && nl < keep / 2
+    {
+        cut += nl + 1;
+    }
+    let lines = buf[..cut].iter().filter(|&&b| b == b'\n').count() as u64;
+    buf.drain(..cut);
+    lines
+}
+
+fn read_dir_bundle(root: &Path, limits: &Limits) -> Result<RawBundle, BundleError> {
+    let mut bundle = RawBundle::default();
+    let mut stack = vec![root.to_owned()];
+    let mut count: u64 = 0;
+    let mut total: u64 = 0;
+    while let Some(dir) = stack.pop() {
+        let io_err = |e: io::Error| BundleError::Io {
+            path: dir.clone(),
+            source: e,
+        };
+        let mut entries: Vec<_> = std::fs::read_dir(&dir)
+            .map_err(io_err)?
+            .filter_map(Result::ok)
+            .collect();
+        entries.sort_by_key(std::fs::DirEntry::file_name);
+        for entry in entries {
+            count += 1;
+            if count > limits.max_entries {
+                return Err(BundleError::TooManyEntries {
+                    path: root.to_owned(),
+                    limit: limits.max_entries,
+                });
+            }
+            let path = entry.path();
+            // symlink_metadata: links are never followed.
+            let Ok(meta) = std::fs::symlink_metadata(&path) else {
+                continue;
+            };
+            let rel = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace('\\', "/");
+            let Ok(Some(member)) = normalize_member(&rel) else {
+                continue;
+            };
+            if meta.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            if !meta.is_file() || !is_wanted(&member) {
+                continue;
+            }
+            total += meta.len();
+            if total > limits.max_total_bytes {
+                return Err(BundleError::TooLarge {
+                    path: root.to_owned(),
+                    limit: limits.max_total_bytes,
+                });
+            }
+            let result = File::open(&path).and_then(|mut f| {
+                keep_member(&mut bundle, member.clone(), meta.len(), &mut f, limits)
+            });
+            if let Err(e) = result {
+                bundle.warnings.push(format!("{member}: cannot read: {e}"));
+            }
+        }
+    }
+    bundle.bytes_read = total;
+    Ok(bundle)
+}
+
+/// Maps an I/O error met while streaming to the bundle error a user should see.
+fn stream_error(path: &Path, budget: &Budget, err: &io::Error) -> BundleError {
+    if budget.exceeded() {
+        return BundleError::TooLarge {
+            path: path.to_owned(),
+            limit: budget.limit,
+        };
+    }
+    let detail = match err.kind() {
+        io::ErrorKind::UnexpectedEof => format!("truncated archive ({err})"),
+        _ => format!("corrupt archive: {err}"),
+    };
+    BundleError::Corrupt {
+        path: path.to_owned(),
+        detail: format!("{detail} (in {})", display(path)),
+    }
+}
+
+fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+/// An old (v7) tar header: a NUL-padded name and an octal checksum that adds up.
+fn looks_like_v7_tar(head: &[u8]) -> bool {
+    if head.len() < 512 {
+        return false;
+    }
+    let field = &head[148..156];
+    let text: String = field
+        .iter()
+        .take_while(|b| **b != 0 && **b != b' ')
+        .map(|&b| b as char)
+        .collect();
+    let Ok(stored) = u32::from_str_radix(text.trim(), 8) else {
+        return false;
+    };
+    let sum: u32 = head
+        .iter()
+        .enumerate()
+        .map(|(i, &b)| {
+            if (148..156).contains(&i) {
+                32
+            } else {
+                u32::from(b)
+            }
+        })
+        .sum();
+    stored == sum && head[0] != 0
+}
+
+/// Whether the first bytes of a file look like text (JSON/YAML dump), not binary.
+fn is_text(head: &[u8]) -> bool {
+    let probe = &head[..head.len().min(512)];
+    !probe.is_empty()
+        && !probe.contains(&0)
+        && probe
+            .iter()
+            .copied()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_some_and(|b| b.is_ascii_graphic())
+}
+
+/// A shared count of decompressed bytes against a cap.
+#[derive(Clone)]
+struct Budget {
+    used: Rc<Cell<u64>>,
+    limit: u64,
+}
+
+impl Budget {
+    fn new(limit: u64) -> Self {
+        Self {
+            used: Rc::new(Cell::new(0)),
+            limit,
+        }
+    }
+    fn used(&self) -> u64 {
+        self.used.get()
+    }
+    fn exceeded(&self) -> bool {
+        self.used.get() > self.limit
+    }
+}
+
+/// A reader that counts bytes into a `Budget` and fails once it is exceeded.
+struct Counted<R> {
+    inner: R,
+    budget: Budget,
+}
+
+impl<R> Counted<R> {
+    fn new(inner: R, budget: Budget) -> Self {
+        Self { inner, budget }
+    }
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.budget.used.set(self.budget.used.get() + n as u64);
+        if self.budget.exceeded() {
+            return Err(io::Error::other("decompressed size limit exceeded"));
+        }
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn tar_gz(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut builder = tar::Builder::new(Vec::new());
+        for (name, data) in entries {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(data.len() as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            builder.append_data(&mut header, name, *data).unwrap();
+        }
+        let tar = builder.into_inner().unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&tar).unwrap();
+        gz.finish().unwrap()
+    }
+
+    fn read_bytes(bytes: &[u8], limits: &Limits) -> Result<RawBundle, BundleError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("b.tar.gz");
+        std::fs::write(&path, bytes).unwrap();
+        read_bundle(&BundleSource::new(path), limits)
+    }
+
+    #[test]
+    fn reads_wanted_members_and_logs() {
+        let gz = tar_gz(&[
+            ("b/manifest.json", b"{}"),
+            ("b/namespaces/shop/pods.yaml", b"items: []\n"),
+            ("b/logs/shop/p/c.log", b"one\ntwo\n"),
+            ("b/bin/tool", b"\x7fELF"),
+        ]);
+        let bundle = read_bytes(&gz, &Limits::default()).unwrap();
+        assert_eq!(
+            bundle.files.keys().collect::<Vec<_>>(),
+            ["b/manifest.json", "b/namespaces/shop/pods.yaml"]
+        );
+        assert_eq!(bundle.logs["b/logs/shop/p/c.log"].text, b"one\ntwo\n");
+    }
+
+    #[test]
+    fn concatenated_members_are_all_read() {
+        let mut gz = tar_gz(&[("a/x.yaml", b"a: 1\n")]);
+        gz.extend(tar_gz(&[("a/y.yaml", b"b: 2\n")]));
+        let bundle = read_bytes(&gz, &Limits::default()).unwrap();
+        assert_eq!(bundle.files.len(), 2);
+    }
+
+    #[test]
+    fn log_tail_window_counts_skipped_lines() {
+        let text: String = (1..=10_000).map(|i| format!("line {i}\n")).collect();
+        let log = read_tail(&mut text.as_bytes(), "x.log", 1024, u64::MAX).unwrap();
+        assert!(log.text.len() <= 1024);
+        let lines = log.lines();
+        let last = lines.last().unwrap();
+        assert_eq!(last.number, 10_000);
+        assert_eq!(last.text, "line 10000");
+        assert_eq!(lines[0].text, format!("line {}", lines[0].number));
+    }
+
+    #[test]
+    fn decompression_bomb_is_refused() {
+        let zeros = vec![b'a'; 4 << 20];
+        let gz = tar_gz(&[("b/x.yaml", &zeros)]);
+        let limits = Limits {
+            max_total_bytes: 1 << 20,
+            ..Limits::default()
+        };
+        assert!(matches!(
+            read_bytes(&gz, &limits),
+            Err(BundleError::TooLarge { .. })
+        ));
+    }
+
+    #[test]
+    fn truncated_gzip_is_corrupt() {
+        let gz = tar_gz(&[("b/x.yaml", &vec![b'x'; 100_000])]);
+        let err = read_bytes(&gz[..gz.len() / 2], &Limits::default()).unwrap_err();
+        assert!(matches!(err, BundleError::Corrupt { .. }), "{err}");
+    }
+}

@@ -1,0 +1,216 @@
+//! Reading a bundle: a path (archive or directory) -> the bytes of the files analysis wants.
+//!
+//! Knows tar, gzip and directories, nothing about Kubernetes: which format the files form is
+//! decided later, in `formats`. Never writes to disk, never follows links.
+
+mod archive;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub use archive::read_bundle;
+
+/// One input to analyze: an archive file or a bundle directory.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct BundleSource {
+    /// The path as given or as found under a given directory.
+    pub path: PathBuf,
+}
+
+impl BundleSource {
+    #[must_use]
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self { path: path.into() }
+    }
+
+    /// The file or directory name without archive extensions (`prod-eu-1.tar.gz` -> `prod-eu-1`).
+    #[must_use]
+    pub fn stem(&self) -> String {
+        let name = self
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        for ext in [
+            ".tar.gz", ".tgz", ".tar.zst", ".tar.xz", ".tar", ".gz", ".zst", ".xz", ".json",
+            ".yaml", ".txt",
+        ] {
+            if let Some(stem) = name.strip_suffix(ext) {
+                return stem.to_owned();
+            }
+        }
+        name
+    }
+}
+
+/// Size and count limits that keep a hostile bundle from exhausting memory or time.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest resource file kept in memory; a larger one is skipped with a warning.
+    pub max_entry_bytes: u64,
+    /// Total decompressed bytes read from one bundle (a gzip bomb is a bundle failure).
+    pub max_total_bytes: u64,
+    /// Most archive entries or directory files walked in one bundle.
+    pub max_entries: u64,
+    /// How much of each log file's tail is kept for analysis.
+    pub log_window_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_entry_bytes: 512 << 20,
+            max_total_bytes: 16 << 30,
+            max_entries: 1_000_000,
+            log_window_bytes: 4 << 20,
+        }
+    }
+}
+
+/// The files of one bundle kept for analysis, by normalized relative path.
+#[derive(Debug, Default)]
+pub struct RawBundle {
+    /// Resource files (YAML, JSON, text), whole.
+    pub files: BTreeMap<String, Vec<u8>>,
+    /// Log files, as bounded tails.
+    pub logs: BTreeMap<String, crate::model::LogFile>,
+    /// Problems with single files that did not stop the bundle.
+    pub warnings: Vec<String>,
+    /// Decompressed bytes seen (for throughput figures).
+    pub bytes_read: u64,
+    /// True when the input was one file that is not an archive (a `cluster-info dump` stdout file).
+    pub single_file: bool,
+}
+
+impl RawBundle {
+    /// Every kept path, files and logs, sorted.
+    pub fn iter_paths(&self) -> impl Iterator<Item = &str> {
+        self.files
+            .keys()
+            .chain(self.logs.keys())
+            .map(String::as_str)
+    }
+}
+
+/// Why a whole bundle could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    #[error("cannot read `{path}`: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("`{path}` is empty")]
+    Empty { path: PathBuf },
+    #[error("`{path}` is not a readable archive: {detail}")]
+    Corrupt { path: PathBuf, detail: String },
+    #[error(
+        "`{path}` decompresses to more than {limit} bytes (limit --max-bundle-size); refusing a possible decompression bomb"
+    )]
+    TooLarge { path: PathBuf, limit: u64 },
+    #[error("`{path}` has more than {limit} entries (limit --max-entries)")]
+    TooManyEntries { path: PathBuf, limit: u64 },
+    #[error(
+        "`{path}` is a {kind} archive, which this build cannot read (enable the `{feature}` feature)"
+    )]
+    Unsupported {
+        path: PathBuf,
+        kind: &'static str,
+        feature: &'static str,
+    },
+    #[error("`{path}` is not a recognized bundle: {detail}")]
+    Unrecognized { path: PathBuf, detail: String },
+}
+
+/// Normalizes an archive member path: drops `./` and empty components, rejects `..` and
+/// absolute paths, and skips macOS `._*` / `__MACOSX/` members. `Err` carries the reason.
+pub(crate) fn normalize_member(raw: &str) -> Result<Option<String>, &'static str> {
+    if raw.starts_with('/') || raw.starts_with('\\') || raw.as_bytes().get(1) == Some(&b':') {
+        return Err("absolute path");
+    }
+    let mut parts = Vec::new();
+    for part in raw.split(['/', '\\']) {
+        match part {
+            "" | "." => {}
+            ".." => return Err("`..` in path"),
+            p => parts.push(p),
+        }
+    }
+    if parts
+        .iter()
+        .any(|p| p.starts_with("._") || *p == "__MACOSX")
+        || parts.is_empty()
+    {
+        return Ok(None);
+    }
+    Ok(Some(parts.join("/")))
+}
+
+/// Whether a member path is a log (kept as a bounded tail) rather than a resource file.
+#[must_use]
+pub(crate) fn is_log_path(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.ends_with(".log")
+        || name == "logs.txt"
+        || path.contains("/rotated/")
+        || (path.contains("/logs/") && (name.ends_with(".txt") || name.contains(".log.")))
+}
+
+/// Whether analysis could want this member at all (resources and logs; not binaries,
+/// host tooling output, metrics or audit logs).
+#[must_use]
+pub(crate) fn is_wanted(path: &str) -> bool {
+    const SKIP_DIRS: [&str; 8] = [
+        "audit_logs/",
+        "host_service_logs/",
+        "etcd_info/",
+        "network_logs/",
+        "monitoring/",
+        "node-logs/",
+        "ingress_controllers/",
+        "must-gather.logs",
+    ];
+    if SKIP_DIRS.iter().any(|d| path.contains(d)) {
+        return false;
+    }
+    let name = path.rsplit('/').next().unwrap_or(path);
+    is_log_path(path)
+        || [".yaml", ".yml", ".json", ".txt"]
+            .iter()
+            .any(|e| name.ends_with(e))
+        || name.ends_with(".log.gz")
+        || (path.contains("/rotated/") && name.ends_with(".gz"))
+}
+
+/// A short display form of a path for messages.
+pub(crate) fn display(path: &Path) -> String {
+    path.display().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_paths() {
+        assert_eq!(
+            normalize_member("./b/manifest.json"),
+            Ok(Some("b/manifest.json".into()))
+        );
+        assert_eq!(normalize_member("b//x.yaml"), Ok(Some("b/x.yaml".into())));
+        assert_eq!(normalize_member("b/../../etc/passwd"), Err("`..` in path"));
+        assert_eq!(normalize_member("/etc/passwd"), Err("absolute path"));
+        assert_eq!(normalize_member("b/._pods.yaml"), Ok(None));
+        assert_eq!(normalize_member("__MACOSX/b/pods.yaml"), Ok(None));
+    }
+
+    #[test]
+    fn wanted_members() {
+        assert!(is_wanted("b/namespaces/shop/pods.yaml"));
+        assert!(is_log_path("b/logs/shop/api-1/api.previous.log"));
+        assert!(is_log_path("b/default/api-1/logs.txt"));
+        assert!(!is_wanted("b/bin/kubectl"));
+        assert!(!is_wanted("mg/audit_logs/kube-apiserver/audit.log"));
+    }
+}

@@ -1,0 +1,180 @@
+//! Command-line flags (clap) and their resolution into a validated `Config`.
+//!
+//! Parsing does no I/O; `Config::resolve` checks selections, shards and limits.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::bundle::Limits;
+use crate::report::Format;
+use crate::rules::registry::RuleSet;
+
+/// Offline CrashLoopBackOff triage for Kubernetes support bundles.
+///
+/// Exit status: 0 no findings at or above --min-severity, 1 findings, 2 an input or the run
+/// failed (the other bundles are still analyzed and reported). A broken pipe exits quietly.
+#[derive(Debug, Parser)]
+#[command(name = "ktriage", version, about, long_about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Analyze bundles, bundle directories, or folders holding many bundles.
+    Analyze(AnalyzeArgs),
+    /// Merge the JSON reports of shards into one (re-ranked, fleet recomputed).
+    Merge(MergeArgs),
+    /// List the causes ktriage reports.
+    Rules,
+    /// Print what a cause means, its signals and its remedy.
+    Explain {
+        /// A cause id, as `ktriage rules` lists them.
+        cause: String,
+    },
+}
+
+/// `ktriage analyze`.
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Bundles (.tar.gz, .tgz, .tar, directories, cluster-info dump files) or folders of bundles.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Only findings in this namespace (repeatable).
+    #[arg(long = "namespace", value_name = "NS")]
+    pub namespaces: Vec<String>,
+    /// Only findings in this cluster (repeatable).
+    #[arg(long = "cluster", value_name = "NAME")]
+    pub clusters: Vec<String>,
+    /// Only these causes (comma-separated cause ids).
+    #[arg(long, value_delimiter = ',', value_name = "CAUSE,...")]
+    pub select: Vec<String>,
+    /// Never these causes (comma-separated cause ids).
+    #[arg(long, value_delimiter = ',', value_name = "CAUSE,...")]
+    pub ignore: Vec<String>,
+    /// Only findings at or above this severity; also sets what makes the exit status 1.
+    #[arg(long, value_name = "LEVEL", default_value = "low", value_parser = ["low", "medium", "high", "critical"])]
+    pub min_severity: String,
+    /// Analyze the K-th of N equal shares of the inputs (0-based), e.g. `--shard 0/4`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// Largest single file read from a bundle, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 512)]
+    pub max_entry_size: u64,
+    /// Most bytes one bundle may decompress to, in MiB (a larger one is refused as a bomb).
+    #[arg(long, value_name = "MIB", default_value_t = 16384)]
+    pub max_bundle_size: u64,
+    /// Most entries (files) one bundle may hold.
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    pub max_entries: u64,
+    /// No progress display on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// `ktriage merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// JSON reports written by `ktriage analyze --format json`.
+    #[arg(required = true, value_name = "REPORT")]
+    pub reports: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "json")]
+    pub format: Format,
+    /// Write the merged report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Only findings at or above this severity.
+    #[arg(long, value_name = "LEVEL", default_value = "low", value_parser = ["low", "medium", "high", "critical"])]
+    pub min_severity: String,
+}
+
+/// A validated analysis configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub paths: Vec<PathBuf>,
+    pub format: Format,
+    pub output: Option<PathBuf>,
+    pub threads: Option<usize>,
+    pub namespaces: Vec<String>,
+    pub clusters: Vec<String>,
+    pub rules: RuleSet,
+    pub min_severity: u8,
+    /// (K, N): this run's share.
+    pub shard: Option<(usize, usize)>,
+    pub limits: Limits,
+    pub quiet: bool,
+}
+
+impl Config {
+    /// Validates flags.
+    ///
+    /// # Errors
+    /// A message naming the flag that is wrong.
+    pub fn resolve(args: AnalyzeArgs) -> Result<Self, String> {
+        let rules = RuleSet::new(&args.select, &args.ignore)?;
+        let shard = args.shard.as_deref().map(parse_shard).transpose()?;
+        if args.threads == Some(0) {
+            return Err("--threads: must be at least 1".to_owned());
+        }
+        let mib = |v: u64| v.saturating_mul(1 << 20);
+        Ok(Self {
+            paths: args.paths,
+            format: args.format,
+            output: args.output,
+            threads: args.threads,
+            namespaces: args.namespaces,
+            clusters: args.clusters,
+            rules,
+            min_severity: crate::rank::severity_level(&args.min_severity),
+            shard,
+            limits: Limits {
+                max_entry_bytes: mib(args.max_entry_size),
+                max_total_bytes: mib(args.max_bundle_size),
+                max_entries: args.max_entries,
+                ..Limits::default()
+            },
+            quiet: args.quiet,
+        })
+    }
+}
+
+/// Parses `K/N` with `0 <= K < N`.
+fn parse_shard(text: &str) -> Result<(usize, usize), String> {
+    let err = || format!("--shard: expected K/N with 0 <= K < N, got `{text}`");
+    let (k, n) = text.split_once('/').ok_or_else(err)?;
+    let (k, n): (usize, usize) = (
+        k.trim().parse().map_err(|_| err())?,
+        n.trim().parse().map_err(|_| err())?,
+    );
+    if n == 0 || k >= n {
+        return Err(err());
+    }
+    Ok((k, n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_shard;
+
+    #[test]
+    fn shards() {
+        assert_eq!(parse_shard("0/4"), Ok((0, 4)));
+        assert_eq!(parse_shard("3/4"), Ok((3, 4)));
+        assert!(parse_shard("4/4").is_err());
+        assert!(parse_shard("1").is_err());
+        assert!(parse_shard("a/b").is_err());
+    }
+}

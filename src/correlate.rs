@@ -1,0 +1,513 @@
+//! Correlation: for every container worth a look, one `Subject` holding everything the rules
+//! read about it: spec, status, owner workload, its events, its node, its logs and log hits.
+//!
+//! Built once per bundle, before any rule runs. Knows nothing about causes.
+
+use std::collections::BTreeMap;
+
+use crate::logscan::{self, LogHit};
+use crate::model::pod::{Condition, Waiting};
+use crate::model::time::parse_go_duration;
+use crate::model::{
+    Cluster, Container, ContainerKind, ContainerStatus, Event, LogFile, Node, Pod, Terminated, Time,
+};
+
+/// Restarts at or above this, with the last one recent, make a loop even while `Running`.
+const RESTARTS_FOR_LOOP: i64 = 3;
+/// "Recent" for `RESTARTS_FOR_LOOP`: the last termination within this many seconds of
+/// collection (robusta uses 15 min; the kubelet's back-off reset is 10 min of clean running).
+const RECENT_SECS: f64 = 3600.0;
+/// A container restarted this often, now running for longer than the back-off reset, flaps.
+const RESTARTS_FOR_FLAPPER: i64 = 5;
+
+/// Why a container is a subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum State {
+    /// `waiting.reason: CrashLoopBackOff`, or a recent restart with a waiting start error.
+    CrashLoop,
+    /// Restarted repeatedly and recently, caught while running.
+    Restarting,
+    /// Restarts now and then; the back-off has reset.
+    Flapping,
+    /// Waiting for a reason that is not a loop (`ImagePullBackOff`, `CreateContainerConfigError`, …).
+    Waiting,
+    /// Running and never restarted, but not ready (readiness probe failing).
+    NotReady,
+    /// The pod failed as a whole (evicted, a Job's pod that used up its retries).
+    PodFailed,
+}
+
+impl State {
+    /// Whether the container is in a restart loop (the states the crash-loop causes explain).
+    #[must_use]
+    pub fn is_loop(self) -> bool {
+        matches!(self, Self::CrashLoop | Self::Restarting | Self::Flapping)
+    }
+}
+
+/// The workload a pod belongs to, resolved through ReplicaSet -> Deployment and Job -> CronJob.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct WorkloadRef {
+    /// `Deployment`, `StatefulSet`, `DaemonSet`, `Job`, `CronJob`, `ReplicaSet`, or `Pod` for a bare pod.
+    pub kind: String,
+    pub name: String,
+    /// The ReplicaSet (for Deployments) or revision hash the pod was made from, if known.
+    pub revision: Option<String>,
+}
+
+/// One container worth a look, with all its evidence sources correlated.
+#[derive(Debug)]
+pub struct Subject<'a> {
+    /// Position in the bundle's subject list (findings refer to subjects by it).
+    pub index: usize,
+    pub cluster: &'a Cluster,
+    pub pod: &'a Pod,
+    pub kind: ContainerKind,
+    /// The container's spec (a default one when the pod spec lacks it).
+    pub spec: &'a Container,
+    pub status: &'a ContainerStatus,
+    pub state: State,
+    pub workload: WorkloadRef,
+    /// Events about this pod: those whose `fieldPath` names this container, and pod-level ones.
+    pub events: Vec<&'a Event>,
+    pub node: Option<&'a Node>,
+    /// The log of the last terminated instance: `previous`, else `current` (same instance while
+    /// waiting in back-off). `None` when the bundle has no usable log.
+    pub log: Option<&'a LogFile>,
+    /// The current instance's log when it is a different, running instance.
+    pub current_log: Option<&'a LogFile>,
+    /// Log signatures found in `log` and in the termination message, in line order.
+    pub log_hits: Vec<LogHit>,
+    /// `back-off 1m20s …` of the waiting message, in seconds.
+    pub backoff_secs: Option<f64>,
+}
+
+static EMPTY_CONTAINER: std::sync::LazyLock<Container> =
+    std::sync::LazyLock::new(Container::default);
+
+/// Builds the subjects of a cluster, in pod order then container order.
+#[must_use]
+pub fn correlate(cluster: &Cluster) -> Vec<Subject<'_>> {
+    let owners = OwnerIndex::new(cluster);
+    let mut events_by_pod: BTreeMap<(&str, &str), Vec<&Event>> = BTreeMap::new();
+    for e in &cluster.events {
+        let o = e.object();
+        if o.kind == "Pod" || o.kind.is_empty() {
+            events_by_pod
+                .entry((o.namespace.as_str(), o.name.as_str()))
+                .or_default()
+                .push(e);
+        }
+    }
+    let mut out = Vec::new();
+    for pod in &cluster.pods {
+        let pod_events =
+            events_by_pod.get(&(pod.metadata.namespace.as_str(), pod.metadata.name.as_str()));
+        let workload = owners.resolve(pod);
+        for (kind, status) in pod.iter_statuses() {
+            let Some(state) = classify(
+                cluster,
+                pod,
+                kind,
+                status,
+                pod_events.map_or(&[][..], Vec::as_slice),
+            ) else {
+                continue;
+            };
+            let spec = pod
+                .find_container(kind, &status.name)
+                .unwrap_or(&EMPTY_CONTAINER);
+            let events: Vec<&Event> = pod_events
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|e| {
+                    e.container().is_none_or(|c| c == status.name) && is_current_pod(e, pod)
+                })
+                .collect();
+            let logs = cluster.find_logs(&pod.metadata.namespace, &pod.metadata.name, &status.name);
+            let previous = logs
+                .and_then(|l| l.previous.as_ref())
+                .filter(|l| !l.is_empty_or_error());
+            let current = logs
+                .and_then(|l| l.current.as_ref())
+                .filter(|l| !l.is_empty_or_error());
+            let running = status.state.running.is_some();
+            let (log, current_log) = match (previous, current) {
+                (Some(p), c) => (Some(p), c.filter(|_| running)),
+                // While waiting, the current log is the last terminated instance's.
+                (None, Some(c)) if !running => (Some(c), None),
+                (None, c) => (None, c),
+            };
+            let mut log_hits = log.map(logscan::scan_log).unwrap_or_default();
+            if let Some(message) = last_termination_of(status).and_then(|t| t.message.as_deref()) {
+                log_hits.extend(logscan::scan_message(message));
+            }
+            let backoff_secs = status.state.waiting.as_ref().and_then(backoff_of);
+            out.push(Subject {
+                index: out.len(),
+                cluster,
+                pod,
+                kind,
+                spec,
+                status,
+                state,
+                workload: workload.clone(),
+                events,
+                node: pod
+                    .spec
+                    .node_name
+                    .as_deref()
+                    .and_then(|n| cluster.find_node(n)),
+                log,
+                current_log,
+                log_hits,
+                backoff_secs,
+            });
+        }
+    }
+    out
+}
+
+/// Number of pods per workload: (namespace, kind, name) -> pods in the bundle.
+#[must_use]
+pub fn workload_pod_counts(cluster: &Cluster) -> BTreeMap<(String, String, String), usize> {
+    let owners = OwnerIndex::new(cluster);
+    let mut counts = BTreeMap::new();
+    for pod in &cluster.pods {
+        let w = owners.resolve(pod);
+        *counts
+            .entry((pod.metadata.namespace.clone(), w.kind, w.name))
+            .or_insert(0) += 1;
+    }
+    counts
+}
+
+/// Whether an event belongs to this incarnation of the pod (same uid, or no uid recorded).
+fn is_current_pod(e: &Event, pod: &Pod) -> bool {
+    let uid = &e.object().uid;
+    uid.is_empty() || pod.metadata.uid.is_empty() || *uid == pod.metadata.uid
+}
+
+/// Decides whether a container is a subject, and why.
+fn classify(
+    cluster: &Cluster,
+    pod: &Pod,
+    kind: ContainerKind,
+    status: &ContainerStatus,
+    events: &[&Event],
+) -> Option<State> {
+    let phase = pod.status.phase.as_deref().unwrap_or("");
+    if phase == "Succeeded" {
+        return None;
+    }
+    if phase == "Failed" {
+        return (kind != ContainerKind::Ephemeral)
+            .then_some(State::PodFailed)
+            .filter(|_| is_first_container(pod, kind, status));
+    }
+    let waiting = status
+        .state
+        .waiting
+        .as_ref()
+        .and_then(|w| w.reason.as_deref());
+    if waiting == Some("CrashLoopBackOff") {
+        return Some(State::CrashLoop);
+    }
+    let last = status.last_state.terminated.as_ref();
+    let age = last
+        .and_then(|t| t.finished_at)
+        .zip(cluster.collected_at)
+        .map(|(f, c)| c.seconds_since(f));
+    let recent = age.is_none_or(|a| a <= RECENT_SECS);
+    let start_errors = [
+        "RunContainerError",
+        "PostStartHookError",
+        "PreStartHookError",
+        "StartError",
+        "ContainerCannotRun",
+    ];
+    if let Some(reason) = waiting {
+        if status.restart_count > 0 && start_errors.contains(&reason) {
+            return Some(State::CrashLoop);
+        }
+        if reason != "ContainerCreating" && reason != "PodInitializing" {
+            return Some(State::Waiting);
+        }
+        return None;
+    }
+    if kind == ContainerKind::Init
+        && let Some(t) = &status.state.terminated
+        && t.exit_code.unwrap_or(0) != 0
+        && status.restart_count > 0
+    {
+        return Some(State::CrashLoop);
+    }
+    if status.restart_count >= RESTARTS_FOR_LOOP && recent && last.is_some() {
+        return Some(State::Restarting);
+    }
+    let backoff_events = events
+        .iter()
+        .filter(|e| {
+            e.reason == "BackOff"
+                && e.text().contains("restarting failed")
+                && e.container().is_none_or(|c| c == status.name)
+        })
+        .map(|e| e.occurrences())
+        .sum::<i64>();
+    if status.restart_count > 0 && backoff_events >= 2 && recent {
+        return Some(State::Restarting);
+    }
+    if status.restart_count >= RESTARTS_FOR_FLAPPER
+        && last.is_some_and(|t| t.exit_code != Some(0) || t.reason.as_deref() == Some("OOMKilled"))
+    {
+        return Some(State::Flapping);
+    }
+    let running = status.state.running.is_some();
+    let readiness_failing = events
+        .iter()
+        .any(|e| e.reason == "Unhealthy" && e.text().starts_with("Readiness probe"));
+    if running
+        && !status.ready
+        && kind == ContainerKind::App
+        && readiness_failing
+        && status.restart_count == 0
+    {
+        return Some(State::NotReady);
+    }
+    None
+}
+
+/// Only one subject per failed pod: its first container.
+fn is_first_container(pod: &Pod, kind: ContainerKind, status: &ContainerStatus) -> bool {
+    kind == ContainerKind::App
+        && pod
+            .status
+            .container_statuses
+            .first()
+            .is_some_and(|s| s.name == status.name)
+        || (pod.status.container_statuses.is_empty() && kind == ContainerKind::Init)
+}
+
+/// `lastState.terminated`, else `state.terminated`.
+fn last_termination_of(status: &ContainerStatus) -> Option<&Terminated> {
+    status
+        .last_state
+        .terminated
+        .as_ref()
+        .or(status.state.terminated.as_ref())
+}
+
+/// The back-off delay of a `CrashLoopBackOff` waiting message (`back-off 5m0s restarting …`).
+fn backoff_of(w: &Waiting) -> Option<f64> {
+    let msg = w.message.as_deref()?;
+    let rest = msg
+        .strip_prefix("back-off ")
+        .or_else(|| msg.strip_prefix("Back-off "))?;
+    parse_go_duration(rest.split_whitespace().next()?)
+}
+
+impl<'a> Subject<'a> {
+    /// The container's name.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.status.name
+    }
+
+    /// `namespace/pod`.
+    #[must_use]
+    pub fn pod_key(&self) -> String {
+        self.pod.key()
+    }
+
+    /// The last terminated instance: `lastState.terminated`, else `state.terminated`.
+    #[must_use]
+    pub fn last_termination(&self) -> Option<&'a Terminated> {
+        last_termination_of(self.status)
+    }
+
+    /// The status field path of the last termination, relative to the container status.
+    #[must_use]
+    pub fn last_termination_field(&self) -> &'static str {
+        if self.status.last_state.terminated.is_some() {
+            "lastState.terminated"
+        } else {
+            "state.terminated"
+        }
+    }
+
+    /// Exit code of the last terminated instance.
+    #[must_use]
+    pub fn exit_code(&self) -> Option<i64> {
+        self.last_termination().and_then(|t| t.exit_code)
+    }
+
+    /// Reason of the last terminated instance (`OOMKilled`, `Error`, `Completed`, …).
+    #[must_use]
+    pub fn termination_reason(&self) -> Option<&'a str> {
+        self.last_termination().and_then(|t| t.reason.as_deref())
+    }
+
+    /// How long the last terminated instance ran, in seconds.
+    #[must_use]
+    pub fn runtime_secs(&self) -> Option<f64> {
+        self.last_termination().and_then(Terminated::runtime_secs)
+    }
+
+    /// `state.waiting`, if waiting.
+    #[must_use]
+    pub fn waiting(&self) -> Option<&'a Waiting> {
+        self.status.state.waiting.as_ref()
+    }
+
+    /// The waiting reason, if waiting.
+    #[must_use]
+    pub fn waiting_reason(&self) -> Option<&'a str> {
+        self.waiting().and_then(|w| w.reason.as_deref())
+    }
+
+    /// Events of this container (or its pod) with `reason`, oldest first.
+    pub fn iter_events(&self, reason: &'a str) -> impl Iterator<Item = &'a Event> + '_ {
+        self.events
+            .iter()
+            .copied()
+            .filter(move |e| e.reason == reason)
+    }
+
+    /// The status field path of this container, for evidence locators:
+    /// `status.containerStatuses[api]`.
+    #[must_use]
+    pub fn status_path(&self) -> String {
+        format!("status.{}[{}]", self.kind.status_list(), self.status.name)
+    }
+
+    /// The spec field path of this container: `spec.containers[api]`.
+    #[must_use]
+    pub fn spec_path(&self) -> String {
+        format!("spec.{}[{}]", self.kind.spec_list(), self.status.name)
+    }
+
+    /// The pod condition of `kind`, if present.
+    #[must_use]
+    pub fn pod_condition(&self, kind: &str) -> Option<&'a Condition> {
+        self.pod.status.conditions.iter().find(|c| c.kind == kind)
+    }
+
+    /// Seconds between the last termination and the bundle's collection.
+    #[must_use]
+    pub fn age_secs(&self) -> Option<f64> {
+        let at = self
+            .last_termination()
+            .and_then(|t| t.finished_at)
+            .or_else(|| self.events.iter().filter_map(|e| e.time()).max())?;
+        Some(self.cluster.collected_at?.seconds_since(at))
+    }
+
+    /// The memory limit as written (`512Mi`), if set.
+    #[must_use]
+    pub fn memory_limit(&self) -> Option<&'a str> {
+        self.spec.resources.limits.get("memory").map(String::as_str)
+    }
+
+    /// The effective `securityContext` value: the container's, else the pod's.
+    #[must_use]
+    pub fn read_only_root(&self) -> bool {
+        self.spec
+            .security_context
+            .read_only_root_filesystem
+            .unwrap_or(false)
+    }
+
+    /// The time of the last termination, for matching events.
+    #[must_use]
+    pub fn finished_at(&self) -> Option<Time> {
+        self.last_termination().and_then(|t| t.finished_at)
+    }
+}
+
+/// Pod -> workload resolution through the bundle's ReplicaSets and Jobs.
+struct OwnerIndex<'a> {
+    /// (namespace, ReplicaSet or Job name) -> its controller (kind, name).
+    parents: BTreeMap<(&'a str, &'a str, &'a str), (&'a str, &'a str)>,
+}
+
+impl<'a> OwnerIndex<'a> {
+    fn new(cluster: &'a Cluster) -> Self {
+        let mut parents = BTreeMap::new();
+        for w in &cluster.workloads {
+            if let Some(o) = w.metadata.controller() {
+                parents.insert(
+                    (
+                        w.kind.as_str(),
+                        w.metadata.namespace.as_str(),
+                        w.metadata.name.as_str(),
+                    ),
+                    (o.kind.as_str(), o.name.as_str()),
+                );
+            }
+        }
+        Self { parents }
+    }
+
+    fn resolve(&self, pod: &Pod) -> WorkloadRef {
+        let ns = pod.metadata.namespace.as_str();
+        let Some(owner) = pod.metadata.controller() else {
+            return WorkloadRef {
+                kind: "Pod".to_owned(),
+                name: pod.metadata.name.clone(),
+                revision: None,
+            };
+        };
+        match owner.kind.as_str() {
+            "ReplicaSet" => {
+                let revision = Some(owner.name.clone());
+                if let Some((kind, name)) =
+                    self.parents.get(&("ReplicaSet", ns, owner.name.as_str()))
+                {
+                    return WorkloadRef {
+                        kind: (*kind).to_owned(),
+                        name: (*name).to_owned(),
+                        revision,
+                    };
+                }
+                // No ReplicaSet in the bundle: strip the pod-template-hash suffix if the label says so.
+                let hash = pod.metadata.labels.get("pod-template-hash");
+                let name = hash
+                    .and_then(|h| owner.name.strip_suffix(&format!("-{h}")))
+                    .map_or_else(|| owner.name.clone(), str::to_owned);
+                let kind = if hash.is_some() {
+                    "Deployment"
+                } else {
+                    "ReplicaSet"
+                };
+                WorkloadRef {
+                    kind: kind.to_owned(),
+                    name,
+                    revision,
+                }
+            }
+            "Job" => match self.parents.get(&("Job", ns, owner.name.as_str())) {
+                Some((kind, name)) => WorkloadRef {
+                    kind: (*kind).to_owned(),
+                    name: (*name).to_owned(),
+                    revision: Some(owner.name.clone()),
+                },
+                None => WorkloadRef {
+                    kind: "Job".to_owned(),
+                    name: owner.name.clone(),
+                    revision: None,
+                },
+            },
+            kind => WorkloadRef {
+                kind: kind.to_owned(),
+                name: owner.name.clone(),
+                revision: pod
+                    .metadata
+                    .labels
+                    .get("controller-revision-hash")
+                    .or_else(|| pod.metadata.labels.get("pod-template-generation"))
+                    .cloned(),
+            },
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! Inputs -> the sorted list of bundles to analyze.
+//!
+//! A path is a bundle when it is a file, or a directory that looks like a bundle (has a
+//! marker file or directory); any other directory is searched for bundles. A bundle directory
+//! is never searched for further bundles inside it.
+
+use std::path::{Path, PathBuf};
+
+use crate::bundle::BundleSource;
+
+/// Names that make a directory a bundle root (or its single top directory).
+const MARKERS: &[&str] = &[
+    "manifest.json",
+    "cluster-resources",
+    "namespaces",
+    "cluster-scoped-resources",
+    "nodes.json",
+    "version.yaml",
+];
+
+/// Archive and dump file names taken when searching a directory.
+const BUNDLE_EXTENSIONS: &[&str] = &[
+    ".tar.gz", ".tgz", ".tar", ".tar.zst", ".tzst", ".tar.xz", ".txz", ".gz", ".json", ".yaml",
+    ".txt",
+];
+
+/// Expands the command-line paths into bundle sources, sorted and de-duplicated. A path that
+/// does not exist is kept, so that its failure is reported like any other.
+#[must_use]
+pub fn discover(paths: &[PathBuf]) -> Vec<BundleSource> {
+    let mut out = Vec::new();
+    for path in paths {
+        if path.is_dir() && !is_bundle_dir(path) {
+            search(path, &mut out, 0);
+        } else {
+            out.push(BundleSource::new(path.clone()));
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn search(dir: &Path, out: &mut Vec<BundleSource>, depth: usize) {
+    if depth > 16 {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        out.push(BundleSource::new(dir));
+        return;
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+    paths.sort();
+    for path in paths {
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            continue;
+        };
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if name.starts_with('.') || name.starts_with("._") {
+            continue;
+        }
+        if meta.is_dir() {
+            if is_bundle_dir(&path) {
+                out.push(BundleSource::new(path));
+            } else {
+                search(&path, out, depth + 1);
+            }
+        } else if meta.is_file()
+            && BUNDLE_EXTENSIONS.iter().any(|e| name.ends_with(e))
+            && !is_sidecar_file(&name)
+        {
+            out.push(BundleSource::new(path));
+        }
+    }
+}
+
+/// Whether a directory is a bundle: a marker at its root or in its single subdirectory.
+#[must_use]
+pub fn is_bundle_dir(dir: &Path) -> bool {
+    let has_marker = |d: &Path| MARKERS.iter().any(|m| d.join(m).exists());
+    if has_marker(dir) {
+        return true;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    let children: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            !p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
+        .collect();
+    matches!(children.as_slice(), [only] if only.is_dir() && has_marker(only))
+}
+
+/// Files that sit beside bundles but are not bundles (notes, expectations, reports).
+fn is_sidecar_file(name: &str) -> bool {
+    name.ends_with(".md") || name == "expected.tsv" || name.ends_with(".report.json")
+}
+
+/// The K-th of N shares of `sources`: every N-th source starting at K, of the sorted list.
+#[must_use]
+pub fn shard(sources: Vec<BundleSource>, k: usize, n: usize) -> Vec<BundleSource> {
+    sources
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| i % n == k)
+        .map(|(_, s)| s)
+        .collect()
+}

@@ -1,0 +1,113 @@
+//! The ktriage bundle, format v1 (DESIGN.md §2): `manifest.json`, `cluster/`, `namespaces/`, `logs/`.
+
+use serde::Deserialize;
+
+use super::{Format, Loaded, add_log, add_resource};
+use crate::bundle::{BundleSource, RawBundle};
+use crate::model::{Cluster, Time};
+
+/// `manifest.json`, the fields the analyzer reads.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Manifest {
+    format: String,
+    format_version: Option<i64>,
+    cluster: Option<String>,
+    context: Option<String>,
+    collected_at: Option<String>,
+    server_version: Option<String>,
+    errors: Vec<CollectionError>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct CollectionError {
+    command: String,
+    stderr: String,
+}
+
+/// The directory holding a ktriage `manifest.json` (shallowest first), as a prefix ending in
+/// `/` (or empty for the archive root).
+pub(super) fn find_root(raw: &RawBundle) -> Option<String> {
+    let mut candidates: Vec<&String> = raw
+        .files
+        .keys()
+        .filter(|p| *p == "manifest.json" || p.ends_with("/manifest.json"))
+        .collect();
+    candidates.sort_by_key(|p| (p.matches('/').count(), (*p).clone()));
+    candidates.into_iter().find_map(|p| {
+        let bytes = &raw.files[p];
+        let manifest: Manifest = serde_json::from_slice(bytes).ok()?;
+        (manifest.format == "ktriage-bundle")
+            .then(|| p.trim_end_matches("manifest.json").to_owned())
+    })
+}
+
+/// Reads a ktriage bundle rooted at `root`.
+pub(super) fn read(source: &BundleSource, raw: RawBundle, root: &str) -> Loaded {
+    let mut warnings = raw.warnings;
+    let manifest: Manifest =
+        serde_json::from_slice(&raw.files[&format!("{root}manifest.json")]).unwrap_or_default();
+    if let Some(v) = manifest.format_version.filter(|v| *v != 1) {
+        warnings.push(format!("manifest.json: format_version {v} is newer than this analyzer knows (1); reading it as 1"));
+    }
+    let collected_at = manifest.collected_at.as_deref().and_then(Time::parse);
+    if collected_at.is_none() {
+        warnings
+            .push("manifest.json: no valid `collected_at`; recency cannot be judged".to_owned());
+    }
+    for e in &manifest.errors {
+        let stderr = e
+            .stderr
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("no message")
+            .trim();
+        warnings.push(format!("collection failed: `{}`: {stderr}", e.command));
+    }
+    let mut cluster = Cluster {
+        name: manifest
+            .cluster
+            .or(manifest.context)
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| source.stem()),
+        collected_at,
+        server_version: manifest.server_version,
+        ..Cluster::default()
+    };
+    for (path, bytes) in &raw.files {
+        let Some(rel) = path.strip_prefix(root) else {
+            continue;
+        };
+        let parts: Vec<&str> = rel.split('/').collect();
+        match parts.as_slice() {
+            ["cluster", "nodes.yaml" | "nodes.json"] => {
+                add_resource(&mut cluster, "nodes", rel, bytes, &mut warnings);
+            }
+            ["namespaces", _ns, file] => {
+                let resource = file.trim_end_matches(".yaml").trim_end_matches(".json");
+                add_resource(&mut cluster, resource, rel, bytes, &mut warnings);
+            }
+            _ => {}
+        }
+    }
+    for (path, mut log) in raw.logs {
+        let Some(rel) = path.strip_prefix(root) else {
+            continue;
+        };
+        let ["logs", ns, pod, file] = rel.split('/').collect::<Vec<_>>()[..] else {
+            continue;
+        };
+        let (container, previous) = match file.strip_suffix(".previous.log") {
+            Some(c) => (c, true),
+            None => (file.trim_end_matches(".log"), false),
+        };
+        rel.clone_into(&mut log.source);
+        add_log(&mut cluster, ns, pod, container, previous, log);
+    }
+    Loaded {
+        format: Format::Ktriage,
+        cluster,
+        warnings,
+    }
+}

@@ -1,0 +1,26 @@
+//! ktriage: offline CrashLoopBackOff triage for Kubernetes support bundles.
+//!
+//! ```text
+//! paths --discover--> BundleSource --bundle::read_bundle--> RawBundle (bytes, no Kubernetes)
+//!       --formats::load--> Cluster (model) --correlate--> Subjects (one per container worth a look)
+//!       --rules--> proposals --diagnose--> ReportFinding (best cause, alternatives, grouped, scored)
+//!       --report--> ranked Report + fleet view --render--> table | json | markdown
+//! ```
+//!
+//! `app` is the only module with threads: bundles are analyzed in parallel, each one
+//! sequentially and purely, so output never depends on scheduling.
+
+pub mod app;
+pub mod bundle;
+pub mod cli;
+pub mod correlate;
+pub mod diagnose;
+pub mod discover;
+pub mod formats;
+pub mod logscan;
+pub mod model;
+pub mod rank;
+pub mod redact;
+pub mod report;
+pub mod rules;
+mod yaml;

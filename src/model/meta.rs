@@ -1,0 +1,57 @@
+//! `metadata` shared by every object.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::de;
+use super::time::Time;
+
+/// The metadata fields analysis reads. `managedFields` is deliberately absent.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ObjectMeta {
+    #[serde(deserialize_with = "de::string")]
+    pub name: String,
+    #[serde(deserialize_with = "de::string")]
+    pub namespace: String,
+    #[serde(deserialize_with = "de::string")]
+    pub uid: String,
+    #[serde(deserialize_with = "de::string_map")]
+    pub labels: BTreeMap<String, String>,
+    #[serde(deserialize_with = "de::string_map")]
+    pub annotations: BTreeMap<String, String>,
+    #[serde(deserialize_with = "de::nullable")]
+    pub owner_references: Vec<OwnerRef>,
+    #[serde(deserialize_with = "de::time")]
+    pub creation_timestamp: Option<Time>,
+    #[serde(deserialize_with = "de::time")]
+    pub deletion_timestamp: Option<Time>,
+    #[serde(deserialize_with = "de::opt_i64")]
+    pub generation: Option<i64>,
+}
+
+/// `metadata.ownerReferences[]`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, rename_all = "camelCase")]
+pub struct OwnerRef {
+    #[serde(deserialize_with = "de::string")]
+    pub kind: String,
+    #[serde(deserialize_with = "de::string")]
+    pub name: String,
+    #[serde(deserialize_with = "de::string")]
+    pub uid: String,
+    #[serde(deserialize_with = "de::opt_bool")]
+    pub controller: Option<bool>,
+}
+
+impl ObjectMeta {
+    /// The controlling owner (`controller: true`), else the first owner.
+    #[must_use]
+    pub fn controller(&self) -> Option<&OwnerRef> {
+        self.owner_references
+            .iter()
+            .find(|o| o.controller == Some(true))
+            .or_else(|| self.owner_references.first())
+    }
+}

@@ -1,0 +1,645 @@
+//! Pods: the spec parts and status fields the causes read, nothing more.
+//!
+//! Every struct is lenient (`#[serde(default)]`, lenient scalars, `null` as default) so one odd
+//! field never loses a pod. Unknown fields, including `managedFields`, are ignored.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::de;
+use super::meta::ObjectMeta;
+use super::time::Time;
+
+/// A pod as `kubectl get pod -o yaml` prints it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Pod {
+    #[serde(deserialize_with = "de::nullable")]
+    pub metadata: ObjectMeta,
+    #[serde(deserialize_with = "de::nullable")]
+    pub spec: PodSpec,
+    #[serde(deserialize_with = "de::nullable")]
+    pub status: PodStatus,
+    /// Where in the bundle this pod was read from (set by the format reader).
+    #[serde(skip)]
+    pub source: String,
+}
+
+/// `spec` of a pod or of a pod template.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, rename_all = "camelCase")]
+pub struct PodSpec {
+    #[serde(deserialize_with = "de::nullable")]
+    pub containers: Vec<Container>,
+    #[serde(deserialize_with = "de::nullable")]
+    pub init_containers: Vec<Container>,
+    #[serde(deserialize_with = "de::nullable")]
+    pub ephemeral_containers: Vec<Container>,
+    #[serde(deserialize_with = "de::nullable")]
+    pub volumes: Vec<Volume>,
+    #[serde(deserialize_with = "de::opt_string")]
+    pub restart_policy: Option<String>,
+    #[serde(deserialize_with = "de::opt_string")]
+    pub node_name: Option<String>,
+    #[serde(deserialize_with = "de::opt_bool")]
+    pub host_network: Option<bool>,
+    #[serde(deserialize_with = "de::opt_string")]
+    pub service_account_name: Option<String>,
+    #[serde(deserialize_with = "de::opt_i64")]
+    pub termination_grace_period_seconds: Option<i64>,
+    #[serde(deserialize_with = "de::nullable")]
+    pub security_context: SecurityContext,
+    #[serde(deserialize_with = "de::string_map")]
+    pub node_selector: BTreeMap<String, String>,
+}
+
+/// One container of a pod spec (app, init or ephemeral).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Container {
+    #[serde(deserialize_with = "de::string")]
+    pub name: String,
+    #[serde(deserialize_with = "de::string")]
+    pub image: String,
+    #[serde(deserialize_with = "de::string_list")]
+    pub command: Vec<String>,
+    #[serde(deserialize_with = "de::string_list")]
+    pub args: Vec<String>,
+    #[serde(deserialize_with = "de::nullable")]
+    pub env: Vec<EnvVar>,
+    #[serde(deserialize_with = "de::nullable")]
+    pub env_from: Vec<EnvFromSource>,
+    #[serde(deserialize_with = "de::nullable")]
+    pub volume_mounts: Vec<VolumeMount>,
+    #[serde(deserialize_with = "de::nullable")]
+    pub resources: Resources,
+    #[serde(deserialize_with = "de::nullable")]
+    pub liveness_probe: Option<Probe>,
+    #[serde(deserialize_with = "de::nullable")]
+    pub readiness_probe: Option<Probe>,
+    #[serde(deserialize_with = "de::nullable")]
+    pub startup_probe: Option<Probe>,
+    #[serde(deserialize_with = "de::nullable")]
+    pub lifecycle: Lifecycle,
+    #[serde(deserialize_with = "de::nullable")]
+    pub security_context: SecurityContext,
+    /// Per-container restart policy; `Always` on an init container makes it a native sidecar.
+    #[serde(deserialize_with = "de::opt_string")]
+    pub restart_policy: Option<String>,
+    #[serde(deserialize_with = "de::opt_string")]
+    pub termination_message_policy: Option<String>,
+    #[serde(deserialize_with = "de::opt_string")]
+    pub image_pull_policy: Option<String>,
+    #[serde(deserialize_with = "de::nullable")]
+    pub ports: Vec<ContainerPort>,
+    #[serde(deserialize_with = "de::opt_string")]
+    pub working_dir: Option<String>,
+}
+
+/// One `env` entry: a literal `value` or a `valueFrom` reference.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, rename_all = "camelCase")]
+pub struct EnvVar {
+    #[serde(deserialize_with = "de::string")]
+    pub name: String,
+    #[serde(deserialize_with = "de::opt_string")]
+    pub value: Option<String>,
+    #[serde(deserialize_with = "de::nullable")]
+    pub value_from: Option<EnvVarSource>,
+}
+
+/// `env[].valueFrom`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, rename_all = "camelCase")]
+pub struct EnvVarSource {
+    #[serde(deserialize_with = "de::nullable")]
+    pub config_map_key_ref: Option<KeyRef>,
+    #[serde(deserialize_with = "de::nullable")]
+    pub secret_key_ref: Option<KeyRef>,
+    #[serde(deserialize_with = "de::nullable")]
+    pub field_ref: Option<FieldRef>,
+}
+
+/// A `configMapKeyRef` / `secretKeyRef`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, rename_all = "camelCase")]
+pub struct KeyRef {
+    #[serde(deserialize_with = "de::string")]
+    pub name: String,
+    #[serde(deserialize_with = "de::string")]
+    pub key: String,
+    #[serde(deserialize_with = "de::opt_bool")]
+    pub optional: Option<bool>,
+}
+
+/// A `fieldRef` (downward API).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, rename_all = "camelCase")]
+pub struct FieldRef {
+    #[serde(deserialize_with = "de::string")]
+    pub field_path: String,
+}
+
+/// `envFrom[]`: a whole ConfigMap or Secret.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, rename_all = "camelCase")]
+pub struct EnvFromSource {
+    #[serde(deserialize_with = "de::nullable")]
+    pub config_map_ref: Option<NameRef>,
+    #[serde(deserialize_with = "de::nullable")]
+    pub secret_ref: Option<NameRef>,
+    #[serde(deserialize_with = "de::opt_string")]
+    pub prefix: Option<String>,
+}
+
+/// A reference by name, with `optional`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, rename_all = "camelCase")]
+pub struct NameRef {
+    #[serde(deserialize_with = "de::string")]
+    pub name: String,
+    #[serde(deserialize_with = "de::opt_bool")]
+    pub optional: Option<bool>,
+}
+
+/// `volumeMounts[]`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, rename_all = "camelCase")]
+pub struct VolumeMount {
+    #[serde(deserialize_with = "de::string")]
+    pub name: String,
+    #[serde(deserialize_with = "de::string")]
+    pub mount_path: String,
+    #[serde(deserialize_with = "de::opt_string")]
+    pub sub_path: Option<String>,
+    #[serde(deserialize_with = "de::boolean")]
+    pub read_only: bool,
+}
+
+/// `volumes[]`: only the source kinds the causes look at.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Volume {
+    #[serde(deserialize_with = "de::string")]
+    pub name: String,
+    #[serde(deserialize_with = "de::nullable")]
+    pub config_map: Option<ConfigMapVolume>,
+    #[serde(deserialize_with = "de::nullable")]
+    pub secret: Option<SecretVolume>,
+    #[serde(deserialize_with = "de::nullable")]
+    pub persistent_volume_claim: Option<PvcVolume>,
+    #[serde(deserialize_with = "de::nullable")]
+    pub empty_dir: Option<EmptyDirVolume>,
+    #[serde(deserialize_with = "de::nullable")]
+    pub host_path: Option<HostPathVolume>,
+}
+
+/// `volumes[].configMap`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ConfigMapVolume {
+    #[serde(deserialize_with = "de::string")]
+    pub name: String,
+    #[serde(deserialize_with = "de::opt_i64")]
+    pub default_mode: Option<i64>,
+    #[serde(deserialize_with = "de::opt_bool")]
+    pub optional: Option<bool>,
+    #[serde(deserialize_with = "de::nullable")]
+    pub items: Vec<KeyToPath>,
+}
+
+/// `volumes[].secret`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, rename_all = "camelCase")]
+pub struct SecretVolume {
+    #[serde(deserialize_with = "de::string")]
+    pub secret_name: String,
+    #[serde(deserialize_with = "de::opt_i64")]
+    pub default_mode: Option<i64>,
+    #[serde(deserialize_with = "de::opt_bool")]
+    pub optional: Option<bool>,
+    #[serde(deserialize_with = "de::nullable")]
+    pub items: Vec<KeyToPath>,
+}
+
+/// `items[]` of a ConfigMap or Secret volume.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, rename_all = "camelCase")]
+pub struct KeyToPath {
+    #[serde(deserialize_with = "de::string")]
+    pub key: String,
+    #[serde(deserialize_with = "de::string")]
+    pub path: String,
+}
+
+/// `volumes[].persistentVolumeClaim`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, rename_all = "camelCase")]
+pub struct PvcVolume {
+    #[serde(deserialize_with = "de::string")]
+    pub claim_name: String,
+}
+
+/// `volumes[].emptyDir`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, rename_all = "camelCase")]
+pub struct EmptyDirVolume {
+    #[serde(deserialize_with = "de::opt_string")]
+    pub medium: Option<String>,
+    #[serde(deserialize_with = "de::opt_string")]
+    pub size_limit: Option<String>,
+}
+
+/// `volumes[].hostPath`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, rename_all = "camelCase")]
+pub struct HostPathVolume {
+    #[serde(deserialize_with = "de::string")]
+    pub path: String,
+}
+
+/// `resources`: quantities kept as the strings Kubernetes wrote.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Resources {
+    #[serde(deserialize_with = "de::string_map")]
+    pub limits: BTreeMap<String, String>,
+    #[serde(deserialize_with = "de::string_map")]
+    pub requests: BTreeMap<String, String>,
+}
+
+/// A liveness, readiness or startup probe.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Probe {
+    #[serde(deserialize_with = "de::nullable")]
+    pub http_get: Option<HttpGet>,
+    #[serde(deserialize_with = "de::nullable")]
+    pub tcp_socket: Option<TcpSocket>,
+    #[serde(deserialize_with = "de::nullable")]
+    pub exec: Option<ExecAction>,
+    #[serde(deserialize_with = "de::nullable")]
+    pub grpc: Option<TcpSocket>,
+    #[serde(deserialize_with = "de::opt_i64")]
+    pub initial_delay_seconds: Option<i64>,
+    #[serde(deserialize_with = "de::opt_i64")]
+    pub period_seconds: Option<i64>,
+    #[serde(deserialize_with = "de::opt_i64")]
+    pub timeout_seconds: Option<i64>,
+    #[serde(deserialize_with = "de::opt_i64")]
+    pub failure_threshold: Option<i64>,
+    #[serde(deserialize_with = "de::opt_i64")]
+    pub success_threshold: Option<i64>,
+}
+
+impl Probe {
+    /// Seconds from container start until this probe can first kill it:
+    /// `initialDelaySeconds + periodSeconds × failureThreshold` (Kubernetes defaults 0, 10, 3).
+    #[must_use]
+    pub fn budget_secs(&self) -> i64 {
+        self.initial_delay_seconds.unwrap_or(0).max(0)
+            + self.period_seconds.unwrap_or(10).max(1) * self.failure_threshold.unwrap_or(3).max(1)
+    }
+
+    /// A short description of what the probe checks: `GET :8080/healthz`, `tcp :5432`, `exec cat /tmp/ready`.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        if let Some(h) = &self.http_get {
+            format!(
+                "GET :{}{}",
+                h.port.as_deref().unwrap_or("?"),
+                h.path.as_deref().unwrap_or("/")
+            )
+        } else if let Some(t) = &self.tcp_socket {
+            format!("tcp :{}", t.port.as_deref().unwrap_or("?"))
+        } else if let Some(e) = &self.exec {
+            format!("exec {}", e.command.join(" "))
+        } else if let Some(g) = &self.grpc {
+            format!("grpc :{}", g.port.as_deref().unwrap_or("?"))
+        } else {
+            "unknown handler".to_owned()
+        }
+    }
+}
+
+/// `httpGet` of a probe or hook.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, rename_all = "camelCase")]
+pub struct HttpGet {
+    #[serde(deserialize_with = "de::opt_string")]
+    pub path: Option<String>,
+    #[serde(deserialize_with = "de::opt_string")]
+    pub port: Option<String>,
+}
+
+/// `tcpSocket` / `grpc` of a probe.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, rename_all = "camelCase")]
+pub struct TcpSocket {
+    #[serde(deserialize_with = "de::opt_string")]
+    pub port: Option<String>,
+}
+
+/// `exec` of a probe or hook.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ExecAction {
+    #[serde(deserialize_with = "de::string_list")]
+    pub command: Vec<String>,
+}
+
+/// `lifecycle` hooks.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Lifecycle {
+    #[serde(deserialize_with = "de::nullable")]
+    pub post_start: Option<Handler>,
+    #[serde(deserialize_with = "de::nullable")]
+    pub pre_stop: Option<Handler>,
+}
+
+/// A lifecycle handler.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Handler {
+    #[serde(deserialize_with = "de::nullable")]
+    pub exec: Option<ExecAction>,
+    #[serde(deserialize_with = "de::nullable")]
+    pub http_get: Option<HttpGet>,
+}
+
+/// Pod- or container-level `securityContext`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, rename_all = "camelCase")]
+pub struct SecurityContext {
+    #[serde(deserialize_with = "de::opt_bool")]
+    pub run_as_non_root: Option<bool>,
+    #[serde(deserialize_with = "de::opt_i64")]
+    pub run_as_user: Option<i64>,
+    #[serde(deserialize_with = "de::opt_i64")]
+    pub run_as_group: Option<i64>,
+    #[serde(deserialize_with = "de::opt_i64")]
+    pub fs_group: Option<i64>,
+    #[serde(deserialize_with = "de::opt_bool")]
+    pub read_only_root_filesystem: Option<bool>,
+    #[serde(deserialize_with = "de::opt_bool")]
+    pub privileged: Option<bool>,
+    #[serde(deserialize_with = "de::opt_bool")]
+    pub allow_privilege_escalation: Option<bool>,
+    #[serde(deserialize_with = "de::nullable")]
+    pub capabilities: Capabilities,
+    #[serde(deserialize_with = "de::nullable")]
+    pub seccomp_profile: Option<SeccompProfile>,
+}
+
+/// `securityContext.capabilities`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Capabilities {
+    #[serde(deserialize_with = "de::string_list")]
+    pub add: Vec<String>,
+    #[serde(deserialize_with = "de::string_list")]
+    pub drop: Vec<String>,
+}
+
+/// `securityContext.seccompProfile`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, rename_all = "camelCase")]
+pub struct SeccompProfile {
+    #[serde(rename = "type", deserialize_with = "de::string")]
+    pub kind: String,
+}
+
+/// `ports[]`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ContainerPort {
+    #[serde(deserialize_with = "de::opt_i64")]
+    pub container_port: Option<i64>,
+    #[serde(deserialize_with = "de::opt_i64")]
+    pub host_port: Option<i64>,
+    #[serde(deserialize_with = "de::opt_string")]
+    pub name: Option<String>,
+}
+
+/// `status` of a pod.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct PodStatus {
+    #[serde(deserialize_with = "de::opt_string")]
+    pub phase: Option<String>,
+    #[serde(deserialize_with = "de::opt_string")]
+    pub reason: Option<String>,
+    #[serde(deserialize_with = "de::opt_string")]
+    pub message: Option<String>,
+    #[serde(deserialize_with = "de::opt_string")]
+    pub host_ip: Option<String>,
+    #[serde(deserialize_with = "de::opt_string")]
+    pub pod_ip: Option<String>,
+    #[serde(deserialize_with = "de::time")]
+    pub start_time: Option<Time>,
+    #[serde(deserialize_with = "de::nullable")]
+    pub conditions: Vec<Condition>,
+    #[serde(deserialize_with = "de::nullable")]
+    pub container_statuses: Vec<ContainerStatus>,
+    #[serde(deserialize_with = "de::nullable")]
+    pub init_container_statuses: Vec<ContainerStatus>,
+    #[serde(deserialize_with = "de::nullable")]
+    pub ephemeral_container_statuses: Vec<ContainerStatus>,
+}
+
+/// A status condition (pods, nodes, workloads).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Condition {
+    #[serde(rename = "type", deserialize_with = "de::string")]
+    pub kind: String,
+    #[serde(deserialize_with = "de::string")]
+    pub status: String,
+    #[serde(deserialize_with = "de::opt_string")]
+    pub reason: Option<String>,
+    #[serde(deserialize_with = "de::opt_string")]
+    pub message: Option<String>,
+    #[serde(deserialize_with = "de::time")]
+    pub last_transition_time: Option<Time>,
+}
+
+/// One entry of `containerStatuses`, `initContainerStatuses` or `ephemeralContainerStatuses`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ContainerStatus {
+    #[serde(deserialize_with = "de::string")]
+    pub name: String,
+    #[serde(deserialize_with = "de::nullable")]
+    pub state: ContainerState,
+    #[serde(deserialize_with = "de::nullable")]
+    pub last_state: ContainerState,
+    #[serde(deserialize_with = "de::int")]
+    pub restart_count: i64,
+    #[serde(deserialize_with = "de::boolean")]
+    pub ready: bool,
+    #[serde(deserialize_with = "de::opt_bool")]
+    pub started: Option<bool>,
+    #[serde(deserialize_with = "de::string")]
+    pub image: String,
+    #[serde(rename = "imageID", deserialize_with = "de::string")]
+    pub image_id: String,
+    #[serde(rename = "containerID", deserialize_with = "de::opt_string")]
+    pub container_id: Option<String>,
+}
+
+/// `state` / `lastState`: at most one of the three is set.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ContainerState {
+    #[serde(deserialize_with = "de::nullable")]
+    pub waiting: Option<Waiting>,
+    #[serde(deserialize_with = "de::nullable")]
+    pub running: Option<Running>,
+    #[serde(deserialize_with = "de::nullable")]
+    pub terminated: Option<Terminated>,
+}
+
+/// `state.waiting`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Waiting {
+    #[serde(deserialize_with = "de::opt_string")]
+    pub reason: Option<String>,
+    #[serde(deserialize_with = "de::opt_string")]
+    pub message: Option<String>,
+}
+
+/// `state.running`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Running {
+    #[serde(deserialize_with = "de::time")]
+    pub started_at: Option<Time>,
+}
+
+/// `state.terminated` / `lastState.terminated`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Terminated {
+    #[serde(deserialize_with = "de::opt_i64")]
+    pub exit_code: Option<i64>,
+    #[serde(deserialize_with = "de::opt_i64")]
+    pub signal: Option<i64>,
+    #[serde(deserialize_with = "de::opt_string")]
+    pub reason: Option<String>,
+    #[serde(deserialize_with = "de::opt_string")]
+    pub message: Option<String>,
+    #[serde(deserialize_with = "de::time")]
+    pub started_at: Option<Time>,
+    #[serde(deserialize_with = "de::time")]
+    pub finished_at: Option<Time>,
+}
+
+impl Terminated {
+    /// How long the instance ran, when both timestamps are known and ordered.
+    #[must_use]
+    pub fn runtime_secs(&self) -> Option<f64> {
+        let secs = self.finished_at?.seconds_since(self.started_at?);
+        (secs >= 0.0).then_some(secs)
+    }
+}
+
+/// Which list of a pod spec a container comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ContainerKind {
+    App,
+    Init,
+    /// An init container with `restartPolicy: Always` (a native sidecar).
+    Sidecar,
+    Ephemeral,
+}
+
+impl ContainerKind {
+    /// The name used in reports: `app`, `init`, `sidecar`, `ephemeral`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::App => "app",
+            Self::Init => "init",
+            Self::Sidecar => "sidecar",
+            Self::Ephemeral => "ephemeral",
+        }
+    }
+
+    /// The spec list this kind lives in, for field paths: `containers`, `initContainers`, ….
+    #[must_use]
+    pub fn spec_list(self) -> &'static str {
+        match self {
+            Self::App => "containers",
+            Self::Init | Self::Sidecar => "initContainers",
+            Self::Ephemeral => "ephemeralContainers",
+        }
+    }
+
+    /// The status list this kind lives in: `containerStatuses`, `initContainerStatuses`, ….
+    #[must_use]
+    pub fn status_list(self) -> &'static str {
+        match self {
+            Self::App => "containerStatuses",
+            Self::Init | Self::Sidecar => "initContainerStatuses",
+            Self::Ephemeral => "ephemeralContainerStatuses",
+        }
+    }
+}
+
+impl Pod {
+    /// `namespace/name`.
+    #[must_use]
+    pub fn key(&self) -> String {
+        format!("{}/{}", self.metadata.namespace, self.metadata.name)
+    }
+
+    /// The spec and kind of the container named `name` in `list_kind`'s list.
+    #[must_use]
+    pub fn find_container(&self, kind: ContainerKind, name: &str) -> Option<&Container> {
+        let list = match kind {
+            ContainerKind::App => &self.spec.containers,
+            ContainerKind::Init | ContainerKind::Sidecar => &self.spec.init_containers,
+            ContainerKind::Ephemeral => &self.spec.ephemeral_containers,
+        };
+        list.iter().find(|c| c.name == name)
+    }
+
+    /// Every container status with its kind, init containers first, in spec order.
+    pub fn iter_statuses(&self) -> impl Iterator<Item = (ContainerKind, &ContainerStatus)> {
+        let init = self.status.init_container_statuses.iter().map(|s| {
+            let sidecar = self
+                .spec
+                .init_containers
+                .iter()
+                .any(|c| c.name == s.name && c.restart_policy.as_deref() == Some("Always"));
+            (
+                if sidecar {
+                    ContainerKind::Sidecar
+                } else {
+                    ContainerKind::Init
+                },
+                s,
+            )
+        });
+        let app = self
+            .status
+            .container_statuses
+            .iter()
+            .map(|s| (ContainerKind::App, s));
+        let eph = self
+            .status
+            .ephemeral_container_statuses
+            .iter()
+            .map(|s| (ContainerKind::Ephemeral, s));
+        init.chain(app).chain(eph)
+    }
+
+    /// The effective restart policy (`Always` when unset, as the API server defaults it).
+    #[must_use]
+    pub fn restart_policy(&self) -> &str {
+        self.spec.restart_policy.as_deref().unwrap_or("Always")
+    }
+}

@@ -1,0 +1,169 @@
+//! `--format markdown`: a report a support engineer pastes into a ticket.
+
+use std::io::{self, Write};
+
+use super::Report;
+
+pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "# ktriage report\n")?;
+    writeln!(out, "{}\n", super::table::summary_line(report))?;
+    writeln!(out, "| bundle | format | cluster | collected at | status |")?;
+    writeln!(out, "| --- | --- | --- | --- | --- |")?;
+    for b in &report.bundles {
+        writeln!(
+            out,
+            "| `{}` | {} | {} | {} | {} |",
+            b.path,
+            b.format.as_deref().unwrap_or("-"),
+            cell(b.cluster.as_deref().unwrap_or("-")),
+            b.collected_at.as_deref().unwrap_or("-"),
+            b.status
+        )?;
+    }
+    if report.cluster_count() > 1 && !report.fleet.is_empty() {
+        writeln!(out, "\n## Fleet: the same failure in several clusters\n")?;
+        writeln!(
+            out,
+            "| cause | workload / container | clusters | pods | findings |"
+        )?;
+        writeln!(out, "| --- | --- | --- | --- | --- |")?;
+        for e in &report.fleet {
+            let ranks: Vec<String> = e.finding_ranks.iter().map(|r| format!("#{r}")).collect();
+            writeln!(
+                out,
+                "| `{}` | {} | {} | {} | {} |",
+                e.cause,
+                cell(&e.signature),
+                e.clusters.join(", "),
+                e.pods,
+                ranks.join(" ")
+            )?;
+        }
+    }
+    if !report.findings.is_empty() {
+        writeln!(out, "\n## Findings")?;
+    }
+    for f in &report.findings {
+        writeln!(out, "\n### {}. {}\n", f.rank, f.title)?;
+        writeln!(
+            out,
+            "- **cause:** `{}` (confidence {:.2}), severity **{}**, score {:.3}",
+            f.cause, f.confidence, f.severity, f.score
+        )?;
+        writeln!(
+            out,
+            "- **where:** cluster `{}`, namespace `{}`, {} `{}`, container `{}` ({})",
+            f.cluster, f.namespace, f.workload.kind, f.workload.name, f.container, f.container_kind
+        )?;
+        writeln!(
+            out,
+            "- **pods:** {} — restarts: {}",
+            f.pods
+                .iter()
+                .map(|p| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            f.restart_count
+        )?;
+        if let Some(t) = &f.last_termination {
+            let mut parts = Vec::new();
+            if let Some(r) = &t.reason {
+                parts.push(format!("reason `{r}`"));
+            }
+            if let Some(c) = t.exit_code {
+                parts.push(format!("exit code {c}"));
+            }
+            if let Some(s) = t.signal {
+                parts.push(format!("signal {s}"));
+            }
+            if let Some(at) = &t.finished_at {
+                parts.push(format!("finished {at}"));
+            }
+            writeln!(out, "- **last termination:** {}", parts.join(", "))?;
+        }
+        if !f.alternatives.is_empty() {
+            let alts: Vec<String> = f
+                .alternatives
+                .iter()
+                .map(|a| format!("`{}` ({:.2})", a.cause, a.confidence))
+                .collect();
+            writeln!(out, "- **also possible:** {}", alts.join(", "))?;
+        }
+        writeln!(out, "\n**Evidence**\n")?;
+        for e in &f.evidence {
+            writeln!(
+                out,
+                "- {} `{}` ({}): `{}`",
+                e.kind_name(),
+                e.source,
+                e.locator,
+                code(&e.text)
+            )?;
+        }
+        if !f.log_tail.is_empty() {
+            writeln!(
+                out,
+                "\n<details><summary>last log lines</summary>\n\n```text"
+            )?;
+            for l in &f.log_tail {
+                writeln!(out, "{}", l.replace("```", "'''"))?;
+            }
+            writeln!(out, "```\n</details>")?;
+        }
+        if !f.notes.is_empty() {
+            writeln!(out, "\n**Could not see**\n")?;
+            for n in &f.notes {
+                writeln!(out, "- {n}")?;
+            }
+        }
+        writeln!(out, "\n**What to do**\n")?;
+        for (i, r) in f.remediation.iter().enumerate() {
+            writeln!(out, "{}. {r}", i + 1)?;
+        }
+        writeln!(out, "\n**Confirm with**\n\n```sh")?;
+        for c in &f.commands {
+            writeln!(out, "{c}")?;
+        }
+        writeln!(out, "```")?;
+    }
+    let failed: Vec<_> = report
+        .bundles
+        .iter()
+        .filter(|b| b.status == "failed")
+        .collect();
+    if !failed.is_empty() {
+        writeln!(out, "\n## Could not analyze\n")?;
+        for b in failed {
+            writeln!(
+                out,
+                "- `{}`: {}",
+                b.path,
+                b.error.as_deref().unwrap_or("unknown error")
+            )?;
+        }
+    }
+    let warned: Vec<_> = report
+        .bundles
+        .iter()
+        .filter(|b| !b.warnings.is_empty())
+        .collect();
+    if !warned.is_empty() {
+        writeln!(out, "\n## Warnings\n")?;
+        for b in warned {
+            for w in &b.warnings {
+                writeln!(out, "- `{}`: {}", b.path, w)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Text safe inside a Markdown table cell.
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// Text safe inside inline code.
+fn code(s: &str) -> String {
+    s.replace('`', "'").replace('\n', " ")
+}

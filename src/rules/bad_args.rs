@@ -1,0 +1,126 @@
+//! `bad-args`: the container's command, arguments or flags are wrong.
+
+use super::{
+    Evidence, Finding, RuleContext, Signature, WEAK, check_log_signatures, termination_evidence,
+};
+
+declare_rule! {
+    /// ## What it detects
+    /// A program that rejects its command line: an unknown flag or subcommand, a bad flag value,
+    /// a usage message, a JVM option or main class it cannot find.
+    ///
+    /// ## Why it crash-loops
+    /// The arguments are part of the pod spec, so every restart passes the same wrong arguments
+    /// and the program exits within a second, usually with exit code 1 or 2.
+    ///
+    /// ## Evidence
+    /// - a log line such as `flag provided but not defined: -x`, `unknown command "x"`,
+    ///   `error: unrecognized arguments`, `Unrecognized option`, `Could not find or load main class` (strong)
+    /// - exit code 2 (Go `flag`, Python `argparse`) and a run time under a few seconds
+    /// - `command[0]` starting with `-` (a flag where the executable belongs; weak on its own)
+    ///
+    /// ## Remedy
+    /// Fix `command`/`args` in the pod template: remove or rename the rejected flag, or use the
+    /// image version that supports it.
+    ///
+    /// ## Not covered
+    /// Missing executables (`command-not-found`), missing configuration values (`invalid-app-config`).
+    pub(crate) static BAD_ARGS = {
+        cause: "bad-args", kind: CrashLoop, check: check, signatures: SIGNATURES,
+    };
+}
+
+const SIGNATURES: &[Signature] = &[
+    Signature {
+        id: "go-flag-undefined",
+        cause: "bad-args",
+        pattern: r"flag provided but not defined: (?P<target>-{1,2}[\w.-]+)",
+        example: "flag provided but not defined: -enable-tracing",
+        confidence: 0.85,
+    },
+    Signature {
+        id: "cobra-unknown",
+        cause: "bad-args",
+        pattern: r#"(?i)\bunknown (?:command|flag|shorthand flag|subcommand)[: ]+(?P<target>"[^"]+"|'[^']+'|-{1,2}[\w.-]+|\S+)"#,
+        example: r#"An error occurred: unknown command "server-junk" for "velero""#,
+        confidence: 0.85,
+    },
+    Signature {
+        id: "argparse-unrecognized",
+        cause: "bad-args",
+        pattern: r"error: (?:unrecognized arguments|unrecognised arguments|the following arguments are required|argument [\w/-]+: invalid|no such option): ?(?P<target>.*)",
+        example: "manage.py: error: unrecognized arguments: --workers=4",
+        confidence: 0.85,
+    },
+    Signature {
+        id: "invalid-flag-value",
+        cause: "bad-args",
+        pattern: r#"invalid (?:argument|value) "?(?P<target>[^"\s]*)"? for "?-{1,2}[\w.-]+"? flag"#,
+        example: r#"invalid argument "fast" for "--log-level" flag: unknown level"#,
+        confidence: 0.8,
+    },
+    Signature {
+        id: "jvm-unrecognized-option",
+        cause: "bad-args",
+        pattern: r"(?:Unrecognized (?:VM )?option|Error: Could not find or load main class|Unknown option): ?(?P<target>\S+)",
+        example: "Unrecognized option: --enable-preview-x",
+        confidence: 0.8,
+    },
+    Signature {
+        id: "unknown-option-generic",
+        cause: "bad-args",
+        pattern: r"(?i)(?:unknown|unrecognized|invalid) (?:option|argument)s?[: ]+(?P<target>-{1,2}[\w.=-]+)",
+        example: "nginx: invalid option: \"-x\"... unknown option: --foo",
+        confidence: 0.75,
+    },
+];
+
+fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
+    check_log_signatures(cx, out, &BAD_ARGS, |s, hit| {
+        let name = s.name();
+        let what = hit
+            .target
+            .as_deref()
+            .map_or_else(|| "an argument".to_owned(), |t| format!("`{t}`"));
+        let args: Vec<&str> = s
+            .spec
+            .command
+            .iter()
+            .chain(&s.spec.args)
+            .map(String::as_str)
+            .collect();
+        let mut steps = vec![format!(
+            "fix the command line of `{name}` in the pod template: the program rejects {what}"
+        )];
+        if !args.is_empty() {
+            steps.push(format!("current command/args: `{}`", args.join(" ")));
+        }
+        steps.push(
+            "check the flags the image version supports (`--help` of the same tag)".to_owned(),
+        );
+        (
+            format!("container `{name}` rejects its command line: {what}"),
+            steps,
+        )
+    });
+    // A flag where the executable belongs: kubelet runs `-x` as a program.
+    for s in cx.crashlooping_containers() {
+        let Some(first) = s.spec.command.first().filter(|c| c.starts_with('-')) else {
+            continue;
+        };
+        if out
+            .iter()
+            .any(|f| f.subject == s.index && f.cause == BAD_ARGS.cause)
+        {
+            continue;
+        }
+        let mut f = Finding::new(&BAD_ARGS, s, WEAK + 0.2)
+            .title(format!("container `{}` has a flag `{first}` as its command", s.name()))
+            .evidence(Evidence::spec(s, "command[0]", first))
+            .remedy("`command` replaces the image's entrypoint: move the flags to `args`, or put the executable first");
+        if let Some(e) = termination_evidence(s) {
+            f = f.evidence(e);
+        }
+        out.push(f);
+    }
+}

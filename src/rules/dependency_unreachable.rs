@@ -1,0 +1,161 @@
+//! `dependency-unreachable`: the app exits because a service it needs refuses or times out.
+
+use super::{Evidence, Finding, RuleContext, Signature, check_log_signatures};
+use crate::correlate::Subject;
+
+declare_rule! {
+    /// ## What it detects
+    /// A container that exits because a dependency (database, queue, API) refuses connections,
+    /// times out or has no route: `connection refused`, `ECONNREFUSED`, `i/o timeout`.
+    ///
+    /// ## Why it crash-loops
+    /// The app treats the dependency as required at start-up and exits; until the dependency is
+    /// back (or the app retries instead of exiting), every restart fails the same way.
+    ///
+    /// ## Evidence
+    /// - a log line with the refused or timed-out target (`dial tcp 10.96.14.3:5432: connect: connection refused`,
+    ///   `psycopg2.OperationalError: … Connection refused`) near the end of the previous log (likely)
+    /// - the target's Service with no ready endpoints in the bundle (strong corroboration)
+    /// - an exception or exit code 1 alongside it (the crash is the consequence, not the cause)
+    ///
+    /// ## Remedy
+    /// Bring the dependency back (its pods, Service, endpoints, NetworkPolicy), check the address
+    /// the app uses, and make the app retry with back-off instead of exiting.
+    ///
+    /// ## Not covered
+    /// Name resolution failures (`dns-failure`), rejected credentials (`auth-failure`), TLS errors
+    /// (`tls-certificate`), refused connections to a sidecar on localhost (`sidecar-ordering`).
+    pub(crate) static DEPENDENCY_UNREACHABLE = {
+        cause: "dependency-unreachable", kind: CrashLoop, check: check, signatures: SIGNATURES,
+    };
+}
+
+const SIGNATURES: &[Signature] = &[
+    Signature {
+        id: "dial-refused",
+        cause: "dependency-unreachable",
+        pattern: r"(?i)dial tcp (?P<target>\[?[\w.:-]+\]?:\d+): (?:connect: )?(?:connection refused|i/o timeout|no route to host|network is unreachable)",
+        example: "dial tcp 10.96.14.3:5432: connect: connection refused",
+        confidence: 0.8,
+    },
+    Signature {
+        id: "libpq-refused",
+        cause: "dependency-unreachable",
+        pattern: r#"(?i)connection to server (?:at|on) "?(?P<target>[^"\s]+)"?.*(?:failed: )?(?:Connection refused|timeout expired|No route to host)"#,
+        example: r#"psycopg2.OperationalError: connection to server at "postgres.shop.svc.cluster.local" (10.96.14.3), port 5432 failed: Connection refused"#,
+        confidence: 0.8,
+    },
+    Signature {
+        id: "econnrefused",
+        cause: "dependency-unreachable",
+        pattern: r"(?:ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH) (?P<target>[\w.:\[\]-]+:\d+)",
+        example: "Error: connect ECONNREFUSED 10.96.0.20:6379",
+        confidence: 0.8,
+    },
+    Signature {
+        id: "java-connect",
+        cause: "dependency-unreachable",
+        pattern: r"(?i)(?:java\.net\.ConnectException|Connection refused|Communications link failure|Connection timed out)(?:: )?(?:.*?(?P<target>[\w.-]+:\d{2,5}))?",
+        example: "java.net.ConnectException: Connection refused: kafka.shop.svc:9092",
+        confidence: 0.7,
+    },
+    Signature {
+        id: "could-not-connect",
+        cause: "dependency-unreachable",
+        pattern: r"(?i)(?:could not|cannot|can't|unable to|failed to) connect to (?:\w+ )?(?:server |host )?(?:at |on )?'?(?P<target>[\w.-]+(?::\d+)?)'?",
+        example: "ERROR 2002 (HY000): Can't connect to MySQL server on 'mysql.shop.svc' (111)",
+        confidence: 0.7,
+    },
+    Signature {
+        id: "redis-unreachable",
+        cause: "dependency-unreachable",
+        pattern: r"(?i)Error (?:\d+ )?connecting to (?P<target>[\w.-]+:\d+)\. Connection refused",
+        example: "redis.exceptions.ConnectionError: Error 111 connecting to redis:6379. Connection refused.",
+        confidence: 0.8,
+    },
+];
+
+fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
+    let before = out.len();
+    check_log_signatures(cx, out, &DEPENDENCY_UNREACHABLE, |s, hit| {
+        let name = s.name();
+        let target = hit.target.as_deref().unwrap_or("a dependency");
+        let title = format!("container `{name}` exits because `{target}` is unreachable");
+        let steps = vec![
+            format!(
+                "check that `{target}` is up: its pods, its Service and that the Service has ready endpoints"
+            ),
+            format!(
+                "check that `{name}` uses the right host and port, and that no NetworkPolicy blocks the traffic"
+            ),
+            format!(
+                "make `{name}` retry the connection with back-off at start-up instead of exiting"
+            ),
+        ];
+        (title, steps)
+    });
+    // Corroborate with the target Service's endpoints when the bundle has them.
+    for f in &mut out[before..] {
+        let s = &cx.subjects[f.subject];
+        let Some(hit) = super::best_hit(s, DEPENDENCY_UNREACHABLE.cause) else {
+            continue;
+        };
+        let Some(target) = hit.target.as_deref() else {
+            continue;
+        };
+        if let Some((service, ready)) = find_service(s, target) {
+            f.evidence.push(Evidence::new(
+                super::EvidenceKind::Status,
+                &format!("namespaces/{}/endpoints.yaml", service.0),
+                format!("endpoints {}/{}", service.0, service.1),
+                format!("{ready} ready addresses"),
+            ));
+            if ready == 0 {
+                f.confidence = (f.confidence + 0.1).min(0.95);
+                f.remediation.insert(
+                    0,
+                    format!(
+                        "Service `{}/{}` has no ready endpoints: fix its backing pods first",
+                        service.0, service.1
+                    ),
+                );
+            }
+            f.commands.push(format!(
+                "kubectl -n {} get endpoints {} -o wide",
+                service.0, service.1
+            ));
+        }
+    }
+}
+
+/// The Service a target names (`postgres`, `postgres.shop`, `postgres.shop.svc.cluster.local`,
+/// with or without a port) and the number of ready endpoints the bundle shows for it.
+fn find_service(s: &Subject<'_>, target: &str) -> Option<((String, String), usize)> {
+    let host = target.rsplit_once(':').map_or(target, |(h, p)| {
+        if p.chars().all(|c| c.is_ascii_digit()) {
+            h
+        } else {
+            target
+        }
+    });
+    let mut labels = host.split('.');
+    let name = labels.next()?.to_owned();
+    let ns = labels
+        .next()
+        .filter(|l| *l != "svc")
+        .map_or_else(|| s.pod.metadata.namespace.clone(), str::to_owned);
+    let cluster = s.cluster;
+    let by_ip = cluster
+        .services
+        .iter()
+        .find(|svc| svc.spec.cluster_ip.as_deref() == Some(host));
+    let (ns, name) = match by_ip {
+        Some(svc) => (svc.metadata.namespace.clone(), svc.metadata.name.clone()),
+        None => (ns, name),
+    };
+    let ep = cluster
+        .endpoints
+        .iter()
+        .find(|e| e.metadata.namespace == ns && e.metadata.name == name)?;
+    Some(((ns, name), ep.ready_addresses()))
+}

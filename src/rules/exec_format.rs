@@ -1,0 +1,67 @@
+//! `exec-format`: the entrypoint cannot be executed on this CPU, or is a script without a shebang.
+
+use super::{Evidence, Finding, RuleContext, Signature, best_hit, termination_evidence};
+
+declare_rule! {
+    /// ## What it detects
+    /// `exec format error`: the image was built for another CPU architecture than the node's
+    /// (an amd64-only image on an arm64 node), or the entrypoint is a script without `#!`.
+    ///
+    /// ## Why it crash-loops
+    /// The kernel refuses to execute the binary at every start; nothing of the program runs.
+    ///
+    /// ## Evidence
+    /// - `exec format error` in the log or the `StartError` message (certain for the symptom)
+    /// - the node's `kubernetes.io/arch` label (arm64 nodes make an architecture mismatch likely)
+    ///
+    /// ## Remedy
+    /// Use a multi-architecture image (or one for the node's architecture), or pin the pod to
+    /// matching nodes with `nodeSelector: kubernetes.io/arch: amd64`; for scripts add a shebang.
+    ///
+    /// ## Not covered
+    /// A missing executable (`command-not-found`), one without the execute bit (`not-executable`).
+    pub(crate) static EXEC_FORMAT = {
+        cause: "exec-format", kind: CrashLoop, check: check, signatures: SIGNATURES,
+    };
+}
+
+const SIGNATURES: &[Signature] = &[Signature {
+    id: "exec-format-error",
+    cause: "exec-format",
+    pattern: r"(?i)(?:exec (?P<target>\S+): )?exec format error",
+    example: "exec /usr/local/bin/worker: exec format error",
+    confidence: 0.9,
+}];
+
+fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
+    for s in cx.crashlooping_containers() {
+        let Some(hit) = best_hit(s, EXEC_FORMAT.cause) else {
+            continue;
+        };
+        let name = s.name();
+        let arch = s.node.and_then(|n| n.architecture());
+        let node_label = arch
+            .map(|a| format!(" on a `{a}` node"))
+            .unwrap_or_default();
+        let mut f = Finding::new(&EXEC_FORMAT, s, 0.93)
+            .title(format!("container `{name}` cannot execute its entrypoint{node_label}: exec format error (wrong CPU architecture?)"))
+            .evidence(Evidence::log_hit(s, hit));
+        if let Some(e) = termination_evidence(s) {
+            f = f.evidence(e);
+        }
+        if let Some(a) = arch {
+            f = f.evidence(Evidence::node(s, "metadata.labels[kubernetes.io/arch]", a));
+        }
+        let image = &s.spec.image;
+        f = f.remedy(format!(
+            "publish `{image}` for {} (a multi-arch manifest: `docker buildx build --platform linux/amd64,linux/arm64`)",
+            arch.map_or_else(|| "the node's architecture".to_owned(), |a| format!("linux/{a}"))
+        ));
+        f = f.remedy("or pin the workload to nodes of the image's architecture with `nodeSelector: {kubernetes.io/arch: amd64}`");
+        f = f.remedy("if the entrypoint is a script, make sure it starts with a `#!` line and has Unix line endings");
+        if let Some(node) = s.pod.spec.node_name.as_deref() {
+            f = f.command(format!("kubectl get node {node} -L kubernetes.io/arch"));
+        }
+        out.push(f.command(format!("docker manifest inspect {image}")));
+    }
+}

@@ -1,0 +1,137 @@
+//! `invalid-app-config`: the app finds a required setting missing or invalid and exits.
+
+use super::{Evidence, Finding, RuleContext, Signature, check_log_signatures};
+
+declare_rule! {
+    /// ## What it detects
+    /// An application that exits at start-up because a required environment variable, config
+    /// file or config value is missing or cannot be parsed.
+    ///
+    /// ## Why it crash-loops
+    /// Configuration comes from the pod spec, ConfigMaps and Secrets, which do not change between
+    /// restarts, so the app fails the same way each time, usually within seconds.
+    ///
+    /// ## Evidence
+    /// - a log line naming the missing or invalid setting (`Missing required environment variable X`,
+    ///   `required key X missing value`, `KeyError: 'X'`, `Could not resolve placeholder 'x'`,
+    ///   a YAML/JSON/TOML parse error in a config file) (likely to strong)
+    /// - the variable absent from the container's `env`/`envFrom`, a short run time, a non-zero exit
+    ///
+    /// ## Remedy
+    /// Set the missing variable or value in the pod template (or the ConfigMap/Secret it comes
+    /// from) and fix the syntax of the config file named in the error.
+    ///
+    /// ## Not covered
+    /// ConfigMaps, Secrets or keys missing from the cluster (`missing-config-ref`), wrong flags (`bad-args`).
+    pub(crate) static INVALID_APP_CONFIG = {
+        cause: "invalid-app-config", kind: CrashLoop, check: check, signatures: SIGNATURES,
+    };
+}
+
+const SIGNATURES: &[Signature] = &[
+    Signature {
+        id: "env-missing",
+        cause: "invalid-app-config",
+        pattern: r"(?i)(?:missing|required|undefined|not set|unset|empty)[^A-Za-z0-9]+(?:required )?(?:environment|env)(?:ironment)? (?:variable|var)s?[: ]+['`]?(?P<target>[A-Z][A-Z0-9_]{2,})",
+        example: "Error: Missing required environment variable STRIPE_API_URL",
+        confidence: 0.85,
+    },
+    Signature {
+        id: "env-var-not-set",
+        cause: "invalid-app-config",
+        pattern: r"(?i)(?:environment|env) (?:variable|var) ['`]?(?P<target>[A-Z][A-Z0-9_]{2,})['`]? (?:is )?(?:not set|required|missing|must be set|is empty|undefined)",
+        example: "FATAL: environment variable DATABASE_URL is not set",
+        confidence: 0.85,
+    },
+    Signature {
+        id: "envconfig-required",
+        cause: "invalid-app-config",
+        pattern: r"required key (?P<target>[A-Z][A-Z0-9_]+) missing value",
+        example: "envconfig.Process: required key STRIPE_API_URL missing value",
+        confidence: 0.85,
+    },
+    Signature {
+        id: "python-keyerror-env",
+        cause: "invalid-app-config",
+        pattern: r"KeyError: '(?P<target>[A-Z][A-Z0-9_]{2,})'",
+        example: "KeyError: 'DATABASE_URL'",
+        confidence: 0.75,
+    },
+    Signature {
+        id: "spring-placeholder",
+        cause: "invalid-app-config",
+        pattern: r"Could not resolve placeholder '(?P<target>[^']+)'",
+        example: "java.lang.IllegalArgumentException: Could not resolve placeholder 'stripe.api.url' in value \"${stripe.api.url}\"",
+        confidence: 0.85,
+    },
+    Signature {
+        id: "config-parse-error",
+        cause: "invalid-app-config",
+        pattern: r"(?i)(?:error|failed) (?:parsing|loading|reading|to parse|to load|to read) (?:the )?(?:config(?:uration)?|settings)(?: file)?[: ]+(?P<target>[\w./-]+)?",
+        example: "Error loading config file: /etc/app/config.yaml: yaml: line 7: did not find expected key",
+        confidence: 0.75,
+    },
+    Signature {
+        id: "invalid-config-value",
+        cause: "invalid-app-config",
+        pattern: r"(?i)invalid (?:configuration|config|value for|setting)[: ]+['`]?(?P<target>[\w.-]+)",
+        example: "invalid configuration: log.level must be one of debug, info, warn",
+        confidence: 0.7,
+    },
+];
+
+fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
+    let before = out.len();
+    check_log_signatures(cx, out, &INVALID_APP_CONFIG, |s, hit| {
+        let name = s.name();
+        let title = match hit.target.as_deref() {
+            Some(t) => {
+                format!("container `{name}` exits on missing or invalid configuration `{t}`")
+            }
+            None => format!("container `{name}` exits on missing or invalid configuration"),
+        };
+        let target = hit
+            .target
+            .as_deref()
+            .unwrap_or("the setting named in the error");
+        let steps = vec![
+            format!(
+                "set `{target}` for `{name}` in the pod template (`env`, or the ConfigMap/Secret it reads with `envFrom`)"
+            ),
+            "if a config file is named, fix its syntax or the ConfigMap that mounts it".to_owned(),
+        ];
+        (title, steps)
+    });
+    // Whether the named variable is defined at all in the container's env.
+    for f in &mut out[before..] {
+        let s = &cx.subjects[f.subject];
+        let Some(target) =
+            super::best_hit(s, INVALID_APP_CONFIG.cause).and_then(|h| h.target.clone())
+        else {
+            continue;
+        };
+        if !target
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        {
+            continue;
+        }
+        let defined = s.spec.env.iter().any(|e| e.name == target);
+        if !defined && s.spec.env_from.is_empty() {
+            f.confidence = (f.confidence + 0.05).min(0.95);
+            let names: Vec<&str> = s.spec.env.iter().map(|e| e.name.as_str()).collect();
+            f.evidence.push(Evidence::spec(
+                s,
+                "env",
+                format!(
+                    "`{target}` is not defined (env has: {})",
+                    if names.is_empty() {
+                        "nothing".to_owned()
+                    } else {
+                        names.join(", ")
+                    }
+                ),
+            ));
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! `liveness-probe-kill`: the kubelet kills the container because its liveness probe fails.
+
+use super::{CERTAIN, Evidence, Finding, RuleContext, termination_evidence};
+use crate::correlate::Subject;
+use crate::model::time::human_duration;
+
+declare_rule! {
+    /// ## What it detects
+    /// A container restarted by the kubelet because its liveness probe failed `failureThreshold`
+    /// times in a row.
+    ///
+    /// ## Why it crash-loops
+    /// The probe kills the container before it becomes healthy (a slow start, a wrong port or
+    /// path, a dependency the health check waits for), so every restart is killed the same way.
+    ///
+    /// ## Evidence
+    /// - a `Killing` event "Container X failed liveness probe, will be restarted" (certain)
+    /// - `Unhealthy` events "Liveness probe failed: …" with the probe's output
+    /// - exit code 143 or 137 (or 0 after a graceful shutdown); a run time close to
+    ///   `initialDelaySeconds + periodSeconds × failureThreshold`
+    ///
+    /// ## Remedy
+    /// For a slow starter, add a `startupProbe` whose budget covers the observed start time; else
+    /// fix the probe (port, path, timeout) or what the health endpoint waits for.
+    ///
+    /// ## Not covered
+    /// Startup probe kills (`startup-probe-kill`); readiness failures, which never restart (`readiness-only`).
+    pub(crate) static LIVENESS_PROBE_KILL = {
+        cause: "liveness-probe-kill", kind: CrashLoop, check: check, signatures: &[],
+    };
+}
+
+fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
+    for s in cx.crashlooping_containers() {
+        let kills: Vec<_> = s
+            .iter_events("Killing")
+            .filter(|e| e.text().contains("failed liveness probe"))
+            .collect();
+        let unhealthy: Vec<_> = s
+            .iter_events("Unhealthy")
+            .filter(|e| e.text().starts_with("Liveness probe"))
+            .collect();
+        let probe = s.spec.liveness_probe.as_ref();
+        let budget = probe.map(super::super::model::pod::Probe::budget_secs);
+        let runtime = s.runtime_secs();
+        let runtime_matches = budget.zip(runtime).is_some_and(|(b, r)| {
+            #[allow(clippy::cast_precision_loss)]
+            let b = b as f64;
+            let grace = s.pod.spec.termination_grace_period_seconds.unwrap_or(30) as f64;
+            r >= b * 0.8 && r <= b + grace + 15.0
+        });
+        let killed_by_signal = matches!(s.exit_code(), Some(137 | 143 | 0));
+        let confidence = if !kills.is_empty() {
+            CERTAIN
+        } else if !unhealthy.is_empty() && runtime_matches && killed_by_signal {
+            0.75
+        } else {
+            continue;
+        };
+        out.push(finding(s, confidence, &kills, &unhealthy, runtime_matches));
+    }
+}
+
+fn finding(
+    s: &Subject<'_>,
+    confidence: f64,
+    kills: &[&crate::model::Event],
+    unhealthy: &[&crate::model::Event],
+    runtime_matches: bool,
+) -> Finding {
+    let name = s.name();
+    let probe = s.spec.liveness_probe.as_ref();
+    let what = probe
+        .map(|p| format!(" ({})", p.describe()))
+        .unwrap_or_default();
+    let after = s
+        .runtime_secs()
+        .map(|r| format!(" after {}", human_duration(r)))
+        .unwrap_or_default();
+    let mut f = Finding::new(&LIVENESS_PROBE_KILL, s, confidence).title(format!(
+        "container `{name}` is killed by its liveness probe{what}{after}"
+    ));
+    if let Some(e) = kills.last() {
+        f = f.evidence(Evidence::event(e));
+    }
+    if let Some(e) = unhealthy.last() {
+        f = f.evidence(Evidence::event(e));
+    }
+    if let Some(e) = termination_evidence(s) {
+        f = f.evidence(e);
+    }
+    if let Some(p) = probe {
+        let text = format!(
+            "{}, initialDelaySeconds {}, periodSeconds {}, failureThreshold {}, timeoutSeconds {}: kills after ~{}s",
+            p.describe(),
+            p.initial_delay_seconds.unwrap_or(0),
+            p.period_seconds.unwrap_or(10),
+            p.failure_threshold.unwrap_or(3),
+            p.timeout_seconds.unwrap_or(1),
+            p.budget_secs()
+        );
+        f = f.evidence(Evidence::spec(s, "livenessProbe", text));
+    }
+    let refused = unhealthy
+        .iter()
+        .any(|e| e.text().contains("connection refused"));
+    let still_starting = s.log.is_some() && refused && s.spec.startup_probe.is_none();
+    if let (Some(p), true) = (probe, runtime_matches || still_starting) {
+        let needed = s.runtime_secs().map_or(p.budget_secs() * 3, |r| {
+            #[allow(clippy::cast_possible_truncation)]
+            let r = r.ceil() as i64;
+            (r * 2).max(p.budget_secs() * 2)
+        });
+        let period = p.period_seconds.unwrap_or(10).max(1);
+        f = f.remedy(format!(
+            "the probe gives `{name}` only {}s to come up: add a `startupProbe` with the same handler and `failureThreshold: {}`, `periodSeconds: {period}` (~{needed}s), so liveness starts after start-up",
+            p.budget_secs(),
+            (needed + period - 1) / period
+        ));
+    }
+    if refused {
+        f = f.remedy(format!("the health endpoint refuses connections: check that `{name}` listens on the probed port and address (0.0.0.0, not 127.0.0.1)"));
+    } else {
+        f = f.remedy(format!("check why `{name}`'s health endpoint fails or times out (the `Unhealthy` message), and raise `timeoutSeconds` if the check is slow"));
+    }
+    if !runtime_matches && confidence < CERTAIN {
+        f = f.note("no `Killing` event in the bundle (events may have expired); the run time and `Unhealthy` events point at the probe");
+    }
+    f
+}

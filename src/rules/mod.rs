@@ -1,0 +1,439 @@
+//! Rules: one file per cause id. A rule reads the correlated subjects of one bundle and
+//! *proposes* causes for containers, with confidence and evidence.
+//!
+//! Rules never read each other's results, never sort and never format output: `diagnose`
+//! keeps the best proposal per container and lists the others as alternatives.
+
+use serde::{Deserialize, Serialize};
+
+use crate::correlate::{State, Subject};
+use crate::logscan::{HitSource, LogHit};
+use crate::model::{Event, LogFile};
+use crate::redact::redact;
+
+/// Defines a rule: its documentation (the `///` lines, printed by `ktriage explain`), its
+/// cause id, what kind of finding it makes, its log signatures, and its `check` function.
+macro_rules! declare_rule {
+    ($(#[doc = $doc:literal])* $vis:vis static $id:ident = {
+        cause: $cause:literal, kind: $kind:ident, check: $check:path, signatures: $sigs:expr $(,)?
+    };) => {
+        $(#[doc = $doc])*
+        $vis static $id: $crate::rules::RuleDef = $crate::rules::RuleDef {
+            cause: $cause,
+            kind: $crate::rules::RuleKind::$kind,
+            check: $check,
+            signatures: $sigs,
+            explanation: concat!($($doc, "\n"),*),
+        };
+    };
+}
+
+pub mod registry;
+
+mod app_error_exit;
+mod bad_args;
+mod dependency_unreachable;
+mod exec_format;
+mod invalid_app_config;
+mod liveness_probe_kill;
+mod no_foreground_process;
+mod oom_killed;
+mod unhandled_exception;
+
+/// What kind of finding a rule makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RuleKind {
+    /// A root cause of a container restart loop.
+    CrashLoop,
+    /// A state that is not a crash loop but is reported so it is never mistaken for one.
+    NotALoop,
+}
+
+/// A rule: cause id, documentation and check.
+pub struct RuleDef {
+    /// The stable cause id (DESIGN.md §4).
+    pub cause: &'static str,
+    pub kind: RuleKind,
+    /// The rule's documentation (its doc comment), Markdown.
+    pub explanation: &'static str,
+    pub check: fn(&RuleContext<'_>, &mut Vec<Finding>),
+    /// Log patterns this rule reads, scanned once per container by `logscan`.
+    pub signatures: &'static [Signature],
+}
+
+impl RuleDef {
+    /// The first sentence under "What it detects".
+    #[must_use]
+    pub fn summary(&self) -> &'static str {
+        let mut lines = self
+            .explanation
+            .lines()
+            .map(str::trim)
+            .skip_while(|l| !l.starts_with("## What it detects"))
+            .skip(1);
+        lines.find(|l| !l.is_empty()).unwrap_or("")
+    }
+}
+
+/// A log pattern and what it means.
+#[derive(Debug)]
+pub struct Signature {
+    /// Stable id, for tests and debugging.
+    pub id: &'static str,
+    /// The cause this signature supports (must be the declaring rule's).
+    pub cause: &'static str,
+    /// A `regex` pattern; a named group `target` captures what the finding names (host, key, flag).
+    pub pattern: &'static str,
+    /// A real line the pattern must match (checked by a test).
+    pub example: &'static str,
+    /// Confidence when this line is the only evidence (0-1).
+    pub confidence: f64,
+}
+
+/// Evidence tiers (taxonomy §6.2): authoritative status field or event.
+pub const CERTAIN: f64 = 0.95;
+/// Exit-code semantics plus a consistent log signature.
+pub const STRONG: f64 = 0.85;
+/// A log signature alone.
+pub const LIKELY: f64 = 0.7;
+/// Exit code alone.
+pub const POSSIBLE: f64 = 0.5;
+/// A spec heuristic alone.
+pub const WEAK: f64 = 0.35;
+
+/// What rules see: the subjects of one bundle.
+pub struct RuleContext<'a> {
+    pub subjects: &'a [Subject<'a>],
+}
+
+impl<'a> RuleContext<'a> {
+    /// Containers in a restart loop (crash-looping, restarting, flapping).
+    pub fn crashlooping_containers(&self) -> impl Iterator<Item = &'a Subject<'a>> {
+        self.subjects.iter().filter(|s| s.state.is_loop())
+    }
+
+    /// Subjects in `state`.
+    pub fn iter_in_state(&self, state: State) -> impl Iterator<Item = &'a Subject<'a>> {
+        self.subjects.iter().filter(move |s| s.state == state)
+    }
+}
+
+/// The kind of an evidence item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EvidenceKind {
+    Status,
+    Event,
+    Log,
+    Spec,
+    Node,
+    Bundle,
+}
+
+/// One fact supporting a finding, with where it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    pub kind: EvidenceKind,
+    /// Path inside the bundle.
+    pub source: String,
+    /// Where in that file: a field path, an event, a line number.
+    pub locator: String,
+    /// The fact, redacted.
+    pub text: String,
+}
+
+impl Evidence {
+    /// A field of the container's status: `field` is relative to the container status entry.
+    #[must_use]
+    pub fn status(s: &Subject<'_>, field: &str, text: impl AsRef<str>) -> Self {
+        Self::new(
+            EvidenceKind::Status,
+            &s.pod.source,
+            format!("{}: {}.{field}", s.pod.metadata.name, s.status_path()),
+            text,
+        )
+    }
+
+    /// A field of the pod's status (`phase`, `reason`, `conditions[Ready]`).
+    #[must_use]
+    pub fn pod_status(s: &Subject<'_>, field: &str, text: impl AsRef<str>) -> Self {
+        Self::new(
+            EvidenceKind::Status,
+            &s.pod.source,
+            format!("{}: status.{field}", s.pod.metadata.name),
+            text,
+        )
+    }
+
+    /// A field of the container's spec: `field` is relative to the container entry, or
+    /// absolute when it starts with `spec.`.
+    #[must_use]
+    pub fn spec(s: &Subject<'_>, field: &str, text: impl AsRef<str>) -> Self {
+        let path = if field.starts_with("spec.") {
+            field.to_owned()
+        } else {
+            format!("{}.{field}", s.spec_path())
+        };
+        Self::new(
+            EvidenceKind::Spec,
+            &s.pod.source,
+            format!("{}: {path}", s.pod.metadata.name),
+            text,
+        )
+    }
+
+    /// An event, located by reason, object, time and count.
+    #[must_use]
+    pub fn event(e: &Event) -> Self {
+        let o = e.object();
+        let when = e
+            .time()
+            .map_or_else(|| "time unknown".to_owned(), |t| t.to_string());
+        let count = e.occurrences();
+        let times = if count > 1 {
+            format!(", x{count}")
+        } else {
+            String::new()
+        };
+        let field = o
+            .field_path
+            .as_deref()
+            .map_or_else(String::new, |f| format!(" {f}"));
+        Self::new(
+            EvidenceKind::Event,
+            &e.source_path,
+            format!(
+                "{} {} {}/{}{field} at {when}{times}",
+                e.kind, e.reason, o.kind, o.name
+            ),
+            e.text(),
+        )
+    }
+
+    /// A matched log line (or a line of the termination message).
+    #[must_use]
+    pub fn log_hit(s: &Subject<'_>, hit: &LogHit) -> Self {
+        match &hit.source {
+            HitSource::Log { path, line } => {
+                Self::new(EvidenceKind::Log, path, format!("line {line}"), &hit.text)
+            }
+            HitSource::TerminationMessage => Self::status(
+                s,
+                &format!("{}.message", s.last_termination_field()),
+                &hit.text,
+            ),
+        }
+    }
+
+    /// A line of a log file, by number.
+    #[must_use]
+    pub fn log_line(log: &LogFile, line: u64, text: &str) -> Self {
+        Self::new(EvidenceKind::Log, &log.source, format!("line {line}"), text)
+    }
+
+    /// A fact about the node the pod ran on.
+    #[must_use]
+    pub fn node(s: &Subject<'_>, field: &str, text: impl AsRef<str>) -> Self {
+        let node = s.pod.spec.node_name.as_deref().unwrap_or("?");
+        Self::new(
+            EvidenceKind::Node,
+            "cluster/nodes.yaml",
+            format!("{node}: {field}"),
+            text,
+        )
+    }
+
+    /// Builds an evidence item; `text` is redacted and shortened.
+    #[must_use]
+    pub fn new(kind: EvidenceKind, source: &str, locator: String, text: impl AsRef<str>) -> Self {
+        let text = redact(text.as_ref().trim());
+        let text = crate::logscan::truncate(&text, 600).to_owned();
+        Self {
+            kind,
+            source: source.to_owned(),
+            locator,
+            text,
+        }
+    }
+}
+
+/// A cause proposed for one subject by one rule.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub cause: &'static str,
+    /// Index of the subject in the bundle's subject list.
+    pub subject: usize,
+    pub confidence: f64,
+    /// One line a human can act on (lowercase start, no trailing period, names in backticks).
+    pub title: String,
+    pub evidence: Vec<Evidence>,
+    /// Steps specific to what was found.
+    pub remediation: Vec<String>,
+    /// kubectl commands that confirm the finding, in addition to the standard ones.
+    pub commands: Vec<String>,
+    /// What could not be seen or judged.
+    pub notes: Vec<String>,
+}
+
+impl Finding {
+    /// A proposal of `rule`'s cause for subject `s`.
+    #[must_use]
+    pub fn new(rule: &RuleDef, s: &Subject<'_>, confidence: f64) -> Self {
+        Self {
+            cause: rule.cause,
+            subject: s.index,
+            confidence: confidence.clamp(0.0, 0.99),
+            title: String::new(),
+            evidence: Vec::new(),
+            remediation: Vec::new(),
+            commands: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    #[must_use]
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = title.into();
+        self
+    }
+
+    #[must_use]
+    pub fn evidence(mut self, e: Evidence) -> Self {
+        if !self.evidence.contains(&e) {
+            self.evidence.push(e);
+        }
+        self
+    }
+
+    #[must_use]
+    pub fn evidence_all(mut self, items: impl IntoIterator<Item = Evidence>) -> Self {
+        for e in items {
+            self = self.evidence(e);
+        }
+        self
+    }
+
+    #[must_use]
+    pub fn remedy(mut self, step: impl Into<String>) -> Self {
+        self.remediation.push(step.into());
+        self
+    }
+
+    #[must_use]
+    pub fn command(mut self, cmd: impl Into<String>) -> Self {
+        self.commands.push(cmd.into());
+        self
+    }
+
+    #[must_use]
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+}
+
+/// The log hits of `cause` for a subject, in line order.
+pub fn hits_for<'s>(s: &'s Subject<'_>, cause: &str) -> impl Iterator<Item = &'s LogHit> {
+    s.log_hits
+        .iter()
+        .filter(move |h| h.signature.cause == cause)
+}
+
+/// The strongest hit of `cause` (confidence x position), the latest on ties.
+#[must_use]
+pub fn best_hit<'s>(s: &'s Subject<'_>, cause: &str) -> Option<&'s LogHit> {
+    hits_for(s, cause).max_by(|a, b| {
+        let score = |h: &LogHit| h.signature.confidence * h.position_weight();
+        score(a)
+            .total_cmp(&score(b))
+            .then_with(|| b.from_end.cmp(&a.from_end))
+    })
+}
+
+/// Evidence for the last termination: reason and exit code in one item.
+#[must_use]
+pub fn termination_evidence(s: &Subject<'_>) -> Option<Evidence> {
+    let t = s.last_termination()?;
+    let mut parts = Vec::new();
+    if let Some(r) = &t.reason {
+        parts.push(format!("reason {r}"));
+    }
+    if let Some(c) = t.exit_code {
+        parts.push(format!("exit code {c}"));
+    }
+    if let Some(sig) = t.signal {
+        parts.push(format!("signal {sig}"));
+    }
+    if let Some(secs) = t.runtime_secs() {
+        parts.push(format!("ran {}", crate::model::time::human_duration(secs)));
+    }
+    (!parts.is_empty()).then(|| Evidence::status(s, s.last_termination_field(), parts.join(", ")))
+}
+
+/// Evidence that the container is waiting in back-off (the loop itself).
+#[must_use]
+pub fn waiting_evidence(s: &Subject<'_>) -> Option<Evidence> {
+    let w = s.waiting()?;
+    let text = match (&w.reason, &w.message) {
+        (Some(r), Some(m)) => format!("{r}: {m}"),
+        (Some(r), None) => r.clone(),
+        (None, Some(m)) => m.clone(),
+        (None, None) => return None,
+    };
+    Some(Evidence::status(s, "state.waiting", text))
+}
+
+/// A generic rule body for causes recognized by their log signatures: one proposal per
+/// looping container that has a hit, with the hit lines and the termination as evidence.
+/// `describe` returns the title and remediation given the best hit.
+pub fn check_log_signatures(
+    cx: &RuleContext<'_>,
+    out: &mut Vec<Finding>,
+    rule: &RuleDef,
+    describe: impl Fn(&Subject<'_>, &LogHit) -> (String, Vec<String>),
+) {
+    for s in cx.crashlooping_containers() {
+        let Some(best) = best_hit(s, rule.cause) else {
+            continue;
+        };
+        let mut confidence = best.signature.confidence * best.position_weight();
+        // A non-zero exit is consistent with a fatal error line.
+        if s.exit_code().is_some_and(|c| c != 0) {
+            confidence += 0.05;
+        }
+        let (title, remediation) = describe(s, best);
+        let mut f = Finding::new(rule, s, confidence)
+            .title(title)
+            .evidence(Evidence::log_hit(s, best));
+        for hit in hits_for(s, rule.cause)
+            .filter(|h| !std::ptr::eq(*h, best))
+            .take(2)
+        {
+            f = f.evidence(Evidence::log_hit(s, hit));
+        }
+        if let Some(e) = termination_evidence(s) {
+            f = f.evidence(e);
+        }
+        f.remediation = remediation;
+        out.push(f);
+    }
+}
+
+#[cfg(test)]
+mod tests;
+
+impl Evidence {
+    /// The kind as a word (`status`, `event`, `log`, …).
+    #[must_use]
+    pub fn kind_name(&self) -> &'static str {
+        match self.kind {
+            EvidenceKind::Status => "status",
+            EvidenceKind::Event => "event",
+            EvidenceKind::Log => "log",
+            EvidenceKind::Spec => "spec",
+            EvidenceKind::Node => "node",
+            EvidenceKind::Bundle => "bundle",
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! `unhandled-exception`: the app crashes with a language runtime's crash signature.
+
+use super::{Finding, RuleContext, Signature, check_log_signatures};
+
+declare_rule! {
+    /// ## What it detects
+    /// A crash the language runtime reports: a Go `panic:`, a Python `Traceback`, a Java
+    /// `Exception in thread "main"`, a .NET `Unhandled exception.`, a Node.js uncaught error,
+    /// a Rust `panicked at`.
+    ///
+    /// ## Why it crash-loops
+    /// The same code path runs at every start (or under the same load) and throws again.
+    ///
+    /// ## Evidence
+    /// - the crash signature in the previous log, weighted toward the last lines before
+    ///   termination (likely); a non-zero exit code (2 for a Go panic, 1 otherwise)
+    /// - when the exception itself names a more specific cause (connection refused, permission
+    ///   denied, a missing setting), that cause wins and this one is listed as an alternative
+    ///
+    /// ## Remedy
+    /// Read the exception and the stack above it in the previous log; fix the code or the input
+    /// that triggers it, or roll back to the last version that worked.
+    ///
+    /// ## Not covered
+    /// Native crashes by signal (`native-crash`), heap exhaustion (`runtime-heap-exhausted`).
+    pub(crate) static UNHANDLED_EXCEPTION = {
+        cause: "unhandled-exception", kind: CrashLoop, check: check, signatures: SIGNATURES,
+    };
+}
+
+const SIGNATURES: &[Signature] = &[
+    Signature {
+        id: "go-panic",
+        cause: "unhandled-exception",
+        pattern: r"^(?:panic: |fatal error: )(?P<target>.+)",
+        example: "panic: runtime error: invalid memory address or nil pointer dereference",
+        confidence: 0.7,
+    },
+    Signature {
+        id: "python-traceback",
+        cause: "unhandled-exception",
+        pattern: r"^Traceback \(most recent call last\):",
+        example: "Traceback (most recent call last):",
+        confidence: 0.6,
+    },
+    Signature {
+        id: "python-exception-line",
+        cause: "unhandled-exception",
+        pattern: r"^(?P<target>(?:[a-z_][\w]*\.)*[A-Z]\w*(?:Error|Exception)): .+",
+        example: "psycopg2.OperationalError: connection to server failed",
+        confidence: 0.6,
+    },
+    Signature {
+        id: "java-main-exception",
+        cause: "unhandled-exception",
+        pattern: r#"Exception in thread "[^"]+" (?P<target>[\w.$]+)"#,
+        example: r#"Exception in thread "main" java.lang.IllegalStateException: boom"#,
+        confidence: 0.7,
+    },
+    Signature {
+        id: "dotnet-unhandled",
+        cause: "unhandled-exception",
+        pattern: r"^Unhandled [Ee]xception\.? (?P<target>[\w.]+)",
+        example: "Unhandled exception. System.InvalidOperationException: Sequence contains no elements",
+        confidence: 0.7,
+    },
+    Signature {
+        id: "node-uncaught",
+        cause: "unhandled-exception",
+        pattern: r"(?:UnhandledPromiseRejection|Uncaught (?P<target>\w+)|triggerUncaughtException|node:internal/process/promises)",
+        example: "node:internal/process/promises:288",
+        confidence: 0.65,
+    },
+    Signature {
+        id: "rust-panic",
+        cause: "unhandled-exception",
+        pattern: r"thread '[^']+' panicked at",
+        example: "thread 'main' panicked at src/main.rs:10:5:",
+        confidence: 0.7,
+    },
+    Signature {
+        id: "spring-app-failed",
+        cause: "unhandled-exception",
+        pattern: r"(?:Application run failed|APPLICATION FAILED TO START)",
+        example: "org.springframework.boot.SpringApplication: Application run failed",
+        confidence: 0.6,
+    },
+];
+
+fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
+    check_log_signatures(cx, out, &UNHANDLED_EXCEPTION, |s, hit| {
+        let name = s.name();
+        let what = hit
+            .target
+            .as_deref()
+            .map_or_else(|| "an unhandled exception".to_owned(), |t| format!("`{t}`"));
+        let steps = vec![
+            format!(
+                "read the exception and its stack in the previous log of `{name}` and fix the code path or input that raises it"
+            ),
+            "if it started with a new version, roll back to the previous one".to_owned(),
+        ];
+        (format!("container `{name}` crashes with {what}"), steps)
+    });
+}
