@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use comfy_table::{ContentArrangement, Table, presets};
+use comfy_table::{ColumnConstraint, ContentArrangement, Table, Width, presets};
 
 use super::Report;
 
@@ -39,6 +39,11 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     if !report.findings.is_empty() {
         writeln!(out)?;
         let mut t = new_table(&["#", "SEVERITY", "CAUSE", "WHERE", "FINDING / BEST EVIDENCE"]);
+        for (i, width) in [(2, 22), (3, 24)] {
+            if let Some(c) = t.column_mut(i) {
+                c.set_constraint(ColumnConstraint::UpperBoundary(Width::Fixed(width)));
+            }
+        }
         for f in report.findings.iter().take(MAX_ROWS) {
             let pods = if f.pods.len() == 1 {
                 f.pods[0].clone()
@@ -61,7 +66,7 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             );
             let mut text = f.title.clone();
             if let Some(e) = f.evidence.first() {
-                text.push_str(&format!("\n> {} ({} {})", e.text, e.source, e.locator));
+                text.push_str(&format!("\n> {}\n  [{}]", crate::logscan::truncate(&e.text, 240), short_source(&e.source, &e.locator)));
             }
             if let Some(step) = f.remediation.first() {
                 text.push_str(&format!("\nfix: {step}"));
@@ -114,6 +119,15 @@ fn new_table(header: &[&str]) -> Table {
         .set_width(WIDTH)
         .set_header(header.to_vec());
     t
+}
+
+/// Where an evidence item comes from, short: `api.previous.log:53`, `pods.yaml`, `events.yaml`.
+fn short_source(source: &str, locator: &str) -> String {
+    let file = source.rsplit('/').next().unwrap_or(source);
+    match locator.strip_prefix("line ") {
+        Some(line) => format!("{file}:{line}"),
+        None => file.to_owned(),
+    }
 }
 
 /// `Deployment` -> `deploy`, as kubectl abbreviates.
