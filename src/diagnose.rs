@@ -16,6 +16,8 @@ use crate::rules::{Evidence, Finding, RuleContext, termination_evidence, waiting
 
 /// Most evidence items shown per finding.
 const MAX_EVIDENCE: usize = 8;
+/// The cause of the fallback rule, proposed for any non-zero exit.
+const FALLBACK_CAUSE: &str = "app-error-exit";
 /// Log lines quoted as the tail of the last instance's log.
 const LOG_TAIL_LINES: usize = 8;
 
@@ -117,6 +119,10 @@ pub fn diagnose(cluster: &Cluster, bundle_path: &str, rules: &RuleSet) -> Vec<Re
         let best = list.remove(0);
         let mut alternatives: Vec<Alternative> = Vec::new();
         for p in list {
+            // The fallback says nothing a specific cause does not; it is never an alternative.
+            if p.cause == FALLBACK_CAUSE {
+                continue;
+            }
             if p.cause != best.cause && !alternatives.iter().any(|a| a.cause == p.cause) {
                 alternatives.push(Alternative {
                     cause: p.cause.to_owned(),
@@ -315,7 +321,7 @@ fn log_tail(s: &Subject<'_>) -> Vec<String> {
 /// A finding for a looping container no rule explained: the loop itself is the evidence.
 fn fallback(s: &Subject<'_>) -> Finding {
     let rule =
-        &crate::rules::registry::find_rule("app-error-exit").expect("app-error-exit is registered");
+        &crate::rules::registry::find_rule(FALLBACK_CAUSE).expect("app-error-exit is registered");
     let mut f = Finding::new(rule, s, crate::rules::WEAK)
         .title(format!(
             "container `{}` is in a restart loop; no cause could be identified",
