@@ -6,7 +6,10 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 fn ktriage(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ktriage")).args(args).output().expect("ktriage runs")
+    Command::new(env!("CARGO_BIN_EXE_ktriage"))
+        .args(args)
+        .output()
+        .expect("ktriage runs")
 }
 
 fn samples() -> PathBuf {
@@ -17,7 +20,8 @@ fn json_report(args: &[&str]) -> (i32, Value) {
     let mut all = vec!["analyze", "--format", "json"];
     all.extend_from_slice(args);
     let out = ktriage(&all);
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
     (out.status.code().expect("exit code"), report)
 }
 
@@ -27,13 +31,26 @@ fn every_sample_gets_its_expected_cause_first() {
     let expected = std::fs::read_to_string(samples().join("expected.tsv")).expect("expected.tsv");
     for line in expected.lines().skip(1).filter(|l| !l.trim().is_empty()) {
         let cols: Vec<&str> = line.split('\t').collect();
-        let [bundle, namespace, kind, workload, container, container_kind, cause] = cols[..] else {
+        let [
+            bundle,
+            namespace,
+            kind,
+            workload,
+            container,
+            container_kind,
+            cause,
+        ] = cols[..]
+        else {
             panic!("bad expected.tsv line: {line}");
         };
         let path = samples().join(bundle);
         let (code, report) = json_report(&[path.to_str().expect("utf-8 path")]);
         let findings = report["findings"].as_array().expect("findings");
-        assert_ne!(report["bundles"][0]["status"], "failed", "{bundle}: {:?}", report["bundles"][0]);
+        assert_ne!(
+            report["bundles"][0]["status"], "failed",
+            "{bundle}: {:?}",
+            report["bundles"][0]
+        );
         if cause == "none" {
             assert_eq!(code, 0, "{bundle}: expected no findings, got {findings:#?}");
             assert!(findings.is_empty());
@@ -41,14 +58,27 @@ fn every_sample_gets_its_expected_cause_first() {
         }
         assert_eq!(code, 1, "{bundle}");
         let top = &findings[0];
-        assert_eq!(top["cause"], cause, "{bundle}: top finding is {}", top["title"]);
+        assert_eq!(
+            top["cause"], cause,
+            "{bundle}: top finding is {}",
+            top["title"]
+        );
         assert_eq!(top["namespace"], namespace, "{bundle}");
         assert_eq!(top["workload"]["kind"], kind, "{bundle}");
         assert_eq!(top["workload"]["name"], workload, "{bundle}");
         assert_eq!(top["container"], container, "{bundle}");
         assert_eq!(top["container_kind"], container_kind, "{bundle}");
-        assert!(!top["evidence"].as_array().expect("evidence").is_empty(), "{bundle}: no evidence");
-        assert!(!top["remediation"].as_array().expect("remediation").is_empty(), "{bundle}: no remediation");
+        assert!(
+            !top["evidence"].as_array().expect("evidence").is_empty(),
+            "{bundle}: no evidence"
+        );
+        assert!(
+            !top["remediation"]
+                .as_array()
+                .expect("remediation")
+                .is_empty(),
+            "{bundle}: no remediation"
+        );
     }
 }
 
@@ -59,7 +89,15 @@ fn json_report_follows_the_schema() {
     assert_eq!(report["schema_version"], 1);
     assert_eq!(report["tool"]["name"], "ktriage");
     for b in report["bundles"].as_array().expect("bundles") {
-        for key in ["path", "format", "cluster", "collected_at", "status", "warnings", "error"] {
+        for key in [
+            "path",
+            "format",
+            "cluster",
+            "collected_at",
+            "status",
+            "warnings",
+            "error",
+        ] {
             assert!(b.get(key).is_some(), "bundle lacks `{key}`: {b}");
         }
     }
@@ -68,22 +106,47 @@ fn json_report_follows_the_schema() {
     for (i, f) in findings.iter().enumerate() {
         assert_eq!(f["rank"], i + 1);
         for key in [
-            "rank", "score", "severity", "cause", "confidence", "title", "cluster", "namespace", "workload", "pods", "container",
-            "container_kind", "restart_count", "last_termination", "evidence", "alternatives", "remediation", "commands",
+            "rank",
+            "score",
+            "severity",
+            "cause",
+            "confidence",
+            "title",
+            "cluster",
+            "namespace",
+            "workload",
+            "pods",
+            "container",
+            "container_kind",
+            "restart_count",
+            "last_termination",
+            "evidence",
+            "alternatives",
+            "remediation",
+            "commands",
         ] {
             assert!(f.get(key).is_some(), "finding lacks `{key}`: {f}");
         }
-        assert!(["critical", "high", "medium", "low"].contains(&f["severity"].as_str().expect("severity")));
+        assert!(
+            ["critical", "high", "medium", "low"]
+                .contains(&f["severity"].as_str().expect("severity"))
+        );
         for e in f["evidence"].as_array().expect("evidence") {
             for key in ["kind", "source", "locator", "text"] {
                 assert!(e[key].is_string(), "evidence lacks `{key}`: {e}");
             }
         }
-        assert!(f["commands"].as_array().expect("commands").iter().all(|c| c.as_str().is_some_and(|c| c.starts_with("kubectl ") || c.starts_with("docker "))));
+        assert!(f["commands"].as_array().expect("commands").iter().all(|c| {
+            c.as_str()
+                .is_some_and(|c| c.starts_with("kubectl ") || c.starts_with("docker "))
+        }));
     }
     // The three velero clusters form one fleet entry.
     let fleet = report["fleet"].as_array().expect("fleet");
-    let velero = fleet.iter().find(|e| e["signature"] == "Deployment velero / velero").expect("velero fleet entry");
+    let velero = fleet
+        .iter()
+        .find(|e| e["signature"] == "Deployment velero / velero")
+        .expect("velero fleet entry");
     assert_eq!(velero["cause"], "bad-args");
     assert_eq!(velero["clusters"].as_array().expect("clusters").len(), 3);
 }
@@ -92,7 +155,16 @@ fn json_report_follows_the_schema() {
 #[test]
 fn output_is_deterministic() {
     let s = samples();
-    let dirs: Vec<String> = ["oom-killed", "bad-args", "fleet-velero", "healthy", "missing-env"].iter().map(|d| s.join(d).display().to_string()).collect();
+    let dirs: Vec<String> = [
+        "oom-killed",
+        "bad-args",
+        "fleet-velero",
+        "healthy",
+        "missing-env",
+    ]
+    .iter()
+    .map(|d| s.join(d).display().to_string())
+    .collect();
     let run = |threads: &str, order: &[usize]| {
         let mut args = vec!["analyze", "--format", "json", "--threads", threads];
         args.extend(order.iter().map(|&i| dirs[i].as_str()));
@@ -109,22 +181,51 @@ fn output_is_deterministic() {
 fn corrupt_bundle_among_good_ones() {
     let dir = tempfile::tempdir().expect("tempdir");
     let bad = dir.path().join("broken.tar.gz");
-    std::fs::write(&bad, b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03garbage that is not deflate").expect("write");
+    std::fs::write(
+        &bad,
+        b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03garbage that is not deflate",
+    )
+    .expect("write");
     let good = samples().join("oom-killed");
-    let out = ktriage(&["analyze", "--format", "json", good.to_str().expect("utf-8"), bad.to_str().expect("utf-8")]);
+    let out = ktriage(&[
+        "analyze",
+        "--format",
+        "json",
+        good.to_str().expect("utf-8"),
+        bad.to_str().expect("utf-8"),
+    ]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("broken.tar.gz"), "{stderr}");
     let report: Value = serde_json::from_slice(&out.stdout).expect("json");
-    let failed: Vec<&Value> = report["bundles"].as_array().expect("bundles").iter().filter(|b| b["status"] == "failed").collect();
+    let failed: Vec<&Value> = report["bundles"]
+        .as_array()
+        .expect("bundles")
+        .iter()
+        .filter(|b| b["status"] == "failed")
+        .collect();
     assert_eq!(failed.len(), 1);
-    assert!(failed[0]["error"].as_str().expect("error").contains("broken.tar.gz"));
+    assert!(
+        failed[0]["error"]
+            .as_str()
+            .expect("error")
+            .contains("broken.tar.gz")
+    );
     assert_eq!(report["findings"][0]["cause"], "oom-killed");
     // The table and Markdown show the failure too.
     for format in ["table", "markdown"] {
-        let out = ktriage(&["analyze", "--format", format, good.to_str().expect("utf-8"), bad.to_str().expect("utf-8")]);
+        let out = ktriage(&[
+            "analyze",
+            "--format",
+            format,
+            good.to_str().expect("utf-8"),
+            bad.to_str().expect("utf-8"),
+        ]);
         let text = String::from_utf8_lossy(&out.stdout);
-        assert!(text.contains("Could not analyze") && text.contains("broken.tar.gz"), "{format}: {text}");
+        assert!(
+            text.contains("Could not analyze") && text.contains("broken.tar.gz"),
+            "{format}: {text}"
+        );
     }
 }
 
@@ -135,10 +236,17 @@ fn formats_and_filters() {
     let p = path.to_str().expect("utf-8");
     let table = String::from_utf8(ktriage(&["analyze", p]).stdout).expect("utf-8");
     assert!(table.contains("liveness-probe-kill"), "{table}");
-    assert!(table.lines().all(|l| l.chars().count() <= 100), "table wider than 100 columns:\n{table}");
-    let md = String::from_utf8(ktriage(&["analyze", "--format", "markdown", p]).stdout).expect("utf-8");
+    assert!(
+        table.lines().all(|l| l.chars().count() <= 100),
+        "table wider than 100 columns:\n{table}"
+    );
+    let md =
+        String::from_utf8(ktriage(&["analyze", "--format", "markdown", p]).stdout).expect("utf-8");
     assert!(md.starts_with("# ktriage report"));
-    assert!(md.contains("**What to do**") && md.contains("```sh\nkubectl -n shop describe pod"), "{md}");
+    assert!(
+        md.contains("**What to do**") && md.contains("```sh\nkubectl -n shop describe pod"),
+        "{md}"
+    );
     let (code, report) = json_report(&["--select", "oom-killed", p]);
     assert_eq!(code, 0);
     assert!(report["findings"].as_array().expect("findings").is_empty());
@@ -151,10 +259,18 @@ fn formats_and_filters() {
 #[test]
 fn rules_and_explain() {
     let rules = String::from_utf8(ktriage(&["rules"]).stdout).expect("utf-8");
-    for cause in ["oom-killed", "bad-args", "liveness-probe-kill", "rollout-regression"] {
+    for cause in [
+        "oom-killed",
+        "bad-args",
+        "liveness-probe-kill",
+        "rollout-regression",
+    ] {
         assert!(rules.contains(cause), "{rules}");
     }
     let explain = String::from_utf8(ktriage(&["explain", "oom-killed"]).stdout).expect("utf-8");
-    assert!(explain.contains("## What it detects") && explain.contains("## Remedy"), "{explain}");
+    assert!(
+        explain.contains("## What it detects") && explain.contains("## Remedy"),
+        "{explain}"
+    );
     assert_eq!(ktriage(&["explain", "nope"]).status.code(), Some(2));
 }

@@ -66,7 +66,11 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             );
             let mut text = f.title.clone();
             if let Some(e) = f.evidence.first() {
-                text.push_str(&format!("\n> {}\n  [{}]", crate::logscan::truncate(&e.text, 240), short_source(&e.source, &e.locator)));
+                text.push_str(&format!(
+                    "\n> {}\n  [{}]",
+                    crate::logscan::truncate(&e.text, 240),
+                    short_source(&e.source, &e.locator)
+                ));
             }
             if let Some(step) = f.remediation.first() {
                 text.push_str(&format!("\nfix: {step}"));

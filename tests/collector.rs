@@ -1,0 +1,851 @@
+//! End-to-end tests of `collector/ktriage-collect`: the real script runs against a fake kubectl
+//! (`tests/data/collector/fake-kubectl`) that answers from recorded kubectl output, so no cluster
+//! and no network are needed. Checks the bundle layout and manifest (DESIGN.md §2), redaction,
+//! the clear failures, and that `ktriage analyze` reads the result.
+#![cfg(unix)]
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers too: a panic with its location is the failure report"
+)]
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const CONTEXT: &str = "jane@prod-eu-1";
+const CRASHING_POD: &str = "api-6d8f9c7b5-x2k9p";
+const NAMESPACES: [&str; 6] = [
+    "default",
+    "kube-node-lease",
+    "kube-public",
+    "kube-system",
+    "payments",
+    "shop",
+];
+const RESOURCES: [&str; 14] = [
+    "pods",
+    "events",
+    "deployments",
+    "replicasets",
+    "statefulsets",
+    "daemonsets",
+    "jobs",
+    "cronjobs",
+    "services",
+    "endpoints",
+    "persistentvolumeclaims",
+    "networkpolicies",
+    "configmaps",
+    "secrets",
+];
+
+/// Secret values in the fake cluster's Secrets (base64 as stored, and decoded).
+const SECRET_VALUES: [&str; 8] = [
+    "U3VwM3ItUzNjcmV0LURCLXBhc3Mh",
+    "Sup3r-S3cret-DB-pass!",
+    "LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0t",
+    "DTlsKeyForTestsOnly",
+    "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t",
+    "FakeCertificateForKtriageTests",
+    "eyJhdXRocyI6eyJyZWdpc3RyeS5leGFtcGxl",
+    "Reg1stry-Pa55-9d2f",
+];
+/// Env values of variables with sensitive names, and a password inside a URL.
+const ENV_CREDENTIALS: [&str; 4] = [
+    "env-Hunter2-literal",
+    "tok_live_4f9a8b7c6d5e3f2a",
+    "UrlPa55w0rd",
+    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYJOBKEYVALUE",
+];
+/// Credentials printed by the crash-looping container.
+const LOG_CREDENTIALS: [&str; 9] = [
+    "eyJhbGciOiJSUzI1NiIsImtpZCI6Imsxc2hvcCJ9",
+    "S3cr3tPass",
+    "hunter2",
+    "Sm7p-Pa55word-x1",
+    "AKIAIOSFODNN7EXAMPLE",
+    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "ghp_K7qTz3NwX9bVc2LmR8sDf4HjP6yGa1UeWo5i",
+    "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun",
+    "LxoS2tFczGkPLPgizskuemMghRniWaoLcyehkd3qqGElvW/VDL5AaWTg0nLVkjRo",
+];
+const CONFIGMAP_VALUE: &str = "cm-visible-only-with-flag-7731";
+
+fn repo_path(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// `bash` from the test's own PATH: the collector runs under PATHs that may lack it.
+fn bash() -> PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|dir| dir.join("bash"))
+        .find(|p| p.is_file())
+        .expect("bash on PATH")
+}
+
+/// A scratch directory with `bin/kubectl` (the fake), a log of its invocations, and `TMPDIR`.
+struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+/// One collector run and what it left behind.
+struct Collected {
+    output: Output,
+    bundle: PathBuf,
+    /// Where the bundle was unpacked (its one top directory).
+    root: PathBuf,
+}
+
+impl Sandbox {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let bin = dir.path().join("bin");
+        fs::create_dir(&bin).unwrap();
+        fs::create_dir(dir.path().join("tmp")).unwrap();
+        // A copy made executable here, so the fake's file mode in git does not matter, and
+        // started by this bash directly (no `env` hop: the collector runs it ~100 times).
+        let fake = fs::read_to_string(repo_path("tests/data/collector/fake-kubectl")).unwrap();
+        let body = fake.split_once('\n').unwrap().1;
+        let kubectl = bin.join("kubectl");
+        fs::write(&kubectl, format!("#!{}\n{body}", bash().display())).unwrap();
+        fs::set_permissions(&kubectl, fs::Permissions::from_mode(0o755)).unwrap();
+        Sandbox { dir }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The collector with the fake kubectl first on PATH, run in the sandbox.
+    fn collector(&self, args: &[&str]) -> Command {
+        self.collector_with_path(args, &self.path().join("bin"))
+    }
+
+    fn collector_with_path(&self, args: &[&str], first: &Path) -> Command {
+        let mut paths = vec![first.to_path_buf()];
+        paths.extend(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        ));
+        let mut cmd = Command::new(bash());
+        cmd.arg(repo_path("collector/ktriage-collect"))
+            .args(args)
+            .current_dir(self.path())
+            .env("PATH", std::env::join_paths(paths).unwrap())
+            .env("TMPDIR", self.path().join("tmp"))
+            .env("FAKE_KUBECTL_LOG", self.path().join("kubectl-argv.log"))
+            .env(
+                "FAKE_KUBECTL_RESPONSES",
+                repo_path("tests/data/collector/responses"),
+            );
+        for knob in [
+            "FAKE_KUBECTL_NO_CONTEXT",
+            "FAKE_KUBECTL_UNREACHABLE",
+            "FAKE_KUBECTL_TEMPLATE_ERROR",
+        ] {
+            cmd.env_remove(knob);
+        }
+        cmd
+    }
+
+    /// Runs the collector writing `bundle.tar.gz`, expects success, and unpacks the bundle.
+    fn collect(&self, args: &[&str]) -> Collected {
+        let bundle = self.path().join("bundle.tar.gz");
+        let mut all = vec!["-o", bundle.to_str().unwrap()];
+        all.extend_from_slice(args);
+        let output = self.collector(&all).output().unwrap();
+        assert_success(&output);
+        assert_eq!(
+            String::from_utf8_lossy(&output.stdout).trim(),
+            bundle.to_str().unwrap()
+        );
+        let root = unpack(&bundle, &self.path().join("unpacked"));
+        Collected {
+            output,
+            bundle,
+            root,
+        }
+    }
+
+    /// Every kubectl invocation so far, each as its argument list.
+    fn kubectl_calls(&self) -> Vec<Vec<String>> {
+        let log = fs::read_to_string(self.path().join("kubectl-argv.log")).unwrap_or_default();
+        log.lines()
+            .map(|line| {
+                line.trim_end_matches('\t')
+                    .split('\t')
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Files other than the fake `bin/`, the argv log and `tmp/` (which must be empty).
+    fn leftovers(&self) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(self.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| !["bin", "tmp", "kubectl-argv.log"].contains(&n.as_str()))
+            .collect();
+        names.sort();
+        let tmp = fs::read_dir(self.path().join("tmp")).unwrap().count();
+        assert_eq!(tmp, 0, "the collector left its temporary directory behind");
+        names
+    }
+}
+
+fn assert_success(output: &Output) {
+    assert!(
+        output.status.success(),
+        "collector failed ({:?}):\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Unpacks a bundle with `tar` and returns its single top directory.
+fn unpack(bundle: &Path, into: &Path) -> PathBuf {
+    let listing = Command::new("tar")
+        .arg("-tzf")
+        .arg(bundle)
+        .output()
+        .unwrap();
+    assert!(
+        listing.status.success(),
+        "not a .tar.gz: {}",
+        bundle.display()
+    );
+    let listing = String::from_utf8(listing.stdout).unwrap();
+    let mut tops: Vec<&str> = listing
+        .lines()
+        .map(|l| l.trim_start_matches("./").split('/').next().unwrap())
+        .collect();
+    tops.dedup();
+    assert_eq!(tops.len(), 1, "expected one top directory, got {tops:?}");
+    fs::create_dir_all(into).unwrap();
+    let status = Command::new("tar")
+        .arg("-xzf")
+        .arg(bundle)
+        .arg("-C")
+        .arg(into)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    into.join(tops[0])
+}
+
+/// Paths of all regular files under `root`, relative, sorted.
+fn files_under(root: &Path) -> Vec<String> {
+    fn walk(dir: &Path, root: &Path, out: &mut Vec<String>) {
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, root, out);
+            } else {
+                out.push(
+                    path.strip_prefix(root)
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned(),
+                );
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, root, &mut out);
+    out.sort();
+    out
+}
+
+fn read(root: &Path, rel: &str) -> String {
+    fs::read_to_string(root.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+fn manifest(root: &Path) -> Value {
+    serde_json::from_str(&read(root, "manifest.json")).expect("manifest.json is valid JSON")
+}
+
+/// Fails if any of `needles` occurs in any file of the unpacked bundle.
+fn assert_absent_everywhere(root: &Path, needles: &[&str]) {
+    for rel in files_under(root) {
+        let text = String::from_utf8_lossy(&fs::read(root.join(&rel)).unwrap()).into_owned();
+        for needle in needles {
+            assert!(!text.contains(needle), "`{needle}` leaked into {rel}");
+        }
+    }
+}
+
+/// Fails if the collector ever asked kubectl for Secrets in a form that carries values.
+fn assert_secrets_fetched_keys_only(sandbox: &Sandbox) {
+    let calls = sandbox.kubectl_calls();
+    let secret_gets: Vec<&Vec<String>> = calls
+        .iter()
+        .filter(|args| {
+            args.iter().any(|a| a == "get")
+                && args
+                    .iter()
+                    .any(|a| a == "secret" || a == "secrets" || a.starts_with("secret"))
+        })
+        .collect();
+    assert!(!secret_gets.is_empty(), "Secrets were never listed");
+    for args in secret_gets {
+        let format = args
+            .iter()
+            .position(|a| a == "-o" || a == "--output")
+            .and_then(|i| args.get(i + 1))
+            .expect("`get secrets` without -o");
+        assert!(
+            format.starts_with("go-template="),
+            "Secrets fetched as `{format}`: {args:?}"
+        );
+    }
+}
+
+fn expected_files(namespaces: &[&str], logs: &[&str]) -> Vec<String> {
+    let mut files = vec![
+        "manifest.json".to_owned(),
+        "cluster/version.yaml".to_owned(),
+        "cluster/nodes.yaml".to_owned(),
+        "cluster/namespaces.yaml".to_owned(),
+    ];
+    for ns in namespaces {
+        files.extend(
+            RESOURCES
+                .iter()
+                .map(|r| format!("namespaces/{ns}/{r}.yaml")),
+        );
+    }
+    files.extend(logs.iter().map(|l| format!("logs/shop/{l}")));
+    files.sort();
+    files
+}
+
+/// Logs the default selection fetches: restarted, waiting or failed containers only.
+const DEFAULT_LOGS: [&str; 4] = [
+    "api-6d8f9c7b5-x2k9p/api.log",
+    "api-6d8f9c7b5-x2k9p/api.previous.log",
+    "api-6d8f9c7b5-x2k9p/migrate.log",
+    "report-28871234-5xk2w/report.log",
+];
+
+#[test]
+fn collects_the_documented_layout() {
+    let sandbox = Sandbox::new();
+    let run = sandbox.collect(&[]);
+    let readable: Vec<&str> = NAMESPACES
+        .into_iter()
+        .filter(|n| *n != "payments")
+        .collect();
+    // `payments` answers Forbidden to everything: its directory stays empty.
+    assert_eq!(
+        files_under(&run.root),
+        expected_files(&readable, &DEFAULT_LOGS)
+    );
+    let top = run.root.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        top.starts_with("ktriage-jane_prod-eu-1-"),
+        "top directory {top}"
+    );
+    assert_eq!(sandbox.leftovers(), ["bundle.tar.gz", "unpacked"]);
+    assert!(fs::metadata(&run.bundle).unwrap().len() > 0);
+
+    // Files are kubectl's own output (Lists), apart from the documented redactions.
+    let pods = read(&run.root, "namespaces/shop/pods.yaml");
+    assert!(pods.starts_with("apiVersion: v1\nitems:\n- apiVersion: v1\n  kind: Pod\n"));
+    assert!(pods.contains("reason: CrashLoopBackOff"));
+    assert!(read(&run.root, "cluster/version.yaml").contains("gitVersion: v1.31.2"));
+    assert_eq!(
+        read(&run.root, "namespaces/kube-system/pods.yaml"),
+        "apiVersion: v1\nitems: []\nkind: List\nmetadata:\n  resourceVersion: \"\"\n"
+    );
+    // The crash-looping instance: current and previous logs, line for line.
+    let log = read(&run.root, "logs/shop/api-6d8f9c7b5-x2k9p/api.previous.log");
+    assert_eq!(log.lines().count(), 19);
+    assert!(log.starts_with("2026-11-28T04:57:51.204518331Z INFO  starting shop-api"));
+    assert!(!run.root.join("logs/shop/web-5c7f8d9b4-q7m2n").exists());
+
+    let calls = sandbox.kubectl_calls();
+    for args in &calls {
+        if args[..2] != ["config", "current-context"] {
+            assert_eq!(
+                args[..2],
+                ["--context", CONTEXT],
+                "call without the context: {args:?}"
+            );
+        }
+    }
+    let logs: Vec<String> = calls
+        .iter()
+        .filter(|a| a.get(2).is_some_and(|v| v == "logs"))
+        .map(|a| a[3..].join(" "))
+        .collect();
+    let mut logs_sorted = logs.clone();
+    logs_sorted.sort();
+    assert_eq!(
+        logs_sorted,
+        [
+            "--timestamps --tail=1000 --previous -n shop api-6d8f9c7b5-x2k9p -c api",
+            "--timestamps --tail=1000 --previous -n shop api-6d8f9c7b5-x2k9p -c migrate",
+            "--timestamps --tail=1000 -n shop api-6d8f9c7b5-x2k9p -c api",
+            "--timestamps --tail=1000 -n shop api-6d8f9c7b5-x2k9p -c migrate",
+            "--timestamps --tail=1000 -n shop report-28871234-5xk2w -c report",
+        ]
+    );
+}
+
+#[test]
+fn manifest_has_the_required_keys_and_records_failures() {
+    let sandbox = Sandbox::new();
+    let run = sandbox.collect(&["-n", "payments,shop", "-n", "shop"]);
+    let m = manifest(&run.root);
+    assert_eq!(m["format"], "ktriage-bundle");
+    assert_eq!(m["format_version"], 1);
+    assert_eq!(m["cluster"], CONTEXT);
+    assert_eq!(m["context"], CONTEXT);
+    assert_eq!(m["collector"]["name"], "ktriage-collect");
+    assert_eq!(m["collector"]["version"], "0.1.0");
+    assert_eq!(m["server_version"], "v1.31.2");
+    assert_eq!(m["namespaces"], serde_json::json!(["payments", "shop"]));
+    assert_eq!(
+        m["options"],
+        serde_json::json!({"tail_lines": 1000, "since": null, "redact": true,
+            "configmap_values": false, "all_logs": false})
+    );
+    // collected_at: UTC, second precision, the same instant as the top directory's stamp.
+    let at = m["collected_at"].as_str().unwrap();
+    assert!(
+        at.len() == 20 && at.ends_with('Z') && at.as_bytes()[10] == b'T',
+        "collected_at {at}"
+    );
+    let compact: String = at.chars().filter(|c| *c != '-' && *c != ':').collect();
+    assert!(
+        run.root
+            .ends_with(format!("ktriage-jane_prod-eu-1-{compact}"))
+    );
+
+    let errors = m["errors"].as_array().unwrap();
+    let forbidden: Vec<&Value> = errors
+        .iter()
+        .filter(|e| e["command"].as_str().unwrap().contains("-n payments"))
+        .collect();
+    // Every resource list plus the container listing for log selection.
+    assert_eq!(forbidden.len(), RESOURCES.len() + 1, "{errors:#?}");
+    for e in &forbidden {
+        assert_eq!(e["exit_code"], 1);
+        let stderr = e["stderr"].as_str().unwrap();
+        assert!(
+            stderr.starts_with("Error from server (Forbidden): ")
+                && stderr.contains(r#"User "jane" cannot list resource"#)
+                && stderr.ends_with(r#"in the namespace "payments""#),
+            "{stderr}"
+        );
+    }
+    assert_eq!(
+        forbidden[0]["command"],
+        "kubectl get pods -n payments -o yaml"
+    );
+    assert_eq!(forbidden[0]["file"], "namespaces/payments/pods.yaml");
+    let previous: Vec<&Value> = errors
+        .iter()
+        .filter(|e| !e["command"].as_str().unwrap().contains("-n payments"))
+        .collect();
+    assert_eq!(previous.len(), 1, "{errors:#?}");
+    assert_eq!(
+        previous[0]["command"],
+        "kubectl logs --timestamps --tail=1000 --previous -n shop api-6d8f9c7b5-x2k9p -c migrate"
+    );
+    assert_eq!(
+        previous[0]["stderr"],
+        r#"Error from server (BadRequest): previous terminated container "migrate" in pod "api-6d8f9c7b5-x2k9p" not found"#
+    );
+    assert_eq!(
+        previous[0]["file"],
+        "logs/shop/api-6d8f9c7b5-x2k9p/migrate.previous.log"
+    );
+    let stderr = String::from_utf8_lossy(&run.output.stderr);
+    assert!(stderr.contains("16 failed kubectl calls"), "{stderr}");
+}
+
+#[test]
+fn redacts_secrets_env_values_and_log_credentials() {
+    let sandbox = Sandbox::new();
+    let run = sandbox.collect(&["-n", "shop"]);
+    assert_secrets_fetched_keys_only(&sandbox);
+    assert_absent_everywhere(&run.root, &SECRET_VALUES);
+    assert_absent_everywhere(&run.root, &ENV_CREDENTIALS);
+    assert_absent_everywhere(&run.root, &LOG_CREDENTIALS);
+    assert_absent_everywhere(&run.root, &[CONFIGMAP_VALUE]);
+
+    // Secrets and ConfigMaps keep names, labels, type and keys.
+    let secrets = read(&run.root, "namespaces/shop/secrets.yaml");
+    for kept in [
+        "  kind: Secret\n",
+        "    name: \"db-credentials\"\n",
+        "    \"password\": <redacted>\n",
+        "    \"username\": <redacted>\n",
+        "    \"tls.key\": <redacted>\n",
+        "    \".dockerconfigjson\": <redacted>\n",
+        "      \"app.kubernetes.io/part-of\": \"shop\"\n",
+        "  type: \"kubernetes.io/tls\"\n",
+    ] {
+        assert!(
+            secrets.contains(kept),
+            "secrets.yaml lacks {kept:?}:\n{secrets}"
+        );
+    }
+    assert!(!secrets.contains("last-applied-configuration"));
+    let configmaps = read(&run.root, "namespaces/shop/configmaps.yaml");
+    assert!(configmaps.contains("    \"application.yaml\": <redacted>\n"));
+    assert!(configmaps.contains("    name: \"kube-root-ca.crt\"\n"));
+
+    // Sensitive env values go, the others stay; so does the rest of a URL.
+    for file in ["pods", "deployments", "replicasets"] {
+        let yaml = read(&run.root, &format!("namespaces/shop/{file}.yaml"));
+        for kept in [
+            "- name: DB_PASSWORD\n",
+            "value: db.shop.svc.cluster.local\n",
+            "value: info\n",
+            "value: http://payments.payments.svc.cluster.local:8080\n",
+            "value: postgres://app:<redacted>@db.shop.svc.cluster.local:5432/shop?sslmode=require\n",
+        ] {
+            assert!(yaml.contains(kept), "{file}.yaml lacks {kept:?}");
+        }
+        assert!(yaml.contains("- name: API_TOKEN\n") && yaml.contains("value: <redacted>\n"));
+    }
+    // Also inside the last-applied-configuration JSON.
+    let deployments = read(&run.root, "namespaces/shop/deployments.yaml");
+    assert!(deployments.contains(r#"{"name":"DB_PASSWORD","value":"<redacted>"}"#));
+    assert!(deployments.contains(r#"{"name":"LOG_LEVEL","value":"info"}"#));
+
+    // Credentials go, the lines around them (and the diagnosis) stay, line for line.
+    let log = read(&run.root, "logs/shop/api-6d8f9c7b5-x2k9p/api.log");
+    for kept in [
+        " INFO  starting shop-api version=1.8.2 commit=9f3c2ab go=go1.23.4\n",
+        "headers=map[Authorization: Bearer <redacted>]\n",
+        "connecting to postgres://app:<redacted>@db:5432/shop?sslmode=disable\n",
+        " user=app password=<redacted> dbname=shop\n",
+        r#""smtp_password":"<redacted>"}"#,
+        "access_key_id=<redacted> aws_secret_access_key=<redacted>\n",
+        " using token <redacted>\n",
+        "Z -----BEGIN RSA PRIVATE KEY-----\n2026-11-28T04:57:51.205633478Z <redacted>\n",
+        "Z -----END RSA PRIVATE KEY-----\n",
+        r#"FATAL:  password authentication failed for user "app" (SQLSTATE 28P01)"#,
+    ] {
+        assert!(log.contains(kept), "api.log lacks {kept:?}:\n{log}");
+    }
+    assert_eq!(log.lines().count(), 19);
+    assert!(
+        read(&run.root, "logs/shop/api-6d8f9c7b5-x2k9p/migrate.log")
+            .contains("applied 44_drop_legacy_carts.sql")
+    );
+}
+
+#[test]
+fn no_redact_keeps_log_credentials_but_never_secret_values() {
+    let sandbox = Sandbox::new();
+    let run = sandbox.collect(&["--no-redact", "-n", "shop"]);
+    assert_secrets_fetched_keys_only(&sandbox);
+    assert_absent_everywhere(&run.root, &SECRET_VALUES);
+    assert_absent_everywhere(&run.root, &[CONFIGMAP_VALUE]);
+    let log = read(&run.root, "logs/shop/api-6d8f9c7b5-x2k9p/api.log");
+    for kept in LOG_CREDENTIALS {
+        assert!(log.contains(kept), "--no-redact dropped {kept}");
+    }
+    let original = fs::read_to_string(repo_path(
+        "tests/data/collector/responses/logs/shop/api-6d8f9c7b5-x2k9p/api.log",
+    ))
+    .unwrap();
+    assert_eq!(log, original);
+    let pods = read(&run.root, "namespaces/shop/pods.yaml");
+    for kept in ENV_CREDENTIALS {
+        assert!(pods.contains(kept), "--no-redact dropped {kept}");
+    }
+    let m = manifest(&run.root);
+    assert_eq!(m["options"]["redact"], false);
+    assert_eq!(m["namespaces"], serde_json::json!(["shop"]));
+}
+
+#[test]
+fn configmap_values_keeps_configmap_values_only() {
+    let sandbox = Sandbox::new();
+    let run = sandbox.collect(&["--configmap-values", "-n", "shop", "--all-logs"]);
+    assert_secrets_fetched_keys_only(&sandbox);
+    assert_absent_everywhere(&run.root, &SECRET_VALUES);
+    assert_absent_everywhere(&run.root, &ENV_CREDENTIALS);
+    assert_absent_everywhere(&run.root, &LOG_CREDENTIALS);
+    let configmaps = read(&run.root, "namespaces/shop/configmaps.yaml");
+    assert!(configmaps.contains(&format!("feature-flag: {CONFIGMAP_VALUE}")));
+    assert!(configmaps.contains("-----BEGIN CERTIFICATE-----"));
+    let m = manifest(&run.root);
+    assert_eq!(m["options"]["configmap_values"], true);
+    assert_eq!(m["options"]["all_logs"], true);
+    // --all-logs: the healthy container too (no previous log: it never restarted).
+    let mut logs = DEFAULT_LOGS.to_vec();
+    logs.push("web-5c7f8d9b4-q7m2n/nginx.log");
+    assert_eq!(files_under(&run.root), expected_files(&["shop"], &logs));
+}
+
+/// When a Go template fails, kubectl prints the raw objects (Secret values) on stdout.
+#[test]
+fn failed_template_never_writes_raw_secrets() {
+    let sandbox = Sandbox::new();
+    let bundle = sandbox.path().join("bundle.tar.gz");
+    let output = sandbox
+        .collector(&["-n", "shop", "-o", bundle.to_str().unwrap()])
+        .env("FAKE_KUBECTL_TEMPLATE_ERROR", "1")
+        .output()
+        .unwrap();
+    assert_success(&output);
+    let root = unpack(&bundle, &sandbox.path().join("unpacked"));
+    assert_absent_everywhere(&root, &SECRET_VALUES);
+    assert_absent_everywhere(&root, &[CONFIGMAP_VALUE, "raw data was"]);
+    assert!(!root.join("namespaces/shop/secrets.yaml").exists());
+    let files: Vec<String> = manifest(&root)["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["file"].as_str().unwrap_or("-").to_owned())
+        .collect();
+    assert_eq!(
+        files,
+        [
+            "namespaces/shop/configmaps.yaml",
+            "namespaces/shop/secrets.yaml",
+            "-"
+        ]
+    );
+}
+
+#[test]
+fn cluster_name_default_output_and_log_options() {
+    let sandbox = Sandbox::new();
+    let output = sandbox
+        .collector(&[
+            "--cluster",
+            "prod-eu-1",
+            "-n",
+            "shop",
+            "--tail",
+            "5",
+            "--since",
+            "2h",
+            "-j",
+            "2",
+        ])
+        .output()
+        .unwrap();
+    assert_success(&output);
+    let names = sandbox.leftovers();
+    assert_eq!(names.len(), 1, "{names:?}");
+    let name = &names[0];
+    assert!(
+        name.starts_with("ktriage-prod-eu-1-") && name.ends_with("Z.tar.gz"),
+        "default output {name}"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        name.as_str()
+    );
+    let root = unpack(&sandbox.path().join(name), &sandbox.path().join("unpacked"));
+    let m = manifest(&root);
+    assert_eq!(m["cluster"], "prod-eu-1");
+    assert_eq!(m["context"], CONTEXT);
+    assert_eq!(m["options"]["tail_lines"], 5);
+    assert_eq!(m["options"]["since"], "2h");
+    let log = read(&root, "logs/shop/api-6d8f9c7b5-x2k9p/api.log");
+    assert_eq!(log.lines().count(), 5);
+    assert!(
+        log.ends_with(
+            "ERROR startup check failed: database: authentication failed; shutting down\n"
+        )
+    );
+    for args in sandbox.kubectl_calls() {
+        if args.get(2).is_some_and(|v| v == "logs") {
+            assert!(
+                args.contains(&"--since=2h".to_owned()) && args.contains(&"--tail=5".to_owned())
+            );
+        }
+    }
+}
+
+fn assert_fails(output: &Output, code: i32, messages: &[&str]) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(code), "stderr: {stderr}");
+    for m in messages {
+        assert!(stderr.contains(m), "stderr lacks {m:?}: {stderr}");
+    }
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn fails_clearly_without_kubectl() {
+    let sandbox = Sandbox::new();
+    let empty = sandbox.path().join("empty-bin");
+    fs::create_dir(&empty).unwrap();
+    let output = sandbox.collector(&[]).env("PATH", &empty).output().unwrap();
+    assert_fails(
+        &output,
+        1,
+        &["ktriage-collect: error: kubectl not found in PATH"],
+    );
+    assert_eq!(sandbox.leftovers(), ["empty-bin"]);
+}
+
+#[test]
+fn fails_clearly_without_a_current_context() {
+    let sandbox = Sandbox::new();
+    let output = sandbox
+        .collector(&[])
+        .env("FAKE_KUBECTL_NO_CONTEXT", "1")
+        .output()
+        .unwrap();
+    assert_fails(
+        &output,
+        1,
+        &[
+            "no current kubeconfig context",
+            "current-context is not set",
+            "--context NAME",
+        ],
+    );
+    assert!(sandbox.leftovers().is_empty());
+    assert_eq!(sandbox.kubectl_calls(), [["config", "current-context"]]);
+}
+
+#[test]
+fn fails_clearly_when_the_cluster_is_unreachable() {
+    let sandbox = Sandbox::new();
+    let output = sandbox
+        .collector(&[])
+        .env("FAKE_KUBECTL_UNREACHABLE", "1")
+        .output()
+        .unwrap();
+    assert_fails(
+        &output,
+        1,
+        &[
+            "cannot reach the cluster of context `jane@prod-eu-1`",
+            "The connection to the server 10.20.0.1:6443 was refused",
+        ],
+    );
+    assert!(sandbox.leftovers().is_empty(), "no bundle, no partial file");
+
+    let output = sandbox.collector(&["--context", "nope"]).output().unwrap();
+    assert_fails(
+        &output,
+        1,
+        &[
+            "cluster of context `nope`",
+            r#"error: context "nope" does not exist"#,
+        ],
+    );
+}
+
+#[test]
+fn fails_clearly_when_the_output_is_not_writable() {
+    let sandbox = Sandbox::new();
+    let missing = sandbox.path().join("no-such-dir/bundle.tar.gz");
+    let output = sandbox
+        .collector(&["-o", missing.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_fails(&output, 1, &["cannot write", "no-such-dir` does not exist"]);
+
+    let output = sandbox
+        .collector(&["-o", sandbox.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_fails(&output, 1, &["cannot write", "is a directory"]);
+
+    let locked = sandbox.path().join("locked");
+    fs::create_dir(&locked).unwrap();
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o555)).unwrap();
+    // root may write anyway; then there is nothing to check.
+    if fs::write(locked.join("probe"), "").is_err() {
+        let target = locked.join("bundle.tar.gz");
+        let output = sandbox
+            .collector(&["-o", target.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert_fails(&output, 1, &["cannot write", "is not writable"]);
+    }
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
+
+    // Checked before collecting anything.
+    assert!(
+        sandbox
+            .kubectl_calls()
+            .iter()
+            .all(|a| a[..2] == ["config", "current-context"]),
+        "{:?}",
+        sandbox.kubectl_calls()
+    );
+}
+
+#[test]
+fn usage_and_help() {
+    let sandbox = Sandbox::new();
+    let output = sandbox.collector(&["--help"]).output().unwrap();
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout);
+    for option in [
+        "--context C",
+        "--cluster NAME",
+        "-n, --namespace NS",
+        "-A, --all-namespaces",
+        "--tail N",
+        "--since D",
+        "--all-logs",
+        "--no-redact",
+        "--configmap-values",
+        "-j, --jobs JOBS",
+        "-o, --output FILE",
+    ] {
+        assert!(help.contains(option), "--help lacks {option}");
+    }
+    for args in [
+        &["-n", "shop", "-A"][..],
+        &["--tail", "many"],
+        &["--since", "yesterday"],
+        &["-j", "0"],
+        &["-n", "../etc"],
+        &["--what"],
+        &["-o"],
+    ] {
+        let output = sandbox.collector(args).output().unwrap();
+        assert_fails(&output, 2, &["Try `ktriage-collect --help`."]);
+    }
+    assert!(sandbox.kubectl_calls().is_empty());
+}
+
+#[test]
+fn collected_bundle_is_analyzed() {
+    let sandbox = Sandbox::new();
+    let run = sandbox.collect(&[]);
+    let output = Command::new(env!("CARGO_BIN_EXE_ktriage"))
+        .arg("analyze")
+        .arg(&run.bundle)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let code = output.status.code();
+    assert!(
+        matches!(code, Some(0 | 1)),
+        "ktriage analyze exited {code:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).expect("a JSON report");
+    assert_eq!(report["bundles"][0]["format"], "ktriage");
+    let findings = report["findings"].as_array().unwrap();
+    assert!(
+        findings.iter().any(|f| f["namespace"] == "shop"
+            && f["container"] == "api"
+            && f["pods"]
+                .as_array()
+                .is_some_and(|p| p.iter().any(|p| p == CRASHING_POD))),
+        "no finding for the crash-looping container: {findings:#?}"
+    );
+}
