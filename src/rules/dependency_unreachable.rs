@@ -104,6 +104,10 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         if let Some((service, ready)) = find_service(s, target) {
+            if !target.starts_with(&service.1) {
+                f.title
+                    .push_str(&format!(" (Service `{}/{}`)", service.0, service.1));
+            }
             f.evidence.push(Evidence::new(
                 super::EvidenceKind::Status,
                 &format!("namespaces/{}/endpoints.yaml", service.0),

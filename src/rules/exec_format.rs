@@ -40,9 +40,10 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         };
         let name = s.name();
         let arch = s.node.and_then(|n| n.architecture());
-        let node_label = arch
-            .map(|a| format!(" on a `{a}` node"))
-            .unwrap_or_default();
+        let node_label = match (arch, s.pod.spec.node_name.as_deref()) {
+            (Some(a), Some(node)) => format!(" on node `{node}` ({a})"),
+            _ => String::new(),
+        };
         let mut f = Finding::new(&EXEC_FORMAT, s, 0.93)
             .title(format!("container `{name}` cannot execute its entrypoint{node_label}: exec format error (wrong CPU architecture?)"))
             .evidence(Evidence::log_hit(s, hit));

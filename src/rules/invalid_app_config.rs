@@ -90,16 +90,24 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
             }
             None => format!("container `{name}` exits on missing or invalid configuration"),
         };
-        let target = hit
-            .target
-            .as_deref()
-            .unwrap_or("the setting named in the error");
-        let steps = vec![
-            format!(
-                "set `{target}` for `{name}` in the pod template (`env`, or the ConfigMap/Secret it reads with `envFrom`)"
-            ),
-            "if a config file is named, fix its syntax or the ConfigMap that mounts it".to_owned(),
-        ];
+        let steps = match hit.target.as_deref() {
+            Some(path) if path.contains('/') => vec![
+                format!(
+                    "fix the config file `{path}` of `{name}` (the error names the line), or the ConfigMap that mounts it"
+                ),
+                "validate the file with the same parser before rolling it out again".to_owned(),
+            ],
+            Some(setting) => vec![
+                format!(
+                    "set `{setting}` for `{name}` in the pod template (`env`, or the ConfigMap/Secret it reads with `envFrom`)"
+                ),
+                "then check that the value is valid for the application (format, allowed values)"
+                    .to_owned(),
+            ],
+            None => vec![format!(
+                "set the setting the error names for `{name}` (pod template `env`, `envFrom`, or the mounted config file)"
+            )],
+        };
         (title, steps)
     });
     // Whether the named variable is defined at all in the container's env.
