@@ -189,3 +189,118 @@ fn normalize_name(name: &str, kind: &str) -> String {
         .map_or(parts.len(), |i| i + 1);
     parts[..keep].join("-")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::{Alternative, LastTermination, WorkloadName};
+    use crate::rules::{Evidence, EvidenceKind};
+
+    fn finding(cluster: &str, cause: &str, score: f64) -> ReportFinding {
+        ReportFinding {
+            rank: 0,
+            score,
+            severity: crate::rank::severity(score).to_owned(),
+            cause: cause.to_owned(),
+            confidence: 0.95,
+            title: "container `velero` rejects its command line: `\"server-junk\"`".to_owned(),
+            cluster: cluster.to_owned(),
+            namespace: "velero".to_owned(),
+            workload: WorkloadName { kind: "Deployment".to_owned(), name: "velero".to_owned() },
+            pods: vec!["velero-7d9c5b6f4d-k2x8q".to_owned()],
+            container: "velero".to_owned(),
+            container_kind: "app".to_owned(),
+            restart_count: 14,
+            last_termination: Some(LastTermination {
+                reason: Some("Error".to_owned()),
+                exit_code: Some(1),
+                signal: None,
+                message: None,
+                started_at: Some("2026-11-28T04:58:09Z".to_owned()),
+                finished_at: Some("2026-11-28T04:58:10Z".to_owned()),
+            }),
+            evidence: vec![Evidence::new(
+                EvidenceKind::Log,
+                "logs/velero/velero-7d9c5b6f4d-k2x8q/velero.previous.log",
+                "line 1".to_owned(),
+                "An error occurred: unknown command \"server-junk\" for \"velero\"",
+            )],
+            alternatives: vec![Alternative { cause: "unhandled-exception".to_owned(), confidence: 0.4 }],
+            remediation: vec!["fix the command line of `velero` in the pod template".to_owned()],
+            commands: vec!["kubectl -n velero logs velero-7d9c5b6f4d-k2x8q -c velero --previous".to_owned()],
+            notes: vec![],
+            log_tail: vec!["An error occurred: unknown command \"server-junk\" for \"velero\"".to_owned()],
+            bundle: format!("dumps/{cluster}.tar.gz"),
+            image: "velero/velero:v1.8.0".to_owned(),
+            nodes: vec!["worker-1".to_owned()],
+        }
+    }
+
+    fn bundle(cluster: &str) -> BundleReport {
+        BundleReport {
+            path: format!("dumps/{cluster}.tar.gz"),
+            format: Some("ktriage".to_owned()),
+            cluster: Some(cluster.to_owned()),
+            collected_at: Some("2026-11-28T05:00:00Z".to_owned()),
+            status: "ok".to_owned(),
+            warnings: vec![],
+            error: None,
+            pods: 12,
+            findings: 1,
+        }
+    }
+
+    fn report() -> Report {
+        let mut broken = bundle("broken");
+        broken.status = "failed".to_owned();
+        broken.cluster = None;
+        broken.format = None;
+        broken.error = Some("`dumps/broken.tar.gz` is not a readable archive: truncated archive".to_owned());
+        Report::new(
+            vec![bundle("prod-us"), bundle("prod-eu"), broken],
+            vec![finding("prod-eu", "bad-args", 0.9), finding("prod-us", "bad-args", 0.91)],
+        )
+    }
+
+    #[test]
+    fn ranks_and_fleet() {
+        let r = report();
+        assert_eq!(r.findings[0].cluster, "prod-us");
+        assert_eq!(r.findings.iter().map(|f| f.rank).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(r.fleet.len(), 1);
+        assert_eq!(r.fleet[0].clusters, ["prod-eu", "prod-us"]);
+        assert_eq!(r.fleet[0].finding_ranks, [1, 2]);
+        assert!(r.has_failures());
+    }
+
+    #[test]
+    fn renders_table() {
+        let mut out = Vec::new();
+        report().render(Format::Table, &mut out).unwrap();
+        insta::assert_snapshot!(String::from_utf8(out).unwrap());
+    }
+
+    #[test]
+    fn renders_markdown() {
+        let mut out = Vec::new();
+        report().render(Format::Markdown, &mut out).unwrap();
+        insta::assert_snapshot!(String::from_utf8(out).unwrap());
+    }
+
+    #[test]
+    fn renders_json_that_reads_back() {
+        let mut out = Vec::new();
+        report().render(Format::Json, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let back: Report = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, report());
+        insta::assert_snapshot!(text);
+    }
+
+    #[test]
+    fn normalizes_generated_pod_names() {
+        assert_eq!(normalize_name("api-7d9c5b6f4d-k2x8q", "Pod"), "api");
+        assert_eq!(normalize_name("api-server", "Pod"), "api-server");
+        assert_eq!(normalize_name("api-7d9c5b6f4d-k2x8q", "Deployment"), "api-7d9c5b6f4d-k2x8q");
+    }
+}
