@@ -32,12 +32,17 @@ pub mod registry;
 
 mod app_error_exit;
 mod bad_args;
+mod command_not_found;
 mod dependency_unreachable;
 mod exec_format;
 mod invalid_app_config;
 mod liveness_probe_kill;
 mod no_foreground_process;
+mod node_oom;
+mod not_executable;
+mod oom_at_start;
 mod oom_killed;
+mod runtime_start_failure;
 mod unhandled_exception;
 
 /// What kind of finding a rule makes.

@@ -1,20 +1,26 @@
 //! The list of rules and the selection of rules by cause id.
 
 use super::{
-    RuleDef, app_error_exit, bad_args, dependency_unreachable, exec_format, invalid_app_config,
-    liveness_probe_kill, no_foreground_process, oom_killed, unhandled_exception,
+    RuleDef, app_error_exit, bad_args, command_not_found, dependency_unreachable, exec_format,
+    invalid_app_config, liveness_probe_kill, no_foreground_process, node_oom, not_executable,
+    oom_at_start, oom_killed, runtime_start_failure, unhandled_exception,
 };
 
 /// Every rule, sorted by cause id. Adding a rule is one line here.
 pub static RULES: &[&RuleDef] = &[
     &app_error_exit::APP_ERROR_EXIT,
     &bad_args::BAD_ARGS,
+    &command_not_found::COMMAND_NOT_FOUND,
     &dependency_unreachable::DEPENDENCY_UNREACHABLE,
     &exec_format::EXEC_FORMAT,
     &invalid_app_config::INVALID_APP_CONFIG,
     &liveness_probe_kill::LIVENESS_PROBE_KILL,
     &no_foreground_process::NO_FOREGROUND_PROCESS,
+    &node_oom::NODE_OOM,
+    &not_executable::NOT_EXECUTABLE,
+    &oom_at_start::OOM_AT_START,
     &oom_killed::OOM_KILLED,
+    &runtime_start_failure::RUNTIME_START_FAILURE,
     &unhandled_exception::UNHANDLED_EXCEPTION,
 ];
 
