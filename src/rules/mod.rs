@@ -37,12 +37,16 @@ mod dependency_unreachable;
 mod exec_format;
 mod invalid_app_config;
 mod liveness_probe_kill;
+mod native_crash;
 mod no_foreground_process;
 mod node_oom;
 mod not_executable;
 mod oom_at_start;
 mod oom_killed;
+mod runtime_heap_exhausted;
 mod runtime_start_failure;
+mod sigkill_not_oom;
+mod sigterm;
 mod unhandled_exception;
 
 /// What kind of finding a rule makes.

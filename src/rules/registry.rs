@@ -2,8 +2,9 @@
 
 use super::{
     RuleDef, app_error_exit, bad_args, command_not_found, dependency_unreachable, exec_format,
-    invalid_app_config, liveness_probe_kill, no_foreground_process, node_oom, not_executable,
-    oom_at_start, oom_killed, runtime_start_failure, unhandled_exception,
+    invalid_app_config, liveness_probe_kill, native_crash, no_foreground_process, node_oom,
+    not_executable, oom_at_start, oom_killed, runtime_heap_exhausted, runtime_start_failure,
+    sigkill_not_oom, sigterm, unhandled_exception,
 };
 
 /// Every rule, sorted by cause id. Adding a rule is one line here.
@@ -15,12 +16,16 @@ pub static RULES: &[&RuleDef] = &[
     &exec_format::EXEC_FORMAT,
     &invalid_app_config::INVALID_APP_CONFIG,
     &liveness_probe_kill::LIVENESS_PROBE_KILL,
+    &native_crash::NATIVE_CRASH,
     &no_foreground_process::NO_FOREGROUND_PROCESS,
     &node_oom::NODE_OOM,
     &not_executable::NOT_EXECUTABLE,
     &oom_at_start::OOM_AT_START,
     &oom_killed::OOM_KILLED,
+    &runtime_heap_exhausted::RUNTIME_HEAP_EXHAUSTED,
     &runtime_start_failure::RUNTIME_START_FAILURE,
+    &sigkill_not_oom::SIGKILL_NOT_OOM,
+    &sigterm::SIGTERM,
     &unhandled_exception::UNHANDLED_EXCEPTION,
 ];
 
