@@ -36,6 +36,7 @@ mod command_not_found;
 mod dependency_unreachable;
 mod exec_format;
 mod invalid_app_config;
+mod lifecycle_hook_failure;
 mod liveness_probe_kill;
 mod native_crash;
 mod no_foreground_process;
@@ -47,6 +48,7 @@ mod runtime_heap_exhausted;
 mod runtime_start_failure;
 mod sigkill_not_oom;
 mod sigterm;
+mod startup_probe_kill;
 mod unhandled_exception;
 
 /// What kind of finding a rule makes.

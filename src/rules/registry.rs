@@ -2,9 +2,10 @@
 
 use super::{
     RuleDef, app_error_exit, bad_args, command_not_found, dependency_unreachable, exec_format,
-    invalid_app_config, liveness_probe_kill, native_crash, no_foreground_process, node_oom,
-    not_executable, oom_at_start, oom_killed, runtime_heap_exhausted, runtime_start_failure,
-    sigkill_not_oom, sigterm, unhandled_exception,
+    invalid_app_config, lifecycle_hook_failure, liveness_probe_kill, native_crash,
+    no_foreground_process, node_oom, not_executable, oom_at_start, oom_killed,
+    runtime_heap_exhausted, runtime_start_failure, sigkill_not_oom, sigterm, startup_probe_kill,
+    unhandled_exception,
 };
 
 /// Every rule, sorted by cause id. Adding a rule is one line here.
@@ -15,6 +16,7 @@ pub static RULES: &[&RuleDef] = &[
     &dependency_unreachable::DEPENDENCY_UNREACHABLE,
     &exec_format::EXEC_FORMAT,
     &invalid_app_config::INVALID_APP_CONFIG,
+    &lifecycle_hook_failure::LIFECYCLE_HOOK_FAILURE,
     &liveness_probe_kill::LIVENESS_PROBE_KILL,
     &native_crash::NATIVE_CRASH,
     &no_foreground_process::NO_FOREGROUND_PROCESS,
@@ -26,6 +28,7 @@ pub static RULES: &[&RuleDef] = &[
     &runtime_start_failure::RUNTIME_START_FAILURE,
     &sigkill_not_oom::SIGKILL_NOT_OOM,
     &sigterm::SIGTERM,
+    &startup_probe_kill::STARTUP_PROBE_KILL,
     &unhandled_exception::UNHANDLED_EXCEPTION,
 ];
 

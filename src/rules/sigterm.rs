@@ -23,7 +23,7 @@ declare_rule! {
     /// - `timeout` as the command, with a run time that matches its duration (strong)
     /// - a log line saying the process received SIGTERM (likely)
     /// - exit code 143 alone (possible: low to moderate confidence)
-    /// - a `Killing` event for a failed liveness or startup probe: the probe is the cause (weak here)
+    /// - a `Killing` event for a failed liveness or startup probe or postStart hook: that is the cause (weak here)
     ///
     /// ## Remedy
     /// Fix what sends SIGTERM: the probe, the wrapper's time limit, the supervisor's configuration or
@@ -83,7 +83,9 @@ fn sender_of<'a>(s: &Subject<'a>) -> Sender<'a> {
     let kills: Vec<&Event> = s.iter_events("Killing").collect();
     if let Some(e) = kills.iter().find(|e| {
         let t = e.text();
-        t.contains("failed liveness probe") || t.contains("failed startup probe")
+        t.contains("failed liveness probe")
+            || t.contains("failed startup probe")
+            || t.contains("PostStartHook")
     }) {
         return Sender::Probe(e);
     }
@@ -138,7 +140,7 @@ fn finding(s: &Subject<'_>, confidence: f64, sender: &Sender<'_>) -> Finding {
         .unwrap_or_default();
     let title = match sender {
         Sender::Probe(_) => format!(
-            "container `{name}` is terminated by SIGTERM (exit 143){ran} after a probe kill"
+            "container `{name}` is terminated by SIGTERM (exit 143){ran} after the kubelet's probe or hook kill"
         ),
         Sender::Kubelet(e) => format!(
             "container `{name}` is terminated by the kubelet (exit 143){ran}: {}",
@@ -183,8 +185,8 @@ fn finding(s: &Subject<'_>, confidence: f64, sender: &Sender<'_>) -> Finding {
     }
     f = match sender {
         Sender::Probe(_) => f
-            .remedy("fix the probe that kills the container (see the probe finding); SIGTERM is only how the kubelet stops it")
-            .note("the probe failure is the cause of the restarts"),
+            .remedy("fix the probe or hook that makes the kubelet stop the container (see that finding); SIGTERM is only how the kubelet stops it")
+            .note("the probe or hook failure is the cause of the restarts"),
         Sender::Kubelet(_) => f.remedy(format!(
             "find what changes the pod spec of `{name}` in place (a controller or a script patching the pod) and stop it"
         )),
