@@ -39,7 +39,7 @@ declare_rule! {
 const SIGNATURES: &[Signature] = &[Signature {
     id: "received-sigterm",
     cause: "sigterm",
-    pattern: r"(?i)(?:received|got|caught|handling|catching) (?:signal )?(?P<target>SIGTERM|terminated|signal 15|term\b)|\(terminated by SIGTERM",
+    pattern: r"(?i)(?:received|got|caught|handling|catching) (?:signal:? )?(?P<target>SIGTERM|terminated|signal 15|term\b)|\(terminated by SIGTERM",
     example: "[2026-11-28 04:55:01 +0000] [1] [INFO] Handling signal: term",
     confidence: 0.6,
 }];
