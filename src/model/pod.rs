@@ -538,10 +538,12 @@ pub struct Terminated {
 }
 
 impl Terminated {
-    /// How long the instance ran, when both timestamps are known and ordered.
+    /// How long the instance ran, when both timestamps are known and ordered. A `StartError`
+    /// carries `startedAt: 1970-01-01T00:00:00Z` (the process never started): no run time.
     #[must_use]
     pub fn runtime_secs(&self) -> Option<f64> {
-        let secs = self.finished_at?.seconds_since(self.started_at?);
+        let started = self.started_at.filter(|t| t.unix() > 0)?;
+        let secs = self.finished_at?.seconds_since(started);
         (secs >= 0.0).then_some(secs)
     }
 }

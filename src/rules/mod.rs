@@ -32,12 +32,23 @@ pub mod registry;
 
 mod app_error_exit;
 mod bad_args;
+mod command_not_found;
 mod dependency_unreachable;
 mod exec_format;
 mod invalid_app_config;
+mod lifecycle_hook_failure;
 mod liveness_probe_kill;
+mod native_crash;
 mod no_foreground_process;
+mod node_oom;
+mod not_executable;
+mod oom_at_start;
 mod oom_killed;
+mod runtime_heap_exhausted;
+mod runtime_start_failure;
+mod sigkill_not_oom;
+mod sigterm;
+mod startup_probe_kill;
 mod unhandled_exception;
 
 /// What kind of finding a rule makes.

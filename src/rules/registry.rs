@@ -1,20 +1,34 @@
 //! The list of rules and the selection of rules by cause id.
 
 use super::{
-    RuleDef, app_error_exit, bad_args, dependency_unreachable, exec_format, invalid_app_config,
-    liveness_probe_kill, no_foreground_process, oom_killed, unhandled_exception,
+    RuleDef, app_error_exit, bad_args, command_not_found, dependency_unreachable, exec_format,
+    invalid_app_config, lifecycle_hook_failure, liveness_probe_kill, native_crash,
+    no_foreground_process, node_oom, not_executable, oom_at_start, oom_killed,
+    runtime_heap_exhausted, runtime_start_failure, sigkill_not_oom, sigterm, startup_probe_kill,
+    unhandled_exception,
 };
 
 /// Every rule, sorted by cause id. Adding a rule is one line here.
 pub static RULES: &[&RuleDef] = &[
     &app_error_exit::APP_ERROR_EXIT,
     &bad_args::BAD_ARGS,
+    &command_not_found::COMMAND_NOT_FOUND,
     &dependency_unreachable::DEPENDENCY_UNREACHABLE,
     &exec_format::EXEC_FORMAT,
     &invalid_app_config::INVALID_APP_CONFIG,
+    &lifecycle_hook_failure::LIFECYCLE_HOOK_FAILURE,
     &liveness_probe_kill::LIVENESS_PROBE_KILL,
+    &native_crash::NATIVE_CRASH,
     &no_foreground_process::NO_FOREGROUND_PROCESS,
+    &node_oom::NODE_OOM,
+    &not_executable::NOT_EXECUTABLE,
+    &oom_at_start::OOM_AT_START,
     &oom_killed::OOM_KILLED,
+    &runtime_heap_exhausted::RUNTIME_HEAP_EXHAUSTED,
+    &runtime_start_failure::RUNTIME_START_FAILURE,
+    &sigkill_not_oom::SIGKILL_NOT_OOM,
+    &sigterm::SIGTERM,
+    &startup_probe_kill::STARTUP_PROBE_KILL,
     &unhandled_exception::UNHANDLED_EXCEPTION,
 ];
 

@@ -1,0 +1,244 @@
+//! `not-executable`: the entrypoint exists but cannot be executed (no execute permission).
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::runtime_start_failure::{compile, is_start_candidate, match_signature, start_messages};
+use super::{
+    CERTAIN, Evidence, Finding, POSSIBLE, RuleContext, Signature, WEAK, best_hit,
+    termination_evidence, waiting_evidence,
+};
+use crate::correlate::Subject;
+
+declare_rule! {
+    /// ## What it detects
+    /// A container whose entrypoint is present but not executable: a script without the execute
+    /// bit, one mounted from a ConfigMap or Secret volume with the default mode 0644, a `noexec`
+    /// mount, or a file the container's user may not read.
+    ///
+    /// ## Why it crash-loops
+    /// The file's mode comes from the image or the volume spec, so every start fails the same way:
+    /// `StartError` (exit code 128) from the runtime, or exit code 126 from a shell wrapper.
+    ///
+    /// ## Evidence
+    /// - `exec: "/path": permission denied` in the `StartError`/`RunContainerError` message or a
+    ///   `Failed` event (certain)
+    /// - log lines `/bin/sh: 1: ./start.sh: Permission denied`, `exec /app/run.sh: permission denied`
+    ///   (strong with exit code 126); exit code 126 alone (possible)
+    /// - the command runs a file from a ConfigMap or Secret volume whose `defaultMode` has no
+    ///   execute bit (corroborates; weak on its own)
+    ///
+    /// ## Remedy
+    /// `chmod +x` the file when building the image (`COPY --chmod=0755`), set `defaultMode: 0755`
+    /// on the ConfigMap/Secret volume, or run the script through its interpreter (`sh /path/script.sh`).
+    ///
+    /// ## Not covered
+    /// Permission errors on data files once the program runs (`file-permission-denied`), a missing
+    /// executable (`command-not-found`), the wrong architecture (`exec-format`).
+    pub(crate) static NOT_EXECUTABLE = {
+        cause: "not-executable", kind: CrashLoop, check: check, signatures: SIGNATURES,
+    };
+}
+
+const SIGNATURES: &[Signature] = &[
+    Signature {
+        id: "oci-permission-denied",
+        cause: "not-executable",
+        pattern: r#"exec: \\?"(?P<target>[^"\\]+)\\?": permission denied"#,
+        example: r#"OCI runtime create failed: runc create failed: unable to start container process: error during container init: exec: "/app/run.sh": permission denied: unknown"#,
+        confidence: 0.9,
+    },
+    Signature {
+        id: "exec-permission-denied",
+        cause: "not-executable",
+        pattern: r"^exec (?P<target>/\S+): permission denied",
+        example: "exec /docker-entrypoint.sh: permission denied",
+        confidence: 0.85,
+    },
+    Signature {
+        id: "shell-permission-denied",
+        cause: "not-executable",
+        pattern: r"(?:^|\s)(?:/bin/|/usr/bin/)?(?:sh|bash|ash|dash)(?:: line \d+)?: (?:\d+: )?(?P<target>[^\s:]+): Permission denied$",
+        example: "/bin/sh: 1: ./start.sh: Permission denied",
+        confidence: 0.8,
+    },
+];
+
+static REGEXES: LazyLock<Vec<Regex>> = LazyLock::new(|| compile(SIGNATURES));
+
+/// Unix execute bits of a file mode.
+const EXEC_BITS: i64 = 0o111;
+/// The mode of ConfigMap and Secret volume files when `defaultMode` is unset (0644).
+const DEFAULT_MODE: i64 = 0o644;
+
+fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
+    for s in cx.subjects.iter().filter(|s| is_start_candidate(s)) {
+        let code = s.exit_code();
+        let from_start = start_messages(s).into_iter().find_map(|(e, text)| {
+            let (_, target) = match_signature(SIGNATURES, &REGEXES, text)?;
+            Some((e, target))
+        });
+        let hit = best_hit(s, NOT_EXECUTABLE.cause);
+        let (mut confidence, evidence, target) = match (from_start, hit) {
+            (Some((e, t)), _) => (CERTAIN, Some(e), t),
+            (None, Some(h)) => {
+                let c = if code == Some(126) || code == Some(128) {
+                    0.93
+                } else {
+                    h.signature.confidence * h.position_weight()
+                };
+                (c, Some(Evidence::log_hit(s, h)), h.target.clone())
+            }
+            (None, None) if code == Some(126) => (POSSIBLE + 0.1, None, None),
+            (None, None) => (0.0, None, None),
+        };
+        let mode = script_volume(s, target.as_deref());
+        if confidence == 0.0 {
+            // The spec alone: only with an exit code that says the start failed.
+            if mode.is_none() || !matches!(code, Some(126 | 128)) {
+                continue;
+            }
+            confidence = WEAK;
+        } else if mode.is_some() {
+            confidence += 0.02;
+        }
+        out.push(finding(
+            s,
+            confidence,
+            evidence,
+            target.as_deref(),
+            mode.as_ref(),
+        ));
+    }
+}
+
+/// A ConfigMap or Secret volume file without execute bits that the command runs.
+struct ScriptVolume {
+    volume: String,
+    source: String,
+    mount_path: String,
+    script: String,
+    mode: i64,
+}
+
+fn finding(
+    s: &Subject<'_>,
+    confidence: f64,
+    evidence: Option<Evidence>,
+    target: Option<&str>,
+    mode: Option<&ScriptVolume>,
+) -> Finding {
+    let name = s.name();
+    let file = target.or_else(|| mode.map(|m| m.script.as_str()));
+    let title = match (file, mode) {
+        (Some(t), Some(m)) => format!(
+            "container `{name}` cannot execute `{t}`: it comes from {} with mode {:04o}, without execute permission",
+            m.source, m.mode
+        ),
+        (Some(t), None) => {
+            format!("container `{name}` cannot execute `{t}`: permission denied")
+        }
+        (None, _) => format!("container `{name}` exits with code 126 (command not executable)"),
+    };
+    let mut f = Finding::new(&NOT_EXECUTABLE, s, confidence).title(title);
+    if let Some(e) = evidence {
+        f = f.evidence(e);
+    }
+    if let Some(e) = termination_evidence(s) {
+        f = f.evidence(e);
+    }
+    if let Some(e) = waiting_evidence(s) {
+        f = f.evidence(e);
+    }
+    if let Some(m) = mode {
+        f = f
+            .evidence(Evidence::spec(
+                s,
+                &format!("spec.volumes[{}]", m.volume),
+                format!("{}, defaultMode {:04o} ({})", m.source, m.mode, m.mode),
+            ))
+            .evidence(Evidence::spec(
+                s,
+                &format!("volumeMounts[{}]", m.volume),
+                format!("mountPath {}", m.mount_path),
+            ))
+            .remedy(format!(
+                "set `defaultMode: 0755` (493) on volume `{}` ({}) so `{}` is executable, or run it as `command: [\"sh\", \"{}\"]`",
+                m.volume, m.source, m.script, m.script
+            ));
+    } else {
+        let file = file.unwrap_or("the entrypoint");
+        f = f
+            .remedy(format!(
+                "make `{file}` executable in the image (`RUN chmod +x {file}` or `COPY --chmod=0755`), or run it through its interpreter (`sh {file}`)"
+            ))
+            .remedy("if the file is on a volume, check that the volume is not mounted `noexec` and that the container's user may read it");
+    }
+    if let Some(uid) = s.spec.security_context.run_as_user.or(s
+        .pod
+        .spec
+        .security_context
+        .run_as_user)
+    {
+        f = f.note(format!(
+            "the container runs as user {uid}: the file must be readable and executable by that user, not only by root"
+        ));
+    }
+    let ns = &s.pod.metadata.namespace;
+    let pod = &s.pod.metadata.name;
+    f.command(format!(
+        "kubectl -n {ns} get pod {pod} -o yaml | grep -B2 -A6 defaultMode"
+    ))
+    .command(format!(
+        "kubectl -n {ns} debug -it {pod} --copy-to={pod}-debug --container={name} -- ls -l {}",
+        file.unwrap_or("/")
+    ))
+}
+
+/// The ConfigMap/Secret volume that provides the file the container executes (`target`, else
+/// the first absolute path in `command`/`args`), when its mode lacks execute bits.
+fn script_volume(s: &Subject<'_>, target: Option<&str>) -> Option<ScriptVolume> {
+    let candidates: Vec<&str> = target
+        .into_iter()
+        .chain(
+            s.spec
+                .command
+                .iter()
+                .chain(&s.spec.args)
+                .flat_map(|a| a.split_whitespace()),
+        )
+        .filter(|w| w.starts_with('/'))
+        .collect();
+    for path in candidates {
+        for m in &s.spec.volume_mounts {
+            let dir = m.mount_path.trim_end_matches('/');
+            let inside = path.starts_with(&format!("{dir}/"))
+                || (m.sub_path.is_some() && path == m.mount_path);
+            if !inside {
+                continue;
+            }
+            let Some(v) = s.pod.spec.volumes.iter().find(|v| v.name == m.name) else {
+                continue;
+            };
+            let (source, mode) = if let Some(c) = &v.config_map {
+                (format!("ConfigMap `{}`", c.name), c.default_mode)
+            } else if let Some(c) = &v.secret {
+                (format!("Secret `{}`", c.secret_name), c.default_mode)
+            } else {
+                continue;
+            };
+            let mode = mode.unwrap_or(DEFAULT_MODE);
+            if mode & EXEC_BITS == 0 {
+                return Some(ScriptVolume {
+                    volume: v.name.clone(),
+                    source,
+                    mount_path: m.mount_path.clone(),
+                    script: path.to_owned(),
+                    mode,
+                });
+            }
+        }
+    }
+    None
+}

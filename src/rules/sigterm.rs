@@ -1,0 +1,217 @@
+//! `sigterm`: the container ends with exit code 143, terminated by SIGTERM.
+
+use super::{
+    Evidence, Finding, POSSIBLE, RuleContext, Signature, best_hit, termination_evidence,
+    waiting_evidence,
+};
+use crate::correlate::Subject;
+use crate::model::Event;
+use crate::model::time::{human_duration, parse_go_duration};
+
+declare_rule! {
+    /// ## What it detects
+    /// A container that ends with exit code 143 (128 + SIGTERM): something asked it to stop. The
+    /// finding names the sender when the bundle shows it: the kubelet (`Killing` events: a changed
+    /// container definition, a stop), a `timeout` wrapper in the command, a supervisor in the image.
+    ///
+    /// ## Why it crash-loops
+    /// The sender acts again on every instance: a wrapper with a fixed time limit, a supervisor that
+    /// stops the process when a child fails, a controller that keeps changing the pod.
+    ///
+    /// ## Evidence
+    /// - a `Killing` event "Container X definition changed, will be restarted" (strong)
+    /// - `timeout` as the command, with a run time that matches its duration (strong)
+    /// - a log line saying the process received SIGTERM (likely)
+    /// - exit code 143 alone (possible: low to moderate confidence)
+    /// - a `Killing` event for a failed liveness or startup probe or postStart hook: that is the cause (weak here)
+    ///
+    /// ## Remedy
+    /// Fix what sends SIGTERM: the probe, the wrapper's time limit, the supervisor's configuration or
+    /// the controller that rewrites the pod.
+    ///
+    /// ## Not covered
+    /// Probe kills (`liveness-probe-kill`, `startup-probe-kill`), SIGKILL after the grace period (`sigkill-not-oom`).
+    pub(crate) static SIGTERM = {
+        cause: "sigterm", kind: CrashLoop, check: check, signatures: SIGNATURES,
+    };
+}
+
+const SIGNATURES: &[Signature] = &[Signature {
+    id: "received-sigterm",
+    cause: "sigterm",
+    pattern: r"(?i)(?:received|got|caught|handling|catching) (?:signal:? )?(?P<target>SIGTERM|terminated|signal 15|term\b)|\(terminated by SIGTERM",
+    example: "[2026-11-28 04:55:01 +0000] [1] [INFO] Handling signal: term",
+    confidence: 0.6,
+}];
+
+/// Who sent the SIGTERM, as far as the bundle shows.
+enum Sender<'a> {
+    Probe(&'a Event),
+    Kubelet(&'a Event),
+    Timeout { word: String, secs: Option<f64> },
+    Logged,
+    Unknown,
+}
+
+fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
+    for s in cx.crashlooping_containers() {
+        let Some(last) = s.last_termination() else {
+            continue;
+        };
+        if last.exit_code != Some(143) && last.signal != Some(15) {
+            continue;
+        }
+        let sender = sender_of(s);
+        let confidence = match &sender {
+            Sender::Probe(_) => 0.4,
+            Sender::Kubelet(_) => 0.85,
+            Sender::Timeout { secs, .. } => {
+                let matches = secs
+                    .zip(s.runtime_secs())
+                    .is_some_and(|(t, r)| (r - t).abs() <= 5.0 + t * 0.05);
+                if matches { 0.88 } else { 0.75 }
+            }
+            Sender::Logged => 0.65,
+            // Exit 143 by itself says SIGTERM; slightly above the generic non-zero fallback.
+            Sender::Unknown => POSSIBLE + 0.08,
+        };
+        out.push(finding(s, confidence, &sender));
+    }
+}
+
+fn sender_of<'a>(s: &Subject<'a>) -> Sender<'a> {
+    let kills: Vec<&Event> = s.iter_events("Killing").collect();
+    if let Some(e) = kills.iter().find(|e| {
+        let t = e.text();
+        t.contains("failed liveness probe")
+            || t.contains("failed startup probe")
+            || t.contains("PostStartHook")
+    }) {
+        return Sender::Probe(e);
+    }
+    if let Some(e) = kills.last() {
+        return Sender::Kubelet(e);
+    }
+    let words: Vec<&str> = s
+        .spec
+        .command
+        .iter()
+        .chain(&s.spec.args)
+        .flat_map(|a| a.split_whitespace())
+        .collect();
+    if let Some(i) = words
+        .iter()
+        .position(|w| *w == "timeout" || w.ends_with("/timeout"))
+    {
+        let duration = words[i + 1..]
+            .iter()
+            .find(|w| !w.starts_with('-') && w.chars().next().is_some_and(|c| c.is_ascii_digit()));
+        let secs = duration.and_then(|d| duration_secs(d));
+        let word = duration.map_or_else(|| "timeout".to_owned(), |d| format!("timeout {d}"));
+        return Sender::Timeout { word, secs };
+    }
+    if best_hit(s, SIGTERM.cause).is_some() {
+        return Sender::Logged;
+    }
+    Sender::Unknown
+}
+
+/// Seconds of a `timeout` duration: `300`, `5m`, `1.5h`, `2d`.
+fn duration_secs(d: &str) -> Option<f64> {
+    let (n, unit) = match d.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((i, _)) => (&d[..i], &d[i..]),
+        None => (d, "s"),
+    };
+    let n: f64 = n.parse().ok()?;
+    match unit {
+        "s" => Some(n),
+        "m" => Some(n * 60.0),
+        "h" => Some(n * 3600.0),
+        "d" => Some(n * 86400.0),
+        other => parse_go_duration(&format!("{n}{other}")),
+    }
+}
+
+fn finding(s: &Subject<'_>, confidence: f64, sender: &Sender<'_>) -> Finding {
+    let name = s.name();
+    let ran = s
+        .runtime_secs()
+        .map(|r| format!(" after {}", human_duration(r)))
+        .unwrap_or_default();
+    let title = match sender {
+        Sender::Probe(_) => format!(
+            "container `{name}` is terminated by SIGTERM (exit 143){ran} after the kubelet's probe or hook kill"
+        ),
+        Sender::Kubelet(e) => format!(
+            "container `{name}` is terminated by the kubelet (exit 143){ran}: {}",
+            e.text()
+        ),
+        Sender::Timeout { word, .. } => format!(
+            "container `{name}` is terminated by SIGTERM (exit 143){ran}: its command runs under `{word}`"
+        ),
+        Sender::Logged => format!(
+            "container `{name}` is terminated by SIGTERM (exit 143){ran}; the log shows the signal arriving"
+        ),
+        Sender::Unknown => format!(
+            "container `{name}` is terminated by SIGTERM (exit 143){ran}; the bundle does not show who sent it"
+        ),
+    };
+    let mut f = Finding::new(&SIGTERM, s, confidence).title(title);
+    if let Some(e) = termination_evidence(s) {
+        f = f.evidence(e);
+    }
+    match sender {
+        Sender::Probe(e) | Sender::Kubelet(e) => f = f.evidence(Evidence::event(e)),
+        Sender::Timeout { word, .. } => {
+            let cmd: Vec<&str> = s
+                .spec
+                .command
+                .iter()
+                .chain(&s.spec.args)
+                .map(String::as_str)
+                .collect();
+            f = f.evidence(Evidence::spec(s, "command", cmd.join(" ")));
+            f = f.remedy(format!(
+                "`{word}` sends SIGTERM when its time is up, which under `restartPolicy: Always` restarts `{name}` each time: remove the wrapper for a long-running server, or run the bounded work as a Job"
+            ));
+        }
+        Sender::Logged | Sender::Unknown => {}
+    }
+    if let Some(h) = best_hit(s, SIGTERM.cause) {
+        f = f.evidence(Evidence::log_hit(s, h));
+    }
+    if let Some(e) = waiting_evidence(s) {
+        f = f.evidence(e);
+    }
+    f = match sender {
+        Sender::Probe(_) => f
+            .remedy("fix the probe or hook that makes the kubelet stop the container (see that finding); SIGTERM is only how the kubelet stops it")
+            .note("the probe or hook failure is the cause of the restarts"),
+        Sender::Kubelet(_) => f.remedy(format!(
+            "find what changes the pod spec of `{name}` in place (a controller or a script patching the pod) and stop it"
+        )),
+        Sender::Timeout { .. } => f,
+        Sender::Logged | Sender::Unknown => f
+            .remedy(format!(
+                "find the sender: a supervisor or init process in the image (supervisord, s6, a wrapper script) that stops `{name}`, or the app stopping itself on a config change"
+            ))
+            .remedy("read the previous log's last lines for a shutdown reason"),
+    };
+    let ns = &s.pod.metadata.namespace;
+    let pod = &s.pod.metadata.name;
+    f.command(format!(
+        "kubectl -n {ns} describe pod {pod} | sed -n '/Events/,$p'"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::duration_secs;
+
+    #[test]
+    fn timeout_durations() {
+        assert_eq!(duration_secs("300"), Some(300.0));
+        assert_eq!(duration_secs("5m"), Some(300.0));
+        assert_eq!(duration_secs("1.5h"), Some(5400.0));
+    }
+}
