@@ -34,6 +34,7 @@ mod app_error_exit;
 mod bad_args;
 mod dependency_unreachable;
 mod exec_format;
+mod file_permission_denied;
 mod invalid_app_config;
 mod liveness_probe_kill;
 mod no_foreground_process;

@@ -1,8 +1,9 @@
 //! The list of rules and the selection of rules by cause id.
 
 use super::{
-    RuleDef, app_error_exit, bad_args, dependency_unreachable, exec_format, invalid_app_config,
-    liveness_probe_kill, no_foreground_process, oom_killed, unhandled_exception,
+    RuleDef, app_error_exit, bad_args, dependency_unreachable, exec_format, file_permission_denied,
+    invalid_app_config, liveness_probe_kill, no_foreground_process, oom_killed,
+    unhandled_exception,
 };
 
 /// Every rule, sorted by cause id. Adding a rule is one line here.
@@ -11,6 +12,7 @@ pub static RULES: &[&RuleDef] = &[
     &bad_args::BAD_ARGS,
     &dependency_unreachable::DEPENDENCY_UNREACHABLE,
     &exec_format::EXEC_FORMAT,
+    &file_permission_denied::FILE_PERMISSION_DENIED,
     &invalid_app_config::INVALID_APP_CONFIG,
     &liveness_probe_kill::LIVENESS_PROBE_KILL,
     &no_foreground_process::NO_FOREGROUND_PROCESS,
