@@ -114,7 +114,17 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
     check_log_signatures(cx, out, &FILE_PERMISSION_DENIED, |s, hit| {
         let name = s.name();
         let path = hit.target.as_deref().unwrap_or("a file it needs");
-        let title = format!("container `{name}` may not access `{path}` (permission denied)");
+        let title = match hit.signature.id {
+            "chown-not-permitted" => {
+                format!("container `{name}` may not change the owner of `{path}`")
+            }
+            "postgres-data-dir-ownership" => {
+                format!(
+                    "container `{name}` runs Postgres on a data directory `{path}` with the wrong owner or mode"
+                )
+            }
+            _ => format!("container `{name}` may not access `{path}` (permission denied)"),
+        };
         (title, remedies(s, hit.target.as_deref(), hit.signature.id))
     });
     for f in &mut out[before..] {
@@ -175,7 +185,10 @@ fn remedies(s: &Subject<'_>, path: Option<&str>, signature: &str) -> Vec<String>
         .or(s.pod.spec.security_context.run_as_group)
         .or(user)
         .filter(|g| *g != 0)
-        .unwrap_or(1000);
+        .map_or_else(
+            || "<the GID the image runs as>".to_owned(),
+            |g| g.to_string(),
+        );
     let mut steps = Vec::new();
     if signature == "postgres-data-dir-ownership" {
         steps.push(

@@ -39,6 +39,9 @@ mod invalid_app_config;
 mod liveness_probe_kill;
 mod no_foreground_process;
 mod oom_killed;
+mod port_in_use;
+mod read_only_filesystem;
+mod security_context_blocked;
 mod unhandled_exception;
 
 /// What kind of finding a rule makes.

@@ -2,8 +2,8 @@
 
 use super::{
     RuleDef, app_error_exit, bad_args, dependency_unreachable, exec_format, file_permission_denied,
-    invalid_app_config, liveness_probe_kill, no_foreground_process, oom_killed,
-    unhandled_exception,
+    invalid_app_config, liveness_probe_kill, no_foreground_process, oom_killed, port_in_use,
+    read_only_filesystem, security_context_blocked, unhandled_exception,
 };
 
 /// Every rule, sorted by cause id. Adding a rule is one line here.
@@ -17,6 +17,9 @@ pub static RULES: &[&RuleDef] = &[
     &liveness_probe_kill::LIVENESS_PROBE_KILL,
     &no_foreground_process::NO_FOREGROUND_PROCESS,
     &oom_killed::OOM_KILLED,
+    &port_in_use::PORT_IN_USE,
+    &read_only_filesystem::READ_ONLY_FILESYSTEM,
+    &security_context_blocked::SECURITY_CONTEXT_BLOCKED,
     &unhandled_exception::UNHANDLED_EXCEPTION,
 ];
 
