@@ -159,7 +159,7 @@ fn run_as_non_root(s: &Subject<'_>) -> Option<Finding> {
         .filter(|m| RUN_AS_NON_ROOT.is_match(m));
     let event = s
         .iter_events("Failed")
-        .filter(|e| RUN_AS_NON_ROOT.is_match(&e.text()))
+        .filter(|e| RUN_AS_NON_ROOT.is_match(e.text()))
         .last();
     let text = message
         .map(str::to_owned)
@@ -209,7 +209,7 @@ fn describe(s: &Subject<'_>, signature: &str, target: Option<&str>) -> (String, 
     let name = s.name();
     let port = target.and_then(port_of);
     match (signature, port) {
-        ("eperm", _) | ("iptables-not-root", _) => (
+        ("eperm" | "iptables-not-root", _) => (
             format!("container `{name}` is denied an operation by its securityContext (`Operation not permitted`)"),
             vec![
                 format!("find the operation in the previous log of `{name}` (setuid, chown, raw sockets, iptables, mount) and add back only the capability it needs in `securityContext.capabilities.add`, or stop doing it in the container"),
