@@ -33,6 +33,7 @@ pub mod registry;
 mod app_error_exit;
 mod bad_args;
 mod dependency_unreachable;
+mod dns_failure;
 mod exec_format;
 mod file_permission_denied;
 mod invalid_app_config;
@@ -41,7 +42,9 @@ mod no_foreground_process;
 mod oom_killed;
 mod port_in_use;
 mod read_only_filesystem;
+mod resource_exhausted;
 mod security_context_blocked;
+mod stale_lock_or_corrupt_state;
 mod unhandled_exception;
 
 /// What kind of finding a rule makes.

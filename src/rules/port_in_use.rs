@@ -69,6 +69,13 @@ const SIGNATURES: &[Signature] = &[
         confidence: 0.8,
     },
     Signature {
+        id: "postgres-port-in-use",
+        cause: "port-in-use",
+        pattern: r"Is another postmaster already running on port (?P<target>\d+)\?",
+        example: "HINT:  Is another postmaster already running on port 5432? If not, wait a few seconds and retry.",
+        confidence: 0.8,
+    },
+    Signature {
         id: "java-bind-in-use",
         cause: "port-in-use",
         pattern: r"java\.net\.BindException: Address already in use",

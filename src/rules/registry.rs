@@ -1,9 +1,10 @@
 //! The list of rules and the selection of rules by cause id.
 
 use super::{
-    RuleDef, app_error_exit, bad_args, dependency_unreachable, exec_format, file_permission_denied,
-    invalid_app_config, liveness_probe_kill, no_foreground_process, oom_killed, port_in_use,
-    read_only_filesystem, security_context_blocked, unhandled_exception,
+    RuleDef, app_error_exit, bad_args, dependency_unreachable, dns_failure, exec_format,
+    file_permission_denied, invalid_app_config, liveness_probe_kill, no_foreground_process,
+    oom_killed, port_in_use, read_only_filesystem, resource_exhausted, security_context_blocked,
+    stale_lock_or_corrupt_state, unhandled_exception,
 };
 
 /// Every rule, sorted by cause id. Adding a rule is one line here.
@@ -11,6 +12,7 @@ pub static RULES: &[&RuleDef] = &[
     &app_error_exit::APP_ERROR_EXIT,
     &bad_args::BAD_ARGS,
     &dependency_unreachable::DEPENDENCY_UNREACHABLE,
+    &dns_failure::DNS_FAILURE,
     &exec_format::EXEC_FORMAT,
     &file_permission_denied::FILE_PERMISSION_DENIED,
     &invalid_app_config::INVALID_APP_CONFIG,
@@ -19,7 +21,9 @@ pub static RULES: &[&RuleDef] = &[
     &oom_killed::OOM_KILLED,
     &port_in_use::PORT_IN_USE,
     &read_only_filesystem::READ_ONLY_FILESYSTEM,
+    &resource_exhausted::RESOURCE_EXHAUSTED,
     &security_context_blocked::SECURITY_CONTEXT_BLOCKED,
+    &stale_lock_or_corrupt_state::STALE_LOCK_OR_CORRUPT_STATE,
     &unhandled_exception::UNHANDLED_EXCEPTION,
 ];
 
