@@ -31,12 +31,14 @@ macro_rules! declare_rule {
 pub mod registry;
 
 mod app_error_exit;
+mod auth_failure;
 mod bad_args;
 mod dependency_unreachable;
 mod dns_failure;
 mod exec_format;
 mod file_permission_denied;
 mod invalid_app_config;
+mod kubernetes_api_access;
 mod liveness_probe_kill;
 mod no_foreground_process;
 mod oom_killed;
@@ -44,7 +46,9 @@ mod port_in_use;
 mod read_only_filesystem;
 mod resource_exhausted;
 mod security_context_blocked;
+mod sidecar_ordering;
 mod stale_lock_or_corrupt_state;
+mod tls_certificate;
 mod unhandled_exception;
 
 /// What kind of finding a rule makes.
