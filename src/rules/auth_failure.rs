@@ -195,7 +195,7 @@ fn remedies(s: &Subject<'_>, signature: &str, target: Option<&str>) -> Vec<Strin
         }
     } else {
         steps.push(format!(
-            "check that {} holds the credentials the server expects{}: a password rotated on one side only is the usual cause",
+            "check that {} holds the credentials the server expects{}: credentials rotated on one side only are the usual cause",
             secrets.join(", "),
             target
                 .filter(|_| is_user(signature))
