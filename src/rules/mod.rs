@@ -31,11 +31,15 @@ macro_rules! declare_rule {
 pub mod registry;
 
 mod app_error_exit;
+mod auth_failure;
 mod bad_args;
 mod command_not_found;
 mod dependency_unreachable;
+mod dns_failure;
 mod exec_format;
+mod file_permission_denied;
 mod invalid_app_config;
+mod kubernetes_api_access;
 mod lifecycle_hook_failure;
 mod liveness_probe_kill;
 mod native_crash;
@@ -44,11 +48,18 @@ mod node_oom;
 mod not_executable;
 mod oom_at_start;
 mod oom_killed;
+mod port_in_use;
+mod read_only_filesystem;
+mod resource_exhausted;
 mod runtime_heap_exhausted;
 mod runtime_start_failure;
+mod security_context_blocked;
+mod sidecar_ordering;
 mod sigkill_not_oom;
 mod sigterm;
+mod stale_lock_or_corrupt_state;
 mod startup_probe_kill;
+mod tls_certificate;
 mod unhandled_exception;
 
 /// What kind of finding a rule makes.

@@ -1,21 +1,27 @@
 //! The list of rules and the selection of rules by cause id.
 
 use super::{
-    RuleDef, app_error_exit, bad_args, command_not_found, dependency_unreachable, exec_format,
-    invalid_app_config, lifecycle_hook_failure, liveness_probe_kill, native_crash,
-    no_foreground_process, node_oom, not_executable, oom_at_start, oom_killed,
-    runtime_heap_exhausted, runtime_start_failure, sigkill_not_oom, sigterm, startup_probe_kill,
-    unhandled_exception,
+    RuleDef, app_error_exit, auth_failure, bad_args, command_not_found, dependency_unreachable,
+    dns_failure, exec_format, file_permission_denied, invalid_app_config, kubernetes_api_access,
+    lifecycle_hook_failure, liveness_probe_kill, native_crash, no_foreground_process, node_oom,
+    not_executable, oom_at_start, oom_killed, port_in_use, read_only_filesystem,
+    resource_exhausted, runtime_heap_exhausted, runtime_start_failure, security_context_blocked,
+    sidecar_ordering, sigkill_not_oom, sigterm, stale_lock_or_corrupt_state, startup_probe_kill,
+    tls_certificate, unhandled_exception,
 };
 
 /// Every rule, sorted by cause id. Adding a rule is one line here.
 pub static RULES: &[&RuleDef] = &[
     &app_error_exit::APP_ERROR_EXIT,
+    &auth_failure::AUTH_FAILURE,
     &bad_args::BAD_ARGS,
     &command_not_found::COMMAND_NOT_FOUND,
     &dependency_unreachable::DEPENDENCY_UNREACHABLE,
+    &dns_failure::DNS_FAILURE,
     &exec_format::EXEC_FORMAT,
+    &file_permission_denied::FILE_PERMISSION_DENIED,
     &invalid_app_config::INVALID_APP_CONFIG,
+    &kubernetes_api_access::KUBERNETES_API_ACCESS,
     &lifecycle_hook_failure::LIFECYCLE_HOOK_FAILURE,
     &liveness_probe_kill::LIVENESS_PROBE_KILL,
     &native_crash::NATIVE_CRASH,
@@ -24,11 +30,18 @@ pub static RULES: &[&RuleDef] = &[
     &not_executable::NOT_EXECUTABLE,
     &oom_at_start::OOM_AT_START,
     &oom_killed::OOM_KILLED,
+    &port_in_use::PORT_IN_USE,
+    &read_only_filesystem::READ_ONLY_FILESYSTEM,
+    &resource_exhausted::RESOURCE_EXHAUSTED,
     &runtime_heap_exhausted::RUNTIME_HEAP_EXHAUSTED,
     &runtime_start_failure::RUNTIME_START_FAILURE,
+    &security_context_blocked::SECURITY_CONTEXT_BLOCKED,
+    &sidecar_ordering::SIDECAR_ORDERING,
     &sigkill_not_oom::SIGKILL_NOT_OOM,
     &sigterm::SIGTERM,
+    &stale_lock_or_corrupt_state::STALE_LOCK_OR_CORRUPT_STATE,
     &startup_probe_kill::STARTUP_PROBE_KILL,
+    &tls_certificate::TLS_CERTIFICATE,
     &unhandled_exception::UNHANDLED_EXCEPTION,
 ];
 

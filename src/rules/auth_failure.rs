@@ -1,0 +1,264 @@
+//! `auth-failure`: a database, broker, API or cloud provider rejects the app's credentials.
+
+use super::{Evidence, Finding, RuleContext, Signature, best_hit, check_log_signatures};
+use crate::correlate::Subject;
+
+declare_rule! {
+    /// ## What it detects
+    /// An app that exits because a service it depends on rejects its credentials: Postgres
+    /// `password authentication failed for user "x"`, MySQL `Access denied for user 'x'@'h'`,
+    /// Redis `NOAUTH`/`WRONGPASS`, MongoDB `Authentication failed`, Kafka SASL, RabbitMQ
+    /// `ACCESS_REFUSED`, HTTP `401 Unauthorized` from a dependency, cloud IAM errors
+    /// (`AccessDenied`, `InvalidClientTokenId`, `ExpiredToken`, `NoCredentialProviders`,
+    /// `invalid_grant`, `AADSTS…`).
+    ///
+    /// ## Why it crash-loops
+    /// The credentials come from the pod spec (usually a Secret read into env at start), so each
+    /// restart presents the same rejected credentials until the Secret or the server side changes.
+    ///
+    /// ## Evidence
+    /// - a log line naming the user or service (strong for database and broker messages, likely
+    ///   for HTTP 401)
+    /// - the `secretKeyRef`/`secretRef` the container's credentials come from (named in the
+    ///   finding so the right Secret gets checked)
+    ///
+    /// ## Remedy
+    /// Compare the Secret with what the server expects (was one side rotated?), fix the user,
+    /// grants or `pg_hba.conf`, or the IAM role / workload-identity binding of the ServiceAccount;
+    /// restart the pods after changing a Secret used in env (env is read only at start).
+    ///
+    /// ## Not covered
+    /// The Kubernetes API refusing the ServiceAccount (`kubernetes-api-access`), TLS handshake
+    /// failures before authentication (`tls-certificate`).
+    pub(crate) static AUTH_FAILURE = {
+        cause: "auth-failure", kind: CrashLoop, check: check, signatures: SIGNATURES,
+    };
+}
+
+const SIGNATURES: &[Signature] = &[
+    Signature {
+        id: "postgres-password",
+        cause: "auth-failure",
+        pattern: r#"password authentication failed for user "(?P<target>[^"]+)""#,
+        example: r#"psycopg2.OperationalError: connection to server at "orders-db" (10.96.40.12), port 5432 failed: FATAL:  password authentication failed for user "orders""#,
+        confidence: 0.85,
+    },
+    Signature {
+        id: "postgres-hba",
+        cause: "auth-failure",
+        pattern: r#"no pg_hba\.conf entry for host "[^"]+", user "(?P<target>[^"]+)""#,
+        example: r#"FATAL:  no pg_hba.conf entry for host "10.244.2.31", user "orders", database "orders", no encryption"#,
+        confidence: 0.8,
+    },
+    Signature {
+        id: "mysql-access-denied",
+        cause: "auth-failure",
+        pattern: r"Access denied for user '(?P<target>[^']*)'@'[^']*'",
+        example: "java.sql.SQLException: Access denied for user 'catalog'@'10.244.1.17' (using password: YES)",
+        confidence: 0.85,
+    },
+    Signature {
+        id: "redis-auth",
+        cause: "auth-failure",
+        pattern: r"NOAUTH Authentication required|WRONGPASS invalid username-password pair|ERR invalid password|ERR AUTH <password> called without any password configured",
+        example: "ReplyError: WRONGPASS invalid username-password pair or user is disabled.",
+        confidence: 0.85,
+    },
+    Signature {
+        id: "kafka-sasl",
+        cause: "auth-failure",
+        pattern: r"SaslAuthenticationException|SASL authentication failed|Authentication failed during authentication due to invalid credentials with SASL mechanism",
+        example: "org.apache.kafka.common.errors.SaslAuthenticationException: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512",
+        confidence: 0.85,
+    },
+    Signature {
+        id: "amqp-refused",
+        cause: "auth-failure",
+        pattern: r"ACCESS_REFUSED - Login was refused",
+        example: "amqp.ConnectionError: ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN. For details see the broker logfile.",
+        confidence: 0.85,
+    },
+    Signature {
+        id: "aws-sdk-denied",
+        cause: "auth-failure",
+        pattern: r"operation error (?P<target>[\w ]+?): \w+, https response error StatusCode: 40[03]\b.*api error (?:AccessDenied|AccessDeniedException|InvalidClientTokenId|ExpiredToken|UnrecognizedClientException|SignatureDoesNotMatch|InvalidAccessKeyId)",
+        example: "operation error STS: AssumeRoleWithWebIdentity, https response error StatusCode: 403, RequestID: 1f0e3c6a-7b2d-4e59-9a41-52c8d0f7b3e1, api error AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity",
+        confidence: 0.85,
+    },
+    Signature {
+        id: "botocore-denied",
+        cause: "auth-failure",
+        pattern: r"An error occurred \((?:AccessDenied|AccessDeniedException|InvalidClientTokenId|ExpiredToken|ExpiredTokenException|UnrecognizedClientException|SignatureDoesNotMatch|InvalidAccessKeyId)\) when calling the (?P<target>\w+) operation",
+        example: "botocore.exceptions.ClientError: An error occurred (AccessDenied) when calling the GetObject operation: Access Denied",
+        confidence: 0.85,
+    },
+    Signature {
+        id: "cloud-no-credentials",
+        cause: "auth-failure",
+        pattern: r"NoCredentialProviders|WebIdentityErr|Unable to locate credentials|failed to refresh cached credentials|invalid_grant|AADSTS\d{4,}",
+        example: "oauth2: cannot fetch token: 400 Bad Request Response: {\"error\":\"invalid_grant\",\"error_description\":\"Invalid JWT Signature.\"}",
+        confidence: 0.8,
+    },
+    Signature {
+        id: "authentication-failed",
+        cause: "auth-failure",
+        pattern: r"(?i)\bauthentication failed\b|\bbad auth\b",
+        example: "MongoServerError: bad auth : authentication failed",
+        confidence: 0.75,
+    },
+    Signature {
+        id: "http-401",
+        cause: "auth-failure",
+        pattern: r"(?:(?:https?)://(?P<target>[^/\s:\x22']+)[^\s\x22']*\x22?:? .*?)?(?:\b401 Unauthorized\b|\bstatus(?: code)?[:=]? ?401\b|\bStatusCode: 401\b)",
+        example: "Error: request to https://api.payments.example.com/v2/merchants/self failed: 401 Unauthorized",
+        confidence: 0.7,
+    },
+];
+
+fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
+    let before = out.len();
+    check_log_signatures(cx, out, &AUTH_FAILURE, |s, hit| {
+        let name = s.name();
+        let target = hit.target.as_deref();
+        let title = match (is_user(hit.signature.id), target) {
+            (true, Some(u)) => format!("container `{name}` is refused login as user `{u}`"),
+            (false, Some(t)) => {
+                format!("container `{name}` is refused by `{t}`: credentials rejected")
+            }
+            (_, None) => format!("container `{name}` exits because its credentials are rejected"),
+        };
+        (title, remedies(s, hit.signature.id, target))
+    });
+    for f in &mut out[before..] {
+        let s = &cx.subjects[f.subject];
+        let refs = secret_refs(s);
+        if !refs.is_empty() {
+            f.confidence = (f.confidence + 0.03).min(0.95);
+        }
+        for (field, text) in refs.into_iter().take(3) {
+            f.evidence.push(Evidence::spec(s, &field, text));
+        }
+        if best_hit(s, AUTH_FAILURE.cause).is_some_and(|h| is_cloud(h.signature.id)) {
+            let sa = s
+                .pod
+                .spec
+                .service_account_name
+                .as_deref()
+                .unwrap_or("default");
+            f.evidence.push(Evidence::spec(
+                s,
+                "spec.serviceAccountName",
+                format!("{sa} (cloud credentials usually come from its workload-identity binding)"),
+            ));
+        }
+    }
+}
+
+/// Signatures whose target is a user name (not a service).
+fn is_user(signature: &str) -> bool {
+    matches!(
+        signature,
+        "postgres-password" | "postgres-hba" | "mysql-access-denied"
+    )
+}
+
+fn is_cloud(signature: &str) -> bool {
+    matches!(
+        signature,
+        "aws-sdk-denied" | "botocore-denied" | "cloud-no-credentials"
+    )
+}
+
+/// Remediation steps: name the Secret the credentials come from, or the ServiceAccount.
+fn remedies(s: &Subject<'_>, signature: &str, target: Option<&str>) -> Vec<String> {
+    let name = s.name();
+    let mut steps = Vec::new();
+    if is_cloud(signature) {
+        let sa = s
+            .pod
+            .spec
+            .service_account_name
+            .as_deref()
+            .unwrap_or("default");
+        steps.push(format!(
+            "check the cloud identity of ServiceAccount `{sa}`: its workload-identity annotation (e.g. `eks.amazonaws.com/role-arn`, `iam.gke.io/gcp-service-account`, `azure.workload.identity/client-id`), the role's trust policy for `system:serviceaccount:{}:{sa}`, and the role's permissions{}",
+            s.pod.metadata.namespace,
+            target.map(|t| format!(" for `{t}`")).unwrap_or_default()
+        ));
+    }
+    let secrets = secret_names(s);
+    if secrets.is_empty() {
+        if !is_cloud(signature) {
+            steps.push(format!(
+                "find where `{name}` reads its credentials (no Secret is referenced in its env): a config file, a mounted volume or the image"
+            ));
+        }
+    } else {
+        steps.push(format!(
+            "check that {} holds the credentials the server expects{}: credentials rotated on one side only are the usual cause",
+            secrets.join(", "),
+            target
+                .filter(|_| is_user(signature))
+                .map(|u| format!(" for user `{u}`"))
+                .unwrap_or_default()
+        ));
+        steps.push(format!(
+            "after fixing the Secret, restart `{name}`'s pods: env from Secrets is read only at container start"
+        ));
+    }
+    match signature {
+        "postgres-hba" => steps.push("add a `pg_hba.conf` entry for the pod network (or this user and database) on the server".to_owned()),
+        "mysql-access-denied" => steps.push("check the user's host pattern and grants on the server (`SELECT user, host FROM mysql.user`)".to_owned()),
+        _ => {}
+    }
+    steps
+}
+
+/// `Secret `x` (key `k`, env `E`)` for each secret-sourced env var and envFrom secret.
+fn secret_names(s: &Subject<'_>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for e in &s.spec.env {
+        if let Some(r) = e
+            .value_from
+            .as_ref()
+            .and_then(|v| v.secret_key_ref.as_ref())
+        {
+            out.push(format!(
+                "Secret `{}` (key `{}`, env `{}`)",
+                r.name, r.key, e.name
+            ));
+        }
+    }
+    for e in &s.spec.env_from {
+        if let Some(r) = &e.secret_ref {
+            out.push(format!("Secret `{}` (all keys, envFrom)", r.name));
+        }
+    }
+    out
+}
+
+/// Spec evidence for the secret-sourced env of the container.
+fn secret_refs(s: &Subject<'_>) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for e in &s.spec.env {
+        if let Some(r) = e
+            .value_from
+            .as_ref()
+            .and_then(|v| v.secret_key_ref.as_ref())
+        {
+            out.push((
+                format!("env[{}]", e.name),
+                format!("from Secret `{}` key `{}`", r.name, r.key),
+            ));
+        }
+    }
+    for (i, e) in s.spec.env_from.iter().enumerate() {
+        if let Some(r) = &e.secret_ref {
+            out.push((
+                format!("envFrom[{i}]"),
+                format!("all keys of Secret `{}`", r.name),
+            ));
+        }
+    }
+    out
+}

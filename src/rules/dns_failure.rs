@@ -1,0 +1,236 @@
+//! `dns-failure`: the app cannot resolve the name of a dependency.
+
+use super::{Evidence, Finding, RuleContext, Signature, best_hit, check_log_signatures};
+use crate::correlate::Subject;
+
+declare_rule! {
+    /// ## What it detects
+    /// An app that exits because a hostname does not resolve: `no such host`, `Temporary failure
+    /// in name resolution`, `getaddrinfo ENOTFOUND host`, `EAI_AGAIN`,
+    /// `java.net.UnknownHostException: host`, `Name or service not known`, Postgres `could not
+    /// translate host name "host" to address`.
+    ///
+    /// ## Why it crash-loops
+    /// The name comes from the pod's configuration; a wrong name, a missing Service or a broken
+    /// DNS path (CoreDNS down, egress to port 53 blocked) fails the same way at every start.
+    ///
+    /// ## Evidence
+    /// - a log line naming the host (likely to strong); `no such host`/`ENOTFOUND`/`Name or
+    ///   service not known` mean the name does not exist (NXDOMAIN), `EAI_AGAIN`/`Temporary
+    ///   failure`/a timeout on port 53 mean DNS itself did not answer
+    /// - a Service with that short name in another namespace of the bundle (the name lacks its
+    ///   namespace), or none at all (strong)
+    ///
+    /// ## Remedy
+    /// Use the namespace-qualified Service name (`<service>.<namespace>.svc.cluster.local`), create
+    /// the missing Service, or repair DNS: CoreDNS pods, NetworkPolicies allowing UDP and TCP 53
+    /// to kube-dns, `dnsPolicy: ClusterFirstWithHostNet` for hostNetwork pods.
+    ///
+    /// ## Not covered
+    /// Names that resolve but refuse connections (`dependency-unreachable`), the Kubernetes API
+    /// itself (`kubernetes-api-access`).
+    pub(crate) static DNS_FAILURE = {
+        cause: "dns-failure", kind: CrashLoop, check: check, signatures: SIGNATURES,
+    };
+}
+
+const SIGNATURES: &[Signature] = &[
+    Signature {
+        id: "go-lookup",
+        cause: "dns-failure",
+        pattern: r"lookup (?P<target>[\w.-]+)(?: on [\w.:\[\]]+)?: (?:no such host|server misbehaving|i/o timeout|Temporary failure in name resolution|no answer from DNS server)",
+        example: "dial tcp: lookup postgres.shop.svc.cluster.local on 10.96.0.10:53: no such host",
+        confidence: 0.85,
+    },
+    Signature {
+        id: "node-getaddrinfo",
+        cause: "dns-failure",
+        pattern: r"getaddrinfo (?:ENOTFOUND|EAI_AGAIN) (?P<target>[\w.-]+)",
+        example: "Error: getaddrinfo ENOTFOUND redis-master.cache.svc.cluster.local",
+        confidence: 0.85,
+    },
+    Signature {
+        id: "java-unknown-host",
+        cause: "dns-failure",
+        pattern: r"UnknownHostException: (?P<target>[\w.-]+)",
+        example: "java.net.UnknownHostException: kafka-0.kafka-headless: Name or service not known",
+        confidence: 0.85,
+    },
+    Signature {
+        id: "postgres-translate-host",
+        cause: "dns-failure",
+        pattern: r#"could not translate host name "(?P<target>[^"]+)" to address"#,
+        example: r#"psycopg2.OperationalError: could not translate host name "orders-db" to address: Name or service not known"#,
+        confidence: 0.85,
+    },
+    Signature {
+        id: "failed-to-resolve",
+        cause: "dns-failure",
+        pattern: r"Failed to resolve '(?P<target>[^']+)'",
+        example: "urllib3.exceptions.NameResolutionError: <urllib3.connection.HTTPSConnection object at 0x7f3c2a1b4d10>: Failed to resolve 'payments.internal.example.com' ([Errno -2] Name or service not known)",
+        confidence: 0.85,
+    },
+    Signature {
+        id: "resolver-generic",
+        cause: "dns-failure",
+        pattern: r"Name or service not known|Temporary failure in name resolution|nodename nor servname provided|No address associated with hostname|\bEAI_AGAIN\b",
+        example: "socket.gaierror: [Errno -3] Temporary failure in name resolution",
+        confidence: 0.75,
+    },
+];
+
+fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
+    let before = out.len();
+    check_log_signatures(cx, out, &DNS_FAILURE, |s, hit| {
+        let name = s.name();
+        let title = match hit.target.as_deref() {
+            Some(h) => format!("container `{name}` cannot resolve host `{h}`"),
+            None => format!("container `{name}` fails on DNS name resolution"),
+        };
+        (title, remedies(s, hit.target.as_deref(), &hit.text))
+    });
+    for f in &mut out[before..] {
+        let s = &cx.subjects[f.subject];
+        let Some(host) = best_hit(s, DNS_FAILURE.cause).and_then(|h| h.target.clone()) else {
+            continue;
+        };
+        match service_lookup(s, &host) {
+            Lookup::OtherNamespaces(places) => {
+                f.confidence = (f.confidence + 0.05).min(0.95);
+                f.evidence.push(Evidence::new(
+                    super::EvidenceKind::Spec,
+                    &format!("namespaces/{}/services.yaml", places[0]),
+                    format!("service {}/{}", places[0], short_name(&host)),
+                    format!(
+                        "a Service `{}` exists in namespace {}, not in `{}`",
+                        short_name(&host),
+                        places
+                            .iter()
+                            .map(|p| format!("`{p}`"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        s.pod.metadata.namespace
+                    ),
+                ));
+            }
+            Lookup::Missing(ns) => {
+                f.confidence = (f.confidence + 0.05).min(0.95);
+                f.evidence.push(Evidence::new(
+                    super::EvidenceKind::Spec,
+                    &format!("namespaces/{ns}/services.yaml"),
+                    format!("services in {ns}"),
+                    format!(
+                        "no Service named `{}` in namespace `{ns}`",
+                        short_name(&host)
+                    ),
+                ));
+            }
+            Lookup::Found | Lookup::Unknown => {}
+        }
+    }
+}
+
+/// Where the bundle's Services put a cluster-local host name.
+enum Lookup {
+    /// The Service exists where the name points.
+    Found,
+    /// The name is unqualified and the Service only exists in these other namespaces.
+    OtherNamespaces(Vec<String>),
+    /// The bundle has Services of that namespace but none of that name.
+    Missing(String),
+    /// Not a cluster-local name, or the bundle has no Services for that namespace.
+    Unknown,
+}
+
+fn service_lookup(s: &Subject<'_>, host: &str) -> Lookup {
+    let labels: Vec<&str> = host.split('.').collect();
+    let own_ns = s.pod.metadata.namespace.as_str();
+    let cluster_local = labels.len() == 1
+        || labels.get(2) == Some(&"svc")
+        || (labels.len() == 2
+            && s.cluster
+                .services
+                .iter()
+                .any(|svc| svc.metadata.namespace == labels[1]));
+    if !cluster_local {
+        return Lookup::Unknown;
+    }
+    let name = labels[0];
+    let ns = labels.get(1).copied().unwrap_or(own_ns);
+    let services = &s.cluster.services;
+    if services
+        .iter()
+        .any(|svc| svc.metadata.namespace == ns && svc.metadata.name == name)
+    {
+        return Lookup::Found;
+    }
+    if labels.len() == 1 {
+        let mut places: Vec<String> = services
+            .iter()
+            .filter(|svc| svc.metadata.name == name)
+            .map(|svc| svc.metadata.namespace.clone())
+            .collect();
+        places.sort();
+        places.dedup();
+        if !places.is_empty() {
+            return Lookup::OtherNamespaces(places);
+        }
+    }
+    if services.iter().any(|svc| svc.metadata.namespace == ns) {
+        Lookup::Missing(ns.to_owned())
+    } else {
+        Lookup::Unknown
+    }
+}
+
+fn short_name(host: &str) -> &str {
+    host.split('.').next().unwrap_or(host)
+}
+
+/// Remediation steps: name fixes for NXDOMAIN, DNS-path checks for timeouts.
+fn remedies(s: &Subject<'_>, host: Option<&str>, line: &str) -> Vec<String> {
+    let name = s.name();
+    let ns = &s.pod.metadata.namespace;
+    let transient = [
+        "EAI_AGAIN",
+        "Temporary failure",
+        "i/o timeout",
+        "server misbehaving",
+        "no answer",
+    ]
+    .iter()
+    .any(|m| line.contains(m));
+    let mut steps = Vec::new();
+    match (host, service_lookup_hint(s, host)) {
+        (Some(h), Some(hint)) => steps.push(format!(
+            "`{h}` is not a Service in `{ns}`: use the namespace-qualified name `{hint}` in the configuration of `{name}`"
+        )),
+        (Some(h), None) if !transient => steps.push(format!(
+            "check the host name `{h}` in the configuration of `{name}`: a cluster Service is `<service>.<namespace>.svc.cluster.local`; create the Service if it is missing (`kubectl get svc -A | grep {}`)",
+            short_name(h)
+        )),
+        _ => {}
+    }
+    if transient {
+        steps.push("the DNS server did not answer: check CoreDNS (`kubectl -n kube-system get pods -l k8s-app=kube-dns`) and that NetworkPolicies allow egress to kube-dns on UDP and TCP 53".to_owned());
+    } else {
+        steps.push("if the name is right, check CoreDNS (`kubectl -n kube-system get pods -l k8s-app=kube-dns`) and NetworkPolicies on egress to port 53".to_owned());
+    }
+    steps.push(format!(
+        "test resolution from the namespace: `kubectl -n {ns} run dnscheck -it --rm --restart=Never --image=busybox:1.36 -- nslookup {}`",
+        host.unwrap_or("<host>")
+    ));
+    steps
+}
+
+/// The qualified name of an unqualified host whose Service lives in another namespace.
+fn service_lookup_hint(s: &Subject<'_>, host: Option<&str>) -> Option<String> {
+    match service_lookup(s, host?) {
+        Lookup::OtherNamespaces(places) => Some(format!(
+            "{}.{}.svc.cluster.local",
+            short_name(host?),
+            places[0]
+        )),
+        _ => None,
+    }
+}

@@ -1,0 +1,338 @@
+//! `file-permission-denied`: the app may not read or write a file or directory it needs (EACCES,
+//! wrong ownership).
+
+use super::{Evidence, Finding, RuleContext, Signature, best_hit, check_log_signatures};
+use crate::correlate::Subject;
+use crate::model::pod::{Volume, VolumeMount};
+
+declare_rule! {
+    /// ## What it detects
+    /// An app that exits because it may not open, create or change a file or directory it needs:
+    /// `EACCES`, `Permission denied` on a path, Postgres `data directory … has wrong ownership`.
+    ///
+    /// ## Why it crash-loops
+    /// File ownership on the image or the volume and the user the container runs as do not
+    /// change between restarts, so the same open or mkdir fails at every start.
+    ///
+    /// ## Evidence
+    /// - a log line naming the denied path (`EACCES: permission denied, open '/app/logs/a.log'`,
+    ///   `PermissionError: [Errno 13] Permission denied: '/data/x'`, `mkdir: cannot create
+    ///   directory '/data/cache': Permission denied`, `java.nio.file.AccessDeniedException: /x`,
+    ///   `open /data/db: permission denied`, `could not open file "…": Permission denied`) (likely)
+    /// - the path lies on a persistentVolumeClaim or hostPath volume while the pod sets no
+    ///   `fsGroup`, or the container runs as a non-root `runAsUser` on a path of the image (strong)
+    ///
+    /// ## Remedy
+    /// Set `securityContext.fsGroup` (with `fsGroupChangePolicy: OnRootMismatch`) so the volume is
+    /// group-writable, run as the user that owns the files, fix ownership with an init container,
+    /// or write to an `emptyDir` mounted at the path.
+    ///
+    /// ## Not covered
+    /// Privileged ports and dropped capabilities (`security-context-blocked`, e.g. `bind() to
+    /// 0.0.0.0:80 failed (13: Permission denied)`), an entrypoint without the execute bit
+    /// (`not-executable`), writes to a read-only filesystem (`read-only-filesystem`, EROFS).
+    pub(crate) static FILE_PERMISSION_DENIED = {
+        cause: "file-permission-denied", kind: CrashLoop, check: check, signatures: SIGNATURES,
+    };
+}
+
+const SIGNATURES: &[Signature] = &[
+    Signature {
+        id: "node-eacces-path",
+        cause: "file-permission-denied",
+        pattern: r"EACCES: permission denied, (?:open|mkdir|scandir|access|unlink|rename|rmdir|lstat|stat|chmod|copyfile|symlink|watch) '(?P<target>[^']+)'",
+        example: "Error: EACCES: permission denied, open '/app/logs/access.log'",
+        confidence: 0.8,
+    },
+    Signature {
+        id: "errno13-path",
+        cause: "file-permission-denied",
+        pattern: r"\[Errno 13\] Permission denied: '(?P<target>[^']+)'",
+        example: "PermissionError: [Errno 13] Permission denied: '/data/uploads/.init'",
+        confidence: 0.8,
+    },
+    Signature {
+        id: "coreutils-denied",
+        cause: "file-permission-denied",
+        pattern: r"\b(?:mkdir|touch|cp|mv|ln|install|chmod|tee|rm): (?:cannot|can't) (?:create directory|create regular file|create symbolic link|touch|open|remove|change permissions of) '(?P<target>[^']+)': Permission denied",
+        example: "mkdir: cannot create directory '/data/cache': Permission denied",
+        confidence: 0.8,
+    },
+    Signature {
+        id: "chown-not-permitted",
+        cause: "file-permission-denied",
+        pattern: r"chown: (?:changing ownership of|cannot access) '(?P<target>[^']+)': (?:Operation not permitted|Permission denied)",
+        example: "chown: changing ownership of '/var/lib/mysql': Operation not permitted",
+        confidence: 0.8,
+    },
+    Signature {
+        id: "java-access-denied",
+        cause: "file-permission-denied",
+        pattern: r"java\.nio\.file\.AccessDeniedException: (?P<target>\S+)",
+        example: "Caused by: java.nio.file.AccessDeniedException: /opt/kafka/data/meta.properties",
+        confidence: 0.8,
+    },
+    Signature {
+        id: "java-file-not-found-denied",
+        cause: "file-permission-denied",
+        pattern: r"java\.io\.FileNotFoundException: (?P<target>\S+) \(Permission denied\)",
+        example: "java.io.FileNotFoundException: /opt/app/logs/app.log (Permission denied)",
+        confidence: 0.8,
+    },
+    Signature {
+        id: "go-path-denied",
+        cause: "file-permission-denied",
+        pattern: r"\b(?:open|openat|mkdir|mkdirat|stat|lstat|remove|rename|chmod|unlinkat|create) (?P<target>/[^\s:]+): permission denied",
+        example: "failed to open database: open /data/badger/MANIFEST: permission denied",
+        confidence: 0.8,
+    },
+    Signature {
+        id: "nginx-open-denied",
+        cause: "file-permission-denied",
+        pattern: r#"(?:open|mkdir)\(\) "(?P<target>[^"]+)" failed \(13: Permission denied\)"#,
+        example: r#"nginx: [emerg] open() "/var/run/nginx.pid" failed (13: Permission denied)"#,
+        confidence: 0.8,
+    },
+    Signature {
+        id: "postgres-data-dir-ownership",
+        cause: "file-permission-denied",
+        pattern: r#"data directory "(?P<target>[^"]+)" has (?:wrong ownership|invalid permissions)"#,
+        example: r#"FATAL:  data directory "/var/lib/postgresql/data/pgdata" has wrong ownership"#,
+        confidence: 0.85,
+    },
+    Signature {
+        id: "could-not-path-denied",
+        cause: "file-permission-denied",
+        pattern: r#"(?i)could not (?:create directory|open file|open directory|access directory|change permissions of directory|write to file|create file|open log file) ["'](?P<target>[^"']+)["'](?: for [\w ]+)?: (?:Permission denied|Operation not permitted)"#,
+        example: r#"initdb: error: could not change permissions of directory "/var/lib/postgresql/data": Operation not permitted"#,
+        confidence: 0.85,
+    },
+];
+
+fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
+    let before = out.len();
+    check_log_signatures(cx, out, &FILE_PERMISSION_DENIED, |s, hit| {
+        let name = s.name();
+        let path = hit.target.as_deref().unwrap_or("a file it needs");
+        let title = match hit.signature.id {
+            "chown-not-permitted" => {
+                format!("container `{name}` may not change the owner of `{path}`")
+            }
+            "postgres-data-dir-ownership" => {
+                format!(
+                    "container `{name}` runs Postgres on a data directory `{path}` with the wrong owner or mode"
+                )
+            }
+            _ => format!("container `{name}` may not access `{path}` (permission denied)"),
+        };
+        (title, remedies(s, hit.target.as_deref(), hit.signature.id))
+    });
+    for f in &mut out[before..] {
+        let s = &cx.subjects[f.subject];
+        let Some(path) = best_hit(s, FILE_PERMISSION_DENIED.cause).and_then(|h| h.target.clone())
+        else {
+            continue;
+        };
+        let user = effective_user(s);
+        let fs_group = s.pod.spec.security_context.fs_group;
+        match mount_for_path(s, &path) {
+            Some((m, v)) => {
+                f.evidence.push(Evidence::spec(
+                    s,
+                    &format!("volumeMounts[{}]", m.name),
+                    format!(
+                        "`{path}` is on volume `{}` ({}) mounted at `{}`",
+                        m.name,
+                        describe_volume(v),
+                        m.mount_path
+                    ),
+                ));
+                let shared_storage =
+                    v.is_some_and(|v| v.persistent_volume_claim.is_some() || v.host_path.is_some());
+                if shared_storage && fs_group.is_none() {
+                    f.confidence = (f.confidence + 0.1).min(0.95);
+                    f.evidence.push(Evidence::spec(
+                        s,
+                        "spec.securityContext.fsGroup",
+                        format!("not set{}", user_text(user)),
+                    ));
+                } else if shared_storage {
+                    f.confidence = (f.confidence + 0.05).min(0.95);
+                }
+            }
+            None => {
+                if let Some(uid) = user.filter(|u| *u != 0) {
+                    f.confidence = (f.confidence + 0.05).min(0.95);
+                    f.evidence.push(Evidence::spec(
+                        s,
+                        "securityContext.runAsUser",
+                        format!("runs as UID {uid}; `{path}` is part of the image, not a volume"),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// Remediation steps for a denied `path`, from the volume it lies on and the user.
+fn remedies(s: &Subject<'_>, path: Option<&str>, signature: &str) -> Vec<String> {
+    let name = s.name();
+    let user = effective_user(s);
+    let group = s
+        .spec
+        .security_context
+        .run_as_group
+        .or(s.pod.spec.security_context.run_as_group)
+        .or(user)
+        .filter(|g| *g != 0)
+        .map_or_else(
+            || "<the GID the image runs as>".to_owned(),
+            |g| g.to_string(),
+        );
+    let mut steps = Vec::new();
+    if signature == "postgres-data-dir-ownership" {
+        steps.push(
+            "Postgres requires its data directory to be owned by the UID it runs as, with mode 0700 (or 0750): run it as that UID (`runAsUser`), or point `PGDATA` at a subdirectory of the volume so initdb creates it with the right owner".to_owned(),
+        );
+    }
+    let Some(path) = path else {
+        steps.push(format!(
+            "find the denied path in the previous log of `{name}` and make it writable for the user the container runs as"
+        ));
+        return steps;
+    };
+    match mount_for_path(s, path) {
+        Some((m, Some(v))) if v.host_path.is_some() => {
+            steps.push(format!(
+                "`{path}` is on hostPath volume `{}`: `fsGroup` does not apply to hostPath; fix the owner of the directory on the node, or chown it in an init container that runs as root",
+                m.name
+            ));
+        }
+        Some((m, Some(v))) if v.persistent_volume_claim.is_some() => {
+            if let Some(g) = s.pod.spec.security_context.fs_group {
+                steps.push(format!(
+                    "`fsGroup: {g}` is set but `{path}` on volume `{}` is still denied: the volume's driver may not apply fsGroup (NFS, some CSI drivers); chown the directory in an init container or on the storage side",
+                    m.name
+                ));
+            } else {
+                steps.push(format!(
+                    "set `spec.securityContext.fsGroup: {group}` and `fsGroupChangePolicy: OnRootMismatch` so the kubelet makes volume `{}` (mounted at `{}`) writable for the container's group",
+                    m.name, m.mount_path
+                ));
+            }
+        }
+        Some((m, _)) => {
+            steps.push(format!(
+                "`{path}` is on volume `{}` mounted at `{}`: make it writable for {} (e.g. `fsGroup: {group}`), or have the app write elsewhere",
+                m.name,
+                m.mount_path,
+                user.map_or_else(|| "the container's user".to_owned(), |u| format!("UID {u}"))
+            ));
+        }
+        None => {
+            steps.push(format!(
+                "`{path}` is part of the image: run `{name}` as the user that owns it (set `runAsUser` to the image's UID), or mount an `emptyDir` at `{}` so the directory is writable",
+                parent_dir(path)
+            ));
+        }
+    }
+    steps.push(format!(
+        "check the owner and mode: `kubectl debug` a copy of the pod and run `id; ls -ln {}`",
+        parent_dir(path)
+    ));
+    steps
+}
+
+/// `runAsUser` of the container, else of the pod.
+fn effective_user(s: &Subject<'_>) -> Option<i64> {
+    s.spec
+        .security_context
+        .run_as_user
+        .or(s.pod.spec.security_context.run_as_user)
+}
+
+fn user_text(user: Option<i64>) -> String {
+    user.map_or_else(String::new, |u| format!("; runs as UID {u}"))
+}
+
+/// The volume mount of the container whose mount path is the longest prefix of `path`, with
+/// its volume (when the pod spec lists it).
+pub(super) fn mount_for_path<'a>(
+    s: &Subject<'a>,
+    path: &str,
+) -> Option<(&'a VolumeMount, Option<&'a Volume>)> {
+    let spec: &'a crate::model::Container = s.spec;
+    let mount = spec
+        .volume_mounts
+        .iter()
+        .filter(|m| is_under(path, &m.mount_path))
+        .max_by_key(|m| m.mount_path.len())?;
+    let pod: &'a crate::model::Pod = s.pod;
+    let volume = pod.spec.volumes.iter().find(|v| v.name == mount.name);
+    Some((mount, volume))
+}
+
+/// Whether `path` is `dir` or lies below it.
+pub(super) fn is_under(path: &str, dir: &str) -> bool {
+    let dir = dir.trim_end_matches('/');
+    if dir.is_empty() {
+        return path.starts_with('/');
+    }
+    path == dir
+        || path
+            .strip_prefix(dir)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// A short description of a volume's source: `persistentVolumeClaim data-pg-0`, `emptyDir`, ….
+pub(super) fn describe_volume(v: Option<&Volume>) -> String {
+    let Some(v) = v else {
+        return "not in the pod spec".to_owned();
+    };
+    if let Some(p) = &v.persistent_volume_claim {
+        format!("persistentVolumeClaim `{}`", p.claim_name)
+    } else if let Some(h) = &v.host_path {
+        format!("hostPath `{}`", h.path)
+    } else if let Some(e) = &v.empty_dir {
+        match (&e.medium, &e.size_limit) {
+            (Some(m), Some(l)) if !m.is_empty() => format!("emptyDir, medium {m}, sizeLimit {l}"),
+            (Some(m), None) if !m.is_empty() => format!("emptyDir, medium {m}"),
+            (_, Some(l)) => format!("emptyDir, sizeLimit {l}"),
+            _ => "emptyDir".to_owned(),
+        }
+    } else if let Some(c) = &v.config_map {
+        format!("configMap `{}`", c.name)
+    } else if let Some(c) = &v.secret {
+        format!("secret `{}`", c.secret_name)
+    } else {
+        "projected or other volume".to_owned()
+    }
+}
+
+/// The directory holding `path` (`/var/cache/nginx` for `/var/cache/nginx/client_temp`), or
+/// `path` itself when it is a top-level directory.
+pub(super) fn parent_dir(path: &str) -> &str {
+    let trimmed = path.trim_end_matches('/');
+    match trimmed.rsplit_once('/') {
+        Some(("", _)) | None => trimmed,
+        Some((dir, _)) => dir,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_under, parent_dir};
+
+    #[test]
+    fn paths_and_parents() {
+        assert!(is_under("/data/x/y", "/data"));
+        assert!(is_under("/data", "/data/"));
+        assert!(!is_under("/database/x", "/data"));
+        assert_eq!(
+            parent_dir("/var/cache/nginx/client_temp"),
+            "/var/cache/nginx"
+        );
+        assert_eq!(parent_dir("/tmp"), "/tmp");
+        assert_eq!(parent_dir("/tmp/app.pid"), "/tmp");
+    }
+}

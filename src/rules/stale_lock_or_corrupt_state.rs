@@ -1,0 +1,207 @@
+//! `stale-lock-or-corrupt-state`: persistent state left behind by an earlier instance (a lock
+//! file, a half-applied migration, corrupt data) stops the app from starting.
+
+use super::{Evidence, Finding, RuleContext, Signature, best_hit, check_log_signatures};
+use crate::correlate::Subject;
+
+declare_rule! {
+    /// ## What it detects
+    /// A stateful app that refuses to start because of what is on its volume: a stale lock
+    /// (`lock file "postmaster.pid" already exists`, `failed to obtain node locks`, `LOCK:
+    /// Resource temporarily unavailable`), corrupt data (`database disk image is malformed`,
+    /// `wal: crc mismatch`, `could not locate a valid checkpoint record`) or a broken schema
+    /// migration (`Dirty database version N. Fix and force version.`, Flyway `Validate failed`).
+    ///
+    /// ## Why it crash-loops
+    /// The state lives on a persistent volume (or in the database), so it survives the restart;
+    /// often a second instance still holds the lock, or an earlier kill (OOM, node failure)
+    /// left the files half-written.
+    ///
+    /// ## Evidence
+    /// - one of the log lines above (likely to strong; migration and lock messages are explicit)
+    /// - the pod belongs to a StatefulSet or mounts a persistentVolumeClaim (corroborates)
+    ///
+    /// ## Remedy
+    /// Make sure only one instance writes the volume (RWO volumes, StatefulSet, `strategy:
+    /// Recreate`); remove a stale lock only once no other instance runs; repair or restore corrupt
+    /// data; fix a failed migration and mark its version clean (`migrate force`, `flyway repair`).
+    ///
+    /// ## Not covered
+    /// Permission errors on the data directory (`file-permission-denied`), full volumes
+    /// (`resource-exhausted`), ports held by another process (`port-in-use`).
+    pub(crate) static STALE_LOCK_OR_CORRUPT_STATE = {
+        cause: "stale-lock-or-corrupt-state", kind: CrashLoop, check: check, signatures: SIGNATURES,
+    };
+}
+
+const SIGNATURES: &[Signature] = &[
+    Signature {
+        id: "postgres-lock-file",
+        cause: "stale-lock-or-corrupt-state",
+        pattern: r#"lock file "(?P<target>[^"]+)" already exists"#,
+        example: r#"FATAL:  lock file "postmaster.pid" already exists"#,
+        confidence: 0.85,
+    },
+    Signature {
+        id: "elasticsearch-node-locks",
+        cause: "stale-lock-or-corrupt-state",
+        pattern: r"failed to obtain node locks, tried \[(?P<target>[^\]]+)\]|failed to obtain node locks",
+        example: "java.lang.IllegalStateException: failed to obtain node locks, tried [/usr/share/elasticsearch/data]; maybe these locations are not writable or multiple nodes were started on the same data path?",
+        confidence: 0.85,
+    },
+    Signature {
+        id: "leveldb-lock",
+        cause: "stale-lock-or-corrupt-state",
+        pattern: r"(?:While lock file: |lock )(?P<target>/\S*LOCK): Resource temporarily unavailable",
+        example: "IO error: While lock file: /data/rocksdb/LOCK: Resource temporarily unavailable",
+        confidence: 0.85,
+    },
+    Signature {
+        id: "lock-db-directory",
+        cause: "stale-lock-or-corrupt-state",
+        pattern: r"(?i)lock DB directory: resource temporarily unavailable|Failed to acquire lock on file \.lock in (?P<target>\S+)",
+        example: r#"err="opening storage failed: lock DB directory: resource temporarily unavailable""#,
+        confidence: 0.85,
+    },
+    Signature {
+        id: "sqlite-malformed",
+        cause: "stale-lock-or-corrupt-state",
+        pattern: r"database disk image is malformed",
+        example: "sqlite3.DatabaseError: database disk image is malformed",
+        confidence: 0.85,
+    },
+    Signature {
+        id: "wal-corruption",
+        cause: "stale-lock-or-corrupt-state",
+        pattern: r"(?i)wal: crc mismatch|could not locate a valid checkpoint record|InnoDB: Database page corruption|invalid magic number|unexpected EOF in WAL|corrupt(?:ed)? (?:WAL|write-ahead log|index|segment|block)",
+        example: r#"{"level":"fatal","ts":"2026-11-28T04:57:31.204Z","caller":"etcdserver/storage.go:97","msg":"failed to open WAL","error":"wal: crc mismatch"}"#,
+        confidence: 0.8,
+    },
+    Signature {
+        id: "golang-migrate-dirty",
+        cause: "stale-lock-or-corrupt-state",
+        pattern: r"Dirty database version (?P<target>\d+)\. Fix and force version",
+        example: "error: Dirty database version 20241102. Fix and force version.",
+        confidence: 0.9,
+    },
+    Signature {
+        id: "flyway-validate",
+        cause: "stale-lock-or-corrupt-state",
+        pattern: r"(?:Validate failed: |Migration checksum mismatch for migration (?:version )?(?P<target>[\w.]+))",
+        example: "org.flywaydb.core.api.exception.FlywayValidateException: Validate failed: Migrations have failed validation",
+        confidence: 0.85,
+    },
+    Signature {
+        id: "another-instance",
+        cause: "stale-lock-or-corrupt-state",
+        pattern: r"(?i)another (?:instance|process|server) (?:of [\w .-]{1,40}? )?(?:is )?(?:already )?running",
+        example: "FATAL: another instance of the scheduler is already running (pid file /var/run/scheduler.pid)",
+        confidence: 0.7,
+    },
+];
+
+fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
+    let before = out.len();
+    check_log_signatures(cx, out, &STALE_LOCK_OR_CORRUPT_STATE, |s, hit| {
+        let name = s.name();
+        let kind = Kind::of(hit.signature.id);
+        let target = hit.target.as_deref();
+        let title = match (kind, target) {
+            (Kind::Lock, Some(t)) => {
+                format!("container `{name}` finds the lock `{t}` held or left behind")
+            }
+            (Kind::Lock, None) => format!(
+                "container `{name}` finds its data locked by another or an earlier instance"
+            ),
+            (Kind::Migration, Some(t)) => {
+                format!("container `{name}` stops on a failed schema migration (version {t})")
+            }
+            (Kind::Migration, None) => {
+                format!("container `{name}` stops on a failed schema migration")
+            }
+            (Kind::Corrupt, _) => format!("container `{name}` finds its persistent data corrupt"),
+        };
+        (title, remedies(s, kind, target))
+    });
+    for f in &mut out[before..] {
+        let s = &cx.subjects[f.subject];
+        if best_hit(s, STALE_LOCK_OR_CORRUPT_STATE.cause)
+            .is_some_and(|h| Kind::of(h.signature.id) == Kind::Migration)
+        {
+            // Migration state lives in the database, not on the pod's volumes.
+            continue;
+        }
+        let claims: Vec<&str> = s
+            .pod
+            .spec
+            .volumes
+            .iter()
+            .filter_map(|v| v.persistent_volume_claim.as_ref())
+            .map(|c| c.claim_name.as_str())
+            .collect();
+        if s.workload.kind == "StatefulSet" || !claims.is_empty() {
+            f.confidence = (f.confidence + 0.05).min(0.95);
+            let text = if claims.is_empty() {
+                format!("owned by StatefulSet `{}`", s.workload.name)
+            } else {
+                format!(
+                    "state on persistentVolumeClaim {}",
+                    claims
+                        .iter()
+                        .map(|c| format!("`{c}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            f.evidence.push(Evidence::spec(s, "spec.volumes", text));
+        }
+    }
+}
+
+/// What kind of leftover state a signature reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Lock,
+    Corrupt,
+    Migration,
+}
+
+impl Kind {
+    fn of(signature: &str) -> Self {
+        match signature {
+            "golang-migrate-dirty" | "flyway-validate" => Self::Migration,
+            "sqlite-malformed" | "wal-corruption" => Self::Corrupt,
+            _ => Self::Lock,
+        }
+    }
+}
+
+/// Remediation steps per kind of leftover state.
+fn remedies(s: &Subject<'_>, kind: Kind, target: Option<&str>) -> Vec<String> {
+    let name = s.name();
+    let workload = format!("{} `{}`", s.workload.kind, s.workload.name);
+    match kind {
+        Kind::Lock => vec![
+            format!(
+                "check that no other pod of {workload} (or an old pod still terminating) uses the same volume: `kubectl get pods -n {} -o wide`; RWX volumes and Deployments with `RollingUpdate` let two instances share one data directory",
+                s.pod.metadata.namespace
+            ),
+            format!(
+                "once sure no other instance runs, remove the stale lock{} from the volume (e.g. from a debug pod that mounts the claim) and let `{name}` restart",
+                target.map(|t| format!(" `{t}`")).unwrap_or_default()
+            ),
+            "use a StatefulSet or `strategy: Recreate` with a ReadWriteOnce volume so only one instance writes the data".to_owned(),
+        ],
+        Kind::Migration => vec![
+            format!(
+                "the last migration{} failed half-way: fix or revert it, then mark the schema version clean (golang-migrate: `migrate force <last good version>`; Flyway: `flyway repair`)",
+                target.map(|t| format!(" ({t})")).unwrap_or_default()
+            ),
+            format!("run migrations as a Job or an init container before `{name}` starts, so a failed migration does not crash-loop the app"),
+        ],
+        Kind::Corrupt => vec![
+            "stop the writers, back up the volume, then run the store's repair or recovery tool, or restore from backup".to_owned(),
+            "look for what cut the last write short: an OOM kill, a node failure, or two instances writing the same volume".to_owned(),
+        ],
+    }
+}
