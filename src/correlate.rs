@@ -85,6 +85,11 @@ pub struct Subject<'a> {
 static EMPTY_CONTAINER: std::sync::LazyLock<Container> =
     std::sync::LazyLock::new(Container::default);
 
+/// Stands in for the container statuses of a pod that failed before any container was created
+/// (rejected at admission: `OutOfcpu`, `UnexpectedAdmissionError`, …); its name is empty.
+static NO_STATUS: std::sync::LazyLock<ContainerStatus> =
+    std::sync::LazyLock::new(ContainerStatus::default);
+
 /// Builds the subjects of a cluster, in pod order then container order.
 #[must_use]
 pub fn correlate(cluster: &Cluster) -> Vec<Subject<'_>> {
@@ -104,7 +109,12 @@ pub fn correlate(cluster: &Cluster) -> Vec<Subject<'_>> {
         let pod_events =
             events_by_pod.get(&(pod.metadata.namespace.as_str(), pod.metadata.name.as_str()));
         let workload = owners.resolve(pod);
-        for (kind, status) in pod.iter_statuses() {
+        let no_statuses =
+            pod.status.phase.as_deref() == Some("Failed") && pod.iter_statuses().next().is_none();
+        let statuses = pod
+            .iter_statuses()
+            .chain(no_statuses.then(|| (ContainerKind::App, &*NO_STATUS)));
+        for (kind, status) in statuses {
             let Some(state) = classify(
                 cluster,
                 pod,
@@ -114,9 +124,12 @@ pub fn correlate(cluster: &Cluster) -> Vec<Subject<'_>> {
             ) else {
                 continue;
             };
-            let spec = pod
-                .find_container(kind, &status.name)
-                .unwrap_or(&EMPTY_CONTAINER);
+            let spec = if status.name.is_empty() {
+                pod.spec.containers.first()
+            } else {
+                pod.find_container(kind, &status.name)
+            }
+            .unwrap_or(&EMPTY_CONTAINER);
             let events: Vec<&Event> = pod_events
                 .into_iter()
                 .flatten()
@@ -204,7 +217,7 @@ fn classify(
     if phase == "Failed" {
         return (kind != ContainerKind::Ephemeral)
             .then_some(State::PodFailed)
-            .filter(|_| is_first_container(pod, kind, status));
+            .filter(|_| status.name.is_empty() || is_first_container(pod, kind, status));
     }
     let waiting = status
         .state
@@ -308,10 +321,14 @@ fn backoff_of(w: &Waiting) -> Option<f64> {
 }
 
 impl<'a> Subject<'a> {
-    /// The container's name.
+    /// The container's name (the spec's when the pod failed before any container status).
     #[must_use]
     pub fn name(&self) -> &str {
-        &self.status.name
+        if self.status.name.is_empty() {
+            &self.spec.name
+        } else {
+            &self.status.name
+        }
     }
 
     /// `namespace/pod`.
@@ -378,13 +395,13 @@ impl<'a> Subject<'a> {
     /// `status.containerStatuses[api]`.
     #[must_use]
     pub fn status_path(&self) -> String {
-        format!("status.{}[{}]", self.kind.status_list(), self.status.name)
+        format!("status.{}[{}]", self.kind.status_list(), self.name())
     }
 
     /// The spec field path of this container: `spec.containers[api]`.
     #[must_use]
     pub fn spec_path(&self) -> String {
-        format!("spec.{}[{}]", self.kind.spec_list(), self.status.name)
+        format!("spec.{}[{}]", self.kind.spec_list(), self.name())
     }
 
     /// The pod condition of `kind`, if present.

@@ -33,11 +33,15 @@ pub mod registry;
 mod app_error_exit;
 mod bad_args;
 mod dependency_unreachable;
+mod evicted;
 mod exec_format;
+mod image_pull;
 mod invalid_app_config;
+mod job_backoff_limit;
 mod liveness_probe_kill;
 mod no_foreground_process;
 mod oom_killed;
+mod readiness_only;
 mod unhandled_exception;
 
 /// What kind of finding a rule makes.

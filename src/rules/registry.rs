@@ -1,8 +1,9 @@
 //! The list of rules and the selection of rules by cause id.
 
 use super::{
-    RuleDef, app_error_exit, bad_args, dependency_unreachable, exec_format, invalid_app_config,
-    liveness_probe_kill, no_foreground_process, oom_killed, unhandled_exception,
+    RuleDef, app_error_exit, bad_args, dependency_unreachable, evicted, exec_format, image_pull,
+    invalid_app_config, job_backoff_limit, liveness_probe_kill, no_foreground_process, oom_killed,
+    readiness_only, unhandled_exception,
 };
 
 /// Every rule, sorted by cause id. Adding a rule is one line here.
@@ -10,11 +11,15 @@ pub static RULES: &[&RuleDef] = &[
     &app_error_exit::APP_ERROR_EXIT,
     &bad_args::BAD_ARGS,
     &dependency_unreachable::DEPENDENCY_UNREACHABLE,
+    &evicted::EVICTED,
     &exec_format::EXEC_FORMAT,
+    &image_pull::IMAGE_PULL,
     &invalid_app_config::INVALID_APP_CONFIG,
+    &job_backoff_limit::JOB_BACKOFF_LIMIT,
     &liveness_probe_kill::LIVENESS_PROBE_KILL,
     &no_foreground_process::NO_FOREGROUND_PROCESS,
     &oom_killed::OOM_KILLED,
+    &readiness_only::READINESS_ONLY,
     &unhandled_exception::UNHANDLED_EXCEPTION,
 ];
 
