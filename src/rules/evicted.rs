@@ -51,17 +51,29 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         if !is_node_reason(reason, message) {
             continue;
         }
-        out.push(finding(s, reason, message));
+        // Evictions replace pods, so replicas of one workload fail as separate pods.
+        let pods = cx
+            .iter_in_state(State::PodFailed)
+            .filter(|o| {
+                o.workload == s.workload
+                    && o.pod.metadata.namespace == s.pod.metadata.namespace
+                    && o.pod.status.reason.as_deref() == Some(reason)
+            })
+            .count();
+        out.push(finding(s, reason, message, pods));
     }
 }
 
-fn finding(s: &Subject<'_>, reason: &str, message: &str) -> Finding {
+fn finding(s: &Subject<'_>, reason: &str, message: &str, count: usize) -> Finding {
     let node = s.pod.spec.node_name.as_deref();
     let on = node.map(|n| format!(" on node `{n}`")).unwrap_or_default();
-    let pods = pods_of(s);
+    let pods = pods_of(s, count);
     let resource = low_resource(message);
     let what = match (reason, resource) {
-        ("Evicted", Some(r)) => format!("evicted{on}, which was low on {r}"),
+        ("Evicted", Some(r)) => format!(
+            "evicted from node `{}`, which was low on {r}",
+            node.unwrap_or("?")
+        ),
         ("Evicted", None) => format!("evicted{on}"),
         ("NodeLost", _) => format!(
             "lost with its node{}",
@@ -181,12 +193,12 @@ fn node_evidence(s: &Subject<'_>, mut f: Finding) -> Finding {
     f
 }
 
-/// `pods of Deployment `api`` or `pod `x`` for a bare pod.
-fn pods_of(s: &Subject<'_>) -> String {
-    if s.workload.kind == "Pod" {
-        format!("pod `{}` was", s.pod.metadata.name)
-    } else {
-        format!("a pod of {} `{}` was", s.workload.kind, s.workload.name)
+/// "a pod of Deployment `api` was", "pods of Deployment `api` (3) were", "pod `x` was".
+fn pods_of(s: &Subject<'_>, count: usize) -> String {
+    match (s.workload.kind.as_str(), count) {
+        ("Pod", _) => format!("pod `{}` was", s.pod.metadata.name),
+        (kind, 0 | 1) => format!("a pod of {kind} `{}` was", s.workload.name),
+        (kind, n) => format!("pods of {kind} `{}` ({n}) were", s.workload.name),
     }
 }
 

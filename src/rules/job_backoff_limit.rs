@@ -105,20 +105,8 @@ fn finding(s: &Subject<'_>, job: &Workload, failed: &Condition) -> Finding {
     if let Some(e) = termination_evidence(s) {
         f = f.evidence(e);
     }
-    // The strongest log signature of any cause says what the pods died of.
-    let best = s.log_hits.iter().max_by(|a, b| {
-        (a.signature.confidence * a.position_weight())
-            .total_cmp(&(b.signature.confidence * b.position_weight()))
-            .then_with(|| b.from_end.cmp(&a.from_end))
-    });
-    if let Some(hit) = best {
-        f = f.evidence(Evidence::log_hit(s, hit));
-    } else if let Some(log) = s.log {
-        let lines = log.lines();
-        if let Some(l) = lines.iter().rev().find(|l| !l.text.trim().is_empty()) {
-            f = f.evidence(Evidence::log_line(log, l.number, &l.text));
-        }
-    }
+    let (f, best) = log_evidence(s, f);
+    let mut f = f;
     let pod = &s.pod.metadata.name;
     if reason == "DeadlineExceeded" {
         f = f.remedy(format!(
@@ -150,4 +138,38 @@ fn finding(s: &Subject<'_>, job: &Workload, failed: &Condition) -> Finding {
     f.command(format!("kubectl -n {ns} describe job {job_name}"))
         .command(format!("kubectl -n {ns} logs {pod} -c {name}"))
         .note("the Job stopped retrying: its pods failed and were not restarted, so this is not a crash loop")
+}
+
+/// The pods' strongest log signature (any cause) and last error line; returns the signature.
+fn log_evidence<'s>(
+    s: &'s Subject<'_>,
+    mut f: Finding,
+) -> (Finding, Option<&'s crate::logscan::LogHit>) {
+    // The strongest log signature of any cause says what the pods died of.
+    let best = s.log_hits.iter().max_by(|a, b| {
+        (a.signature.confidence * a.position_weight())
+            .total_cmp(&(b.signature.confidence * b.position_weight()))
+            .then_with(|| b.from_end.cmp(&a.from_end))
+    });
+    if let Some(hit) = best {
+        f = f.evidence(Evidence::log_hit(s, hit));
+    }
+    // The last error line says what failed (a Traceback's last line, not its first).
+    if let Some(log) = s.log {
+        let lines = log.lines();
+        let is_error = |t: &str| {
+            ["Error", "error", "Exception", "FATAL", "fatal"]
+                .iter()
+                .any(|w| t.contains(w))
+        };
+        if let Some(l) = lines
+            .iter()
+            .rev()
+            .find(|l| is_error(&l.text))
+            .or_else(|| lines.iter().rev().find(|l| !l.text.trim().is_empty()))
+        {
+            f = f.evidence(Evidence::log_line(log, l.number, &l.text));
+        }
+    }
+    (f, best)
 }
