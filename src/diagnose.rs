@@ -152,6 +152,7 @@ pub fn diagnose(cluster: &Cluster, bundle_path: &str, rules: &RuleSet) -> Vec<Re
             members,
         ));
     }
+    crate::correlators::correlate_findings(cluster, &subjects, &mut out, rules);
     out
 }
 
