@@ -1228,3 +1228,135 @@ fn node_correlation(
     };
     (c, node.to_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Service;
+
+    fn cluster_with_postgres() -> Cluster {
+        let svc: Service = serde_yaml_ng::from_str(
+            "metadata: {name: postgres, namespace: shop}\nspec: {clusterIP: 10.96.14.3}\n",
+        )
+        .expect("valid");
+        Cluster {
+            services: vec![svc],
+            ..Cluster::default()
+        }
+    }
+
+    #[test]
+    fn targets_of_one_service_normalize_to_it() {
+        let c = cluster_with_postgres();
+        let postgres = Some(Target::Service {
+            namespace: "shop".to_owned(),
+            name: "postgres".to_owned(),
+        });
+        for written in [
+            "postgres",
+            "postgres:5432",
+            "postgres.shop",
+            "postgres.shop.svc:5432",
+            "postgres.shop.svc.cluster.local",
+            "10.96.14.3:5432",
+            "'postgres.shop.svc'",
+        ] {
+            assert_eq!(normalize_target(&c, "shop", written), postgres, "{written}");
+        }
+        assert_eq!(
+            normalize_target(&c, "billing", "postgres:5432"),
+            Some(Target::Service {
+                namespace: "billing".to_owned(),
+                name: "postgres".to_owned(),
+            }),
+            "a short name resolves in the caller's namespace"
+        );
+        assert_eq!(
+            normalize_target(&c, "shop", "db.example.com:5432"),
+            Some(Target::Host("db.example.com".to_owned()))
+        );
+        assert_eq!(normalize_target(&c, "shop", "127.0.0.1:15000"), None);
+        assert_eq!(normalize_target(&c, "shop", "localhost:8126"), None);
+    }
+
+    #[test]
+    fn template_diff_names_changed_fields_and_hides_secrets() {
+        let old: PodSpec = serde_yaml_ng::from_str(
+            r#"
+containers:
+- name: api
+  image: shop/api:1.8.2
+  args: ["--port=8080"]
+  env:
+  - {name: LOG_LEVEL, value: info}
+  - {name: DB_PASSWORD, value: hunter2}
+  envFrom:
+  - configMapRef: {name: api-config-v1}
+  resources: {limits: {memory: 512Mi}}
+"#,
+        )
+        .expect("valid");
+        let new: PodSpec = serde_yaml_ng::from_str(
+            r#"
+containers:
+- name: api
+  image: shop/api:1.9.0
+  args: ["--port=8080"]
+  env:
+  - {name: LOG_LEVEL, value: info}
+  - {name: DB_PASSWORD, value: correct-horse}
+  envFrom:
+  - configMapRef: {name: api-config-v2}
+  resources: {limits: {memory: 256Mi}}
+  readinessProbe: {httpGet: {path: /ready, port: "8080"}}
+"#,
+        )
+        .expect("valid");
+        let changes = diff_templates(&old, &new);
+        let fields: Vec<&str> = changes.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "containers[api].image",
+                "containers[api].env[DB_PASSWORD]",
+                "containers[api].envFrom",
+                "containers[api].resources",
+                "containers[api].readinessProbe",
+            ]
+        );
+        let text = changes
+            .iter()
+            .map(|(_, t)| t.as_str())
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(!text.contains("hunter2") && !text.contains("correct-horse"));
+        assert!(
+            text.contains("added configMapRef api-config-v2; removed configMapRef api-config-v1")
+        );
+        assert_eq!(
+            summarize_fields(&fields),
+            "image, env (`DB_PASSWORD`), envFrom, resources, readinessProbe"
+        );
+    }
+
+    #[test]
+    fn correlations_respect_the_selection() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/rules/rollout-regression/fires-rollout-regression-env-renamed");
+        let source = crate::bundle::BundleSource::new(&dir);
+        let raw = crate::bundle::read_bundle(&source, &crate::bundle::Limits::default())
+            .expect("fixture is readable");
+        let loaded = crate::formats::load(&source, raw).expect("fixture is a ktriage bundle");
+        let causes = |rules: &RuleSet| -> Vec<String> {
+            crate::diagnose::diagnose(&loaded.cluster, "fixture", rules)
+                .into_iter()
+                .map(|f| f.cause)
+                .collect()
+        };
+        assert!(causes(&RuleSet::default()).contains(&"rollout-regression".to_owned()));
+        let ignore = RuleSet::new(&[], &["rollout-regression".to_owned()]).expect("known");
+        assert_eq!(causes(&ignore), ["invalid-app-config"]);
+        let select = RuleSet::new(&["rollout-regression".to_owned()], &[]).expect("known");
+        assert_eq!(causes(&select), ["rollout-regression"]);
+    }
+}
