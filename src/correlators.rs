@@ -349,6 +349,7 @@ fn deployment_regression(
     if let Some(e) = findings[explained[0]].evidence.first() {
         evidence.push(e.clone());
     }
+    evidence.extend(progress_deadline(cluster, ns, name));
     let changed: Vec<&str> = changes.iter().map(|(f, _)| f.as_str()).collect();
     let (title, remediation) = regression_text(ns, name, new_rev, old_rev, &changed);
     let mut notes = Vec::new();
@@ -358,15 +359,10 @@ fn deployment_regression(
                 .to_owned(),
         );
     }
-    let confidence =
-        findings_confidence(findings, explained).map_or(CERTAIN, |c| (c + 0.01).max(CERTAIN));
     Some(Correlation {
         cause: "rollout-regression",
-        confidence,
-        base: explained
-            .iter()
-            .map(|&i| base_of(&findings[i]))
-            .fold(0.0, f64::max),
+        confidence: regression_confidence(findings, explained),
+        base: explained_base(findings, explained),
         title,
         namespace: ns.to_owned(),
         workload: WorkloadName {
@@ -384,6 +380,42 @@ fn deployment_regression(
         ],
         notes,
     })
+}
+
+/// The Deployment's `Progressing=False ProgressDeadlineExceeded` condition, when the rollout
+/// gave up ("ReplicaSet "x" has timed out progressing.").
+fn progress_deadline(cluster: &Cluster, ns: &str, name: &str) -> Option<Evidence> {
+    let c = cluster
+        .find_workload("Deployment", ns, name)?
+        .status
+        .conditions
+        .iter()
+        .find(|c| c.kind == "Progressing")
+        .filter(|c| c.reason.as_deref() == Some("ProgressDeadlineExceeded"))?;
+    Some(Evidence::new(
+        EvidenceKind::Status,
+        &format!("namespaces/{ns}/deployments.yaml"),
+        format!("{name}: status.conditions[Progressing]"),
+        format!(
+            "{} ProgressDeadlineExceeded: {}",
+            c.status,
+            c.message.as_deref().unwrap_or("")
+        ),
+    ))
+}
+
+/// The highest `impact × recency` of the explained findings.
+fn explained_base(findings: &[ReportFinding], explained: &[usize]) -> f64 {
+    explained
+        .iter()
+        .map(|&i| base_of(&findings[i]))
+        .fold(0.0, f64::max)
+}
+
+/// A regression is at least as certain as the loops it explains (it adds the revision fact),
+/// so it ranks above them.
+fn regression_confidence(findings: &[ReportFinding], explained: &[usize]) -> f64 {
+    findings_confidence(findings, explained).map_or(CERTAIN, |c| (c + 0.01).max(CERTAIN))
 }
 
 /// Title and remediation of a Deployment's rollout regression.
@@ -439,22 +471,7 @@ fn statefulset_regression(
     {
         return None;
     }
-    let healthy: Vec<&Pod> = cluster
-        .pods
-        .iter()
-        .filter(|p| {
-            p.metadata.namespace == ns
-                && p.metadata
-                    .controller()
-                    .is_some_and(|o| o.kind == "StatefulSet" && o.name == name)
-                && p.metadata
-                    .labels
-                    .get("controller-revision-hash")
-                    .map(String::as_str)
-                    == Some(current)
-                && is_healthy(p)
-        })
-        .collect();
+    let healthy = healthy_pods_of_revision(cluster, ns, name, current);
     let first = healthy.first()?;
     let source = format!("namespaces/{ns}/statefulsets.yaml");
     let mut evidence = vec![
@@ -475,20 +492,36 @@ fn statefulset_regression(
                 .join(", "),
         ),
     ];
+    // No ControllerRevisions in a bundle: compare a failing pod's spec with a healthy one's,
+    // without the per-pod claims (`data-redis-0` vs `data-redis-2`).
+    let bad = failing[0].pod;
+    let changes = pod_spec_changes(first, bad);
+    for (field, text) in &changes {
+        evidence.push(Evidence::new(
+            EvidenceKind::Spec,
+            &bad.source,
+            format!(
+                "{} → {}: spec.{field}",
+                first.metadata.name, bad.metadata.name
+            ),
+            text,
+        ));
+    }
     if let Some(e) = findings[explained[0]].evidence.first() {
         evidence.push(e.clone());
     }
-    let confidence =
-        findings_confidence(findings, explained).map_or(CERTAIN, |c| (c + 0.01).max(CERTAIN));
+    let changed: Vec<&str> = changes.iter().map(|(f, _)| f.as_str()).collect();
+    let what = if changed.is_empty() {
+        String::new()
+    } else {
+        format!("; changed: {}", summarize_fields(&changed))
+    };
     Some(Correlation {
         cause: "rollout-regression",
-        confidence,
-        base: explained
-            .iter()
-            .map(|&i| base_of(&findings[i]))
-            .fold(0.0, f64::max),
+        confidence: regression_confidence(findings, explained),
+        base: explained_base(findings, explained),
         title: format!(
-            "the update of StatefulSet `{name}` to `{update}` fails while pods of `{current}` run"
+            "the update of StatefulSet `{name}` to `{update}` fails while pods of `{current}` run{what}"
         ),
         namespace: ns.to_owned(),
         workload: WorkloadName {
@@ -503,18 +536,53 @@ fn statefulset_regression(
                 "roll back: `kubectl -n {ns} rollout undo statefulset/{name}`; with `OrderedReady` the update stays stuck at the failing pod until then"
             ),
             format!(
-                "compare the revisions: `kubectl -n {ns} get controllerrevisions -l controller.kubernetes.io/hash` (the bundle has no ControllerRevisions)"
+                "compare the two revisions: `kubectl -n {ns} get controllerrevision {current} {update} -o yaml`"
             ),
         ],
         commands: vec![
             format!("kubectl -n {ns} rollout history statefulset/{name}"),
             format!("kubectl -n {ns} rollout undo statefulset/{name}"),
         ],
-        notes: vec![
-            "the bundle has no ControllerRevisions, so the changed template fields are not named"
-                .to_owned(),
-        ],
+        notes: vec![format!(
+            "the bundle has no ControllerRevisions: the changed fields come from the specs of `{}` and `{}`",
+            first.metadata.name, bad.metadata.name
+        )],
     })
+}
+
+/// The running, ready pods of a StatefulSet at `revision`.
+fn healthy_pods_of_revision<'c>(
+    cluster: &'c Cluster,
+    ns: &str,
+    name: &str,
+    revision: &str,
+) -> Vec<&'c Pod> {
+    cluster
+        .pods
+        .iter()
+        .filter(|p| {
+            p.metadata.namespace == ns
+                && p.metadata
+                    .controller()
+                    .is_some_and(|o| o.kind == "StatefulSet" && o.name == name)
+                && p.metadata
+                    .labels
+                    .get("controller-revision-hash")
+                    .map(String::as_str)
+                    == Some(revision)
+                && is_healthy(p)
+        })
+        .collect()
+}
+
+/// The fields that differ between two pods' specs, ignoring per-pod claims.
+fn pod_spec_changes(old: &Pod, new: &Pod) -> Vec<(String, String)> {
+    let without_claims = |p: &Pod| {
+        let mut spec = p.spec.clone();
+        spec.volumes.retain(|v| v.persistent_volume_claim.is_none());
+        spec
+    };
+    diff_templates(&without_claims(old), &without_claims(new))
 }
 
 /// The highest confidence of the explained findings.
@@ -1336,6 +1404,50 @@ containers:
         assert_eq!(
             summarize_fields(&fields),
             "image, env (`DB_PASSWORD`), envFrom, resources, readinessProbe"
+        );
+    }
+
+    #[test]
+    fn app_containers_behind_a_looping_init_container_fold_into_its_finding() {
+        let yaml = r#"
+items:
+- metadata: {name: api-1, namespace: shop, uid: u1}
+  spec:
+    initContainers: [{name: migrate, image: "shop/migrate:1"}]
+    containers: [{name: api, image: "shop/api:1"}, {name: metrics, image: "shop/metrics:1"}]
+  status:
+    phase: Pending
+    initContainerStatuses:
+    - name: migrate
+      restartCount: 4
+      lastState: {terminated: {exitCode: 1, reason: Error, finishedAt: "2026-11-28T04:58:00Z"}}
+      state: {waiting: {reason: CrashLoopBackOff, message: "back-off 1m20s restarting failed container=migrate"}}
+    containerStatuses:
+    - {name: api, restartCount: 0, state: {waiting: {reason: PodInitializing}}}
+    - {name: metrics, restartCount: 0, state: {waiting: {reason: PodInitializing}}}
+"#;
+        let mut c = Cluster {
+            collected_at: crate::model::Time::parse("2026-11-28T05:00:00Z"),
+            ..Cluster::default()
+        };
+        let mut warnings = Vec::new();
+        crate::formats::add_resource(
+            &mut c,
+            "pods",
+            "namespaces/shop/pods.yaml",
+            yaml.as_bytes(),
+            &mut warnings,
+        );
+        let findings = crate::diagnose::diagnose(&c, "test", &RuleSet::default());
+        assert_eq!(findings.len(), 1, "one finding, for the init container");
+        assert_eq!(findings[0].container, "migrate");
+        assert_eq!(findings[0].container_kind, "init");
+        assert!(
+            findings[0].notes.iter().any(|n| n.starts_with(
+                "the app containers `api`, `metrics` wait in `PodInitializing` until `migrate` succeeds"
+            )),
+            "{:?}",
+            findings[0].notes
         );
     }
 
