@@ -85,6 +85,11 @@ pub struct Subject<'a> {
 static EMPTY_CONTAINER: std::sync::LazyLock<Container> =
     std::sync::LazyLock::new(Container::default);
 
+/// Stands in for the container statuses of a pod that failed before any container was created
+/// (rejected at admission: `OutOfcpu`, `UnexpectedAdmissionError`, …); its name is empty.
+static NO_STATUS: std::sync::LazyLock<ContainerStatus> =
+    std::sync::LazyLock::new(ContainerStatus::default);
+
 /// Builds the subjects of a cluster, in pod order then container order.
 #[must_use]
 pub fn correlate(cluster: &Cluster) -> Vec<Subject<'_>> {
@@ -104,7 +109,12 @@ pub fn correlate(cluster: &Cluster) -> Vec<Subject<'_>> {
         let pod_events =
             events_by_pod.get(&(pod.metadata.namespace.as_str(), pod.metadata.name.as_str()));
         let workload = owners.resolve(pod);
-        for (kind, status) in pod.iter_statuses() {
+        let no_statuses =
+            pod.status.phase.as_deref() == Some("Failed") && pod.iter_statuses().next().is_none();
+        let statuses = pod
+            .iter_statuses()
+            .chain(no_statuses.then(|| (ContainerKind::App, &*NO_STATUS)));
+        for (kind, status) in statuses {
             let Some(state) = classify(
                 cluster,
                 pod,
@@ -114,9 +124,12 @@ pub fn correlate(cluster: &Cluster) -> Vec<Subject<'_>> {
             ) else {
                 continue;
             };
-            let spec = pod
-                .find_container(kind, &status.name)
-                .unwrap_or(&EMPTY_CONTAINER);
+            let spec = if status.name.is_empty() {
+                pod.spec.containers.first()
+            } else {
+                pod.find_container(kind, &status.name)
+            }
+            .unwrap_or(&EMPTY_CONTAINER);
             let events: Vec<&Event> = pod_events
                 .into_iter()
                 .flatten()
@@ -204,7 +217,7 @@ fn classify(
     if phase == "Failed" {
         return (kind != ContainerKind::Ephemeral)
             .then_some(State::PodFailed)
-            .filter(|_| is_first_container(pod, kind, status));
+            .filter(|_| status.name.is_empty() || is_first_container(pod, kind, status));
     }
     let waiting = status
         .state
@@ -308,10 +321,14 @@ fn backoff_of(w: &Waiting) -> Option<f64> {
 }
 
 impl<'a> Subject<'a> {
-    /// The container's name.
+    /// The container's name (the spec's when the pod failed before any container status).
     #[must_use]
     pub fn name(&self) -> &str {
-        &self.status.name
+        if self.status.name.is_empty() {
+            &self.spec.name
+        } else {
+            &self.status.name
+        }
     }
 
     /// `namespace/pod`.
@@ -378,13 +395,13 @@ impl<'a> Subject<'a> {
     /// `status.containerStatuses[api]`.
     #[must_use]
     pub fn status_path(&self) -> String {
-        format!("status.{}[{}]", self.kind.status_list(), self.status.name)
+        format!("status.{}[{}]", self.kind.status_list(), self.name())
     }
 
     /// The spec field path of this container: `spec.containers[api]`.
     #[must_use]
     pub fn spec_path(&self) -> String {
-        format!("spec.{}[{}]", self.kind.spec_list(), self.status.name)
+        format!("spec.{}[{}]", self.kind.spec_list(), self.name())
     }
 
     /// The pod condition of `kind`, if present.
@@ -509,5 +526,165 @@ impl<'a> OwnerIndex<'a> {
                     .cloned(),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cluster(pods_yaml: &str) -> Cluster {
+        let mut c = Cluster {
+            collected_at: Time::parse("2026-11-28T05:00:00Z"),
+            ..Cluster::default()
+        };
+        let mut warnings = Vec::new();
+        crate::formats::add_resource(
+            &mut c,
+            "pods",
+            "namespaces/shop/pods.yaml",
+            pods_yaml.as_bytes(),
+            &mut warnings,
+        );
+        assert!(warnings.is_empty(), "{warnings:?}");
+        c
+    }
+
+    /// An init container looping in back-off, and the app container waiting behind it.
+    const INIT_LOOP: &str = r#"
+apiVersion: v1
+kind: List
+items:
+- metadata: {name: api-1, namespace: shop, uid: u1}
+  spec:
+    initContainers:
+    - {name: migrate, image: "shop/migrate:1"}
+    - {name: proxy, image: "envoy:1.31", restartPolicy: Always}
+    containers:
+    - {name: api, image: "shop/api:1"}
+  status:
+    phase: Pending
+    initContainerStatuses:
+    - name: migrate
+      restartCount: 4
+      lastState: {terminated: {exitCode: 1, reason: Error, finishedAt: "2026-11-28T04:58:00Z"}}
+      state: {waiting: {reason: CrashLoopBackOff, message: "back-off 1m20s restarting failed container=migrate"}}
+    - name: proxy
+      restartCount: 0
+      state: {waiting: {reason: PodInitializing}}
+    containerStatuses:
+    - name: api
+      restartCount: 0
+      state: {waiting: {reason: PodInitializing}}
+"#;
+
+    #[test]
+    fn app_waiting_behind_a_looping_init_container_is_not_a_subject() {
+        let c = cluster(INIT_LOOP);
+        let subjects = correlate(&c);
+        let names: Vec<(&str, ContainerKind, State)> = subjects
+            .iter()
+            .map(|s| (s.name(), s.kind, s.state))
+            .collect();
+        assert_eq!(
+            names,
+            [("migrate", ContainerKind::Init, State::CrashLoop)],
+            "only the looping init container is a subject"
+        );
+    }
+
+    #[test]
+    fn native_sidecars_are_sidecars_not_blocked_init_containers() {
+        let yaml = r#"
+items:
+- metadata: {name: api-2, namespace: shop, uid: u2}
+  spec:
+    initContainers:
+    - {name: proxy, image: "envoy:1.31", restartPolicy: Always}
+    containers:
+    - {name: api, image: "shop/api:1"}
+  status:
+    phase: Running
+    initContainerStatuses:
+    - name: proxy
+      restartCount: 5
+      started: true
+      lastState: {terminated: {exitCode: 1, reason: Error, finishedAt: "2026-11-28T04:58:00Z"}}
+      state: {running: {startedAt: "2026-11-28T04:58:05Z"}}
+    containerStatuses:
+    - name: api
+      ready: true
+      restartCount: 0
+      state: {running: {startedAt: "2026-11-28T04:00:00Z"}}
+"#;
+        let c = cluster(yaml);
+        let subjects = correlate(&c);
+        assert_eq!(subjects.len(), 1);
+        assert_eq!(subjects[0].kind, ContainerKind::Sidecar);
+        assert_eq!(subjects[0].state, State::Restarting);
+        assert_eq!(
+            subjects[0].status_path(),
+            "status.initContainerStatuses[proxy]"
+        );
+    }
+
+    #[test]
+    fn failed_job_pods_are_pod_failed_and_succeeded_pods_are_ignored() {
+        let yaml = r#"
+items:
+- metadata:
+    name: export-1-a
+    namespace: shop
+    uid: j1
+    ownerReferences: [{kind: Job, name: export-1, controller: true}]
+  spec:
+    restartPolicy: Never
+    containers: [{name: export, image: "shop/export:1"}]
+  status:
+    phase: Failed
+    containerStatuses:
+    - name: export
+      state: {terminated: {exitCode: 1, reason: Error, finishedAt: "2026-11-28T04:00:09Z"}}
+- metadata:
+    name: export-1-b
+    namespace: shop
+    uid: j2
+    ownerReferences: [{kind: Job, name: export-1, controller: true}]
+  spec:
+    restartPolicy: Never
+    containers: [{name: export, image: "shop/export:1"}]
+  status:
+    phase: Succeeded
+    containerStatuses:
+    - name: export
+      state: {terminated: {exitCode: 0, reason: Completed, finishedAt: "2026-11-28T04:02:09Z"}}
+"#;
+        let c = cluster(yaml);
+        let subjects = correlate(&c);
+        assert_eq!(subjects.len(), 1);
+        assert_eq!(subjects[0].pod.metadata.name, "export-1-a");
+        assert_eq!(subjects[0].state, State::PodFailed);
+        assert_eq!(subjects[0].workload.kind, "Job");
+    }
+
+    #[test]
+    fn a_pod_rejected_before_any_container_status_is_a_subject() {
+        let yaml = r#"
+items:
+- metadata: {name: search-1, namespace: shop, uid: s1}
+  spec:
+    nodeName: worker-4
+    containers: [{name: search, image: "shop/search:8"}]
+  status:
+    phase: Failed
+    reason: OutOfcpu
+    message: "Pod was rejected: Node didn't have enough resource: cpu, requested: 1500, used: 2900, capacity: 3920"
+"#;
+        let c = cluster(yaml);
+        let subjects = correlate(&c);
+        assert_eq!(subjects.len(), 1);
+        assert_eq!(subjects[0].state, State::PodFailed);
+        assert_eq!(subjects[0].name(), "search");
+        assert_eq!(subjects[0].spec_path(), "spec.containers[search]");
     }
 }

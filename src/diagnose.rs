@@ -146,9 +146,6 @@ pub fn diagnose(cluster: &Cluster, bundle_path: &str, rules: &RuleSet) -> Vec<Re
     let pod_counts = crate::correlate::workload_pod_counts(cluster);
     let mut out = Vec::new();
     for (key, members) in groups {
-        if !rules.is_enabled(key.cause) {
-            continue;
-        }
         out.push(build(
             cluster,
             bundle_path,
@@ -158,6 +155,10 @@ pub fn diagnose(cluster: &Cluster, bundle_path: &str, rules: &RuleSet) -> Vec<Re
             members,
         ));
     }
+    // Correlations read every finding, so that `--select rollout-regression` still sees the
+    // loops it explains; the selection applies afterwards.
+    crate::correlators::correlate_findings(cluster, &subjects, &mut out, rules);
+    out.retain(|f| rules.is_enabled(&f.cause));
     out
 }
 

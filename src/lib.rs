@@ -4,6 +4,7 @@
 //! paths --discover--> BundleSource --bundle::read_bundle--> RawBundle (bytes, no Kubernetes)
 //!       --formats::load--> Cluster (model) --correlate--> Subjects (one per container worth a look)
 //!       --rules--> proposals --diagnose--> ReportFinding (best cause, alternatives, grouped, scored)
+//!       --correlators--> + rollout-regression / shared-dependency-down / node-correlated findings
 //!       --report--> ranked Report + fleet view --render--> table | json | markdown
 //! ```
 //!
@@ -14,6 +15,7 @@ pub mod app;
 pub mod bundle;
 pub mod cli;
 pub mod correlate;
+pub mod correlators;
 pub mod diagnose;
 pub mod discover;
 pub mod formats;

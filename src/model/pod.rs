@@ -52,6 +52,9 @@ pub struct PodSpec {
     pub security_context: SecurityContext,
     #[serde(deserialize_with = "de::string_map")]
     pub node_selector: BTreeMap<String, String>,
+    /// `imagePullSecrets[]`: the Secrets the kubelet pulls images with.
+    #[serde(deserialize_with = "de::nullable")]
+    pub image_pull_secrets: Vec<NameRef>,
 }
 
 /// One container of a pod spec (app, init or ephemeral).

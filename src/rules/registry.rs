@@ -2,12 +2,12 @@
 
 use super::{
     RuleDef, app_error_exit, auth_failure, bad_args, command_not_found, dependency_unreachable,
-    dns_failure, exec_format, file_permission_denied, invalid_app_config, kubernetes_api_access,
-    lifecycle_hook_failure, liveness_probe_kill, native_crash, no_foreground_process, node_oom,
-    not_executable, oom_at_start, oom_killed, port_in_use, read_only_filesystem,
-    resource_exhausted, runtime_heap_exhausted, runtime_start_failure, security_context_blocked,
-    sidecar_ordering, sigkill_not_oom, sigterm, stale_lock_or_corrupt_state, startup_probe_kill,
-    tls_certificate, unhandled_exception,
+    dns_failure, evicted, exec_format, file_permission_denied, image_pull, invalid_app_config,
+    job_backoff_limit, kubernetes_api_access, lifecycle_hook_failure, liveness_probe_kill,
+    native_crash, no_foreground_process, node_oom, not_executable, oom_at_start, oom_killed,
+    port_in_use, read_only_filesystem, readiness_only, resource_exhausted, runtime_heap_exhausted,
+    runtime_start_failure, security_context_blocked, sidecar_ordering, sigkill_not_oom, sigterm,
+    stale_lock_or_corrupt_state, startup_probe_kill, tls_certificate, unhandled_exception,
 };
 
 /// Every rule, sorted by cause id. Adding a rule is one line here.
@@ -18,9 +18,12 @@ pub static RULES: &[&RuleDef] = &[
     &command_not_found::COMMAND_NOT_FOUND,
     &dependency_unreachable::DEPENDENCY_UNREACHABLE,
     &dns_failure::DNS_FAILURE,
+    &evicted::EVICTED,
     &exec_format::EXEC_FORMAT,
     &file_permission_denied::FILE_PERMISSION_DENIED,
+    &image_pull::IMAGE_PULL,
     &invalid_app_config::INVALID_APP_CONFIG,
+    &job_backoff_limit::JOB_BACKOFF_LIMIT,
     &kubernetes_api_access::KUBERNETES_API_ACCESS,
     &lifecycle_hook_failure::LIFECYCLE_HOOK_FAILURE,
     &liveness_probe_kill::LIVENESS_PROBE_KILL,
@@ -32,6 +35,7 @@ pub static RULES: &[&RuleDef] = &[
     &oom_killed::OOM_KILLED,
     &port_in_use::PORT_IN_USE,
     &read_only_filesystem::READ_ONLY_FILESYSTEM,
+    &readiness_only::READINESS_ONLY,
     &resource_exhausted::RESOURCE_EXHAUSTED,
     &runtime_heap_exhausted::RUNTIME_HEAP_EXHAUSTED,
     &runtime_start_failure::RUNTIME_START_FAILURE,

@@ -1,0 +1,1474 @@
+//! Correlations across one bundle's grouped findings (DESIGN.md §4): a rollout that broke only
+//! the newest revision, one dependency many workloads fail on, one node the loops gather on.
+//!
+//! Runs after `diagnose` grouped and scored the findings; adds correlation findings and notes
+//! on the findings they explain. Never removes or re-scores a finding.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::correlate::Subject;
+use crate::diagnose::{ReportFinding, WorkloadName};
+use crate::model::pod::{Container, PodSpec};
+use crate::model::{Cluster, Node, Pod, Workload};
+use crate::rank;
+use crate::rules::registry::RuleSet;
+use crate::rules::{CERTAIN, Evidence, EvidenceKind, STRONG, best_hit};
+
+/// Log causes whose `target` names a dependency.
+const DEPENDENCY_CAUSES: &[&str] = &["dependency-unreachable", "dns-failure"];
+/// Unrelated workloads failing on one node before the node is suspected.
+const NODE_MIN_WORKLOADS: usize = 3;
+/// Impact multiplier of a dependency several workloads share (DESIGN.md §4).
+const SHARED_IMPACT: f64 = 1.3;
+/// Node conditions shown as evidence, in this order.
+const NODE_CONDITIONS: &[&str] = &["Ready", "MemoryPressure", "DiskPressure", "PIDPressure"];
+/// Env names whose values are never shown, even changed.
+const SENSITIVE: &[&str] = &[
+    "PASSWORD",
+    "PASSWD",
+    "SECRET",
+    "TOKEN",
+    "KEY",
+    "CREDENTIAL",
+    "AUTH",
+];
+
+/// Adds correlation findings (enabled causes only) and notes on the findings they explain;
+/// folds app containers waiting behind a looping init container into its finding.
+pub fn correlate_findings(
+    cluster: &Cluster,
+    subjects: &[Subject<'_>],
+    findings: &mut Vec<ReportFinding>,
+    rules: &RuleSet,
+) {
+    fold_blocked_app_containers(cluster, findings);
+    let mut added = Vec::new();
+    if rules.is_enabled("rollout-regression") {
+        rollout_regressions(cluster, subjects, findings, &mut added);
+    }
+    if rules.is_enabled("shared-dependency-down") {
+        shared_dependencies(cluster, subjects, findings, &mut added);
+    }
+    if rules.is_enabled("node-correlated") {
+        node_correlations(cluster, subjects, findings, &mut added);
+    }
+    findings.extend(added);
+}
+
+/// The subjects a finding groups: its pods' containers of its name.
+fn members<'s, 'a>(f: &ReportFinding, subjects: &'s [Subject<'a>]) -> Vec<&'s Subject<'a>> {
+    subjects
+        .iter()
+        .filter(|s| {
+            s.pod.metadata.namespace == f.namespace
+                && s.name() == f.container
+                && f.pods.contains(&s.pod.metadata.name)
+        })
+        .collect()
+}
+
+/// Whether a finding is about a restart loop (not an image pull, eviction, …).
+fn is_loop(f: &ReportFinding, subjects: &[Subject<'_>]) -> bool {
+    members(f, subjects).iter().any(|s| s.state.is_loop())
+}
+
+/// A correlation finding's frame: everything but cause-specific text.
+struct Correlation {
+    cause: &'static str,
+    confidence: f64,
+    /// `impact × recency` of the findings it explains (their score over their confidence).
+    base: f64,
+    title: String,
+    namespace: String,
+    workload: WorkloadName,
+    container: String,
+    explained: Vec<usize>,
+    evidence: Vec<Evidence>,
+    remediation: Vec<String>,
+    commands: Vec<String>,
+    notes: Vec<String>,
+}
+
+impl Correlation {
+    fn build(self, cluster: &Cluster, findings: &[ReportFinding]) -> ReportFinding {
+        let explained: Vec<&ReportFinding> = self.explained.iter().map(|&i| &findings[i]).collect();
+        let mut pods: Vec<String> = explained.iter().flat_map(|f| f.pods.clone()).collect();
+        pods.sort();
+        pods.dedup();
+        let mut nodes: Vec<String> = explained.iter().flat_map(|f| f.nodes.clone()).collect();
+        nodes.sort();
+        nodes.dedup();
+        let confidence = self.confidence.min(0.99);
+        let score = (self.base.min(1.0) * confidence * 1000.0).round() / 1000.0;
+        let mut notes = self.notes;
+        notes.push(format!(
+            "explains {} other finding{}: {}",
+            explained.len(),
+            if explained.len() == 1 { "" } else { "s" },
+            explained
+                .iter()
+                .map(|f| format!("`{}` of {} `{}`", f.cause, f.workload.kind, f.workload.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        ReportFinding {
+            rank: 0,
+            score,
+            severity: rank::severity(score).to_owned(),
+            cause: self.cause.to_owned(),
+            confidence: (confidence * 100.0).round() / 100.0,
+            title: self.title,
+            cluster: cluster.name.clone(),
+            namespace: self.namespace,
+            workload: self.workload,
+            pods,
+            container: self.container,
+            container_kind: "app".to_owned(),
+            restart_count: explained.iter().map(|f| f.restart_count).max().unwrap_or(0),
+            last_termination: None,
+            evidence: self.evidence,
+            alternatives: Vec::new(),
+            remediation: self.remediation,
+            commands: self.commands,
+            notes,
+            log_tail: Vec::new(),
+            bundle: explained
+                .first()
+                .map(|f| f.bundle.clone())
+                .unwrap_or_default(),
+            image: explained
+                .first()
+                .map(|f| f.image.clone())
+                .unwrap_or_default(),
+            nodes,
+        }
+    }
+}
+
+/// `impact × recency` of a finding, recovered from its score.
+fn base_of(f: &ReportFinding) -> f64 {
+    if f.confidence > 0.0 {
+        f.score / f.confidence
+    } else {
+        0.0
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Init containers: the app containers waiting behind them belong to their finding.
+
+/// Notes on an init container's finding which app containers wait in `PodInitializing` behind it.
+fn fold_blocked_app_containers(cluster: &Cluster, findings: &mut [ReportFinding]) {
+    for f in findings.iter_mut().filter(|f| f.container_kind == "init") {
+        let mut blocked = BTreeSet::new();
+        for pod in cluster
+            .pods
+            .iter()
+            .filter(|p| p.metadata.namespace == f.namespace && f.pods.contains(&p.metadata.name))
+        {
+            for s in &pod.status.container_statuses {
+                let waiting = s.state.waiting.as_ref().and_then(|w| w.reason.as_deref());
+                if waiting == Some("PodInitializing") {
+                    blocked.insert(s.name.clone());
+                }
+            }
+        }
+        if !blocked.is_empty() {
+            let names: Vec<String> = blocked.iter().map(|n| format!("`{n}`")).collect();
+            f.notes.push(format!(
+                "the app container{} {} wait{} in `PodInitializing` until `{}` succeeds; {} no finding of {}",
+                if names.len() == 1 { "" } else { "s" },
+                names.join(", "),
+                if names.len() == 1 { "s" } else { "" },
+                f.container,
+                if names.len() == 1 { "it has" } else { "they have" },
+                if names.len() == 1 { "its own" } else { "their own" },
+            ));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// rollout-regression
+
+/// Deployments whose newest ReplicaSet fails while an older one is healthy, and StatefulSets
+/// whose updated pods fail while current-revision pods are healthy.
+fn rollout_regressions(
+    cluster: &Cluster,
+    subjects: &[Subject<'_>],
+    findings: &mut [ReportFinding],
+    added: &mut Vec<ReportFinding>,
+) {
+    let mut by_workload: BTreeMap<(String, String, String), Vec<usize>> = BTreeMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        if is_loop(f, subjects) {
+            by_workload
+                .entry((
+                    f.namespace.clone(),
+                    f.workload.kind.clone(),
+                    f.workload.name.clone(),
+                ))
+                .or_default()
+                .push(i);
+        }
+    }
+    for ((ns, kind, name), explained) in by_workload {
+        let failing: Vec<&Subject<'_>> = explained
+            .iter()
+            .flat_map(|&i| members(&findings[i], subjects))
+            .filter(|s| s.state.is_loop())
+            .collect();
+        let correlation = match kind.as_str() {
+            "Deployment" => {
+                deployment_regression(cluster, &ns, &name, &failing, findings, &explained)
+            }
+            "StatefulSet" => {
+                statefulset_regression(cluster, &ns, &name, &failing, findings, &explained)
+            }
+            _ => None,
+        };
+        let Some(c) = correlation else { continue };
+        let note = format!("part of rollout-regression of {kind} `{name}`");
+        for &i in &c.explained {
+            findings[i].notes.push(note.clone());
+        }
+        added.push(c.build(cluster, findings));
+    }
+}
+
+/// A ReplicaSet's `deployment.kubernetes.io/revision`.
+fn revision(rs: &Workload) -> Option<i64> {
+    rs.metadata
+        .annotations
+        .get("deployment.kubernetes.io/revision")?
+        .parse()
+        .ok()
+}
+
+/// A Deployment's ReplicaSets with their revisions, oldest first.
+fn replica_sets<'c>(cluster: &'c Cluster, ns: &str, name: &str) -> Vec<(i64, &'c Workload)> {
+    let mut sets: Vec<(i64, &Workload)> = cluster
+        .workloads
+        .iter()
+        .filter(|w| {
+            w.kind == "ReplicaSet"
+                && w.metadata.namespace == ns
+                && w.metadata
+                    .controller()
+                    .is_some_and(|o| o.kind == "Deployment" && o.name == name)
+        })
+        .filter_map(|w| Some((revision(w)?, w)))
+        .collect();
+    sets.sort_by_key(|(r, _)| *r);
+    sets
+}
+
+/// The running, ready pods a ReplicaSet owns.
+fn healthy_pods_of<'c>(cluster: &'c Cluster, ns: &str, rs: &str) -> Vec<&'c Pod> {
+    cluster
+        .pods
+        .iter()
+        .filter(|p| {
+            p.metadata.namespace == ns
+                && p.metadata.controller().is_some_and(|o| o.name == rs)
+                && is_healthy(p)
+        })
+        .collect()
+}
+
+/// Whether a pod is running with every container ready.
+fn is_healthy(p: &Pod) -> bool {
+    p.status.phase.as_deref() == Some("Running")
+        && !p.status.container_statuses.is_empty()
+        && p.status.container_statuses.iter().all(|c| c.ready)
+}
+
+fn deployment_regression(
+    cluster: &Cluster,
+    ns: &str,
+    name: &str,
+    failing: &[&Subject<'_>],
+    findings: &[ReportFinding],
+    explained: &[usize],
+) -> Option<Correlation> {
+    let sets = replica_sets(cluster, ns, name);
+    let &(new_rev, new_rs) = sets.last()?;
+    let new_name = new_rs.metadata.name.as_str();
+    if failing.is_empty()
+        || !failing
+            .iter()
+            .all(|s| s.workload.revision.as_deref() == Some(new_name))
+    {
+        return None;
+    }
+    // The newest older revision that still serves.
+    let (old_rev, old_rs, healthy) = sets[..sets.len() - 1]
+        .iter()
+        .rev()
+        .map(|&(r, w)| (r, w, healthy_pods_of(cluster, ns, &w.metadata.name)))
+        .find(|(_, _, pods)| !pods.is_empty())?;
+    let old_name = old_rs.metadata.name.as_str();
+    let container = findings[explained[0]].container.clone();
+    let changes = diff_templates(&old_rs.spec.template.spec, &new_rs.spec.template.spec);
+    let source = format!("namespaces/{ns}/replicasets.yaml");
+    let mut evidence = vec![
+        Evidence::new(
+            EvidenceKind::Status,
+            &source,
+            format!("{new_name}: metadata.annotations[deployment.kubernetes.io/revision]"),
+            format!(
+                "revision {new_rev} (`{new_name}`): {} failing pod{}",
+                failing.len(),
+                if failing.len() == 1 { "" } else { "s" }
+            ),
+        ),
+        Evidence::new(
+            EvidenceKind::Status,
+            &healthy[0].source,
+            format!("{old_name}: pods running and ready"),
+            format!(
+                "revision {old_rev} (`{old_name}`): {} healthy pod{} ({})",
+                healthy.len(),
+                if healthy.len() == 1 { "" } else { "s" },
+                healthy
+                    .iter()
+                    .map(|p| p.metadata.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ),
+    ];
+    for (field, text) in &changes {
+        evidence.push(Evidence::new(
+            EvidenceKind::Spec,
+            &source,
+            format!("{old_name} → {new_name}: spec.template.spec.{field}"),
+            text,
+        ));
+    }
+    if let Some(e) = findings[explained[0]].evidence.first() {
+        evidence.push(e.clone());
+    }
+    evidence.extend(progress_deadline(cluster, ns, name));
+    let changed: Vec<&str> = changes.iter().map(|(f, _)| f.as_str()).collect();
+    let (title, remediation) = regression_text(ns, name, new_rev, old_rev, &changed);
+    let mut notes = Vec::new();
+    if new_rs.spec.template.spec.containers.is_empty() {
+        notes.push(
+            "the bundle's ReplicaSets have no pod templates: the changed fields are unknown"
+                .to_owned(),
+        );
+    }
+    Some(Correlation {
+        cause: "rollout-regression",
+        confidence: regression_confidence(findings, explained),
+        base: explained_base(findings, explained),
+        title,
+        namespace: ns.to_owned(),
+        workload: WorkloadName {
+            kind: "Deployment".to_owned(),
+            name: name.to_owned(),
+        },
+        container,
+        explained: explained.to_vec(),
+        evidence,
+        remediation,
+        commands: vec![
+            format!("kubectl -n {ns} rollout history deployment/{name} --revision={new_rev}"),
+            format!("kubectl -n {ns} rollout history deployment/{name} --revision={old_rev}"),
+            format!("kubectl -n {ns} rollout undo deployment/{name} --to-revision={old_rev}"),
+        ],
+        notes,
+    })
+}
+
+/// The Deployment's `Progressing=False ProgressDeadlineExceeded` condition, when the rollout
+/// gave up ("ReplicaSet "x" has timed out progressing.").
+fn progress_deadline(cluster: &Cluster, ns: &str, name: &str) -> Option<Evidence> {
+    let c = cluster
+        .find_workload("Deployment", ns, name)?
+        .status
+        .conditions
+        .iter()
+        .find(|c| c.kind == "Progressing")
+        .filter(|c| c.reason.as_deref() == Some("ProgressDeadlineExceeded"))?;
+    Some(Evidence::new(
+        EvidenceKind::Status,
+        &format!("namespaces/{ns}/deployments.yaml"),
+        format!("{name}: status.conditions[Progressing]"),
+        format!(
+            "{} ProgressDeadlineExceeded: {}",
+            c.status,
+            c.message.as_deref().unwrap_or("")
+        ),
+    ))
+}
+
+/// The highest `impact × recency` of the explained findings.
+fn explained_base(findings: &[ReportFinding], explained: &[usize]) -> f64 {
+    explained
+        .iter()
+        .map(|&i| base_of(&findings[i]))
+        .fold(0.0, f64::max)
+}
+
+/// A regression is at least as certain as the loops it explains (it adds the revision fact),
+/// so it ranks above them.
+fn regression_confidence(findings: &[ReportFinding], explained: &[usize]) -> f64 {
+    findings_confidence(findings, explained).map_or(CERTAIN, |c| (c + 0.01).max(CERTAIN))
+}
+
+/// Title and remediation of a Deployment's rollout regression.
+fn regression_text(
+    ns: &str,
+    name: &str,
+    new_rev: i64,
+    old_rev: i64,
+    changed: &[&str],
+) -> (String, Vec<String>) {
+    let title = if changed.is_empty() {
+        format!(
+            "revision {new_rev} of Deployment `{name}` fails while revision {old_rev} runs; the pod templates are equal (a mutable tag or changed config?)"
+        )
+    } else {
+        format!(
+            "revision {new_rev} of Deployment `{name}` fails while revision {old_rev} runs; changed: {}",
+            summarize_fields(changed)
+        )
+    };
+    let mut remediation = vec![format!(
+        "roll back to revision {old_rev}: `kubectl -n {ns} rollout undo deployment/{name} --to-revision={old_rev}`"
+    )];
+    if changed.is_empty() {
+        remediation.push(format!(
+            "the templates do not differ: compare the ConfigMaps and Secrets they reference and the image digests (`imageID`) of old and new pods of `{name}`"
+        ));
+    } else {
+        remediation.push(format!(
+            "fix what changed in revision {new_rev} ({}) before rolling forward again",
+            summarize_fields(changed)
+        ));
+    }
+    (title, remediation)
+}
+
+fn statefulset_regression(
+    cluster: &Cluster,
+    ns: &str,
+    name: &str,
+    failing: &[&Subject<'_>],
+    findings: &[ReportFinding],
+    explained: &[usize],
+) -> Option<Correlation> {
+    let sts = cluster.find_workload("StatefulSet", ns, name)?;
+    let update = sts.status.update_revision.as_deref()?;
+    let current = sts.status.current_revision.as_deref()?;
+    if update == current
+        || failing.is_empty()
+        || !failing
+            .iter()
+            .all(|s| s.workload.revision.as_deref() == Some(update))
+    {
+        return None;
+    }
+    let healthy = healthy_pods_of_revision(cluster, ns, name, current);
+    let first = healthy.first()?;
+    let source = format!("namespaces/{ns}/statefulsets.yaml");
+    let mut evidence = vec![
+        Evidence::new(
+            EvidenceKind::Status,
+            &source,
+            format!("{name}: status.updateRevision"),
+            format!("updateRevision {update}, currentRevision {current}"),
+        ),
+        Evidence::new(
+            EvidenceKind::Status,
+            &first.source,
+            format!("{name}: pods of {current} running and ready"),
+            healthy
+                .iter()
+                .map(|p| p.metadata.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+    ];
+    // No ControllerRevisions in a bundle: compare a failing pod's spec with a healthy one's,
+    // without the per-pod claims (`data-redis-0` vs `data-redis-2`).
+    let bad = failing[0].pod;
+    let changes = pod_spec_changes(first, bad);
+    for (field, text) in &changes {
+        evidence.push(Evidence::new(
+            EvidenceKind::Spec,
+            &bad.source,
+            format!(
+                "{} → {}: spec.{field}",
+                first.metadata.name, bad.metadata.name
+            ),
+            text,
+        ));
+    }
+    if let Some(e) = findings[explained[0]].evidence.first() {
+        evidence.push(e.clone());
+    }
+    let changed: Vec<&str> = changes.iter().map(|(f, _)| f.as_str()).collect();
+    let what = if changed.is_empty() {
+        String::new()
+    } else {
+        format!("; changed: {}", summarize_fields(&changed))
+    };
+    Some(Correlation {
+        cause: "rollout-regression",
+        confidence: regression_confidence(findings, explained),
+        base: explained_base(findings, explained),
+        title: format!(
+            "the update of StatefulSet `{name}` to `{update}` fails while pods of `{current}` run{what}"
+        ),
+        namespace: ns.to_owned(),
+        workload: WorkloadName {
+            kind: "StatefulSet".to_owned(),
+            name: name.to_owned(),
+        },
+        container: findings[explained[0]].container.clone(),
+        explained: explained.to_vec(),
+        evidence,
+        remediation: vec![
+            format!(
+                "roll back: `kubectl -n {ns} rollout undo statefulset/{name}`; with `OrderedReady` the update stays stuck at the failing pod until then"
+            ),
+            format!(
+                "compare the two revisions: `kubectl -n {ns} get controllerrevision {current} {update} -o yaml`"
+            ),
+        ],
+        commands: vec![
+            format!("kubectl -n {ns} rollout history statefulset/{name}"),
+            format!("kubectl -n {ns} rollout undo statefulset/{name}"),
+        ],
+        notes: vec![format!(
+            "the bundle has no ControllerRevisions: the changed fields come from the specs of `{}` and `{}`",
+            first.metadata.name, bad.metadata.name
+        )],
+    })
+}
+
+/// The running, ready pods of a StatefulSet at `revision`.
+fn healthy_pods_of_revision<'c>(
+    cluster: &'c Cluster,
+    ns: &str,
+    name: &str,
+    revision: &str,
+) -> Vec<&'c Pod> {
+    cluster
+        .pods
+        .iter()
+        .filter(|p| {
+            p.metadata.namespace == ns
+                && p.metadata
+                    .controller()
+                    .is_some_and(|o| o.kind == "StatefulSet" && o.name == name)
+                && p.metadata
+                    .labels
+                    .get("controller-revision-hash")
+                    .map(String::as_str)
+                    == Some(revision)
+                && is_healthy(p)
+        })
+        .collect()
+}
+
+/// The fields that differ between two pods' specs, ignoring per-pod claims.
+fn pod_spec_changes(old: &Pod, new: &Pod) -> Vec<(String, String)> {
+    let without_claims = |p: &Pod| {
+        let mut spec = p.spec.clone();
+        spec.volumes.retain(|v| v.persistent_volume_claim.is_none());
+        spec
+    };
+    diff_templates(&without_claims(old), &without_claims(new))
+}
+
+/// The highest confidence of the explained findings.
+fn findings_confidence(findings: &[ReportFinding], explained: &[usize]) -> Option<f64> {
+    explained
+        .iter()
+        .map(|&i| findings[i].confidence)
+        .max_by(f64::total_cmp)
+}
+
+/// "image, env (`A`, `B`), resources" from `containers[api].image`, `containers[api].env[A]`, ….
+fn summarize_fields(fields: &[&str]) -> String {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for f in fields {
+        let short = f.split_once("].").map_or(*f, |(_, rest)| rest);
+        let (field, key) = match short.split_once('[') {
+            Some((field, key)) => (field, Some(key.trim_end_matches(']'))),
+            None => (short, None),
+        };
+        let i = out.iter().position(|(f, _)| f == field).unwrap_or_else(|| {
+            out.push((field.to_owned(), Vec::new()));
+            out.len() - 1
+        });
+        if let Some(k) = key {
+            out[i].1.push(format!("`{k}`"));
+        }
+    }
+    out.into_iter()
+        .map(|(f, keys)| {
+            if keys.is_empty() {
+                f
+            } else {
+                format!("{f} ({})", keys.join(", "))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The fields that differ between two pod templates, each with a description of the change.
+fn diff_templates(old: &PodSpec, new: &PodSpec) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (list, olds, news) in [
+        ("initContainers", &old.init_containers, &new.init_containers),
+        ("containers", &old.containers, &new.containers),
+    ] {
+        for n in news {
+            let path = format!("{list}[{}]", n.name);
+            match olds.iter().find(|o| o.name == n.name) {
+                Some(o) => diff_container(&path, o, n, &mut out),
+                None => out.push((path, "container added".to_owned())),
+            }
+        }
+        for o in olds
+            .iter()
+            .filter(|o| !news.iter().any(|n| n.name == o.name))
+        {
+            out.push((
+                format!("{list}[{}]", o.name),
+                "container removed".to_owned(),
+            ));
+        }
+    }
+    if old.security_context != new.security_context {
+        out.push((
+            "securityContext".to_owned(),
+            format!("{:?} → {:?}", old.security_context, new.security_context),
+        ));
+    }
+    let refs = |s: &PodSpec| -> BTreeSet<String> {
+        s.volumes
+            .iter()
+            .filter_map(|v| {
+                v.config_map
+                    .as_ref()
+                    .map(|c| format!("configMap {}", c.name))
+                    .or_else(|| {
+                        v.secret
+                            .as_ref()
+                            .map(|c| format!("secret {}", c.secret_name))
+                    })
+                    .or_else(|| {
+                        v.persistent_volume_claim
+                            .as_ref()
+                            .map(|c| format!("claim {}", c.claim_name))
+                    })
+            })
+            .collect()
+    };
+    let (ro, rn) = (refs(old), refs(new));
+    if ro != rn {
+        out.push(("volumes".to_owned(), change_of_sets(&ro, &rn)));
+    }
+    out
+}
+
+/// Adds the changed fields of one container.
+fn diff_container(path: &str, o: &Container, n: &Container, out: &mut Vec<(String, String)>) {
+    if o.image != n.image {
+        out.push((
+            format!("{path}.image"),
+            format!("{} → {}", o.image, n.image),
+        ));
+    }
+    if o.command != n.command {
+        out.push((
+            format!("{path}.command"),
+            format!("{:?} → {:?}", o.command, n.command),
+        ));
+    }
+    if o.args != n.args {
+        out.push((
+            format!("{path}.args"),
+            format!("{:?} → {:?}", o.args, n.args),
+        ));
+    }
+    diff_env(path, o, n, out);
+    let from = |c: &Container| -> BTreeSet<String> {
+        c.env_from
+            .iter()
+            .filter_map(|e| {
+                e.config_map_ref
+                    .as_ref()
+                    .map(|r| format!("configMapRef {}", r.name))
+                    .or_else(|| {
+                        e.secret_ref
+                            .as_ref()
+                            .map(|r| format!("secretRef {}", r.name))
+                    })
+            })
+            .collect()
+    };
+    let (fo, fnew) = (from(o), from(n));
+    if fo != fnew {
+        out.push((format!("{path}.envFrom"), change_of_sets(&fo, &fnew)));
+    }
+    if o.resources != n.resources {
+        let show = |r: &crate::model::pod::Resources| {
+            format!("requests {:?}, limits {:?}", r.requests, r.limits)
+        };
+        out.push((
+            format!("{path}.resources"),
+            format!("{} → {}", show(&o.resources), show(&n.resources)),
+        ));
+    }
+    for (field, a, b) in [
+        ("livenessProbe", &o.liveness_probe, &n.liveness_probe),
+        ("readinessProbe", &o.readiness_probe, &n.readiness_probe),
+        ("startupProbe", &o.startup_probe, &n.startup_probe),
+    ] {
+        if a != b {
+            let show = |p: &Option<crate::model::pod::Probe>| {
+                p.as_ref().map_or_else(
+                    || "none".to_owned(),
+                    |p| format!("{} (kills after ~{}s)", p.describe(), p.budget_secs()),
+                )
+            };
+            out.push((
+                format!("{path}.{field}"),
+                format!("{} → {}", show(a), show(b)),
+            ));
+        }
+    }
+    if o.security_context != n.security_context {
+        out.push((
+            format!("{path}.securityContext"),
+            format!("{:?} → {:?}", o.security_context, n.security_context),
+        ));
+    }
+    let mounts = |c: &Container| -> BTreeSet<String> {
+        c.volume_mounts
+            .iter()
+            .map(|m| format!("{} at {}", m.name, m.mount_path))
+            .collect()
+    };
+    let (mo, mn) = (mounts(o), mounts(n));
+    if mo != mn {
+        out.push((format!("{path}.volumeMounts"), change_of_sets(&mo, &mn)));
+    }
+}
+
+/// Adds the env variables added, removed or changed (values of sensitive names hidden).
+fn diff_env(path: &str, o: &Container, n: &Container, out: &mut Vec<(String, String)>) {
+    let env = |c: &Container| -> BTreeMap<String, String> {
+        c.env
+            .iter()
+            .map(|e| {
+                let value = match (&e.value, &e.value_from) {
+                    (Some(v), _) => v.clone(),
+                    (None, Some(f)) => f
+                        .config_map_key_ref
+                        .as_ref()
+                        .map(|r| format!("configMapKeyRef {}/{}", r.name, r.key))
+                        .or_else(|| {
+                            f.secret_key_ref
+                                .as_ref()
+                                .map(|r| format!("secretKeyRef {}/{}", r.name, r.key))
+                        })
+                        .or_else(|| {
+                            f.field_ref
+                                .as_ref()
+                                .map(|r| format!("fieldRef {}", r.field_path))
+                        })
+                        .unwrap_or_default(),
+                    (None, None) => String::new(),
+                };
+                (e.name.clone(), value)
+            })
+            .collect()
+    };
+    let (eo, en) = (env(o), env(n));
+    for name in eo.keys().chain(en.keys()).collect::<BTreeSet<_>>() {
+        let shown = |v: &str| {
+            if SENSITIVE
+                .iter()
+                .any(|w| name.to_ascii_uppercase().contains(w))
+                && !v.contains("KeyRef")
+            {
+                "<redacted>".to_owned()
+            } else {
+                format!("`{v}`")
+            }
+        };
+        let text = match (eo.get(name), en.get(name)) {
+            (Some(a), Some(b)) if a != b => format!("{name}: {} → {}", shown(a), shown(b)),
+            (Some(_), None) => format!("{name} removed"),
+            (None, Some(b)) => format!("{name} added: {}", shown(b)),
+            _ => continue,
+        };
+        out.push((format!("{path}.env[{name}]"), text));
+    }
+}
+
+/// "added x; removed y".
+fn change_of_sets(old: &BTreeSet<String>, new: &BTreeSet<String>) -> String {
+    let added: Vec<&str> = new.difference(old).map(String::as_str).collect();
+    let removed: Vec<&str> = old.difference(new).map(String::as_str).collect();
+    let mut parts = Vec::new();
+    if !added.is_empty() {
+        parts.push(format!("added {}", added.join(", ")));
+    }
+    if !removed.is_empty() {
+        parts.push(format!("removed {}", removed.join(", ")));
+    }
+    parts.join("; ")
+}
+
+// ---------------------------------------------------------------------------------------------
+// shared-dependency-down
+
+/// A dependency as several workloads name it: a Service (namespace, name) or an external host.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Target {
+    Service { namespace: String, name: String },
+    Host(String),
+}
+
+impl Target {
+    fn describe(&self) -> String {
+        match self {
+            Self::Service { namespace, name } => format!("`{name}` in `{namespace}`"),
+            Self::Host(h) => format!("`{h}`"),
+        }
+    }
+}
+
+/// Normalizes a log target (`postgres:5432`, `postgres.shop`, `postgres.shop.svc.cluster.local`,
+/// a Service's cluster IP) to the dependency it names.
+fn normalize_target(cluster: &Cluster, ns: &str, target: &str) -> Option<Target> {
+    let target = target.trim().trim_matches(['\'', '"']);
+    let host = match target.rsplit_once(':') {
+        Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) && !h.ends_with(':') => h,
+        _ => target,
+    };
+    let host = host.trim_matches(['[', ']']).to_ascii_lowercase();
+    if host.is_empty() || host == "localhost" || host.starts_with("127.") || host == "::1" {
+        return None;
+    }
+    if let Some(svc) = cluster
+        .services
+        .iter()
+        .find(|s| s.spec.cluster_ip.as_deref() == Some(host.as_str()))
+    {
+        return Some(Target::Service {
+            namespace: svc.metadata.namespace.clone(),
+            name: svc.metadata.name.clone(),
+        });
+    }
+    if host.parse::<std::net::IpAddr>().is_ok() {
+        return Some(Target::Host(host));
+    }
+    let short = host
+        .strip_suffix(".svc.cluster.local")
+        .or_else(|| host.strip_suffix(".svc"))
+        .unwrap_or(&host);
+    let labels: Vec<&str> = short.split('.').collect();
+    match labels.as_slice() {
+        [name] => Some(Target::Service {
+            namespace: ns.to_owned(),
+            name: (*name).to_owned(),
+        }),
+        [name, namespace] => Some(Target::Service {
+            namespace: (*namespace).to_owned(),
+            name: (*name).to_owned(),
+        }),
+        _ => Some(Target::Host(host.clone())),
+    }
+}
+
+fn shared_dependencies(
+    cluster: &Cluster,
+    subjects: &[Subject<'_>],
+    findings: &mut [ReportFinding],
+    added: &mut Vec<ReportFinding>,
+) {
+    // target -> (finding index, subject, the target as written)
+    let mut by_target: BTreeMap<Target, Vec<(usize, usize, String)>> = BTreeMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        if !DEPENDENCY_CAUSES.contains(&f.cause.as_str()) {
+            continue;
+        }
+        let Some((s, written)) = members(f, subjects).into_iter().find_map(|s| {
+            let hit = best_hit(s, &f.cause)?;
+            Some((s, hit.target.clone()?))
+        }) else {
+            continue;
+        };
+        if let Some(t) = normalize_target(cluster, &f.namespace, &written) {
+            by_target.entry(t).or_default().push((i, s.index, written));
+        }
+    }
+    for (target, victims) in by_target {
+        let workloads: BTreeSet<(&str, &WorkloadName)> = victims
+            .iter()
+            .map(|(i, _, _)| (findings[*i].namespace.as_str(), &findings[*i].workload))
+            .collect();
+        if workloads.len() < 2 {
+            continue;
+        }
+        let c = shared_dependency(cluster, subjects, findings, &target, &victims);
+        let note = format!(
+            "part of shared-dependency-down: {} is unreachable",
+            target.describe()
+        );
+        for (i, _, _) in &victims {
+            if !findings[*i].notes.contains(&note) {
+                findings[*i].notes.push(note.clone());
+            }
+        }
+        added.push(c.build(cluster, findings));
+    }
+}
+
+fn shared_dependency(
+    cluster: &Cluster,
+    subjects: &[Subject<'_>],
+    findings: &[ReportFinding],
+    target: &Target,
+    victims: &[(usize, usize, String)],
+) -> Correlation {
+    let mut explained: Vec<usize> = victims.iter().map(|(i, _, _)| *i).collect();
+    explained.dedup();
+    let mut names: Vec<String> = explained
+        .iter()
+        .map(|&i| format!("`{}`", findings[i].workload.name))
+        .collect();
+    names.dedup();
+    let mut evidence = Vec::new();
+    let mut remediation = Vec::new();
+    let mut commands = Vec::new();
+    let mut confidence: f64 = 0.9;
+    let written: BTreeSet<&str> = victims.iter().map(|(_, _, w)| w.as_str()).collect();
+    for (fi, si, _) in victims {
+        let s = &subjects[*si];
+        if let Some(hit) = best_hit(s, &findings[*fi].cause) {
+            evidence.push(Evidence::log_hit(s, hit));
+        }
+    }
+    let (namespace, workload) = match target {
+        Target::Service { namespace, name } => service_facts(
+            cluster,
+            subjects,
+            findings,
+            namespace,
+            name,
+            &mut Facts {
+                evidence: &mut evidence,
+                remediation: &mut remediation,
+                commands: &mut commands,
+                confidence: &mut confidence,
+            },
+        ),
+        Target::Host(h) => {
+            remediation.push(format!(
+                "`{h}` is outside the cluster's Services: check it is up and reachable from the cluster (DNS, egress firewall, NetworkPolicy)"
+            ));
+            (
+                findings[explained[0]].namespace.clone(),
+                WorkloadName {
+                    kind: "Host".to_owned(),
+                    name: h.clone(),
+                },
+            )
+        }
+    };
+    remediation.push(format!(
+        "the failing workloads ({}) recover once it is back; make them retry with back-off instead of exiting",
+        names.join(", ")
+    ));
+    let written: Vec<String> = written.iter().map(|w| format!("`{w}`")).collect();
+    let base = explained
+        .iter()
+        .map(|&i| base_of(&findings[i]))
+        .fold(0.0, f64::max)
+        * SHARED_IMPACT;
+    Correlation {
+        cause: "shared-dependency-down",
+        confidence,
+        base,
+        title: format!(
+            "dependency {} is unreachable for {} workloads ({}); they name it {}",
+            target.describe(),
+            names.len(),
+            names.join(", "),
+            written.join(", ")
+        ),
+        namespace,
+        workload,
+        container: String::new(),
+        explained,
+        evidence,
+        remediation,
+        commands,
+        notes: Vec::new(),
+    }
+}
+
+/// Where the evidence of a correlation goes while it is gathered.
+struct Facts<'f> {
+    evidence: &'f mut Vec<Evidence>,
+    remediation: &'f mut Vec<String>,
+    commands: &'f mut Vec<String>,
+    confidence: &'f mut f64,
+}
+
+/// What the bundle shows about a dependency that is a Service: its endpoints and its own
+/// failing pods. Returns the finding's namespace and workload.
+fn service_facts(
+    cluster: &Cluster,
+    subjects: &[Subject<'_>],
+    findings: &[ReportFinding],
+    namespace: &String,
+    name: &String,
+    facts: &mut Facts<'_>,
+) -> (String, WorkloadName) {
+    let svc = cluster
+        .services
+        .iter()
+        .find(|s| s.metadata.namespace == *namespace && s.metadata.name == *name);
+    if let Some(ep) = cluster
+        .endpoints
+        .iter()
+        .find(|e| e.metadata.namespace == *namespace && e.metadata.name == *name)
+    {
+        let ready = ep.ready_addresses();
+        facts.evidence.insert(
+            0,
+            Evidence::new(
+                EvidenceKind::Status,
+                &format!("namespaces/{namespace}/endpoints.yaml"),
+                format!("endpoints {namespace}/{name}"),
+                format!("{ready} ready addresses"),
+            ),
+        );
+        if ready == 0 {
+            *facts.confidence += 0.05;
+            facts.remediation.push(format!(
+                "Service `{name}` in `{namespace}` has no ready endpoints: bring its pods back first"
+            ));
+        }
+        facts.commands.push(format!(
+            "kubectl -n {namespace} get endpoints {name} -o wide"
+        ));
+    }
+    if let Some(svc) = svc.filter(|s| !s.spec.selector.is_empty()) {
+        let selector: Vec<String> = svc
+            .spec
+            .selector
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        facts.commands.push(format!(
+            "kubectl -n {namespace} get pods -l {} -o wide",
+            selector.join(",")
+        ));
+        // The dependency's own failing pods, if the bundle shows them.
+        let own: Vec<&ReportFinding> = findings
+            .iter()
+            .filter(|f| {
+                f.namespace == *namespace
+                    && members(f, subjects).iter().any(|s| {
+                        svc.spec
+                            .selector
+                            .iter()
+                            .all(|(k, v)| s.pod.metadata.labels.get(k) == Some(v))
+                    })
+            })
+            .collect();
+        for f in own {
+            *facts.confidence += 0.03;
+            let (source, locator) = f.evidence.first().map_or_else(
+                || {
+                    (
+                        format!("namespaces/{namespace}/pods.yaml"),
+                        format!("{} {}", f.workload.kind, f.workload.name),
+                    )
+                },
+                |e| (e.source.clone(), e.locator.clone()),
+            );
+            facts.evidence.insert(
+                0,
+                Evidence::new(
+                    EvidenceKind::Status,
+                    &source,
+                    locator,
+                    format!("the dependency's own pods fail: {} ({})", f.title, f.cause),
+                ),
+            );
+            facts.remediation.insert(
+                0,
+                format!(
+                    "fix {} `{}` first: {}",
+                    f.workload.kind, f.workload.name, f.title
+                ),
+            );
+        }
+    } else if svc.is_none() {
+        facts.remediation.push(format!(
+            "the bundle has no Service `{name}` in `{namespace}`: check that it exists and that the name the apps use is right"
+        ));
+    }
+    (
+        namespace.clone(),
+        WorkloadName {
+            kind: "Service".to_owned(),
+            name: name.clone(),
+        },
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// node-correlated
+
+fn node_correlations(
+    cluster: &Cluster,
+    subjects: &[Subject<'_>],
+    findings: &mut [ReportFinding],
+    added: &mut Vec<ReportFinding>,
+) {
+    let mut by_node: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        if let [node] = f.nodes.as_slice()
+            && is_loop(f, subjects)
+        {
+            by_node.entry(node.as_str()).or_default().push(i);
+        }
+    }
+    let mut made = Vec::new();
+    for (node, explained) in by_node {
+        let workloads: BTreeSet<(&str, &WorkloadName)> = explained
+            .iter()
+            .map(|&i| (findings[i].namespace.as_str(), &findings[i].workload))
+            .collect();
+        if workloads.len() < NODE_MIN_WORKLOADS {
+            continue;
+        }
+        let healthy_elsewhere: Vec<&Pod> = cluster
+            .pods
+            .iter()
+            .filter(|p| p.spec.node_name.as_deref().is_some_and(|n| n != node) && is_healthy(p))
+            .collect();
+        if healthy_elsewhere.is_empty() {
+            continue;
+        }
+        made.push(node_correlation(
+            cluster,
+            findings,
+            node,
+            &explained,
+            workloads.len(),
+            healthy_elsewhere.len(),
+        ));
+    }
+    for (c, node) in made {
+        for &i in &c.explained {
+            findings[i]
+                .notes
+                .push(format!("part of node-correlated: node `{node}`"));
+        }
+        added.push(c.build(cluster, findings));
+    }
+}
+
+fn node_correlation(
+    cluster: &Cluster,
+    findings: &[ReportFinding],
+    node: &str,
+    explained: &[usize],
+    workloads: usize,
+    healthy_elsewhere: usize,
+) -> (Correlation, String) {
+    let n: Option<&Node> = cluster.find_node(node);
+    let mut evidence = Vec::new();
+    let mut bad = Vec::new();
+    if let Some(n) = n {
+        // The standard conditions in a fixed order, then any other (node-problem-detector's).
+        let mut conditions: Vec<_> = n.status.conditions.iter().collect();
+        conditions.sort_by_key(|c| {
+            NODE_CONDITIONS
+                .iter()
+                .position(|k| *k == c.kind)
+                .unwrap_or(NODE_CONDITIONS.len())
+        });
+        for c in conditions {
+            let listed = NODE_CONDITIONS.contains(&c.kind.as_str());
+            let is_bad = if c.kind == "Ready" {
+                c.status != "True"
+            } else {
+                c.status == "True"
+            };
+            if listed || is_bad {
+                let detail = c.message.as_deref().or(c.reason.as_deref()).unwrap_or("");
+                evidence.push(Evidence::new(
+                    EvidenceKind::Node,
+                    "cluster/nodes.yaml",
+                    format!("{node}: status.conditions[{}]", c.kind),
+                    format!("{}={} {detail}", c.kind, c.status),
+                ));
+            }
+            if is_bad {
+                bad.push(format!("{}={}", c.kind, c.status));
+            }
+        }
+    }
+    for e in cluster
+        .events
+        .iter()
+        .filter(|e| e.object().kind == "Node" && e.object().name == node && e.kind == "Warning")
+        .rev()
+        .take(2)
+    {
+        evidence.push(Evidence::event(e));
+    }
+    for &i in explained {
+        let f = &findings[i];
+        if let Some(e) = f.evidence.first() {
+            evidence.push(e.clone());
+        }
+    }
+    let mut names: Vec<String> = explained
+        .iter()
+        .map(|&i| format!("`{}`", findings[i].workload.name))
+        .collect();
+    names.dedup();
+    let confidence = if bad.is_empty() { STRONG } else { CERTAIN };
+    let mut remediation = vec![
+        format!(
+            "move the workloads off the node: `kubectl cordon {node}` then `kubectl drain {node} --ignore-daemonsets --delete-emptydir-data`"
+        ),
+        format!(
+            "read the node's kubelet and container runtime logs: `journalctl -u kubelet -u containerd --since \"2 hours ago\"` on `{node}`"
+        ),
+    ];
+    if !bad.is_empty() {
+        remediation.insert(
+            0,
+            format!(
+                "node `{node}` reports {}: fix or replace the node",
+                bad.join(", ")
+            ),
+        );
+    }
+    let base = explained
+        .iter()
+        .map(|&i| base_of(&findings[i]))
+        .fold(0.0, f64::max);
+    let c = Correlation {
+        cause: "node-correlated",
+        confidence,
+        base,
+        title: format!(
+            "node `{node}` hosts the restart loops of {workloads} unrelated workloads ({}) while pods on other nodes are healthy",
+            names.join(", ")
+        ),
+        namespace: String::new(),
+        workload: WorkloadName {
+            kind: "Node".to_owned(),
+            name: node.to_owned(),
+        },
+        container: String::new(),
+        explained: explained.to_vec(),
+        evidence,
+        remediation,
+        commands: vec![
+            format!("kubectl describe node {node}"),
+            format!("kubectl get pods -A -o wide --field-selector spec.nodeName={node}"),
+        ],
+        notes: vec![format!(
+            "{healthy_elsewhere} pods on other nodes are running and ready"
+        )],
+    };
+    (c, node.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Service;
+
+    fn cluster_with_postgres() -> Cluster {
+        let svc: Service = serde_yaml_ng::from_str(
+            "metadata: {name: postgres, namespace: shop}\nspec: {clusterIP: 10.96.14.3}\n",
+        )
+        .expect("valid");
+        Cluster {
+            services: vec![svc],
+            ..Cluster::default()
+        }
+    }
+
+    #[test]
+    fn targets_of_one_service_normalize_to_it() {
+        let c = cluster_with_postgres();
+        let postgres = Some(Target::Service {
+            namespace: "shop".to_owned(),
+            name: "postgres".to_owned(),
+        });
+        for written in [
+            "postgres",
+            "postgres:5432",
+            "postgres.shop",
+            "postgres.shop.svc:5432",
+            "postgres.shop.svc.cluster.local",
+            "10.96.14.3:5432",
+            "'postgres.shop.svc'",
+        ] {
+            assert_eq!(normalize_target(&c, "shop", written), postgres, "{written}");
+        }
+        assert_eq!(
+            normalize_target(&c, "billing", "postgres:5432"),
+            Some(Target::Service {
+                namespace: "billing".to_owned(),
+                name: "postgres".to_owned(),
+            }),
+            "a short name resolves in the caller's namespace"
+        );
+        assert_eq!(
+            normalize_target(&c, "shop", "db.example.com:5432"),
+            Some(Target::Host("db.example.com".to_owned()))
+        );
+        assert_eq!(normalize_target(&c, "shop", "127.0.0.1:15000"), None);
+        assert_eq!(normalize_target(&c, "shop", "localhost:8126"), None);
+    }
+
+    #[test]
+    fn template_diff_names_changed_fields_and_hides_secrets() {
+        let old: PodSpec = serde_yaml_ng::from_str(
+            r#"
+containers:
+- name: api
+  image: shop/api:1.8.2
+  args: ["--port=8080"]
+  env:
+  - {name: LOG_LEVEL, value: info}
+  - {name: DB_PASSWORD, value: hunter2}
+  envFrom:
+  - configMapRef: {name: api-config-v1}
+  resources: {limits: {memory: 512Mi}}
+"#,
+        )
+        .expect("valid");
+        let new: PodSpec = serde_yaml_ng::from_str(
+            r#"
+containers:
+- name: api
+  image: shop/api:1.9.0
+  args: ["--port=8080"]
+  env:
+  - {name: LOG_LEVEL, value: info}
+  - {name: DB_PASSWORD, value: correct-horse}
+  envFrom:
+  - configMapRef: {name: api-config-v2}
+  resources: {limits: {memory: 256Mi}}
+  readinessProbe: {httpGet: {path: /ready, port: "8080"}}
+"#,
+        )
+        .expect("valid");
+        let changes = diff_templates(&old, &new);
+        let fields: Vec<&str> = changes.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "containers[api].image",
+                "containers[api].env[DB_PASSWORD]",
+                "containers[api].envFrom",
+                "containers[api].resources",
+                "containers[api].readinessProbe",
+            ]
+        );
+        let text = changes
+            .iter()
+            .map(|(_, t)| t.as_str())
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(!text.contains("hunter2") && !text.contains("correct-horse"));
+        assert!(
+            text.contains("added configMapRef api-config-v2; removed configMapRef api-config-v1")
+        );
+        assert_eq!(
+            summarize_fields(&fields),
+            "image, env (`DB_PASSWORD`), envFrom, resources, readinessProbe"
+        );
+    }
+
+    #[test]
+    fn app_containers_behind_a_looping_init_container_fold_into_its_finding() {
+        let yaml = r#"
+items:
+- metadata: {name: api-1, namespace: shop, uid: u1}
+  spec:
+    initContainers: [{name: migrate, image: "shop/migrate:1"}]
+    containers: [{name: api, image: "shop/api:1"}, {name: metrics, image: "shop/metrics:1"}]
+  status:
+    phase: Pending
+    initContainerStatuses:
+    - name: migrate
+      restartCount: 4
+      lastState: {terminated: {exitCode: 1, reason: Error, finishedAt: "2026-11-28T04:58:00Z"}}
+      state: {waiting: {reason: CrashLoopBackOff, message: "back-off 1m20s restarting failed container=migrate"}}
+    containerStatuses:
+    - {name: api, restartCount: 0, state: {waiting: {reason: PodInitializing}}}
+    - {name: metrics, restartCount: 0, state: {waiting: {reason: PodInitializing}}}
+"#;
+        let mut c = Cluster {
+            collected_at: crate::model::Time::parse("2026-11-28T05:00:00Z"),
+            ..Cluster::default()
+        };
+        let mut warnings = Vec::new();
+        crate::formats::add_resource(
+            &mut c,
+            "pods",
+            "namespaces/shop/pods.yaml",
+            yaml.as_bytes(),
+            &mut warnings,
+        );
+        let findings = crate::diagnose::diagnose(&c, "test", &RuleSet::default());
+        assert_eq!(findings.len(), 1, "one finding, for the init container");
+        assert_eq!(findings[0].container, "migrate");
+        assert_eq!(findings[0].container_kind, "init");
+        assert!(
+            findings[0].notes.iter().any(|n| n.starts_with(
+                "the app containers `api`, `metrics` wait in `PodInitializing` until `migrate` succeeds"
+            )),
+            "{:?}",
+            findings[0].notes
+        );
+    }
+
+    #[test]
+    fn correlations_respect_the_selection() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/rules/rollout-regression/fires-rollout-regression-env-renamed");
+        let source = crate::bundle::BundleSource::new(&dir);
+        let raw = crate::bundle::read_bundle(&source, &crate::bundle::Limits::default())
+            .expect("fixture is readable");
+        let loaded = crate::formats::load(&source, raw).expect("fixture is a ktriage bundle");
+        let causes = |rules: &RuleSet| -> Vec<String> {
+            crate::diagnose::diagnose(&loaded.cluster, "fixture", rules)
+                .into_iter()
+                .map(|f| f.cause)
+                .collect()
+        };
+        assert!(causes(&RuleSet::default()).contains(&"rollout-regression".to_owned()));
+        let ignore = RuleSet::new(&[], &["rollout-regression".to_owned()]).expect("known");
+        assert_eq!(causes(&ignore), ["invalid-app-config"]);
+        let select = RuleSet::new(&["rollout-regression".to_owned()], &[]).expect("known");
+        assert_eq!(causes(&select), ["rollout-regression"]);
+    }
+}
