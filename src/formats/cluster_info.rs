@@ -143,7 +143,7 @@ pub(super) fn read_stdout(source: &BundleSource, raw: RawBundle) -> Loaded {
 fn finish(mut cluster: Cluster, mut warnings: Vec<String>) -> Loaded {
     infer_collected_at(
         &mut cluster,
-        "nothing: `kubectl cluster-info dump` records none",
+        "`kubectl cluster-info dump` does not record it",
         &mut warnings,
     );
     Loaded {

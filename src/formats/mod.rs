@@ -151,11 +151,7 @@ pub(crate) fn latest_observed(cluster: &Cluster) -> Option<Time> {
 }
 
 /// Sets `collected_at` from `latest_observed` when the bundle did not record it, saying so.
-pub(crate) fn infer_collected_at(
-    cluster: &mut Cluster,
-    looked_for: &str,
-    warnings: &mut Vec<String>,
-) {
+pub(crate) fn infer_collected_at(cluster: &mut Cluster, why: &str, warnings: &mut Vec<String>) {
     if cluster.collected_at.is_some() {
         return;
     }
@@ -163,11 +159,11 @@ pub(crate) fn infer_collected_at(
         Some(t) => {
             cluster.collected_at = Some(t);
             warnings.push(format!(
-                "collection time not recorded (looked for {looked_for}); inferred {t} from the latest event or container status, so ages may be understated"
+                "collection time not recorded ({why}); inferred {t} from the latest event or container status, so ages may be understated"
             ));
         }
         None => warnings.push(format!(
-            "collection time not recorded (looked for {looked_for}) and no timestamps to infer it from; recency cannot be judged"
+            "collection time not recorded ({why}) and no timestamps to infer it from; recency cannot be judged"
         )),
     }
 }

@@ -163,7 +163,7 @@ pub(super) fn read(source: &BundleSource, raw: RawBundle, roots: &[String]) -> L
         );
     }
     cluster.collected_at = collected_at;
-    infer_collected_at(&mut cluster, "a `timestamp` file", &mut warnings);
+    infer_collected_at(&mut cluster, "no `timestamp` file", &mut warnings);
     Loaded {
         format: Format::MustGather,
         cluster,

@@ -82,7 +82,7 @@ pub(super) fn read(source: &BundleSource, raw: RawBundle, root: &str) -> Loaded 
     cluster.collected_at = collector_times.into_iter().max();
     infer_collected_at(
         &mut cluster,
-        "collector error or skipped-collector timestamps; troubleshoot records none otherwise",
+        "no collector error or skipped-collector timestamps, the only ones troubleshoot writes",
         &mut warnings,
     );
     Loaded {
