@@ -353,6 +353,65 @@ mod tests {
         );
     }
 
+    fn log(source: &str, text: &str) -> LogFile {
+        LogFile {
+            source: source.to_owned(),
+            text: text.as_bytes().to_vec(),
+            total_bytes: text.len() as u64,
+            skipped_lines: 0,
+        }
+    }
+
+    #[test]
+    fn newest_rotation_of_the_previous_instance_stands_in_for_an_empty_previous_log() {
+        let pods = "---\napiVersion: v1\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: api-1\n    namespace: shop\n  status:\n    containerStatuses:\n    - name: api\n      restartCount: 3\n    - name: side\n      restartCount: 1\nkind: PodList\nmetadata:\n  resourceVersion: \"1\"\n";
+        let mut raw = RawBundle::default();
+        raw.files
+            .insert("mg/namespaces/shop/core/pods.yaml".to_owned(), pods.into());
+        let dir = "mg/namespaces/shop/pods/api-1/api/api/logs";
+        for (name, text) in [
+            ("previous.log", ""),
+            ("previous.insecure.log", ""),
+            ("current.log", ""),
+            ("current.insecure.log", "2026-11-28T04:59:00Z starting\n"),
+            (
+                "rotated/2.log.20261128-044001",
+                "2026-11-28T04:40:01+00:00 stderr F older chunk\n",
+            ),
+            (
+                "rotated/2.log.20261128-045001",
+                "2026-11-28T04:50:01+00:00 stderr P panic: \n2026-11-28T04:50:01+00:00 stderr F boom\n",
+            ),
+            (
+                "rotated/3.log.20261128-045901",
+                "2026-11-28T04:59:01+00:00 stdout F running\n",
+            ),
+        ] {
+            let path = format!("{dir}/{name}");
+            raw.logs.insert(path.clone(), log(&path, text));
+        }
+        let side = "mg/namespaces/shop/pods/api-1/side/side/logs";
+        raw.logs.insert(
+            format!("{side}/rotated/1.log.20261128-045901"),
+            log("x", "2026-11-28T04:59:01+00:00 stdout F running instance\n"),
+        );
+        let loaded = read(&BundleSource::new("mg.tar.gz"), raw, &["mg/".to_owned()]);
+        let api = loaded.cluster.find_logs("shop", "api-1", "api").unwrap();
+        let previous = api.previous.as_ref().unwrap();
+        assert!(previous.source.ends_with("rotated/2.log.20261128-045001"));
+        assert_eq!(previous.lines()[0].text, "panic: boom");
+        assert!(
+            api.current
+                .as_ref()
+                .unwrap()
+                .source
+                .ends_with("current.insecure.log")
+        );
+        // `side` restarted once: its rotation 1 is the running instance, not the previous one.
+        let side = loaded.cluster.find_logs("shop", "api-1", "side");
+        assert!(side.is_none_or(|l| l.previous.is_none()));
+    }
+
     #[test]
     fn roots_two_levels_down_and_not_ktriage() {
         let mut raw = RawBundle::default();
