@@ -355,6 +355,35 @@ mod tests {
     }
 
     #[test]
+    fn yaml_stdout_documents_and_blocks() {
+        let text = "apiVersion: v1\nitems:\n- metadata:\n    name: node-1\n  status:\n    nodeInfo:\n      architecture: arm64\nkind: NodeList\nmetadata:\n  resourceVersion: \"10\"\n---\napiVersion: v1\nitems:\n- metadata:\n    name: api-1\n    namespace: shop\n  spec:\n    containers:\n    - image: api:1\n      name: api\nkind: PodList\nmetadata:\n  resourceVersion: \"10\"\n==== START logs for container api of pod shop/api-1 ====\nexec /app/api: exec format error\n==== END logs for container api of pod shop/api-1 ====\n---\napiVersion: v1\nitems: []\nkind: EventList\nmetadata:\n  resourceVersion: \"10\"\n";
+        let mut raw = RawBundle {
+            single_file: true,
+            ..RawBundle::default()
+        };
+        raw.files.insert("dump.yaml".to_owned(), text.into());
+        assert!(is_stdout_dump(&raw));
+        let loaded = read_stdout(&BundleSource::new("dump.yaml"), raw);
+        assert_eq!(loaded.cluster.nodes.len(), 1);
+        assert_eq!(loaded.cluster.pods.len(), 1);
+        assert_eq!(loaded.cluster.pods[0].source, "dump.yaml (PodList 2)");
+        let log = loaded.cluster.find_logs("shop", "api-1", "api").unwrap();
+        assert_eq!(
+            log.current.as_ref().unwrap().lines()[0].text,
+            "exec /app/api: exec format error"
+        );
+        let mut plain = RawBundle {
+            single_file: true,
+            ..RawBundle::default()
+        };
+        plain.files.insert(
+            "pods.yaml".to_owned(),
+            b"apiVersion: v1\nitems: []\nkind: List\n".to_vec(),
+        );
+        assert!(!is_stdout_dump(&plain));
+    }
+
+    #[test]
     fn markers() {
         assert_eq!(
             parse_marker("api of pod shop/api-1 ====\n"),

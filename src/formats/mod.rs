@@ -109,9 +109,7 @@ fn bundle_hint(raw: &RawBundle) -> Option<&'static str> {
             .any(|p| p == name || p.ends_with(&format!("/{name}")))
     };
     if has("resources/ns/") || ends("meta/info.json") || ends("serverversion/serverversion.json") {
-        Some(
-            "Sonobuoy results, which ktriage does not read (run `sonobuoy retrieve` output through a support bundle tool instead)",
-        )
+        Some("Sonobuoy results, which ktriage does not read")
     } else if ends("analysis.json") || ends("version.yaml") {
         Some(
             "a troubleshoot support bundle without `cluster-resources/` (nothing about pods was collected)",

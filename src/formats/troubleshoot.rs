@@ -5,8 +5,8 @@
 //! objects, `"items": null`, or bare arrays (older bundles); replicasets filed under
 //! `cluster-resources/statefulsets-errors.json/<ns>.json` (an upstream bug around v0.118);
 //! `<c>-previous.log` next to `<c>.log` (often byte-identical in back-off, correlation
-//! de-duplicates); logs only under a `logs` collector's own directory (before troubleshoot
-//! v0.53); collection errors in `*-errors.json`, `*-errors/`, `collector-errors/` and
+//! de-duplicates); logs only under a `logs` collector's own directory (before troubleshoot#821,
+//! late 2022); collection errors in `*-errors.json`, `*-errors/`, `collector-errors/` and
 //! `<c>-logs-errors.log`, reported as warnings. Symlinked duplicates never reach here.
 
 use std::collections::{BTreeMap, BTreeSet};
