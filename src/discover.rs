@@ -77,12 +77,23 @@ fn search(dir: &Path, out: &mut Vec<BundleSource>, depth: usize) {
     }
 }
 
-/// Whether a directory is a bundle: a marker at its root or in its single subdirectory.
+/// Files `oc adm must-gather` writes beside its image directory (`must-gather.local.<n>/`).
+const WRAPPER_FILES: &[&str] = &["timestamp", "event-filter.html", "must-gather.logs"];
+
+/// Whether a directory is a bundle: a marker at its root or in its single subdirectory, down
+/// to three levels (must-gather: `<dir>/must-gather.local.<n>/<image-dir>/namespaces`).
 #[must_use]
 pub fn is_bundle_dir(dir: &Path) -> bool {
+    is_bundle_dir_at(dir, 0)
+}
+
+fn is_bundle_dir_at(dir: &Path, depth: usize) -> bool {
     let has_marker = |d: &Path| MARKERS.iter().any(|m| d.join(m).exists());
     if has_marker(dir) {
         return true;
+    }
+    if depth >= 2 {
+        return false;
     }
     let Ok(entries) = std::fs::read_dir(dir) else {
         return false;
@@ -95,7 +106,12 @@ pub fn is_bundle_dir(dir: &Path) -> bool {
                 .is_some_and(|n| n.to_string_lossy().starts_with('.'))
         })
         .collect();
-    matches!(children.as_slice(), [only] if only.is_dir() && has_marker(only))
+    let (dirs, files): (Vec<&PathBuf>, Vec<&PathBuf>) = children.iter().partition(|p| p.is_dir());
+    let only_wrapper_files = files.iter().all(|f| {
+        f.file_name()
+            .is_some_and(|n| WRAPPER_FILES.contains(&n.to_string_lossy().as_ref()))
+    });
+    matches!(dirs.as_slice(), [only] if only_wrapper_files && is_bundle_dir_at(only, depth + 1))
 }
 
 /// Files that sit beside bundles but are not bundles (notes, expectations, reports).

@@ -50,17 +50,9 @@ pub fn read_bundle(source: &BundleSource, limits: &Limits) -> Result<RawBundle, 
         let decoder = MultiGzDecoder::new(BufReader::with_capacity(1 << 20, file));
         read_stream(path, Counted::new(decoder, budget.clone()), &budget, limits)
     } else if head.starts_with(ZSTD_MAGIC) {
-        Err(BundleError::Unsupported {
-            path: path.to_owned(),
-            kind: "zstd",
-            feature: "zstd",
-        })
+        read_zstd(path, file, &budget, limits)
     } else if head.starts_with(XZ_MAGIC) {
-        Err(BundleError::Unsupported {
-            path: path.to_owned(),
-            kind: "xz",
-            feature: "xz",
-        })
+        read_xz(path, file, &budget, limits)
     } else {
         read_stream(
             path,
@@ -68,6 +60,132 @@ pub fn read_bundle(source: &BundleSource, limits: &Limits) -> Result<RawBundle, 
             &budget,
             limits,
         )
+    }
+}
+
+#[cfg(feature = "zstd")]
+fn read_zstd(
+    path: &Path,
+    file: File,
+    budget: &Budget,
+    limits: &Limits,
+) -> Result<RawBundle, BundleError> {
+    let decoder = ZstdFrames::new(BufReader::with_capacity(1 << 20, file));
+    read_stream(path, Counted::new(decoder, budget.clone()), budget, limits)
+}
+
+#[cfg(not(feature = "zstd"))]
+fn read_zstd(
+    path: &Path,
+    _file: File,
+    _budget: &Budget,
+    _limits: &Limits,
+) -> Result<RawBundle, BundleError> {
+    Err(BundleError::Unsupported {
+        path: path.to_owned(),
+        kind: "zstd",
+        feature: "zstd",
+    })
+}
+
+#[cfg(feature = "xz")]
+fn read_xz(
+    path: &Path,
+    file: File,
+    budget: &Budget,
+    limits: &Limits,
+) -> Result<RawBundle, BundleError> {
+    // The multi decoder also reads concatenated streams (`xz -T0` output, `cat a.xz b.xz`).
+    let decoder =
+        liblzma::bufread::XzDecoder::new_multi_decoder(BufReader::with_capacity(1 << 20, file));
+    read_stream(path, Counted::new(decoder, budget.clone()), budget, limits)
+}
+
+#[cfg(not(feature = "xz"))]
+fn read_xz(
+    path: &Path,
+    _file: File,
+    _budget: &Budget,
+    _limits: &Limits,
+) -> Result<RawBundle, BundleError> {
+    Err(BundleError::Unsupported {
+        path: path.to_owned(),
+        kind: "xz",
+        feature: "xz",
+    })
+}
+
+/// A zstd stream of one or more frames (`pzstd` and `cat a.zst b.zst` write several; skippable
+/// frames are skipped), decoded as one byte stream. `ruzstd`'s own reader stops after a frame.
+#[cfg(feature = "zstd")]
+struct ZstdFrames<R> {
+    source: R,
+    decoder: ruzstd::decoding::FrameDecoder,
+    in_frame: bool,
+}
+
+#[cfg(feature = "zstd")]
+impl<R: io::BufRead> ZstdFrames<R> {
+    fn new(source: R) -> Self {
+        Self {
+            source,
+            decoder: ruzstd::decoding::FrameDecoder::new(),
+            in_frame: false,
+        }
+    }
+
+    /// Starts the next frame; `false` at the clean end of the input.
+    fn next_frame(&mut self) -> io::Result<bool> {
+        use ruzstd::decoding::errors::{FrameDecoderError, ReadFrameHeaderError};
+        loop {
+            if self.source.fill_buf()?.is_empty() {
+                return Ok(false);
+            }
+            match self.decoder.reset(&mut self.source) {
+                Ok(()) => return Ok(true),
+                Err(FrameDecoderError::ReadFrameHeaderError(ReadFrameHeaderError::SkipFrame {
+                    length,
+                    ..
+                })) => {
+                    let skipped = io::copy(
+                        &mut (&mut self.source).take(u64::from(length)),
+                        &mut io::sink(),
+                    )?;
+                    if skipped < u64::from(length) {
+                        return Err(io::ErrorKind::UnexpectedEof.into());
+                    }
+                }
+                Err(e) => return Err(io::Error::new(io::ErrorKind::InvalidData, e)),
+            }
+        }
+    }
+}
+
+#[cfg(feature = "zstd")]
+impl<R: io::BufRead> Read for ZstdFrames<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        use ruzstd::decoding::BlockDecodingStrategy;
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            if !self.in_frame {
+                if !self.next_frame()? {
+                    return Ok(0);
+                }
+                self.in_frame = true;
+            }
+            while self.decoder.can_collect() == 0 && !self.decoder.is_finished() {
+                self.decoder
+                    .decode_blocks(&mut self.source, BlockDecodingStrategy::UptoBlocks(1))
+                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+            }
+            let n = self.decoder.read(buf)?;
+            if n > 0 {
+                return Ok(n);
+            }
+            self.in_frame = false;
+        }
     }
 }
 
@@ -465,15 +583,7 @@ mod tests {
     use std::io::Write;
 
     fn tar_gz(entries: &[(&str, &[u8])]) -> Vec<u8> {
-        let mut builder = tar::Builder::new(Vec::new());
-        for (name, data) in entries {
-            let mut header = tar::Header::new_gnu();
-            header.set_size(data.len() as u64);
-            header.set_mode(0o644);
-            header.set_cksum();
-            builder.append_data(&mut header, name, *data).unwrap();
-        }
-        let tar = builder.into_inner().unwrap();
+        let tar = tar_of(entries);
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         gz.write_all(&tar).unwrap();
         gz.finish().unwrap()
@@ -534,6 +644,69 @@ mod tests {
             read_bytes(&gz, &limits),
             Err(BundleError::TooLarge { .. })
         ));
+    }
+
+    fn tar_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut builder = tar::Builder::new(Vec::new());
+        for (name, data) in entries {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(data.len() as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            builder.append_data(&mut header, name, *data).unwrap();
+        }
+        builder.into_inner().unwrap()
+    }
+
+    #[cfg(feature = "zstd")]
+    #[test]
+    fn zstd_archive_with_several_frames_and_a_skippable_frame() {
+        use ruzstd::encoding::{CompressionLevel, compress_to_vec};
+        let tar = tar_of(&[
+            ("mg/namespaces/shop/core/pods.yaml", b"items: []\n"),
+            ("mg/namespaces/shop/core/events.yaml", &vec![b'#'; 300_000]),
+        ]);
+        let (a, b) = tar.split_at(tar.len() / 2);
+        let mut zst = compress_to_vec(a, CompressionLevel::Fastest);
+        // A skippable frame (magic 0x184D2A50, 4-byte length) between the data frames.
+        zst.extend([0x50, 0x2a, 0x4d, 0x18, 3, 0, 0, 0, 1, 2, 3]);
+        zst.extend(compress_to_vec(b, CompressionLevel::Fastest));
+        let bundle = read_bytes(&zst, &Limits::default()).unwrap();
+        assert_eq!(bundle.files.len(), 2);
+        assert_eq!(
+            bundle.files["mg/namespaces/shop/core/events.yaml"].len(),
+            300_000
+        );
+        let err = read_bytes(&zst[..zst.len() - 40], &Limits::default()).unwrap_err();
+        assert!(matches!(err, BundleError::Corrupt { .. }), "{err}");
+    }
+
+    #[cfg(feature = "xz")]
+    #[test]
+    fn xz_archive_with_concatenated_streams() {
+        let tar = tar_of(&[
+            ("mg/namespaces/shop/core/pods.yaml", b"items: []\n"),
+            ("mg/namespaces/shop/pods/p/c/c/logs/current.log", b"line\n"),
+        ]);
+        let (a, b) = tar.split_at(700);
+        let mut xz = Vec::new();
+        for part in [a, b] {
+            let mut enc = liblzma::write::XzEncoder::new(Vec::new(), 1);
+            enc.write_all(part).unwrap();
+            xz.extend(enc.finish().unwrap());
+        }
+        let bundle = read_bytes(&xz, &Limits::default()).unwrap();
+        assert_eq!(bundle.files.len(), 1);
+        assert_eq!(bundle.logs.len(), 1);
+        let err = read_bytes(&xz[..xz.len() / 2], &Limits::default()).unwrap_err();
+        assert!(matches!(err, BundleError::Corrupt { .. }), "{err}");
+    }
+
+    #[cfg(not(feature = "xz"))]
+    #[test]
+    fn xz_without_the_feature_names_it() {
+        let err = read_bytes(b"\xfd7zXZ\x00rest", &Limits::default()).unwrap_err();
+        assert!(err.to_string().contains("`xz` feature"), "{err}");
     }
 
     #[test]

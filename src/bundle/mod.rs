@@ -180,6 +180,7 @@ pub(crate) fn is_wanted(path: &str) -> bool {
             .iter()
             .any(|e| name.ends_with(e))
         || name.ends_with(".log.gz")
+        || name == "timestamp" // must-gather collection times
         || (path.contains("/rotated/") && name.ends_with(".gz"))
 }
 

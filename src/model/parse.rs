@@ -46,6 +46,8 @@ fn parse_json<T: DeserializeOwned>(path: &str, bytes: &[u8], out: &mut Parsed<T>
     struct ListProbe<'a> {
         #[serde(borrow, default)]
         items: Option<Vec<&'a RawValue>>,
+        #[serde(default)]
+        kind: Option<String>,
     }
     let stream = serde_json::Deserializer::from_slice(bytes).into_iter::<&RawValue>();
     for (doc_index, doc) in stream.enumerate() {
@@ -68,7 +70,13 @@ fn parse_json<T: DeserializeOwned>(path: &str, bytes: &[u8], out: &mut Parsed<T>
             }
         } else if text.starts_with('{') {
             match serde_json::from_str::<ListProbe<'_>>(text) {
-                Ok(ListProbe { items: Some(items) }) => items,
+                Ok(ListProbe {
+                    items: Some(items), ..
+                }) => items,
+                // `"items": null` (troubleshoot writes it for empty lists) is an empty list.
+                Ok(ListProbe {
+                    kind: Some(kind), ..
+                }) if kind.ends_with("List") => Vec::new(),
                 _ => vec![doc],
             }
         } else {
@@ -301,6 +309,12 @@ metadata:
         assert_eq!(
             parse_objects::<Pod>("p.json", json.as_bytes()).items.len(),
             2
+        );
+        let null_items = r#"{"kind":"StatefulSetList","apiVersion":"apps/v1","items":null}"#;
+        assert!(
+            parse_objects::<Pod>("s.json", null_items.as_bytes())
+                .items
+                .is_empty()
         );
         let array = r#"[{"metadata":{"name":"a"}}]{"metadata":{"name":"b"}}"#;
         assert_eq!(
