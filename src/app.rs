@@ -1,17 +1,20 @@
 //! The pipeline, in order: discover -> read -> load -> diagnose -> report. The only file that
 //! uses threads; each bundle is analyzed sequentially and purely by `scan_one`.
 
+use std::cell::{Cell, RefCell};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
+use std::sync::Once;
 
 use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 
-use crate::bundle::{BundleSource, read_bundle};
+use crate::bundle::{BundleSource, printable, read_bundle};
 use crate::cli::{Cli, Command, Config, MergeArgs};
 use crate::diagnose::{ReportFinding, diagnose};
+use crate::redact::redact;
 use crate::report::{BundleReport, Report};
 use crate::rules::registry::{CORRELATIONS, RULES, find_rule};
 
@@ -97,7 +100,10 @@ pub fn analyze(cfg: &Config) -> Result<Report> {
     let mut findings = Vec::new();
     for o in outcomes {
         if let Some(err) = &o.report.error {
-            eprintln!("ktriage: {err}");
+            eprintln!("ktriage: error: {err}");
+        }
+        if !cfg.quiet {
+            print_warnings(&o.report);
         }
         bundles.push(o.report);
         findings.extend(o.findings.into_iter().filter(|f| {
@@ -108,6 +114,23 @@ pub fn analyze(cfg: &Config) -> Result<Report> {
     let mut report = Report::new(bundles, findings);
     report.retain_min_severity(cfg.min_severity);
     Ok(report)
+}
+
+/// Most warnings per bundle echoed on stderr; the report lists them all.
+const MAX_STDERR_WARNINGS: usize = 10;
+
+/// Echoes a bundle's warnings on stderr, each naming the bundle.
+fn print_warnings(b: &BundleReport) {
+    for w in b.warnings.iter().take(MAX_STDERR_WARNINGS) {
+        eprintln!("ktriage: warning: `{}`: {w}", b.path);
+    }
+    if b.warnings.len() > MAX_STDERR_WARNINGS {
+        eprintln!(
+            "ktriage: warning: `{}`: {} more warnings in the report",
+            b.path,
+            b.warnings.len() - MAX_STDERR_WARNINGS
+        );
+    }
 }
 
 /// Analyzes bundles in parallel on `--threads` workers; the result keeps the input order.
@@ -128,15 +151,65 @@ pub fn scan_all(sources: &[BundleSource], cfg: &Config) -> Result<Vec<BundleOutc
 #[must_use]
 pub fn scan_one(source: &BundleSource, cfg: &Config) -> BundleOutcome {
     let path = source.path.display().to_string();
-    let result = catch_unwind(AssertUnwindSafe(|| scan_inner(source, cfg, &path)));
-    result.unwrap_or_else(|panic| {
-        let what = panic
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".to_owned());
-        failed(&path, format!("`{path}`: internal error while analyzing this bundle (a bug; please report it): {what}"))
+    guarded(|| scan_inner(source, cfg, &path)).unwrap_or_else(|panic| {
+        failed(
+            &path,
+            format!(
+                "`{path}`: internal error while analyzing this bundle (a bug; please report it): {panic}"
+            ),
+        )
     })
+}
+
+thread_local! {
+    /// Set while `guarded` runs on this thread: the panic hook then records instead of printing.
+    static GUARDED: Cell<bool> = const { Cell::new(false) };
+    /// The message and location of the last panic recorded by the hook on this thread.
+    static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Runs `f`, turning a panic into `Err(message at file:line)`. The panic hook stays silent for
+/// it (the bundle's failure row and stderr line report it instead); panics elsewhere keep the
+/// default hook's message.
+pub fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    /// Resets the flag however `f` ends.
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            GUARDED.with(|g| g.set(self.0));
+        }
+    }
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if GUARDED.with(Cell::get) {
+                let location = info
+                    .location()
+                    .map_or_else(String::new, |l| format!(" at {}:{}", l.file(), l.line()));
+                let message = format!("{}{location}", panic_text(info.payload()));
+                LAST_PANIC.with(|p| *p.borrow_mut() = Some(message));
+            } else {
+                previous(info);
+            }
+        }));
+    });
+    let _reset = Reset(GUARDED.with(|g| g.replace(true)));
+    LAST_PANIC.with(|p| p.borrow_mut().take());
+    catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
+        LAST_PANIC
+            .with(|p| p.borrow_mut().take())
+            .unwrap_or_else(|| panic_text(payload.as_ref()))
+    })
+}
+
+/// The text of a panic payload (`panic!("...")` gives a `&str` or a `String`).
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned())
 }
 
 fn scan_inner(source: &BundleSource, cfg: &Config, path: &str) -> BundleOutcome {
@@ -148,20 +221,31 @@ fn scan_inner(source: &BundleSource, cfg: &Config, path: &str) -> BundleOutcome 
         Ok(l) => l,
         Err(e) => return failed(path, e.to_string()),
     };
-    let findings = diagnose(&loaded.cluster, path, &cfg.rules);
+    let mut findings = diagnose(&loaded.cluster, path, &cfg.rules);
+    findings.iter_mut().for_each(clean);
+    // Only warnings about unreadable or uncollected files make a bundle partial; an empty
+    // cluster is a valid snapshot, worth a warning but analyzed in full.
     let status = if loaded.warnings.is_empty() {
         "ok"
     } else {
         "partial"
     };
+    let mut warnings: Vec<String> = loaded
+        .warnings
+        .iter()
+        .map(|w| printable(w).into_owned())
+        .collect();
+    if loaded.cluster.pods.is_empty() {
+        warnings.push(NO_PODS.to_owned());
+    }
     BundleOutcome {
         report: BundleReport {
             path: path.to_owned(),
             format: Some(loaded.format.as_str().to_owned()),
-            cluster: Some(loaded.cluster.name.clone()),
+            cluster: Some(printable(&loaded.cluster.name).into_owned()),
             collected_at: loaded.cluster.collected_at.map(|t| t.to_string()),
             status: status.to_owned(),
-            warnings: loaded.warnings,
+            warnings,
             error: None,
             pods: loaded.cluster.pods.len(),
             findings: findings.len(),
@@ -169,6 +253,54 @@ fn scan_inner(source: &BundleSource, cfg: &Config, path: &str) -> BundleOutcome 
         findings,
     }
 }
+
+/// Makes a finding safe to print: every text that may quote the bundle (titles and remedies
+/// name log targets; evidence is already redacted) is redacted, and control characters are
+/// escaped so a hostile bundle cannot drive the terminal.
+fn clean(f: &mut ReportFinding) {
+    fn fix(text: &mut String) {
+        let redacted = redact(text);
+        let safe = printable(&redacted);
+        if safe != text.as_str() {
+            *text = safe.into_owned();
+        }
+    }
+    /// As `fix`, keeping line breaks (termination messages and key blocks span lines).
+    fn fix_lines(text: &mut String) {
+        let redacted = redact(text);
+        if redacted.chars().any(|c| c.is_control() && c != '\n') {
+            *text = redacted.split('\n').map(printable).collect::<Vec<_>>().join("\n");
+        } else if redacted != text.as_str() {
+            *text = redacted.into_owned();
+        }
+    }
+    fix(&mut f.title);
+    fix(&mut f.cluster);
+    fix(&mut f.namespace);
+    fix(&mut f.workload.name);
+    fix(&mut f.container);
+    fix(&mut f.image);
+    let lists = [
+        &mut f.remediation,
+        &mut f.notes,
+        &mut f.commands,
+        &mut f.log_tail,
+        &mut f.pods,
+        &mut f.nodes,
+    ];
+    lists.into_iter().flatten().for_each(fix);
+    for e in &mut f.evidence {
+        fix_lines(&mut e.text);
+        fix(&mut e.source);
+        fix(&mut e.locator);
+    }
+    if let Some(message) = f.last_termination.as_mut().and_then(|t| t.message.as_mut()) {
+        fix_lines(message);
+    }
+}
+
+/// The warning of a bundle that holds no pods (an empty cluster is still a valid bundle).
+const NO_PODS: &str = "no pods in bundle: nothing to diagnose (an empty cluster, or no `pods` resource was collected)";
 
 fn failed(path: &str, error: String) -> BundleOutcome {
     BundleOutcome {
@@ -179,7 +311,7 @@ fn failed(path: &str, error: String) -> BundleOutcome {
             collected_at: None,
             status: "failed".to_owned(),
             warnings: Vec::new(),
-            error: Some(error),
+            error: Some(printable(&error).into_owned()),
             pods: 0,
             findings: 0,
         },
@@ -246,4 +378,26 @@ fn write_report(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::guarded;
+
+    #[test]
+    fn a_panic_becomes_an_error_with_its_location() {
+        let err = guarded(|| -> u32 { panic!("rule blew up on `api`") }).unwrap_err();
+        // The location comes from the hook, which proves it ran (and recorded instead of
+        // printing); the payload alone carries no location.
+        assert!(err.starts_with("rule blew up on `api` at src/app.rs:"), "{err}");
+        let err = guarded(|| -> u32 { std::panic::panic_any(7_u8) }).unwrap_err();
+        assert!(err.starts_with("unknown panic at src/app.rs:"), "{err}");
+    }
+
+    #[test]
+    fn values_pass_through_and_the_guard_resets() {
+        assert_eq!(guarded(|| 42), Ok(42));
+        assert!(guarded(|| guarded(|| -> () { panic!("inner") })).unwrap().is_err());
+        assert_eq!(guarded(|| "after"), Ok("after"));
+    }
 }

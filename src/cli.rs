@@ -79,7 +79,7 @@ pub struct AnalyzeArgs {
     /// Most entries (files) one bundle may hold.
     #[arg(long, value_name = "N", default_value_t = 1_000_000)]
     pub max_entries: u64,
-    /// No progress display on stderr.
+    /// No progress display or warnings on stderr (errors are still printed).
     #[arg(short, long)]
     pub quiet: bool,
 }

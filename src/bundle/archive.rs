@@ -13,6 +13,7 @@ use flate2::bufread::MultiGzDecoder;
 
 use super::{
     BundleError, BundleSource, Limits, RawBundle, display, is_log_path, is_wanted, normalize_member,
+    printable,
 };
 use crate::model::LogFile;
 
@@ -40,26 +41,45 @@ pub fn read_bundle(source: &BundleSource, limits: &Limits) -> Result<RawBundle, 
             path: path.to_owned(),
         });
     }
-    let mut file = File::open(path).map_err(io_err)?;
-    let mut magic = [0u8; 512];
-    let n = read_up_to(&mut file, &mut magic).map_err(io_err)?;
-    let head = &magic[..n];
     let file = File::open(path).map_err(io_err)?;
+    read_archive(path, file, limits)
+}
+
+/// Reads a bundle archive (gzip or plain tar, or a single text dump) from any reader, in one
+/// streaming pass; `path` only names the bundle in messages. `read_bundle` calls this for
+/// files; tests and fuzzers call it on bytes.
+///
+/// # Errors
+/// As `read_bundle`.
+pub fn read_archive(
+    path: &Path,
+    reader: impl Read,
+    limits: &Limits,
+) -> Result<RawBundle, BundleError> {
+    let mut reader = BufReader::with_capacity(1 << 20, reader);
+    let mut magic = [0u8; 8];
+    let n = read_up_to(&mut reader, &mut magic).map_err(|e| BundleError::Io {
+        path: path.to_owned(),
+        source: e,
+    })?;
+    let head = &magic[..n];
+    if n == 0 {
+        return Err(BundleError::Empty {
+            path: path.to_owned(),
+        });
+    }
     let budget = Budget::new(limits.max_total_bytes);
+    // Chain of two BufReads is a BufRead: the sniffed bytes are put back without copying more.
+    let stream = io::Cursor::new(magic[..n].to_vec()).chain(reader);
     if head.starts_with(GZIP_MAGIC) {
-        let decoder = MultiGzDecoder::new(BufReader::with_capacity(1 << 20, file));
+        let decoder = MultiGzDecoder::new(stream);
         read_stream(path, Counted::new(decoder, budget.clone()), &budget, limits)
     } else if head.starts_with(ZSTD_MAGIC) {
         read_zstd(path, file, &budget, limits)
     } else if head.starts_with(XZ_MAGIC) {
         read_xz(path, file, &budget, limits)
     } else {
-        read_stream(
-            path,
-            Counted::new(BufReader::with_capacity(1 << 20, file), budget.clone()),
-            &budget,
-            limits,
-        )
+        read_stream(path, Counted::new(stream, budget.clone()), &budget, limits)
     }
 }
 
@@ -263,10 +283,24 @@ fn read_tar<R: Read>(
             });
         }
         let kind = entry.header().entry_type();
-        if !(kind.is_file() || kind == tar::EntryType::GNUSparse) {
-            continue; // directories, symlinks and hard links are never followed
+        let raw_path = printable(&String::from_utf8_lossy(&entry.path_bytes())).into_owned();
+        if kind.is_symlink() || kind.is_hard_link() {
+            // Never followed: a link could point anywhere on this machine or into the archive.
+            if normalize_member(&raw_path).is_ok_and(|m| m.is_some_and(|m| is_wanted(&m))) {
+                let target = entry
+                    .link_name_bytes()
+                    .map(|t| printable(&String::from_utf8_lossy(&t)).into_owned())
+                    .unwrap_or_default();
+                let what = if kind.is_symlink() { "symbolic" } else { "hard" };
+                bundle.warnings.push(format!(
+                    "{raw_path}: skipped, a {what} link (to `{target}`); links are never followed"
+                ));
+            }
+            continue;
         }
-        let raw_path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        if !(kind.is_file() || kind == tar::EntryType::GNUSparse) {
+            continue; // directories, devices, FIFOs
+        }
         let member = match normalize_member(&raw_path) {
             Ok(Some(m)) => m,
             Ok(None) => continue,
@@ -279,43 +313,52 @@ fn read_tar<R: Read>(
             continue;
         }
         let size = entry.size();
-        keep_member(&mut bundle, member, size, &mut entry, limits)
+        let left = budget.limit.saturating_sub(budget.used());
+        let inner = keep_member(&mut bundle, member, size, &mut entry, limits, left)
             .map_err(|e| stream_error(path, budget, &e))?;
+        budget.add(inner);
+        if budget.exceeded() {
+            return Err(BundleError::TooLarge {
+                path: path.to_owned(),
+                limit: budget.limit,
+            });
+        }
     }
     bundle.bytes_read = budget.used();
     Ok(bundle)
 }
 
 /// Reads one wanted member from `reader` into `bundle` (a log as a tail, else whole).
+/// Returns the bytes a compressed member decompressed to (they count against the bundle's
+/// size limit too); more than `left` means the limit is exceeded and the member was dropped.
 fn keep_member(
     bundle: &mut RawBundle,
     member: String,
     size: u64,
     reader: &mut dyn Read,
     limits: &Limits,
-) -> io::Result<()> {
+    left: u64,
+) -> io::Result<u64> {
     if member.ends_with(".gz") {
         // Rotated logs are often gzip-compressed inside the archive.
         let mut inner = MultiGzDecoder::new(BufReader::new(reader));
         let name = member.trim_end_matches(".gz").to_owned();
-        return match read_tail(
-            &mut inner,
-            &name,
-            limits.log_window_bytes,
-            limits.max_total_bytes,
-        ) {
+        return match read_tail(&mut inner, &name, limits.log_window_bytes, left) {
             Ok(log) => {
+                let total = log.total_bytes;
                 bundle.logs.insert(name, log);
-                Ok(())
+                Ok(total)
             }
+            Err(e) if e.get_ref().is_some_and(|i| i.is::<CapExceeded>()) => Ok(left + 1),
             Err(e)
                 if e.kind() == io::ErrorKind::InvalidData
-                    || e.kind() == io::ErrorKind::InvalidInput =>
+                    || e.kind() == io::ErrorKind::InvalidInput
+                    || e.kind() == io::ErrorKind::UnexpectedEof =>
             {
                 bundle
                     .warnings
                     .push(format!("{member}: not a readable gzip file ({e}), skipped"));
-                Ok(())
+                Ok(0)
             }
             Err(e) => Err(e),
         };
@@ -323,14 +366,14 @@ fn keep_member(
     if is_log_path(&member) {
         let log = read_tail(reader, &member, limits.log_window_bytes, u64::MAX)?;
         bundle.logs.insert(member, log);
-        return Ok(());
+        return Ok(0);
     }
     if size > limits.max_entry_bytes {
         bundle.warnings.push(format!(
             "{member}: skipped, {size} bytes is over the entry limit of {} bytes (--max-entry-size)",
             limits.max_entry_bytes
         ));
-        return Ok(());
+        return Ok(0);
     }
     let mut data = Vec::with_capacity(usize::try_from(size).unwrap_or(0).min(64 << 20));
     reader
@@ -341,11 +384,16 @@ fn keep_member(
             "{member}: skipped, over the entry limit of {} bytes (--max-entry-size)",
             limits.max_entry_bytes
         ));
-        return Ok(());
+        return Ok(0);
     }
     bundle.files.insert(member, data);
-    Ok(())
+    Ok(0)
 }
+
+/// The error `read_tail` stops with when a stream goes past its cap.
+#[derive(Debug, thiserror::Error)]
+#[error("decompresses to more than its limit")]
+struct CapExceeded;
 
 /// Streams `reader` to its end keeping only the last `window` bytes, cut at a line start.
 /// Reads at most `cap` bytes (an error past that).
@@ -364,10 +412,7 @@ fn read_tail(reader: &mut dyn Read, source: &str, window: u64, cap: u64) -> io::
         };
         total += n as u64;
         if total > cap {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("decompresses to more than {cap} bytes"),
-            ));
+            return Err(io::Error::other(CapExceeded));
         }
         buf.extend_from_slice(&chunk[..n]);
         if buf.len() > window * 2 {
@@ -449,11 +494,19 @@ fn read_dir_bundle(root: &Path, limits: &Limits) -> Result<RawBundle, BundleErro
                     limit: limits.max_total_bytes,
                 });
             }
+            let left = limits.max_total_bytes.saturating_sub(total);
             let result = File::open(&path).and_then(|mut f| {
-                keep_member(&mut bundle, member.clone(), meta.len(), &mut f, limits)
+                keep_member(&mut bundle, member.clone(), meta.len(), &mut f, limits, left)
             });
-            if let Err(e) = result {
-                bundle.warnings.push(format!("{member}: cannot read: {e}"));
+            match result {
+                Ok(inner) => total = total.saturating_add(inner),
+                Err(e) => bundle.warnings.push(format!("{member}: cannot read: {e}")),
+            }
+            if total > limits.max_total_bytes {
+                return Err(BundleError::TooLarge {
+                    path: root.to_owned(),
+                    limit: limits.max_total_bytes,
+                });
             }
         }
     }
@@ -549,6 +602,9 @@ impl Budget {
     fn used(&self) -> u64 {
         self.used.get()
     }
+    fn add(&self, bytes: u64) {
+        self.used.set(self.used.get().saturating_add(bytes));
+    }
     fn exceeded(&self) -> bool {
         self.used.get() > self.limit
     }
@@ -569,7 +625,7 @@ impl<R> Counted<R> {
 impl<R: Read> Read for Counted<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.budget.used.set(self.budget.used.get() + n as u64);
+        self.budget.add(n as u64);
         if self.budget.exceeded() {
             return Err(io::Error::other("decompressed size limit exceeded"));
         }

@@ -8,7 +8,7 @@ mod archive;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-pub use archive::read_bundle;
+pub use archive::{read_archive, read_bundle};
 
 /// One input to analyze: an archive file or a bundle directory.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -182,6 +182,26 @@ pub(crate) fn is_wanted(path: &str) -> bool {
         || name.ends_with(".log.gz")
         || name == "timestamp" // must-gather collection times
         || (path.contains("/rotated/") && name.ends_with(".gz"))
+}
+
+/// `text` with control characters escaped (`\u{1b}`), so a hostile member name cannot drive
+/// the terminal a report is printed on.
+#[must_use]
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_unicode().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
 }
 
 /// A short display form of a path for messages.
