@@ -269,7 +269,11 @@ fn clean(f: &mut ReportFinding) {
     fn fix_lines(text: &mut String) {
         let redacted = redact(text);
         if redacted.chars().any(|c| c.is_control() && c != '\n') {
-            *text = redacted.split('\n').map(printable).collect::<Vec<_>>().join("\n");
+            *text = redacted
+                .split('\n')
+                .map(printable)
+                .collect::<Vec<_>>()
+                .join("\n");
         } else if redacted != text.as_str() {
             *text = redacted.into_owned();
         }
@@ -389,7 +393,10 @@ mod tests {
         let err = guarded(|| -> u32 { panic!("rule blew up on `api`") }).unwrap_err();
         // The location comes from the hook, which proves it ran (and recorded instead of
         // printing); the payload alone carries no location.
-        assert!(err.starts_with("rule blew up on `api` at src/app.rs:"), "{err}");
+        assert!(
+            err.starts_with("rule blew up on `api` at src/app.rs:"),
+            "{err}"
+        );
         let err = guarded(|| -> u32 { std::panic::panic_any(7_u8) }).unwrap_err();
         assert!(err.starts_with("unknown panic at src/app.rs:"), "{err}");
     }
@@ -397,7 +404,11 @@ mod tests {
     #[test]
     fn values_pass_through_and_the_guard_resets() {
         assert_eq!(guarded(|| 42), Ok(42));
-        assert!(guarded(|| guarded(|| -> () { panic!("inner") })).unwrap().is_err());
+        assert!(
+            guarded(|| guarded(|| -> () { panic!("inner") }))
+                .unwrap()
+                .is_err()
+        );
         assert_eq!(guarded(|| "after"), Ok("after"));
     }
 }

@@ -12,8 +12,8 @@ use std::rc::Rc;
 use flate2::bufread::MultiGzDecoder;
 
 use super::{
-    BundleError, BundleSource, Limits, RawBundle, display, is_log_path, is_wanted, normalize_member,
-    printable,
+    BundleError, BundleSource, Limits, RawBundle, display, is_log_path, is_wanted,
+    normalize_member, printable,
 };
 use crate::model::LogFile;
 
@@ -291,7 +291,11 @@ fn read_tar<R: Read>(
                     .link_name_bytes()
                     .map(|t| printable(&String::from_utf8_lossy(&t)).into_owned())
                     .unwrap_or_default();
-                let what = if kind.is_symlink() { "symbolic" } else { "hard" };
+                let what = if kind.is_symlink() {
+                    "symbolic"
+                } else {
+                    "hard"
+                };
                 bundle.warnings.push(format!(
                     "{raw_path}: skipped, a {what} link (to `{target}`); links are never followed"
                 ));
@@ -496,7 +500,14 @@ fn read_dir_bundle(root: &Path, limits: &Limits) -> Result<RawBundle, BundleErro
             }
             let left = limits.max_total_bytes.saturating_sub(total);
             let result = File::open(&path).and_then(|mut f| {
-                keep_member(&mut bundle, member.clone(), meta.len(), &mut f, limits, left)
+                keep_member(
+                    &mut bundle,
+                    member.clone(),
+                    meta.len(),
+                    &mut f,
+                    limits,
+                    left,
+                )
             });
             match result {
                 Ok(inner) => total = total.saturating_add(inner),

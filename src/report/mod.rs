@@ -206,7 +206,10 @@ mod tests {
             title: "container `velero` rejects its command line: `\"server-junk\"`".to_owned(),
             cluster: cluster.to_owned(),
             namespace: "velero".to_owned(),
-            workload: WorkloadName { kind: "Deployment".to_owned(), name: "velero".to_owned() },
+            workload: WorkloadName {
+                kind: "Deployment".to_owned(),
+                name: "velero".to_owned(),
+            },
             pods: vec!["velero-7d9c5b6f4d-k2x8q".to_owned()],
             container: "velero".to_owned(),
             container_kind: "app".to_owned(),
@@ -225,11 +228,18 @@ mod tests {
                 "line 1".to_owned(),
                 "An error occurred: unknown command \"server-junk\" for \"velero\"",
             )],
-            alternatives: vec![Alternative { cause: "unhandled-exception".to_owned(), confidence: 0.4 }],
+            alternatives: vec![Alternative {
+                cause: "unhandled-exception".to_owned(),
+                confidence: 0.4,
+            }],
             remediation: vec!["fix the command line of `velero` in the pod template".to_owned()],
-            commands: vec!["kubectl -n velero logs velero-7d9c5b6f4d-k2x8q -c velero --previous".to_owned()],
+            commands: vec![
+                "kubectl -n velero logs velero-7d9c5b6f4d-k2x8q -c velero --previous".to_owned(),
+            ],
             notes: vec![],
-            log_tail: vec!["An error occurred: unknown command \"server-junk\" for \"velero\"".to_owned()],
+            log_tail: vec![
+                "An error occurred: unknown command \"server-junk\" for \"velero\"".to_owned(),
+            ],
             bundle: format!("dumps/{cluster}.tar.gz"),
             image: "velero/velero:v1.8.0".to_owned(),
             nodes: vec!["worker-1".to_owned()],
@@ -255,10 +265,14 @@ mod tests {
         broken.status = "failed".to_owned();
         broken.cluster = None;
         broken.format = None;
-        broken.error = Some("`dumps/broken.tar.gz` is not a readable archive: truncated archive".to_owned());
+        broken.error =
+            Some("`dumps/broken.tar.gz` is not a readable archive: truncated archive".to_owned());
         Report::new(
             vec![bundle("prod-us"), bundle("prod-eu"), broken],
-            vec![finding("prod-eu", "bad-args", 0.9), finding("prod-us", "bad-args", 0.91)],
+            vec![
+                finding("prod-eu", "bad-args", 0.9),
+                finding("prod-us", "bad-args", 0.91),
+            ],
         )
     }
 
@@ -266,7 +280,10 @@ mod tests {
     fn ranks_and_fleet() {
         let r = report();
         assert_eq!(r.findings[0].cluster, "prod-us");
-        assert_eq!(r.findings.iter().map(|f| f.rank).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(
+            r.findings.iter().map(|f| f.rank).collect::<Vec<_>>(),
+            [1, 2]
+        );
         assert_eq!(r.fleet.len(), 1);
         assert_eq!(r.fleet[0].clusters, ["prod-eu", "prod-us"]);
         assert_eq!(r.fleet[0].finding_ranks, [1, 2]);
@@ -301,6 +318,9 @@ mod tests {
     fn normalizes_generated_pod_names() {
         assert_eq!(normalize_name("api-7d9c5b6f4d-k2x8q", "Pod"), "api");
         assert_eq!(normalize_name("api-server", "Pod"), "api-server");
-        assert_eq!(normalize_name("api-7d9c5b6f4d-k2x8q", "Deployment"), "api-7d9c5b6f4d-k2x8q");
+        assert_eq!(
+            normalize_name("api-7d9c5b6f4d-k2x8q", "Deployment"),
+            "api-7d9c5b6f4d-k2x8q"
+        );
     }
 }
