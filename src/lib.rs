@@ -17,6 +17,7 @@ pub mod correlate;
 pub mod diagnose;
 pub mod discover;
 pub mod formats;
+pub mod generate;
 pub mod logscan;
 pub mod model;
 pub mod rank;
