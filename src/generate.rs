@@ -278,9 +278,13 @@ fn catalog(opts: &GenOptions) -> Vec<App> {
         serial += 1;
         let stack = *rng.pick(&[Stack::Go, Stack::Java, Stack::Python, Stack::Node]);
         let env_count = 14 + rng.below(26);
-        let env = (0..env_count)
-            .map(|i| env_var(&mut rng, namespace, i))
-            .collect();
+        let mut env: Vec<(String, String)> = Vec::new();
+        for i in 0..env_count {
+            let var = env_var(&mut rng, namespace, i);
+            if !env.iter().any(|(k, _)| *k == var.0) {
+                env.push(var);
+            }
+        }
         apps.push(App {
             namespace,
             version: format!("{}.{}.{}", 1 + rng.below(4), rng.below(30), rng.below(12)),
@@ -333,11 +337,15 @@ fn env_var(rng: &mut Rng, namespace: &str, i: usize) -> (String, String) {
         "KAFKA",
         "ORDERS_API",
         "PRICING_API",
+        "USERS_API",
+        "RABBITMQ",
+        "ELASTICSEARCH",
+        "MEMCACHED",
         "S3",
     ]);
     let key = format!(
         "{dep}_{}",
-        rng.pick(&["URL", "HOST", "TIMEOUT", "POOL_SIZE", "TOPIC"])
+        rng.pick(&["URL", "HOST", "TIMEOUT", "POOL_SIZE", "TOPIC", "RETRIES"])
     );
     let value = match key.rsplit('_').next() {
         Some("URL") => format!(
@@ -346,7 +354,8 @@ fn env_var(rng: &mut Rng, namespace: &str, i: usize) -> (String, String) {
         ),
         Some("HOST") => format!("{}.{namespace}.svc", dep.to_lowercase().replace('_', "-")),
         Some("TIMEOUT") => format!("{}s", 1 + rng.below(30)),
-        Some("POOL_SIZE") => format!("{}", 4 + rng.below(60)),
+        Some("SIZE") => format!("{}", 4 + rng.below(60)),
+        Some("RETRIES") => format!("{}", rng.below(10)),
         _ => format!("{namespace}.{}.v1", rng.pick(NOUNS)),
     };
     (key, value)
