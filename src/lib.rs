@@ -19,6 +19,7 @@ pub mod correlators;
 pub mod diagnose;
 pub mod discover;
 pub mod formats;
+pub mod generate;
 pub mod logscan;
 pub mod model;
 pub mod rank;
