@@ -186,6 +186,9 @@ thread_local! {
 /// Runs `f`, turning a panic into `Err(message at file:line)`. The panic hook stays silent for
 /// it (the bundle's failure row and stderr line report it instead); panics elsewhere keep the
 /// default hook's message.
+///
+/// # Errors
+/// The panic's message and location when `f` panics.
 pub fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     /// Resets the flag however `f` ends.
     struct Reset(bool);
@@ -321,6 +324,7 @@ fn clean(f: &mut ReportFinding) {
 /// The warning of a bundle that holds no pods (an empty cluster is still a valid bundle).
 const NO_PODS: &str = "no pods in bundle: nothing to diagnose (an empty cluster, or no `pods` resource was collected)";
 
+#[allow(clippy::needless_pass_by_value)] // callers build the message just for this
 fn failed(path: &str, error: String) -> BundleOutcome {
     BundleOutcome {
         report: BundleReport {

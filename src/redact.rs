@@ -18,9 +18,12 @@ static PATTERNS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (r"\b(gh[pousr]_[A-Za-z0-9]{20,}|xox[abpr]-[A-Za-z0-9-]{10,}|glpat-[A-Za-z0-9_-]{20,})", "<redacted token>"),
         // scheme://user:password@host
         (r"([A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]+:)[^\s@/]+@", "$1<redacted>@"),
-        // password=..., "password": "...", secret: ..., token=..., api_key=...
+        // password=..., "password": "...": any value is a secret.
+        (r#"(?i)\b([A-Za-z0-9_.-]*(?:password|passwd|pwd)["']?\s*[:=]\s*["']?)[^\s"',;&]+"#, "$1<redacted>"),
+        // secret: ..., token=..., api_key=...: only values that look like secrets (a digit, or
+        // long), so prose such as "oauth token: unexpected status" stays readable.
         (
-            r#"(?i)\b([A-Za-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)["']?\s*[:=]\s*["']?)[^\s"',;&]+"#,
+            r#"(?i)\b([A-Za-z0-9_.-]*(?:secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)["']?\s*[:=]\s*["']?)(?:[A-Za-z_./+=-]*[0-9][^\s"',;&]*|[A-Za-z0-9_./+=-]{20,})"#,
             "$1<redacted>",
         ),
     ]
@@ -79,5 +82,8 @@ mod tests {
         assert_eq!(redact(line), line);
         let line = "password authentication failed for user \"app\"";
         assert_eq!(redact(line), line);
+        let line = "failed to fetch oauth token: unexpected status code 401";
+        assert_eq!(redact(line), line);
+        assert!(!redact("api_key=sk_live_51HxYz").contains("51HxYz"));
     }
 }

@@ -75,9 +75,9 @@ pub fn read_archive(
         let decoder = MultiGzDecoder::new(stream);
         read_stream(path, Counted::new(decoder, budget.clone()), &budget, limits)
     } else if head.starts_with(ZSTD_MAGIC) {
-        read_zstd(path, file, &budget, limits)
+        read_zstd(path, stream, &budget, limits)
     } else if head.starts_with(XZ_MAGIC) {
-        read_xz(path, file, &budget, limits)
+        read_xz(path, stream, &budget, limits)
     } else {
         read_stream(path, Counted::new(stream, budget.clone()), &budget, limits)
     }
@@ -86,18 +86,18 @@ pub fn read_archive(
 #[cfg(feature = "zstd")]
 fn read_zstd(
     path: &Path,
-    file: File,
+    stream: impl io::BufRead,
     budget: &Budget,
     limits: &Limits,
 ) -> Result<RawBundle, BundleError> {
-    let decoder = ZstdFrames::new(BufReader::with_capacity(1 << 20, file));
+    let decoder = ZstdFrames::new(stream);
     read_stream(path, Counted::new(decoder, budget.clone()), budget, limits)
 }
 
 #[cfg(not(feature = "zstd"))]
 fn read_zstd(
     path: &Path,
-    _file: File,
+    _stream: impl io::BufRead,
     _budget: &Budget,
     _limits: &Limits,
 ) -> Result<RawBundle, BundleError> {
@@ -111,20 +111,19 @@ fn read_zstd(
 #[cfg(feature = "xz")]
 fn read_xz(
     path: &Path,
-    file: File,
+    stream: impl io::BufRead,
     budget: &Budget,
     limits: &Limits,
 ) -> Result<RawBundle, BundleError> {
     // The multi decoder also reads concatenated streams (`xz -T0` output, `cat a.xz b.xz`).
-    let decoder =
-        liblzma::bufread::XzDecoder::new_multi_decoder(BufReader::with_capacity(1 << 20, file));
+    let decoder = liblzma::bufread::XzDecoder::new_multi_decoder(stream);
     read_stream(path, Counted::new(decoder, budget.clone()), budget, limits)
 }
 
 #[cfg(not(feature = "xz"))]
 fn read_xz(
     path: &Path,
-    _file: File,
+    _stream: impl io::BufRead,
     _budget: &Budget,
     _limits: &Limits,
 ) -> Result<RawBundle, BundleError> {
@@ -353,7 +352,12 @@ fn keep_member(
                 bundle.logs.insert(name, log);
                 Ok(total)
             }
-            Err(e) if e.get_ref().is_some_and(|i| i.is::<CapExceeded>()) => Ok(left + 1),
+            Err(e)
+                if e.get_ref()
+                    .is_some_and(<dyn std::error::Error + Send + Sync>::is::<CapExceeded>) =>
+            {
+                Ok(left + 1)
+            }
             Err(e)
                 if e.kind() == io::ErrorKind::InvalidData
                     || e.kind() == io::ErrorKind::InvalidInput

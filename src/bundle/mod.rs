@@ -161,15 +161,14 @@ pub(crate) fn is_log_path(path: &str) -> bool {
 /// host tooling output, metrics or audit logs).
 #[must_use]
 pub(crate) fn is_wanted(path: &str) -> bool {
-    const SKIP_DIRS: [&str; 8] = [
+    // Must-gather folders of host and cluster-wide data no rule reads. Underscores cannot occur
+    // in namespace names, so these never hide a namespace's resources or logs.
+    const SKIP_DIRS: [&str; 5] = [
         "audit_logs/",
         "host_service_logs/",
         "etcd_info/",
         "network_logs/",
-        "monitoring/",
-        "node-logs/",
         "ingress_controllers/",
-        "must-gather.logs",
     ];
     if SKIP_DIRS.iter().any(|d| path.contains(d)) {
         return false;

@@ -71,6 +71,13 @@ const SIGNATURES: &[Signature] = &[
         confidence: 0.85,
     },
     Signature {
+        id: "nslookup-cannot-resolve",
+        cause: "dns-failure",
+        pattern: r"(?:nslookup: can't resolve '|\*\* server can't find )(?P<target>[\w.-]+)",
+        example: "nslookup: can't resolve 'db-migrations.shop.svc.cluster.local'",
+        confidence: 0.85,
+    },
+    Signature {
         id: "resolver-generic",
         cause: "dns-failure",
         pattern: r"Name or service not known|Temporary failure in name resolution|nodename nor servname provided|No address associated with hostname|\bEAI_AGAIN\b",
