@@ -310,7 +310,7 @@ fn deployment_regression(
     let old_name = old_rs.metadata.name.as_str();
     let container = findings[explained[0]].container.clone();
     let changes = diff_templates(&old_rs.spec.template.spec, &new_rs.spec.template.spec);
-    let source = format!("namespaces/{ns}/replicasets.yaml");
+    let source = new_rs.source.clone();
     let mut evidence = vec![
         Evidence::new(
             EvidenceKind::Status,
@@ -351,7 +351,26 @@ fn deployment_regression(
     }
     evidence.extend(progress_deadline(cluster, ns, name));
     let changed: Vec<&str> = changes.iter().map(|(f, _)| f.as_str()).collect();
-    let (title, remediation) = regression_text(ns, name, new_rev, old_rev, &changed);
+    let (mut title, remediation) = regression_text(ns, name, new_rev, old_rev, &changed);
+    // Name the concrete failure the new revision shows, so the headline says what breaks.
+    let mut causes: Vec<&str> = explained
+        .iter()
+        .map(|&i| findings[i].cause.as_str())
+        .collect();
+    causes.sort_unstable();
+    causes.dedup();
+    title = title.replacen(
+        " fails while",
+        &format!(
+            " fails ({}) while",
+            causes
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        1,
+    );
     let mut notes = Vec::new();
     if new_rs.spec.template.spec.containers.is_empty() {
         notes.push(
@@ -385,8 +404,8 @@ fn deployment_regression(
 /// The Deployment's `Progressing=False ProgressDeadlineExceeded` condition, when the rollout
 /// gave up ("ReplicaSet "x" has timed out progressing.").
 fn progress_deadline(cluster: &Cluster, ns: &str, name: &str) -> Option<Evidence> {
-    let c = cluster
-        .find_workload("Deployment", ns, name)?
+    let deployment = cluster.find_workload("Deployment", ns, name)?;
+    let c = deployment
         .status
         .conditions
         .iter()
@@ -394,7 +413,7 @@ fn progress_deadline(cluster: &Cluster, ns: &str, name: &str) -> Option<Evidence
         .filter(|c| c.reason.as_deref() == Some("ProgressDeadlineExceeded"))?;
     Some(Evidence::new(
         EvidenceKind::Status,
-        &format!("namespaces/{ns}/deployments.yaml"),
+        &deployment.source,
         format!("{name}: status.conditions[Progressing]"),
         format!(
             "{} ProgressDeadlineExceeded: {}",
@@ -473,7 +492,7 @@ fn statefulset_regression(
     }
     let healthy = healthy_pods_of_revision(cluster, ns, name, current);
     let first = healthy.first()?;
-    let source = format!("namespaces/{ns}/statefulsets.yaml");
+    let source = sts.source.clone();
     let mut evidence = vec![
         Evidence::new(
             EvidenceKind::Status,
@@ -1052,7 +1071,7 @@ fn service_facts(
             0,
             Evidence::new(
                 EvidenceKind::Status,
-                &format!("namespaces/{namespace}/endpoints.yaml"),
+                &ep.source,
                 format!("endpoints {namespace}/{name}"),
                 format!("{ready} ready addresses"),
             ),

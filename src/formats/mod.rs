@@ -208,12 +208,22 @@ pub(crate) fn add_resource(
                 .workloads
                 .extend(parsed.items.into_iter().map(|mut w| {
                     kind.clone_into(&mut w.kind);
+                    path.clone_into(&mut w.source);
                     w
                 }));
         }
         "nodes" => parse_into!(cluster.nodes),
         "services" => parse_into!(cluster.services),
-        "endpoints" => parse_into!(cluster.endpoints),
+        "endpoints" => {
+            let parsed = parse_objects::<crate::model::Endpoints>(path, bytes);
+            warnings.extend(parsed.warnings);
+            cluster
+                .endpoints
+                .extend(parsed.items.into_iter().map(|mut e| {
+                    path.clone_into(&mut e.source);
+                    e
+                }));
+        }
         "persistentvolumeclaims" => parse_into!(cluster.claims),
         "configmaps" => {
             let parsed = parse_objects::<crate::model::KeyedObject>(path, bytes);

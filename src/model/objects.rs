@@ -15,6 +15,9 @@ use super::pod::{Condition, PodSpec};
 pub struct Workload {
     #[serde(deserialize_with = "de::string")]
     pub kind: String,
+    /// Where in the bundle this object was read from (set by the format reader).
+    #[serde(skip)]
+    pub source: String,
     #[serde(deserialize_with = "de::nullable")]
     pub metadata: ObjectMeta,
     #[serde(deserialize_with = "de::nullable")]
@@ -172,6 +175,9 @@ pub struct ServicePort {
 pub struct Endpoints {
     #[serde(deserialize_with = "de::nullable")]
     pub metadata: ObjectMeta,
+    /// Where in the bundle this object was read from (set by the format reader).
+    #[serde(skip)]
+    pub source: String,
     #[serde(deserialize_with = "de::nullable")]
     pub subsets: Vec<EndpointSubset>,
 }

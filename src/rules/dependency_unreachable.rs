@@ -103,15 +103,16 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         let Some(target) = hit.target.as_deref() else {
             continue;
         };
-        if let Some((service, ready)) = find_service(s, target) {
-            if !target.starts_with(&service.1) {
-                f.title
-                    .push_str(&format!(" (Service `{}/{}`)", service.0, service.1));
+        if let Some(ep) = find_service(s, target) {
+            let (ns, svc) = (&ep.metadata.namespace, &ep.metadata.name);
+            let ready = ep.ready_addresses();
+            if !target.starts_with(svc.as_str()) {
+                f.title.push_str(&format!(" (Service `{ns}/{svc}`)"));
             }
             f.evidence.push(Evidence::new(
                 super::EvidenceKind::Status,
-                &format!("namespaces/{}/endpoints.yaml", service.0),
-                format!("endpoints {}/{}", service.0, service.1),
+                &ep.source,
+                format!("endpoints {ns}/{svc}"),
                 format!("{ready} ready addresses"),
             ));
             if ready == 0 {
@@ -119,22 +120,19 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
                 f.remediation.insert(
                     0,
                     format!(
-                        "Service `{}/{}` has no ready endpoints: fix its backing pods first",
-                        service.0, service.1
+                        "Service `{ns}/{svc}` has no ready endpoints: fix its backing pods first"
                     ),
                 );
             }
-            f.commands.push(format!(
-                "kubectl -n {} get endpoints {} -o wide",
-                service.0, service.1
-            ));
+            f.commands
+                .push(format!("kubectl -n {ns} get endpoints {svc} -o wide"));
         }
     }
 }
 
 /// The Service a target names (`postgres`, `postgres.shop`, `postgres.shop.svc.cluster.local`,
-/// with or without a port) and the number of ready endpoints the bundle shows for it.
-fn find_service(s: &Subject<'_>, target: &str) -> Option<((String, String), usize)> {
+/// with or without a port), by its Endpoints object in the bundle.
+fn find_service<'a>(s: &Subject<'a>, target: &str) -> Option<&'a crate::model::Endpoints> {
     let host = target.rsplit_once(':').map_or(target, |(h, p)| {
         if p.chars().all(|c| c.is_ascii_digit()) {
             h
@@ -157,9 +155,8 @@ fn find_service(s: &Subject<'_>, target: &str) -> Option<((String, String), usiz
         Some(svc) => (svc.metadata.namespace.clone(), svc.metadata.name.clone()),
         None => (ns, name),
     };
-    let ep = cluster
+    cluster
         .endpoints
         .iter()
-        .find(|e| e.metadata.namespace == ns && e.metadata.name == name)?;
-    Some(((ns, name), ep.ready_addresses()))
+        .find(|e| e.metadata.namespace == ns && e.metadata.name == name)
 }
