@@ -38,6 +38,7 @@ mod exec_format;
 mod invalid_app_config;
 mod lifecycle_hook_failure;
 mod liveness_probe_kill;
+mod missing_config_ref;
 mod native_crash;
 mod no_foreground_process;
 mod node_oom;
@@ -50,6 +51,7 @@ mod sigkill_not_oom;
 mod sigterm;
 mod startup_probe_kill;
 mod unhandled_exception;
+mod volume_mount;
 
 /// What kind of finding a rule makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -2,10 +2,10 @@
 
 use super::{
     RuleDef, app_error_exit, bad_args, command_not_found, dependency_unreachable, exec_format,
-    invalid_app_config, lifecycle_hook_failure, liveness_probe_kill, native_crash,
-    no_foreground_process, node_oom, not_executable, oom_at_start, oom_killed,
+    invalid_app_config, lifecycle_hook_failure, liveness_probe_kill, missing_config_ref,
+    native_crash, no_foreground_process, node_oom, not_executable, oom_at_start, oom_killed,
     runtime_heap_exhausted, runtime_start_failure, sigkill_not_oom, sigterm, startup_probe_kill,
-    unhandled_exception,
+    unhandled_exception, volume_mount,
 };
 
 /// Every rule, sorted by cause id. Adding a rule is one line here.
@@ -18,6 +18,7 @@ pub static RULES: &[&RuleDef] = &[
     &invalid_app_config::INVALID_APP_CONFIG,
     &lifecycle_hook_failure::LIFECYCLE_HOOK_FAILURE,
     &liveness_probe_kill::LIVENESS_PROBE_KILL,
+    &missing_config_ref::MISSING_CONFIG_REF,
     &native_crash::NATIVE_CRASH,
     &no_foreground_process::NO_FOREGROUND_PROCESS,
     &node_oom::NODE_OOM,
@@ -30,6 +31,7 @@ pub static RULES: &[&RuleDef] = &[
     &sigterm::SIGTERM,
     &startup_probe_kill::STARTUP_PROBE_KILL,
     &unhandled_exception::UNHANDLED_EXCEPTION,
+    &volume_mount::VOLUME_MOUNT,
 ];
 
 /// Correlations that group or explain other findings (not rules of their own file).
