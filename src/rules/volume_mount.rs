@@ -145,9 +145,24 @@ fn subpath_finding(s: &Subject<'_>) -> Option<Finding> {
     if let Some(m) = vm {
         f = f.evidence(mount_evidence(s, m));
     }
+    let claim = s
+        .pod
+        .spec
+        .volumes
+        .iter()
+        .find(|v| v.name == mount)
+        .and_then(|v| v.persistent_volume_claim.as_ref())
+        .map(|p| p.claim_name.as_str());
+    let source = claim.map(|c| format!(" (PVC `{c}`)")).unwrap_or_default();
     f = f.remedy(format!(
-        "check that subPath `{sub}` of volume `{mount}` can be resolved: it must stay inside the volume (no symlink out of it), its `subPathExpr` variables must be set, and the volume must be writable if the directory has to be created"
+        "check that subPath `{sub}` of volume `{mount}`{source} can be resolved: it must stay inside the volume (no symlink out of it), its `subPathExpr` variables must be set, and the volume must be writable if the directory has to be created"
     ));
+    if let Some(c) = claim {
+        f = f.command(format!(
+            "kubectl -n {} describe pvc {c}",
+            s.pod.metadata.namespace
+        ));
+    }
     Some(commands(s, f))
 }
 
