@@ -121,6 +121,8 @@ struct ScriptVolume {
     mount_path: String,
     script: String,
     mode: i64,
+    /// Whether `defaultMode` is written in the spec (else the 0644 default applies).
+    explicit: bool,
 }
 
 fn finding(
@@ -157,7 +159,11 @@ fn finding(
             .evidence(Evidence::spec(
                 s,
                 &format!("spec.volumes[{}]", m.volume),
-                format!("{}, defaultMode {:04o} ({})", m.source, m.mode, m.mode),
+                if m.explicit {
+                    format!("{}, defaultMode {:04o} ({})", m.source, m.mode, m.mode)
+                } else {
+                    format!("{}, no defaultMode (files get 0644)", m.source)
+                },
             ))
             .evidence(Evidence::spec(
                 s,
@@ -229,6 +235,7 @@ fn script_volume(s: &Subject<'_>, target: Option<&str>) -> Option<ScriptVolume> 
             } else {
                 continue;
             };
+            let explicit = mode.is_some();
             let mode = mode.unwrap_or(DEFAULT_MODE);
             if mode & EXEC_BITS == 0 {
                 return Some(ScriptVolume {
@@ -237,6 +244,7 @@ fn script_volume(s: &Subject<'_>, target: Option<&str>) -> Option<ScriptVolume> 
                     mount_path: m.mount_path.clone(),
                     script: path.to_owned(),
                     mode,
+                    explicit,
                 });
             }
         }
