@@ -173,7 +173,8 @@ fn finding(s: &Subject<'_>, confidence: f64, sender: &Sender<'_>) -> Finding {
         .and_then(|t| t.message.as_deref())
         .filter(|_| matches!(sender, Sender::StatusUnknown))
     {
-        f = f.evidence(Evidence::status(s, "lastState.terminated.message", m));
+        let field = format!("{}.message", s.last_termination_field());
+        f = f.evidence(Evidence::status(s, &field, m));
     }
     if let Some(e) = waiting_evidence(s) {
         f = f.evidence(e);
