@@ -1,11 +1,21 @@
 //! The list of rules and the selection of rules by cause id.
 
+use super::command_not_found;
+use super::lifecycle_hook_failure;
+use super::missing_config_ref;
+use super::native_crash;
+use super::node_oom;
+use super::not_executable;
+use super::oom_at_start;
+use super::runtime_heap_exhausted;
+use super::runtime_start_failure;
+use super::sigkill_not_oom;
+use super::sigterm;
+use super::startup_probe_kill;
+use super::volume_mount;
 use super::{
-    RuleDef, app_error_exit, bad_args, command_not_found, dependency_unreachable, exec_format,
-    invalid_app_config, lifecycle_hook_failure, liveness_probe_kill, missing_config_ref,
-    native_crash, no_foreground_process, node_oom, not_executable, oom_at_start, oom_killed,
-    runtime_heap_exhausted, runtime_start_failure, sigkill_not_oom, sigterm, startup_probe_kill,
-    unhandled_exception, volume_mount,
+    RuleDef, app_error_exit, bad_args, dependency_unreachable, exec_format, invalid_app_config,
+    liveness_probe_kill, no_foreground_process, oom_killed, unhandled_exception,
 };
 
 /// Every rule, sorted by cause id. Adding a rule is one line here.
