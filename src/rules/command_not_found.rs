@@ -123,7 +123,8 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
             (Some(m), _) => (CERTAIN, Some(m)),
             (None, _) => match from_log() {
                 Some(m) if code == Some(127) || code == Some(128) => (0.93, Some(m)),
-                Some(m) => (m.signature.confidence, Some(m)),
+                // A not-found line while the container exits otherwise may be a side issue.
+                Some(m) => (m.signature.confidence.min(0.7), Some(m)),
                 None if code == Some(127) => (POSSIBLE + 0.1, None),
                 None => continue,
             },

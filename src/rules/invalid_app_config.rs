@@ -67,7 +67,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "config-parse-error",
         cause: "invalid-app-config",
-        pattern: r"(?i)(?:error|failed) (?:parsing|loading|reading|to parse|to load|to read) (?:the )?(?:config(?:uration)?|settings)(?: file)?[: ]+(?P<target>[\w./-]+)?",
+        pattern: r"(?i)(?:error|failed) (?:parsing|loading|reading|to parse|to load|to read) (?:the )?(?:config(?:uration)?|settings)(?: file)?[: ]+(?:open )?(?P<target>[\w-]*[./][\w./-]*)?",
         example: "Error loading config file: /etc/app/config.yaml: yaml: line 7: did not find expected key",
         confidence: 0.75,
     },

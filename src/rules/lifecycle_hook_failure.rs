@@ -44,7 +44,11 @@ static EXIT_CODE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"exited with (?P<code>\d+)").expect("valid pattern"));
 
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
-    for s in cx.subjects.iter().filter(|s| s.state.is_loop()) {
+    for s in cx
+        .subjects
+        .iter()
+        .filter(|s| s.state.is_loop() || s.waiting_reason() == Some("PostStartHookError"))
+    {
         let waiting = s.waiting_reason() == Some("PostStartHookError");
         let events: Vec<_> = s
             .iter_events("FailedPostStartHook")
@@ -86,6 +90,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
             (None, _, Some(e)) => format!(": {}", crate::logscan::truncate(e, 160)),
             (None, _, None) => String::new(),
         };
+        let why = why.trim_end_matches(['.', ' ']);
         let title = format!("container `{name}` is killed because its postStart hook fails{why}");
         let mut f = Finding::new(&LIFECYCLE_HOOK_FAILURE, s, CERTAIN).title(title);
         if let Some(e) = waiting_evidence(s).filter(|_| waiting) {

@@ -45,6 +45,7 @@ mod job_backoff_limit;
 mod kubernetes_api_access;
 mod lifecycle_hook_failure;
 mod liveness_probe_kill;
+mod missing_config_ref;
 mod native_crash;
 mod no_foreground_process;
 mod node_oom;
@@ -65,6 +66,7 @@ mod stale_lock_or_corrupt_state;
 mod startup_probe_kill;
 mod tls_certificate;
 mod unhandled_exception;
+mod volume_mount;
 
 /// What kind of finding a rule makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

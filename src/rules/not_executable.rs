@@ -86,7 +86,8 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
                 let c = if code == Some(126) || code == Some(128) {
                     0.93
                 } else {
-                    h.signature.confidence * h.position_weight()
+                    // A permission line while the container exits otherwise may be a side issue.
+                    (h.signature.confidence * h.position_weight()).min(0.7)
                 };
                 (c, Some(Evidence::log_hit(s, h)), h.target.clone())
             }
@@ -120,6 +121,8 @@ struct ScriptVolume {
     mount_path: String,
     script: String,
     mode: i64,
+    /// Whether `defaultMode` is written in the spec (else the 0644 default applies).
+    explicit: bool,
 }
 
 fn finding(
@@ -156,7 +159,11 @@ fn finding(
             .evidence(Evidence::spec(
                 s,
                 &format!("spec.volumes[{}]", m.volume),
-                format!("{}, defaultMode {:04o} ({})", m.source, m.mode, m.mode),
+                if m.explicit {
+                    format!("{}, defaultMode {:04o} ({})", m.source, m.mode, m.mode)
+                } else {
+                    format!("{}, no defaultMode (files get 0644)", m.source)
+                },
             ))
             .evidence(Evidence::spec(
                 s,
@@ -228,6 +235,7 @@ fn script_volume(s: &Subject<'_>, target: Option<&str>) -> Option<ScriptVolume> 
             } else {
                 continue;
             };
+            let explicit = mode.is_some();
             let mode = mode.unwrap_or(DEFAULT_MODE);
             if mode & EXEC_BITS == 0 {
                 return Some(ScriptVolume {
@@ -236,6 +244,7 @@ fn script_volume(s: &Subject<'_>, target: Option<&str>) -> Option<ScriptVolume> 
                     mount_path: m.mount_path.clone(),
                     script: path.to_owned(),
                     mode,
+                    explicit,
                 });
             }
         }

@@ -212,7 +212,11 @@ fn remedy(
             limit.map(|l| format!(" (now {l})")).unwrap_or_default()
         )),
     }
-    .remedy("if memory grows over time, take a heap dump at the failure (Java: `-XX:+HeapDumpOnOutOfMemoryError -XX:HeapDumpPath=` on a volume) and look for the leak")
+    .remedy(match runtime {
+        Runtime::Java => "if memory grows over time, take a heap dump at the failure (`-XX:+HeapDumpOnOutOfMemoryError -XX:HeapDumpPath=` on a volume) and look for the leak",
+        Runtime::Node => "if memory grows over time, write a heap snapshot before the limit (`--heapsnapshot-near-heap-limit=1`, on a volume) and look for the leak",
+        _ => "if memory grows over time, profile the process's allocations and look for the leak or the unbounded cache",
+    })
 }
 
 fn runtime_of(signature: &str) -> Runtime {

@@ -173,7 +173,8 @@ fn finding(s: &Subject<'_>, confidence: f64, sender: &Sender<'_>) -> Finding {
         .and_then(|t| t.message.as_deref())
         .filter(|_| matches!(sender, Sender::StatusUnknown))
     {
-        f = f.evidence(Evidence::status(s, "lastState.terminated.message", m));
+        let field = format!("{}.message", s.last_termination_field());
+        f = f.evidence(Evidence::status(s, &field, m));
     }
     if let Some(e) = waiting_evidence(s) {
         f = f.evidence(e);
@@ -201,6 +202,13 @@ fn finding(s: &Subject<'_>, confidence: f64, sender: &Sender<'_>) -> Finding {
             ))
             .remedy("if PID 1 is a shell, `exec` the server so it receives SIGTERM and can stop before the grace period ends"),
     };
+    if matches!(sender, Sender::Unknown)
+        && (s.spec.liveness_probe.is_some() || s.spec.startup_probe.is_some())
+    {
+        f = f.note(format!(
+            "`{name}` has a liveness or startup probe: a probe kill whose `Killing` event has expired (events last about an hour) would look like this"
+        ));
+    }
     if matches!(sender, Sender::Probe(_) | Sender::PostStartHook(_)) {
         f = f.note("the probe or hook failure is the cause of the restarts; the 137 only says the process did not stop on SIGTERM");
     }

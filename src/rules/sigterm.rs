@@ -197,6 +197,13 @@ fn finding(s: &Subject<'_>, confidence: f64, sender: &Sender<'_>) -> Finding {
             ))
             .remedy("read the previous log's last lines for a shutdown reason"),
     };
+    if matches!(sender, Sender::Logged | Sender::Unknown)
+        && (s.spec.liveness_probe.is_some() || s.spec.startup_probe.is_some())
+    {
+        f = f.note(format!(
+            "`{name}` has a liveness or startup probe: the kubelet may have sent the SIGTERM after a probe failure whose `Killing` event has expired (events last about an hour)"
+        ));
+    }
     let ns = &s.pod.metadata.namespace;
     let pod = &s.pod.metadata.name;
     f.command(format!(
