@@ -262,3 +262,30 @@ fn secret_refs(s: &Subject<'_>) -> Vec<(String, String)> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    /// Lines this rule must claim, and neighbours' lines it must leave alone.
+    #[test]
+    fn signature_boundaries() {
+        let causes = |line: &str| -> Vec<&str> {
+            crate::logscan::scan_message(line)
+                .iter()
+                .map(|h| h.signature.cause)
+                .collect()
+        };
+        for line in [
+            "ReplyError: NOAUTH Authentication required.",
+            "ERROR 1045 (28000): Access denied for user 'catalog'@'10.244.1.17' (using password: YES)",
+        ] {
+            assert!(causes(line).contains(&"auth-failure"), "{line}");
+        }
+        for line in [
+            "W1128 04:55:03.140026       1 reflector.go:561] k8s.io/client-go/informers/factory.go:160: failed to list *v1.Secret: Unauthorized",
+            "Caused by: java.nio.file.AccessDeniedException: /opt/kafka/data/meta.properties",
+            "x509: certificate signed by unknown authority",
+        ] {
+            assert!(!causes(line).contains(&"auth-failure"), "{line}");
+        }
+    }
+}

@@ -234,3 +234,29 @@ fn service_lookup_hint(s: &Subject<'_>, host: Option<&str>) -> Option<String> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Lines this rule must claim, and neighbours' lines it must leave alone.
+    #[test]
+    fn signature_boundaries() {
+        let causes = |line: &str| -> Vec<&str> {
+            crate::logscan::scan_message(line)
+                .iter()
+                .map(|h| h.signature.cause)
+                .collect()
+        };
+        for line in [
+            "Error: getaddrinfo EAI_AGAIN redis-master.cache.svc.cluster.local",
+            "socket.gaierror: [Errno -2] Name or service not known",
+        ] {
+            assert!(causes(line).contains(&"dns-failure"), "{line}");
+        }
+        for line in [
+            "dial tcp 10.96.14.3:5432: connect: connection refused",
+            r#"Get "https://10.96.0.1:443/version": dial tcp 10.96.0.1:443: i/o timeout"#,
+        ] {
+            assert!(!causes(line).contains(&"dns-failure"), "{line}");
+        }
+    }
+}

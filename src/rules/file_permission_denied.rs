@@ -335,4 +335,31 @@ mod tests {
         assert_eq!(parent_dir("/tmp"), "/tmp");
         assert_eq!(parent_dir("/tmp/app.pid"), "/tmp");
     }
+
+    /// Lines this rule must claim, and neighbours' lines it must leave alone.
+    #[test]
+    fn signature_boundaries() {
+        let causes = |line: &str| -> Vec<&str> {
+            crate::logscan::scan_message(line)
+                .iter()
+                .map(|h| h.signature.cause)
+                .collect()
+        };
+        for line in [
+            "PermissionError: [Errno 13] Permission denied: '/data/uploads/.init'",
+            "failed to open database: open /data/badger/MANIFEST: permission denied",
+            "Caused by: java.nio.file.AccessDeniedException: /opt/kafka/data/meta.properties",
+        ] {
+            assert!(causes(line).contains(&"file-permission-denied"), "{line}");
+        }
+        for line in [
+            "nginx: [emerg] bind() to 0.0.0.0:80 failed (13: Permission denied)",
+            r#"exec: "/app/entrypoint.sh": permission denied: unknown"#,
+            "fork/exec /usr/local/bin/helper: permission denied",
+            "Error: listen EACCES: permission denied 0.0.0.0:80",
+            "mkdir: cannot create directory '/var/lib/app/tmp': Read-only file system",
+        ] {
+            assert!(!causes(line).contains(&"file-permission-denied"), "{line}");
+        }
+    }
 }

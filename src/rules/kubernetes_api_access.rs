@@ -319,4 +319,27 @@ mod tests {
         assert_eq!(d.namespace.as_deref(), Some("ops"));
         assert_eq!(d.service_account(), Some(("ops", "op")));
     }
+
+    /// Lines this rule must claim, and neighbours' lines it must leave alone.
+    #[test]
+    fn signature_boundaries() {
+        let causes = |line: &str| -> Vec<&str> {
+            crate::logscan::scan_message(line)
+                .iter()
+                .map(|h| h.signature.cause)
+                .collect()
+        };
+        for line in [
+            r#"failed to list *v1.Pod: pods is forbidden: User "system:serviceaccount:ops:op" cannot list resource "pods" in API group "" at the cluster scope"#,
+            "dial tcp 10.43.0.1:443: i/o timeout",
+        ] {
+            assert!(causes(line).contains(&"kubernetes-api-access"), "{line}");
+        }
+        for line in [
+            "dial tcp 10.96.14.3:443: i/o timeout",
+            r#"password authentication failed for user "orders""#,
+        ] {
+            assert!(!causes(line).contains(&"kubernetes-api-access"), "{line}");
+        }
+    }
 }

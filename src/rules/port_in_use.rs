@@ -206,4 +206,27 @@ mod tests {
         assert_eq!(port_of("8080"), Some(8080));
         assert_eq!(port_of("host"), None);
     }
+
+    /// Lines this rule must claim, and neighbours' lines it must leave alone.
+    #[test]
+    fn signature_boundaries() {
+        let causes = |line: &str| -> Vec<&str> {
+            crate::logscan::scan_message(line)
+                .iter()
+                .map(|h| h.signature.cause)
+                .collect()
+        };
+        for line in [
+            "OSError: [Errno 98] Address already in use",
+            "Web server failed to start. Port 8080 was already in use.",
+        ] {
+            assert!(causes(line).contains(&"port-in-use"), "{line}");
+        }
+        for line in [
+            "listen tcp :443: bind: permission denied",
+            "Caused by: java.net.BindException: Permission denied",
+        ] {
+            assert!(!causes(line).contains(&"port-in-use"), "{line}");
+        }
+    }
 }

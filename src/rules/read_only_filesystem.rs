@@ -174,3 +174,29 @@ fn volume_name(dir: &str) -> String {
         .collect();
     format!("{}-scratch", clean.trim_matches('-'))
 }
+
+#[cfg(test)]
+mod tests {
+    /// Lines this rule must claim, and neighbours' lines it must leave alone.
+    #[test]
+    fn signature_boundaries() {
+        let causes = |line: &str| -> Vec<&str> {
+            crate::logscan::scan_message(line)
+                .iter()
+                .map(|h| h.signature.cause)
+                .collect()
+        };
+        for line in [
+            "open /tmp/app.sock: read-only file system",
+            "OSError: [Errno 30] Read-only file system: '/app/.cache/matplotlib'",
+        ] {
+            assert!(causes(line).contains(&"read-only-filesystem"), "{line}");
+        }
+        for line in [
+            "10-listen-on-ipv6-by-default.sh: info: can not modify /etc/nginx/conf.d/default.conf (read-only file system?)",
+            "Error: EACCES: permission denied, mkdir '/usr/src/app/.next/cache'",
+        ] {
+            assert!(!causes(line).contains(&"read-only-filesystem"), "{line}");
+        }
+    }
+}

@@ -165,3 +165,29 @@ fn remedies(s: &Subject<'_>, kind: Kind, target: Option<&str>) -> Vec<String> {
         ],
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Lines this rule must claim, and neighbours' lines it must leave alone.
+    #[test]
+    fn signature_boundaries() {
+        let causes = |line: &str| -> Vec<&str> {
+            crate::logscan::scan_message(line)
+                .iter()
+                .map(|h| h.signature.cause)
+                .collect()
+        };
+        for line in [
+            "OSError: [Errno 28] No space left on device: '/data/exports/2026-11-28.csv'",
+            "runtime: failed to create new OS thread (have 1024 already; errno=11)",
+        ] {
+            assert!(causes(line).contains(&"resource-exhausted"), "{line}");
+        }
+        for line in [
+            "Terminating due to java.lang.OutOfMemoryError: Java heap space",
+            "IO error: While lock file: /data/rocksdb/LOCK: Resource temporarily unavailable",
+        ] {
+            assert!(!causes(line).contains(&"resource-exhausted"), "{line}");
+        }
+    }
+}

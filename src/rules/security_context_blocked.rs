@@ -322,4 +322,30 @@ mod tests {
         assert_eq!(port_of("('0.0.0.0', 80)"), Some(80));
         assert_eq!(port_of("[::]:8080"), Some(8080));
     }
+
+    /// Lines this rule must claim, and neighbours' lines it must leave alone.
+    #[test]
+    fn signature_boundaries() {
+        let causes = |line: &str| -> Vec<&str> {
+            crate::logscan::scan_message(line)
+                .iter()
+                .map(|h| h.signature.cause)
+                .collect()
+        };
+        for line in [
+            "listen tcp :80: bind: permission denied",
+            "sudo: unable to change to root gid: Operation not permitted",
+        ] {
+            assert!(causes(line).contains(&"security-context-blocked"), "{line}");
+        }
+        for line in [
+            "Error: EACCES: permission denied, open '/app/logs/access.log'",
+            "listen tcp :8080: bind: address already in use",
+        ] {
+            assert!(
+                !causes(line).contains(&"security-context-blocked"),
+                "{line}"
+            );
+        }
+    }
 }

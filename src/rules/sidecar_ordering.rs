@@ -266,3 +266,29 @@ fn port_of(target: &str) -> Option<u16> {
         .map_or(0, |i| i + 1);
     target[start..].parse().ok()
 }
+
+#[cfg(test)]
+mod tests {
+    /// Lines this rule must claim, and neighbours' lines it must leave alone.
+    #[test]
+    fn signature_boundaries() {
+        let causes = |line: &str| -> Vec<&str> {
+            crate::logscan::scan_message(line)
+                .iter()
+                .map(|h| h.signature.cause)
+                .collect()
+        };
+        for line in [
+            "Error: connect ECONNREFUSED 127.0.0.1:15001",
+            "dial tcp [::1]:4140: connect: connection refused",
+        ] {
+            assert!(causes(line).contains(&"sidecar-ordering"), "{line}");
+        }
+        for line in [
+            "dial tcp 10.96.14.3:5432: connect: connection refused",
+            "Error: connect ECONNREFUSED 10.96.0.20:6379",
+        ] {
+            assert!(!causes(line).contains(&"sidecar-ordering"), "{line}");
+        }
+    }
+}

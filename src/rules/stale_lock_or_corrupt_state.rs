@@ -205,3 +205,35 @@ fn remedies(s: &Subject<'_>, kind: Kind, target: Option<&str>) -> Vec<String> {
         ],
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Lines this rule must claim, and neighbours' lines it must leave alone.
+    #[test]
+    fn signature_boundaries() {
+        let causes = |line: &str| -> Vec<&str> {
+            crate::logscan::scan_message(line)
+                .iter()
+                .map(|h| h.signature.cause)
+                .collect()
+        };
+        for line in [
+            "error: Dirty database version 20241102. Fix and force version.",
+            "IO error: While lock file: /data/rocksdb/LOCK: Resource temporarily unavailable",
+        ] {
+            assert!(
+                causes(line).contains(&"stale-lock-or-corrupt-state"),
+                "{line}"
+            );
+        }
+        for line in [
+            "HINT:  Is another postmaster already running on port 5432? If not, wait a few seconds and retry.",
+            "/usr/local/bin/start.sh: fork: retry: Resource temporarily unavailable",
+        ] {
+            assert!(
+                !causes(line).contains(&"stale-lock-or-corrupt-state"),
+                "{line}"
+            );
+        }
+    }
+}

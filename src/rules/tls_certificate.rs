@@ -176,3 +176,29 @@ fn remedies(s: &Subject<'_>, problem: Problem, target: Option<&str>) -> Vec<Stri
     ));
     steps
 }
+
+#[cfg(test)]
+mod tests {
+    /// Lines this rule must claim, and neighbours' lines it must leave alone.
+    #[test]
+    fn signature_boundaries() {
+        let causes = |line: &str| -> Vec<&str> {
+            crate::logscan::scan_message(line)
+                .iter()
+                .map(|h| h.signature.cause)
+                .collect()
+        };
+        for line in [
+            "x509: certificate has expired or is not yet valid: current time 2026-11-28T04:57:12Z is after 2026-11-20T00:00:00Z",
+            "Error: self-signed certificate in certificate chain",
+        ] {
+            assert!(causes(line).contains(&"tls-certificate"), "{line}");
+        }
+        for line in [
+            "request to https://api.payments.example.com/v2/merchants/self failed: 401 Unauthorized",
+            "dial tcp 10.96.40.12:443: connect: connection refused",
+        ] {
+            assert!(!causes(line).contains(&"tls-certificate"), "{line}");
+        }
+    }
+}
