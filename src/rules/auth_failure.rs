@@ -119,7 +119,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
     let before = out.len();
     check_log_signatures(cx, out, &AUTH_FAILURE, |s, hit| {
         let name = s.name();
-        let target = hit.target.as_deref();
+        let target = hit.target.as_deref().filter(|t| !t.is_empty());
         let title = match (is_user(hit.signature.id), target) {
             (true, Some(u)) => format!("container `{name}` is refused login as user `{u}`"),
             (false, Some(t)) => {

@@ -71,6 +71,13 @@ const SIGNATURES: &[Signature] = &[
         confidence: 0.85,
     },
     Signature {
+        id: "redis-py-resolve",
+        cause: "dns-failure",
+        pattern: r"Error -?\d+ connecting to (?P<target>[\w.-]+):\d+\. (?:Name or service not known|Temporary failure in name resolution|No address associated with hostname)",
+        example: "redis.exceptions.ConnectionError: Error -2 connecting to redis-master.cache:6379. Name or service not known.",
+        confidence: 0.85,
+    },
+    Signature {
         id: "resolver-generic",
         cause: "dns-failure",
         pattern: r"Name or service not known|Temporary failure in name resolution|nodename nor servname provided|No address associated with hostname|\bEAI_AGAIN\b",
