@@ -173,6 +173,14 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
                 st.restart_count
             ));
         }
+        if let Some(since) = s.status.state.running.as_ref().and_then(|r| r.started_at)
+            && s.status.ready
+        {
+            f = f.note(format!(
+                "`{name}` has been running and ready since {since} after {} restarts: the loop stopped once the sidecar was up",
+                s.status.restart_count
+            ));
+        }
         if sib.native {
             f = f.note(format!(
                 "`{side}` is a native sidecar, so it starts first, but without a startup probe the app may still run before it listens"
