@@ -109,7 +109,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "http-401",
         cause: "auth-failure",
-        pattern: r"(?:(?:https?)://(?P<target>[^/\s:\x22']+)[^\s\x22']*\x22?:? .*?)?(?:\b401 Unauthorized\b|\bstatus(?: code)?[:=]? ?401\b|\bStatusCode: 401\b)",
+        pattern: r"(?:(?:https?)://(?P<target>[^/\s:\x22']+)[^\s\x22']*\x22?:? .*?)?(?:\b401 Unauthorized\b|\bStatusCode: 401\b|\bstatus code 401\b)",
         example: "Error: request to https://api.payments.example.com/v2/merchants/self failed: 401 Unauthorized",
         confidence: 0.7,
     },
@@ -284,6 +284,8 @@ mod tests {
             "W1128 04:55:03.140026       1 reflector.go:561] k8s.io/client-go/informers/factory.go:160: failed to list *v1.Secret: Unauthorized",
             "Caused by: java.nio.file.AccessDeniedException: /opt/kafka/data/meta.properties",
             "x509: certificate signed by unknown authority",
+            // An access log line of a request the app itself answered with 401.
+            "time=2026-11-28T04:57:01Z level=INFO msg=request method=GET path=/admin status=401 duration=2ms",
         ] {
             assert!(!causes(line).contains(&"auth-failure"), "{line}");
         }

@@ -28,9 +28,9 @@ declare_rule! {
     /// - a log line `bind() to 0.0.0.0:80 failed (13: Permission denied)`, `listen tcp :80: bind:
     ///   permission denied`, `listen EACCES: permission denied 0.0.0.0:80`, with a non-root user
     ///   and no `NET_BIND_SERVICE` (strong)
-    /// - `Operation not permitted` / `EPERM` / iptables `you must be root`, only reported when the
-    ///   securityContext drops capabilities, sets a seccomp profile, forbids privilege escalation
-    ///   or runs as non-root (likely)
+    /// - `Operation not permitted` / `EPERM` / iptables `you must be root`; EPERM only among the
+    ///   last lines before the exit and only when the securityContext drops capabilities, sets a
+    ///   seccomp profile, forbids privilege escalation or runs as non-root (likely)
     ///
     /// ## Remedy
     /// Set a numeric `runAsUser` (or `USER 1000` in the image); listen on a port ≥ 1024 and point
@@ -133,8 +133,10 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         let restrictions = restrictions(s);
         let port = hit.target.as_deref().and_then(port_of);
         match (hit.signature.id, port) {
-            // EPERM alone is too common to claim without a restriction that explains it.
-            ("eperm", _) if restrictions.is_empty() => continue,
+            // EPERM alone is too common to claim without a restriction that explains it, or
+            // when it is not among the last lines before the exit (entrypoints often log and
+            // ignore a failed chmod or setcap).
+            ("eperm", _) if restrictions.is_empty() || hit.from_end > 10 => continue,
             ("eperm", _) => f.confidence += 0.15,
             (_, Some(p))
                 if p < 1024 && is_non_root(s) && !adds_capability(s, "NET_BIND_SERVICE") =>
