@@ -3,6 +3,7 @@
 
 use super::{Evidence, Finding, RuleContext, Signature, best_hit, check_log_signatures};
 use crate::correlate::Subject;
+use crate::model::ContainerKind;
 
 declare_rule! {
     /// ## What it detects
@@ -197,7 +198,11 @@ fn remedies(s: &Subject<'_>, kind: Kind, target: Option<&str>) -> Vec<String> {
                 "the last migration{} failed half-way: fix or revert it, then mark the schema version clean (golang-migrate: `migrate force <last good version>`; Flyway: `flyway repair`)",
                 target.map(|t| format!(" ({t})")).unwrap_or_default()
             ),
-            format!("run migrations as a Job or an init container before `{name}` starts, so a failed migration does not crash-loop the app"),
+            if s.kind == ContainerKind::App {
+                format!("run migrations as a Job or an init container before `{name}` starts, so a failed migration does not crash-loop the app")
+            } else {
+                format!("the pod's app containers wait behind `{name}` and start once the schema version is clean")
+            },
         ],
         Kind::Corrupt => vec![
             "stop the writers, back up the volume, then run the store's repair or recovery tool, or restore from backup".to_owned(),
