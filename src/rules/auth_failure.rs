@@ -214,21 +214,30 @@ fn remedies(s: &Subject<'_>, signature: &str, target: Option<&str>) -> Vec<Strin
     steps
 }
 
-/// `Secret `x` (key `k`, env `E`)` for each secret-sourced env var and envFrom secret.
+/// `Secret `x` (key `k`, env `E`)` for the secret-sourced env vars (credential-like names
+/// first, at most four) and each envFrom secret.
 fn secret_names(s: &Subject<'_>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+    let mut refs: Vec<(bool, String)> = Vec::new();
     for e in &s.spec.env {
         if let Some(r) = e
             .value_from
             .as_ref()
             .and_then(|v| v.secret_key_ref.as_ref())
         {
-            out.push(format!(
-                "Secret `{}` (key `{}`, env `{}`)",
-                r.name, r.key, e.name
+            let upper = e.name.to_ascii_uppercase();
+            let credential = [
+                "PASS", "PWD", "USER", "TOKEN", "KEY", "SECRET", "CRED", "AUTH", "DSN", "URL",
+            ]
+            .iter()
+            .any(|w| upper.contains(w));
+            refs.push((
+                !credential,
+                format!("Secret `{}` (key `{}`, env `{}`)", r.name, r.key, e.name),
             ));
         }
     }
+    refs.sort_by_key(|(other, _)| *other);
+    let mut out: Vec<String> = refs.into_iter().take(4).map(|(_, r)| r).collect();
     for e in &s.spec.env_from {
         if let Some(r) = &e.secret_ref {
             out.push(format!("Secret `{}` (all keys, envFrom)", r.name));

@@ -159,6 +159,36 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
                 } else if shared_storage {
                     f.confidence = (f.confidence + 0.05).min(0.95);
                 }
+                // Secret and ConfigMap files belong to root (group fsGroup): a mode without
+                // "other" read locks out a non-root user without fsGroup.
+                let mode = v.and_then(|v| {
+                    v.secret
+                        .as_ref()
+                        .and_then(|x| x.default_mode)
+                        .or_else(|| v.config_map.as_ref().and_then(|x| x.default_mode))
+                });
+                if let Some(mode) = mode.filter(|m| m & 0o004 == 0)
+                    && user.is_some_and(|u| u != 0)
+                    && fs_group.is_none()
+                {
+                    f.confidence = (f.confidence + 0.05).min(0.95);
+                    f.evidence.push(Evidence::spec(
+                        s,
+                        &format!(
+                            "spec.volumes[{}].{}.defaultMode",
+                            m.name,
+                            if v.is_some_and(|v| v.secret.is_some()) {
+                                "secret"
+                            } else {
+                                "configMap"
+                            }
+                        ),
+                        format!(
+                            "{mode:04o} (owner root, no read for others){}",
+                            user_text(user)
+                        ),
+                    ));
+                }
             }
             None => {
                 if let Some(uid) = user.filter(|u| *u != 0) {
@@ -220,6 +250,19 @@ fn remedies(s: &Subject<'_>, path: Option<&str>, signature: &str) -> Vec<String>
                     m.name, m.mount_path
                 ));
             }
+        }
+        Some((m, Some(v))) if v.secret.is_some() || v.config_map.is_some() => {
+            let mode = v
+                .secret
+                .as_ref()
+                .and_then(|x| x.default_mode)
+                .or_else(|| v.config_map.as_ref().and_then(|x| x.default_mode))
+                .unwrap_or(0o644);
+            steps.push(format!(
+                "`{path}` comes from {} mounted at `{}`: its files belong to root with mode {mode:04o}; for a non-root user set `defaultMode: 0440` together with `fsGroup: {group}` (or `0444`) so the file is readable",
+                describe_volume(Some(v)),
+                m.mount_path
+            ));
         }
         Some((m, _)) => {
             steps.push(format!(
