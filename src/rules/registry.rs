@@ -1,34 +1,31 @@
 //! The list of rules and the selection of rules by cause id.
 
 use super::{
-    RuleDef, app_error_exit, auth_failure, bad_args, dependency_unreachable, dns_failure,
-    exec_format, file_permission_denied, invalid_app_config, kubernetes_api_access,
-    liveness_probe_kill, no_foreground_process, oom_killed, port_in_use, read_only_filesystem,
-    resource_exhausted, security_context_blocked, sidecar_ordering, stale_lock_or_corrupt_state,
-    tls_certificate, unhandled_exception,
+    RuleDef, app_error_exit, bad_args, dependency_unreachable, exec_format, invalid_app_config,
+    liveness_probe_kill, no_foreground_process, oom_killed, unhandled_exception,
 };
 
 /// Every rule, sorted by cause id. Adding a rule is one line here.
 pub static RULES: &[&RuleDef] = &[
     &app_error_exit::APP_ERROR_EXIT,
-    &auth_failure::AUTH_FAILURE,
+    &super::auth_failure::AUTH_FAILURE,
     &bad_args::BAD_ARGS,
     &dependency_unreachable::DEPENDENCY_UNREACHABLE,
-    &dns_failure::DNS_FAILURE,
+    &super::dns_failure::DNS_FAILURE,
     &exec_format::EXEC_FORMAT,
-    &file_permission_denied::FILE_PERMISSION_DENIED,
+    &super::file_permission_denied::FILE_PERMISSION_DENIED,
     &invalid_app_config::INVALID_APP_CONFIG,
-    &kubernetes_api_access::KUBERNETES_API_ACCESS,
+    &super::kubernetes_api_access::KUBERNETES_API_ACCESS,
     &liveness_probe_kill::LIVENESS_PROBE_KILL,
     &no_foreground_process::NO_FOREGROUND_PROCESS,
     &oom_killed::OOM_KILLED,
-    &port_in_use::PORT_IN_USE,
-    &read_only_filesystem::READ_ONLY_FILESYSTEM,
-    &resource_exhausted::RESOURCE_EXHAUSTED,
-    &security_context_blocked::SECURITY_CONTEXT_BLOCKED,
-    &sidecar_ordering::SIDECAR_ORDERING,
-    &stale_lock_or_corrupt_state::STALE_LOCK_OR_CORRUPT_STATE,
-    &tls_certificate::TLS_CERTIFICATE,
+    &super::port_in_use::PORT_IN_USE,
+    &super::read_only_filesystem::READ_ONLY_FILESYSTEM,
+    &super::resource_exhausted::RESOURCE_EXHAUSTED,
+    &super::security_context_blocked::SECURITY_CONTEXT_BLOCKED,
+    &super::sidecar_ordering::SIDECAR_ORDERING,
+    &super::stale_lock_or_corrupt_state::STALE_LOCK_OR_CORRUPT_STATE,
+    &super::tls_certificate::TLS_CERTIFICATE,
     &unhandled_exception::UNHANDLED_EXCEPTION,
 ];
 
