@@ -38,7 +38,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "go-lookup",
         cause: "dns-failure",
-        pattern: r"lookup (?P<target>[\w.-]+)(?: on [\w.:\[\]]+)?: (?:no such host|server misbehaving|i/o timeout|Temporary failure in name resolution|no answer from DNS server)",
+        pattern: r"lookup (?P<target>[\w.-]+)(?: on [\w.:\[\]]+)?: (?:(?:read|write|dial) (?:udp|tcp)[46]? \S+: )?(?:no such host|server misbehaving|i/o timeout|Temporary failure in name resolution|no answer from DNS server|(?:read: )?connection refused)",
         example: "dial tcp: lookup postgres.shop.svc.cluster.local on 10.96.0.10:53: no such host",
         confidence: 0.85,
     },
@@ -256,6 +256,7 @@ mod tests {
         for line in [
             "Error: getaddrinfo EAI_AGAIN redis-master.cache.svc.cluster.local",
             "socket.gaierror: [Errno -2] Name or service not known",
+            "dial tcp: lookup redis on 10.96.0.10:53: read udp 10.244.1.5:52314->10.96.0.10:53: i/o timeout",
         ] {
             assert!(causes(line).contains(&"dns-failure"), "{line}");
         }

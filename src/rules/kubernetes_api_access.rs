@@ -164,6 +164,12 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
                     ));
                 }
             }
+            // The name of the API does not resolve: the DNS failure is the more specific cause.
+            "api-unreachable-name" if hit.text.contains(": lookup ") => {
+                f.confidence = 0.6;
+                f.notes
+                    .push("the API server's name does not resolve: see `dns-failure`".to_owned());
+            }
             "api-unreachable-ip" => {
                 let ip = hit
                     .target
@@ -332,6 +338,7 @@ mod tests {
         for line in [
             r#"failed to list *v1.Pod: pods is forbidden: User "system:serviceaccount:ops:op" cannot list resource "pods" in API group "" at the cluster scope"#,
             "dial tcp 10.43.0.1:443: i/o timeout",
+            r#"Get "https://kubernetes.default.svc/api?timeout=32s": dial tcp 10.96.0.1:443: connect: connection refused"#,
         ] {
             assert!(causes(line).contains(&"kubernetes-api-access"), "{line}");
         }
