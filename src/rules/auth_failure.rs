@@ -5,10 +5,10 @@ use crate::correlate::Subject;
 
 declare_rule! {
     /// ## What it detects
-    /// An app that exits because a service it depends on rejects its credentials: Postgres
-    /// `password authentication failed for user "x"`, MySQL `Access denied for user 'x'@'h'`,
-    /// Redis `NOAUTH`/`WRONGPASS`, MongoDB `Authentication failed`, Kafka SASL, RabbitMQ
-    /// `ACCESS_REFUSED`, HTTP `401 Unauthorized` from a dependency, cloud IAM errors
+    /// An app that exits because a service it depends on rejects its credentials.
+    /// Postgres `password authentication failed for user "x"`, MySQL `Access denied for user
+    /// 'x'@'h'`, Redis `NOAUTH`/`WRONGPASS`, MongoDB `Authentication failed`, Kafka SASL,
+    /// RabbitMQ `ACCESS_REFUSED`, HTTP `401 Unauthorized` from a dependency, cloud IAM errors
     /// (`AccessDenied`, `InvalidClientTokenId`, `ExpiredToken`, `NoCredentialProviders`,
     /// `invalid_grant`, `AADSTS…`).
     ///

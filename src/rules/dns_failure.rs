@@ -5,10 +5,10 @@ use crate::correlate::Subject;
 
 declare_rule! {
     /// ## What it detects
-    /// An app that exits because a hostname does not resolve: `no such host`, `Temporary failure
-    /// in name resolution`, `getaddrinfo ENOTFOUND host`, `EAI_AGAIN`,
-    /// `java.net.UnknownHostException: host`, `Name or service not known`, Postgres `could not
-    /// translate host name "host" to address`.
+    /// An app that exits because a hostname it needs does not resolve.
+    /// `no such host`, `Temporary failure in name resolution`, `getaddrinfo ENOTFOUND host`,
+    /// `EAI_AGAIN`, `java.net.UnknownHostException: host`, `Name or service not known`, Postgres
+    /// `could not translate host name "host" to address`.
     ///
     /// ## Why it crash-loops
     /// The name comes from the pod's configuration; a wrong name, a missing Service or a broken

@@ -7,8 +7,9 @@ use crate::model::pod::{Volume, VolumeMount};
 
 declare_rule! {
     /// ## What it detects
-    /// An app that exits because it may not open, create or change a file or directory it needs:
-    /// `EACCES`, `Permission denied` on a path, Postgres `data directory … has wrong ownership`.
+    /// An app that exits because it may not read or write a file or directory it needs.
+    /// `EACCES`, `Permission denied` on a path, Postgres `data directory … has wrong ownership`:
+    /// file ownership and mode against the user the container runs as.
     ///
     /// ## Why it crash-loops
     /// File ownership on the image or the volume and the user the container runs as do not

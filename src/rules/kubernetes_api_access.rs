@@ -12,8 +12,8 @@ use crate::correlate::Subject;
 
 declare_rule! {
     /// ## What it detects
-    /// A container that talks to the Kubernetes API (a controller, operator, or any in-cluster
-    /// client) and exits because the API refuses or cannot be reached: `… is forbidden: User
+    /// A container that exits because the Kubernetes API refuses it or cannot be reached.
+    /// Controllers, operators and other in-cluster clients: `… is forbidden: User
     /// "system:serviceaccount:ns:sa" cannot list resource "x" in API group "y"`, `Unauthorized`,
     /// `no matches for kind "X" in version "g/v"` (CRD missing), `dial tcp 10.96.0.1:443: i/o
     /// timeout` (API unreachable), `leader election lost`.

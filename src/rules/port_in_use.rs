@@ -5,8 +5,9 @@ use crate::correlate::Subject;
 
 declare_rule! {
     /// ## What it detects
-    /// An app that exits because its listen address is taken: `address already in use`,
-    /// `EADDRINUSE`, `java.net.BindException: Address already in use`, `[Errno 98]`.
+    /// An app that exits because another process already holds its listen port.
+    /// `address already in use`, `EADDRINUSE`, `java.net.BindException: Address already in use`,
+    /// `[Errno 98]`, Postgres `Is another postmaster already running on port 5432?`.
     ///
     /// ## Why it crash-loops
     /// Containers of a pod share one network namespace, and `hostNetwork` pods share the node's:

@@ -6,9 +6,9 @@ use crate::correlate::Subject;
 
 declare_rule! {
     /// ## What it detects
-    /// An app that exits because a write fails with `Read-only file system` (EROFS, errno 30):
-    /// a cache, PID or temp file on a root filesystem made read-only by
-    /// `readOnlyRootFilesystem: true`, or a write into a read-only mount.
+    /// An app that exits because a write fails on a read-only filesystem (EROFS).
+    /// `Read-only file system` (errno 30) for a cache, PID or temp file on a root filesystem made
+    /// read-only by `readOnlyRootFilesystem: true`, or a write into a read-only mount.
     ///
     /// ## Why it crash-loops
     /// The filesystem is read-only by spec, so the same write fails at every start.

@@ -6,10 +6,10 @@ use crate::correlate::Subject;
 
 declare_rule! {
     /// ## What it detects
-    /// An app that exits because a non-memory resource ran out: disk space (`no space left on
-    /// device`, `ENOSPC`, `Disk quota exceeded`), processes or threads (`unable to create native
-    /// thread`, `fork: Resource temporarily unavailable`, `failed to create new OS thread`), or
-    /// file descriptors (`too many open files`, `EMFILE`).
+    /// An app that exits because disk space, threads/processes or file descriptors ran out.
+    /// Disk: `no space left on device`, `ENOSPC`, `Disk quota exceeded`. Threads and PIDs:
+    /// `unable to create native thread`, `fork: Resource temporarily unavailable`, `failed to
+    /// create new OS thread`. File descriptors: `too many open files`, `EMFILE`.
     ///
     /// ## Why it crash-loops
     /// A full volume stays full across restarts; PID and descriptor limits come from the node

@@ -12,10 +12,11 @@ use crate::correlate::Subject;
 
 declare_rule! {
     /// ## What it detects
-    /// A container the securityContext stops: `runAsNonRoot` with an image that runs as root
-    /// (the kubelet refuses to start it), a non-root process binding a port below 1024, or an
-    /// operation that fails with `Operation not permitted` because capabilities are dropped,
-    /// seccomp filters the syscall or privilege escalation is off.
+    /// A container that its securityContext keeps from starting or from doing its job.
+    /// `runAsNonRoot` with an image that runs as root (the kubelet refuses to start it), a
+    /// non-root process binding a port below 1024, or an operation that fails with `Operation
+    /// not permitted` because capabilities are dropped, seccomp filters the syscall or
+    /// privilege escalation is off.
     ///
     /// ## Why it crash-loops
     /// The securityContext is part of the pod spec and the image's user and ports are part of

@@ -8,10 +8,10 @@ use crate::model::time::human_duration;
 
 declare_rule! {
     /// ## What it detects
-    /// An app container that exits because a connection to `127.0.0.1`/`localhost` is refused
-    /// on a port that a sidecar of the same pod serves (istio-proxy 15000/15001/15021,
-    /// linkerd-proxy 4140/4191, cloud-sql-proxy 5432/3306, vault-agent, envoy, …): the app ran
-    /// before the sidecar was listening.
+    /// An app that exits because it starts before a sidecar of its pod is listening.
+    /// A connection to `127.0.0.1`/`localhost` is refused on a port that a sidecar of the same
+    /// pod serves (istio-proxy 15000/15001/15021, linkerd-proxy 4140/4191, cloud-sql-proxy
+    /// 5432/3306, vault-agent, envoy, …).
     ///
     /// ## Why it crash-loops
     /// Classic sidecars start in parallel with the app; an app that needs the proxy at start-up

@@ -7,11 +7,12 @@ use crate::model::ContainerKind;
 
 declare_rule! {
     /// ## What it detects
-    /// A stateful app that refuses to start because of what is on its volume: a stale lock
-    /// (`lock file "postmaster.pid" already exists`, `failed to obtain node locks`, `LOCK:
-    /// Resource temporarily unavailable`), corrupt data (`database disk image is malformed`,
-    /// `wal: crc mismatch`, `could not locate a valid checkpoint record`) or a broken schema
-    /// migration (`Dirty database version N. Fix and force version.`, Flyway `Validate failed`).
+    /// A stateful app that refuses to start because of state an earlier run left behind.
+    /// A stale lock (`lock file "postmaster.pid" already exists`, `failed to obtain node locks`,
+    /// `LOCK: Resource temporarily unavailable`), corrupt data (`database disk image is
+    /// malformed`, `wal: crc mismatch`, `could not locate a valid checkpoint record`) or a broken
+    /// schema migration (`Dirty database version N. Fix and force version.`, Flyway `Validate
+    /// failed`).
     ///
     /// ## Why it crash-loops
     /// The state lives on a persistent volume (or in the database), so it survives the restart;

@@ -5,7 +5,7 @@ use crate::correlate::Subject;
 
 declare_rule! {
     /// ## What it detects
-    /// An app that exits because it does not accept a server's certificate:
+    /// An app that exits because it rejects a server's TLS certificate.
     /// `x509: certificate signed by unknown authority`, `x509: certificate has expired or is not
     /// yet valid`, `x509: certificate is valid for X, not Y`, `tls: failed to verify
     /// certificate`, Java `PKIX path building failed`, Python `CERTIFICATE_VERIFY_FAILED`, Node
