@@ -39,14 +39,14 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "postgres-password",
         cause: "auth-failure",
-        pattern: r#"password authentication failed for user "(?P<target>[^"]+)""#,
+        pattern: r#"password authentication failed for user \\?"(?P<target>[^"\\]+)\\?""#,
         example: r#"psycopg2.OperationalError: connection to server at "orders-db" (10.96.40.12), port 5432 failed: FATAL:  password authentication failed for user "orders""#,
         confidence: 0.85,
     },
     Signature {
         id: "postgres-hba",
         cause: "auth-failure",
-        pattern: r#"no pg_hba\.conf entry for host "[^"]+", user "(?P<target>[^"]+)""#,
+        pattern: r#"no pg_hba\.conf entry for host \\?"[^"\\]+\\?", user \\?"(?P<target>[^"\\]+)\\?""#,
         example: r#"FATAL:  no pg_hba.conf entry for host "10.244.2.31", user "orders", database "orders", no encryption"#,
         confidence: 0.8,
     },
@@ -286,6 +286,7 @@ mod tests {
         for line in [
             "ReplyError: NOAUTH Authentication required.",
             "ERROR 1045 (28000): Access denied for user 'catalog'@'10.244.1.17' (using password: YES)",
+            r#"{"level":"error","msg":"db connect failed","error":"FATAL:  password authentication failed for user \"orders\" (SQLSTATE 28P01)"}"#,
         ] {
             assert!(causes(line).contains(&"auth-failure"), "{line}");
         }

@@ -59,7 +59,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "postgres-translate-host",
         cause: "dns-failure",
-        pattern: r#"could not translate host name "(?P<target>[^"]+)" to address"#,
+        pattern: r#"could not translate host name \\?"(?P<target>[^"\\]+)\\?" to address"#,
         example: r#"psycopg2.OperationalError: could not translate host name "orders-db" to address: Name or service not known"#,
         confidence: 0.85,
     },

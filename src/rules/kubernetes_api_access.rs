@@ -48,7 +48,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "rbac-forbidden",
         cause: "kubernetes-api-access",
-        pattern: r#"is forbidden: User "(?P<target>[^"]+)" cannot [\w-]+ resource "[^"]+""#,
+        pattern: r#"is forbidden: User \\?"(?P<target>[^"\\]+)\\?" cannot [\w-]+ resource \\?"[^"\\]+\\?""#,
         example: r#"failed to list *v1.Secret: secrets is forbidden: User "system:serviceaccount:ops:backup-operator" cannot list resource "secrets" in API group "" at the cluster scope"#,
         confidence: 0.9,
     },
@@ -62,7 +62,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "crd-missing",
         cause: "kubernetes-api-access",
-        pattern: r#"no matches for kind "(?P<target>[^"]+)" in version "[^"]+"|the server could not find the requested resource(?: \((?:get|list|watch|post|put|patch|delete) (?P<resource>[\w.]+)\))?"#,
+        pattern: r#"no matches for kind \\?"(?P<target>[^"\\]+)\\?" in version \\?"[^"\\]+\\?"|the server could not find the requested resource(?: \((?:get|list|watch|post|put|patch|delete) (?P<resource>[\w.]+)\))?"#,
         example: r#"unable to retrieve the complete list of server APIs: no matches for kind "ServiceMonitor" in version "monitoring.coreos.com/v1""#,
         confidence: 0.85,
     },
@@ -91,7 +91,7 @@ const SIGNATURES: &[Signature] = &[
 
 /// The RBAC denial, with its parts.
 static FORBIDDEN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?:(?P<res_in>[\w.-]+) )?is forbidden: User "(?P<user>[^"]+)" cannot (?P<verb>[\w-]+) resource "(?P<resource>[^"]+)"(?: in API group "(?P<group>[^"]*)")?(?P<cluster> at the cluster scope)?(?: in the namespace "(?P<ns>[^"]+)")?"#)
+    Regex::new(r#"(?:(?P<res_in>[\w.-]+) )?is forbidden: User \\?"(?P<user>[^"\\]+)\\?" cannot (?P<verb>[\w-]+) resource \\?"(?P<resource>[^"\\]+)\\?"(?: in API group \\?"(?P<group>[^"\\]*)\\?")?(?P<cluster> at the cluster scope)?(?: in the namespace \\?"(?P<ns>[^"\\]+)\\?")?"#)
         .expect("valid regex")
 });
 
@@ -224,7 +224,10 @@ fn describe(s: &Subject<'_>, hit: &crate::logscan::LogHit) -> (String, Vec<Strin
                 format!("container `{name}` needs `{kind}`, which the cluster's API does not serve (CRD missing)"),
                 vec![
                     format!("install or upgrade the CustomResourceDefinition that defines `{kind}` (usually the operator's CRD chart or manifest) before `{name}` starts"),
-                    "compare the API version the app asks for with what is served: `kubectl api-resources | grep -i <kind>`".to_owned(),
+                    format!(
+                        "compare the API version the app asks for with what is served: `kubectl api-resources | grep -i {}`",
+                        hit.target.as_deref().unwrap_or("<kind>").to_ascii_lowercase()
+                    ),
                 ],
             )
         }
@@ -339,6 +342,7 @@ mod tests {
             r#"failed to list *v1.Pod: pods is forbidden: User "system:serviceaccount:ops:op" cannot list resource "pods" in API group "" at the cluster scope"#,
             "dial tcp 10.43.0.1:443: i/o timeout",
             r#"Get "https://kubernetes.default.svc/api?timeout=32s": dial tcp 10.96.0.1:443: connect: connection refused"#,
+            r#"{"level":"fatal","msg":"cannot create ServiceMonitor","error":"no matches for kind \"ServiceMonitor\" in version \"monitoring.coreos.com/v1\""}"#,
         ] {
             assert!(causes(line).contains(&"kubernetes-api-access"), "{line}");
         }

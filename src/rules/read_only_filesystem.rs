@@ -37,7 +37,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "nginx-erofs",
         cause: "read-only-filesystem",
-        pattern: r#"(?:mkdir|open|rename|chown)\(\) "(?P<target>[^"]+)" failed \(30: Read-only file system\)"#,
+        pattern: r#"(?:mkdir|open|rename|chown)\(\) \\?"(?P<target>[^"\\]+)\\?" failed \(30: Read-only file system\)"#,
         example: r#"nginx: [emerg] mkdir() "/var/cache/nginx/client_temp" failed (30: Read-only file system)"#,
         confidence: 0.8,
     },

@@ -59,7 +59,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "libpq-localhost-refused",
         cause: "sidecar-ordering",
-        pattern: r#"connection to server at "(?:127\.0\.0\.1|localhost|::1)"(?: \([\d.:]+\))?, port (?P<target>\d+) failed: Connection refused"#,
+        pattern: r#"connection to server at \\?"(?:127\.0\.0\.1|localhost|::1)\\?"(?: \([\d.:]+\))?, port (?P<target>\d+) failed: Connection refused"#,
         example: r#"psycopg2.OperationalError: connection to server at "127.0.0.1", port 5432 failed: Connection refused"#,
         confidence: 0.6,
     },
@@ -117,7 +117,8 @@ struct Sibling<'a> {
 
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
     for s in cx.crashlooping_containers() {
-        let Some(hit) = best_hit(s, SIDECAR_ORDERING.cause) else {
+        // The refusal must be what ended the run, not an early retry in a long log.
+        let Some(hit) = best_hit(s, SIDECAR_ORDERING.cause).filter(|h| h.from_end < 50) else {
             continue;
         };
         let Some(port) = hit.target.as_deref().and_then(port_of) else {

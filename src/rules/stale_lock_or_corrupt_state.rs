@@ -40,7 +40,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "postgres-lock-file",
         cause: "stale-lock-or-corrupt-state",
-        pattern: r#"lock file "(?P<target>[^"]+)" already exists"#,
+        pattern: r#"lock file \\?"(?P<target>[^"\\]+)\\?" already exists"#,
         example: r#"FATAL:  lock file "postmaster.pid" already exists"#,
         confidence: 0.85,
     },
@@ -226,6 +226,7 @@ mod tests {
         for line in [
             "error: Dirty database version 20241102. Fix and force version.",
             "IO error: While lock file: /data/rocksdb/LOCK: Resource temporarily unavailable",
+            r#"{"level":"error","msg":"postgres exited","stderr":"FATAL:  lock file \"postmaster.pid\" already exists"}"#,
         ] {
             assert!(
                 causes(line).contains(&"stale-lock-or-corrupt-state"),
