@@ -212,6 +212,11 @@ fn describe(s: &Subject<'_>, signature: &str, target: Option<&str>) -> (String, 
     let name = s.name();
     let port = target.and_then(port_of);
     match (signature, port) {
+        // The kubelet's message quoted in a termination message or log.
+        ("run-as-non-root", _) => (
+            format!("container `{name}` cannot start: `runAsNonRoot` is set but the image runs as root"),
+            vec![format!("set `securityContext.runAsUser` of `{name}` to a non-zero UID the image works with, or build the image with `USER <uid>`")],
+        ),
         ("eperm" | "iptables-not-root", _) => (
             format!("container `{name}` is denied an operation by its securityContext (`Operation not permitted`)"),
             vec![
