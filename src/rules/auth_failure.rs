@@ -5,10 +5,10 @@ use crate::correlate::Subject;
 
 declare_rule! {
     /// ## What it detects
-    /// An app that exits because a service it depends on rejects its credentials: Postgres
-    /// `password authentication failed for user "x"`, MySQL `Access denied for user 'x'@'h'`,
-    /// Redis `NOAUTH`/`WRONGPASS`, MongoDB `Authentication failed`, Kafka SASL, RabbitMQ
-    /// `ACCESS_REFUSED`, HTTP `401 Unauthorized` from a dependency, cloud IAM errors
+    /// An app that exits because a service it depends on rejects its credentials.
+    /// Postgres `password authentication failed for user "x"`, MySQL `Access denied for user
+    /// 'x'@'h'`, Redis `NOAUTH`/`WRONGPASS`, MongoDB `Authentication failed`, Kafka SASL,
+    /// RabbitMQ `ACCESS_REFUSED`, HTTP `401 Unauthorized` from a dependency, cloud IAM errors
     /// (`AccessDenied`, `InvalidClientTokenId`, `ExpiredToken`, `NoCredentialProviders`,
     /// `invalid_grant`, `AADSTS…`).
     ///
@@ -39,14 +39,14 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "postgres-password",
         cause: "auth-failure",
-        pattern: r#"password authentication failed for user "(?P<target>[^"]+)""#,
+        pattern: r#"password authentication failed for user \\?"(?P<target>[^"\\]+)\\?""#,
         example: r#"psycopg2.OperationalError: connection to server at "orders-db" (10.96.40.12), port 5432 failed: FATAL:  password authentication failed for user "orders""#,
         confidence: 0.85,
     },
     Signature {
         id: "postgres-hba",
         cause: "auth-failure",
-        pattern: r#"no pg_hba\.conf entry for host "[^"]+", user "(?P<target>[^"]+)""#,
+        pattern: r#"no pg_hba\.conf entry for host \\?"[^"\\]+\\?", user \\?"(?P<target>[^"\\]+)\\?""#,
         example: r#"FATAL:  no pg_hba.conf entry for host "10.244.2.31", user "orders", database "orders", no encryption"#,
         confidence: 0.8,
     },
@@ -109,7 +109,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "http-401",
         cause: "auth-failure",
-        pattern: r"(?:(?:https?)://(?P<target>[^/\s:\x22']+)[^\s\x22']*\x22?:? .*?)?(?:\b401 Unauthorized\b|\bstatus(?: code)?[:=]? ?401\b|\bStatusCode: 401\b)",
+        pattern: r"(?:(?:https?)://(?P<target>[^/\s:\x22']+)[^\s\x22']*\x22?:? .*?)?(?:\b401 Unauthorized\b|\bStatusCode: 401\b|\bstatus code 401\b)",
         example: "Error: request to https://api.payments.example.com/v2/merchants/self failed: 401 Unauthorized",
         confidence: 0.7,
     },
@@ -119,7 +119,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
     let before = out.len();
     check_log_signatures(cx, out, &AUTH_FAILURE, |s, hit| {
         let name = s.name();
-        let target = hit.target.as_deref();
+        let target = hit.target.as_deref().filter(|t| !t.is_empty());
         let title = match (is_user(hit.signature.id), target) {
             (true, Some(u)) => format!("container `{name}` is refused login as user `{u}`"),
             (false, Some(t)) => {
@@ -214,21 +214,30 @@ fn remedies(s: &Subject<'_>, signature: &str, target: Option<&str>) -> Vec<Strin
     steps
 }
 
-/// `Secret `x` (key `k`, env `E`)` for each secret-sourced env var and envFrom secret.
+/// `Secret `x` (key `k`, env `E`)` for the secret-sourced env vars (credential-like names
+/// first, at most four) and each envFrom secret.
 fn secret_names(s: &Subject<'_>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+    let mut refs: Vec<(bool, String)> = Vec::new();
     for e in &s.spec.env {
         if let Some(r) = e
             .value_from
             .as_ref()
             .and_then(|v| v.secret_key_ref.as_ref())
         {
-            out.push(format!(
-                "Secret `{}` (key `{}`, env `{}`)",
-                r.name, r.key, e.name
+            let upper = e.name.to_ascii_uppercase();
+            let credential = [
+                "PASS", "PWD", "USER", "TOKEN", "KEY", "SECRET", "CRED", "AUTH", "DSN", "URL",
+            ]
+            .iter()
+            .any(|w| upper.contains(w));
+            refs.push((
+                !credential,
+                format!("Secret `{}` (key `{}`, env `{}`)", r.name, r.key, e.name),
             ));
         }
     }
+    refs.sort_by_key(|(other, _)| *other);
+    let mut out: Vec<String> = refs.into_iter().take(4).map(|(_, r)| r).collect();
     for e in &s.spec.env_from {
         if let Some(r) = &e.secret_ref {
             out.push(format!("Secret `{}` (all keys, envFrom)", r.name));
@@ -261,4 +270,34 @@ fn secret_refs(s: &Subject<'_>) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    /// Lines this rule must claim, and neighbours' lines it must leave alone.
+    #[test]
+    fn signature_boundaries() {
+        let causes = |line: &str| -> Vec<&str> {
+            crate::logscan::scan_message(line)
+                .iter()
+                .map(|h| h.signature.cause)
+                .collect()
+        };
+        for line in [
+            "ReplyError: NOAUTH Authentication required.",
+            "ERROR 1045 (28000): Access denied for user 'catalog'@'10.244.1.17' (using password: YES)",
+            r#"{"level":"error","msg":"db connect failed","error":"FATAL:  password authentication failed for user \"orders\" (SQLSTATE 28P01)"}"#,
+        ] {
+            assert!(causes(line).contains(&"auth-failure"), "{line}");
+        }
+        for line in [
+            "W1128 04:55:03.140026       1 reflector.go:561] k8s.io/client-go/informers/factory.go:160: failed to list *v1.Secret: Unauthorized",
+            "Caused by: java.nio.file.AccessDeniedException: /opt/kafka/data/meta.properties",
+            "x509: certificate signed by unknown authority",
+            // An access log line of a request the app itself answered with 401.
+            "time=2026-11-28T04:57:01Z level=INFO msg=request method=GET path=/admin status=401 duration=2ms",
+        ] {
+            assert!(!causes(line).contains(&"auth-failure"), "{line}");
+        }
+    }
 }

@@ -5,10 +5,10 @@ use crate::correlate::Subject;
 
 declare_rule! {
     /// ## What it detects
-    /// An app that exits because a hostname does not resolve: `no such host`, `Temporary failure
-    /// in name resolution`, `getaddrinfo ENOTFOUND host`, `EAI_AGAIN`,
-    /// `java.net.UnknownHostException: host`, `Name or service not known`, Postgres `could not
-    /// translate host name "host" to address`.
+    /// An app that exits because a hostname it needs does not resolve.
+    /// `no such host`, `Temporary failure in name resolution`, `getaddrinfo ENOTFOUND host`,
+    /// `EAI_AGAIN`, `java.net.UnknownHostException: host`, `Name or service not known`, Postgres
+    /// `could not translate host name "host" to address`.
     ///
     /// ## Why it crash-loops
     /// The name comes from the pod's configuration; a wrong name, a missing Service or a broken
@@ -38,7 +38,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "go-lookup",
         cause: "dns-failure",
-        pattern: r"lookup (?P<target>[\w.-]+)(?: on [\w.:\[\]]+)?: (?:no such host|server misbehaving|i/o timeout|Temporary failure in name resolution|no answer from DNS server)",
+        pattern: r"lookup (?P<target>[\w.-]+)(?: on [\w.:\[\]]+)?: (?:(?:read|write|dial) (?:udp|tcp)[46]? \S+: )?(?:no such host|server misbehaving|i/o timeout|Temporary failure in name resolution|no answer from DNS server|(?:read: )?connection refused)",
         example: "dial tcp: lookup postgres.shop.svc.cluster.local on 10.96.0.10:53: no such host",
         confidence: 0.85,
     },
@@ -59,7 +59,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "postgres-translate-host",
         cause: "dns-failure",
-        pattern: r#"could not translate host name "(?P<target>[^"]+)" to address"#,
+        pattern: r#"could not translate host name \\?"(?P<target>[^"\\]+)\\?" to address"#,
         example: r#"psycopg2.OperationalError: could not translate host name "orders-db" to address: Name or service not known"#,
         confidence: 0.85,
     },
@@ -75,6 +75,13 @@ const SIGNATURES: &[Signature] = &[
         cause: "dns-failure",
         pattern: r"(?:nslookup: can't resolve '|\*\* server can't find )(?P<target>[\w.-]+)",
         example: "nslookup: can't resolve 'db-migrations.shop.svc.cluster.local'",
+        confidence: 0.85,
+    },
+    Signature {
+        id: "redis-py-resolve",
+        cause: "dns-failure",
+        pattern: r"Error -?\d+ connecting to (?P<target>[\w.-]+):\d+\. (?:Name or service not known|Temporary failure in name resolution|No address associated with hostname)",
+        example: "redis.exceptions.ConnectionError: Error -2 connecting to redis-master.cache:6379. Name or service not known.",
         confidence: 0.85,
     },
     Signature {
@@ -239,5 +246,32 @@ fn service_lookup_hint(s: &Subject<'_>, host: Option<&str>) -> Option<String> {
             places[0]
         )),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Lines this rule must claim, and neighbours' lines it must leave alone.
+    #[test]
+    fn signature_boundaries() {
+        let causes = |line: &str| -> Vec<&str> {
+            crate::logscan::scan_message(line)
+                .iter()
+                .map(|h| h.signature.cause)
+                .collect()
+        };
+        for line in [
+            "Error: getaddrinfo EAI_AGAIN redis-master.cache.svc.cluster.local",
+            "socket.gaierror: [Errno -2] Name or service not known",
+            "dial tcp: lookup redis on 10.96.0.10:53: read udp 10.244.1.5:52314->10.96.0.10:53: i/o timeout",
+        ] {
+            assert!(causes(line).contains(&"dns-failure"), "{line}");
+        }
+        for line in [
+            "dial tcp 10.96.14.3:5432: connect: connection refused",
+            r#"Get "https://10.96.0.1:443/version": dial tcp 10.96.0.1:443: i/o timeout"#,
+        ] {
+            assert!(!causes(line).contains(&"dns-failure"), "{line}");
+        }
     }
 }

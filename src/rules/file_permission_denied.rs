@@ -7,8 +7,9 @@ use crate::model::pod::{Volume, VolumeMount};
 
 declare_rule! {
     /// ## What it detects
-    /// An app that exits because it may not open, create or change a file or directory it needs:
-    /// `EACCES`, `Permission denied` on a path, Postgres `data directory … has wrong ownership`.
+    /// An app that exits because it may not read or write a file or directory it needs.
+    /// `EACCES`, `Permission denied` on a path, Postgres `data directory … has wrong ownership`:
+    /// file ownership and mode against the user the container runs as.
     ///
     /// ## Why it crash-loops
     /// File ownership on the image or the volume and the user the container runs as do not
@@ -89,21 +90,21 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "nginx-open-denied",
         cause: "file-permission-denied",
-        pattern: r#"(?:open|mkdir)\(\) "(?P<target>[^"]+)" failed \(13: Permission denied\)"#,
+        pattern: r#"(?:open|mkdir)\(\) \\?"(?P<target>[^"\\]+)\\?" failed \(13: Permission denied\)"#,
         example: r#"nginx: [emerg] open() "/var/run/nginx.pid" failed (13: Permission denied)"#,
         confidence: 0.8,
     },
     Signature {
         id: "postgres-data-dir-ownership",
         cause: "file-permission-denied",
-        pattern: r#"data directory "(?P<target>[^"]+)" has (?:wrong ownership|invalid permissions)"#,
+        pattern: r#"data directory \\?"(?P<target>[^"\\]+)\\?" has (?:wrong ownership|invalid permissions)"#,
         example: r#"FATAL:  data directory "/var/lib/postgresql/data/pgdata" has wrong ownership"#,
         confidence: 0.85,
     },
     Signature {
         id: "could-not-path-denied",
         cause: "file-permission-denied",
-        pattern: r#"(?i)could not (?:create directory|open file|open directory|access directory|change permissions of directory|write to file|create file|open log file) ["'](?P<target>[^"']+)["'](?: for [\w ]+)?: (?:Permission denied|Operation not permitted)"#,
+        pattern: r#"(?i)could not (?:create directory|open file|open directory|access directory|change permissions of directory|write to file|create file|open log file) \\?["'](?P<target>[^"'\\]+)\\?["'](?: for [\w ]+)?: (?:Permission denied|Operation not permitted)"#,
         example: r#"initdb: error: could not change permissions of directory "/var/lib/postgresql/data": Operation not permitted"#,
         confidence: 0.85,
     },
@@ -158,6 +159,36 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
                     ));
                 } else if shared_storage {
                     f.confidence = (f.confidence + 0.05).min(0.95);
+                }
+                // Secret and ConfigMap files belong to root (group fsGroup): a mode without
+                // "other" read locks out a non-root user without fsGroup.
+                let mode = v.and_then(|v| {
+                    v.secret
+                        .as_ref()
+                        .and_then(|x| x.default_mode)
+                        .or_else(|| v.config_map.as_ref().and_then(|x| x.default_mode))
+                });
+                if let Some(mode) = mode.filter(|m| m & 0o004 == 0)
+                    && user.is_some_and(|u| u != 0)
+                    && fs_group.is_none()
+                {
+                    f.confidence = (f.confidence + 0.05).min(0.95);
+                    f.evidence.push(Evidence::spec(
+                        s,
+                        &format!(
+                            "spec.volumes[{}].{}.defaultMode",
+                            m.name,
+                            if v.is_some_and(|v| v.secret.is_some()) {
+                                "secret"
+                            } else {
+                                "configMap"
+                            }
+                        ),
+                        format!(
+                            "{mode:04o} (owner root, no read for others){}",
+                            user_text(user)
+                        ),
+                    ));
                 }
             }
             None => {
@@ -220,6 +251,19 @@ fn remedies(s: &Subject<'_>, path: Option<&str>, signature: &str) -> Vec<String>
                     m.name, m.mount_path
                 ));
             }
+        }
+        Some((m, Some(v))) if v.secret.is_some() || v.config_map.is_some() => {
+            let mode = v
+                .secret
+                .as_ref()
+                .and_then(|x| x.default_mode)
+                .or_else(|| v.config_map.as_ref().and_then(|x| x.default_mode))
+                .unwrap_or(0o644);
+            steps.push(format!(
+                "`{path}` comes from {} mounted at `{}`: its files belong to root with mode {mode:04o}; for a non-root user set `defaultMode: 0440` together with `fsGroup: {group}` (or `0444`) so the file is readable",
+                describe_volume(Some(v)),
+                m.mount_path
+            ));
         }
         Some((m, _)) => {
             steps.push(format!(
@@ -334,5 +378,32 @@ mod tests {
         );
         assert_eq!(parent_dir("/tmp"), "/tmp");
         assert_eq!(parent_dir("/tmp/app.pid"), "/tmp");
+    }
+
+    /// Lines this rule must claim, and neighbours' lines it must leave alone.
+    #[test]
+    fn signature_boundaries() {
+        let causes = |line: &str| -> Vec<&str> {
+            crate::logscan::scan_message(line)
+                .iter()
+                .map(|h| h.signature.cause)
+                .collect()
+        };
+        for line in [
+            "PermissionError: [Errno 13] Permission denied: '/data/uploads/.init'",
+            "failed to open database: open /data/badger/MANIFEST: permission denied",
+            "Caused by: java.nio.file.AccessDeniedException: /opt/kafka/data/meta.properties",
+        ] {
+            assert!(causes(line).contains(&"file-permission-denied"), "{line}");
+        }
+        for line in [
+            "nginx: [emerg] bind() to 0.0.0.0:80 failed (13: Permission denied)",
+            r#"exec: "/app/entrypoint.sh": permission denied: unknown"#,
+            "fork/exec /usr/local/bin/helper: permission denied",
+            "Error: listen EACCES: permission denied 0.0.0.0:80",
+            "mkdir: cannot create directory '/var/lib/app/tmp': Read-only file system",
+        ] {
+            assert!(!causes(line).contains(&"file-permission-denied"), "{line}");
+        }
     }
 }

@@ -12,8 +12,8 @@ use crate::correlate::Subject;
 
 declare_rule! {
     /// ## What it detects
-    /// A container that talks to the Kubernetes API (a controller, operator, or any in-cluster
-    /// client) and exits because the API refuses or cannot be reached: `… is forbidden: User
+    /// A container that exits because the Kubernetes API refuses it or cannot be reached.
+    /// Controllers, operators and other in-cluster clients: `… is forbidden: User
     /// "system:serviceaccount:ns:sa" cannot list resource "x" in API group "y"`, `Unauthorized`,
     /// `no matches for kind "X" in version "g/v"` (CRD missing), `dial tcp 10.96.0.1:443: i/o
     /// timeout` (API unreachable), `leader election lost`.
@@ -48,7 +48,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "rbac-forbidden",
         cause: "kubernetes-api-access",
-        pattern: r#"is forbidden: User "(?P<target>[^"]+)" cannot [\w-]+ resource "[^"]+""#,
+        pattern: r#"is forbidden: User \\?"(?P<target>[^"\\]+)\\?" cannot [\w-]+ resource \\?"[^"\\]+\\?""#,
         example: r#"failed to list *v1.Secret: secrets is forbidden: User "system:serviceaccount:ops:backup-operator" cannot list resource "secrets" in API group "" at the cluster scope"#,
         confidence: 0.9,
     },
@@ -62,7 +62,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "crd-missing",
         cause: "kubernetes-api-access",
-        pattern: r#"no matches for kind "(?P<target>[^"]+)" in version "[^"]+"|the server could not find the requested resource(?: \((?:get|list|watch|post|put|patch|delete) (?P<resource>[\w.]+)\))?"#,
+        pattern: r#"no matches for kind \\?"(?P<target>[^"\\]+)\\?" in version \\?"[^"\\]+\\?"|the server could not find the requested resource(?: \((?:get|list|watch|post|put|patch|delete) (?P<resource>[\w.]+)\))?"#,
         example: r#"unable to retrieve the complete list of server APIs: no matches for kind "ServiceMonitor" in version "monitoring.coreos.com/v1""#,
         confidence: 0.85,
     },
@@ -91,7 +91,7 @@ const SIGNATURES: &[Signature] = &[
 
 /// The RBAC denial, with its parts.
 static FORBIDDEN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?:(?P<res_in>[\w.-]+) )?is forbidden: User "(?P<user>[^"]+)" cannot (?P<verb>[\w-]+) resource "(?P<resource>[^"]+)"(?: in API group "(?P<group>[^"]*)")?(?P<cluster> at the cluster scope)?(?: in the namespace "(?P<ns>[^"]+)")?"#)
+    Regex::new(r#"(?:(?P<res_in>[\w.-]+) )?is forbidden: User \\?"(?P<user>[^"\\]+)\\?" cannot (?P<verb>[\w-]+) resource \\?"(?P<resource>[^"\\]+)\\?"(?: in API group \\?"(?P<group>[^"\\]*)\\?")?(?P<cluster> at the cluster scope)?(?: in the namespace \\?"(?P<ns>[^"\\]+)\\?")?"#)
         .expect("valid regex")
 });
 
@@ -164,6 +164,12 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
                     ));
                 }
             }
+            // The name of the API does not resolve: the DNS failure is the more specific cause.
+            "api-unreachable-name" if hit.text.contains(": lookup ") => {
+                f.confidence = 0.6;
+                f.notes
+                    .push("the API server's name does not resolve: see `dns-failure`".to_owned());
+            }
             "api-unreachable-ip" => {
                 let ip = hit
                     .target
@@ -218,7 +224,10 @@ fn describe(s: &Subject<'_>, hit: &crate::logscan::LogHit) -> (String, Vec<Strin
                 format!("container `{name}` needs `{kind}`, which the cluster's API does not serve (CRD missing)"),
                 vec![
                     format!("install or upgrade the CustomResourceDefinition that defines `{kind}` (usually the operator's CRD chart or manifest) before `{name}` starts"),
-                    "compare the API version the app asks for with what is served: `kubectl api-resources | grep -i <kind>`".to_owned(),
+                    format!(
+                        "compare the API version the app asks for with what is served: `kubectl api-resources | grep -i {}`",
+                        hit.target.as_deref().unwrap_or("<kind>").to_ascii_lowercase()
+                    ),
                 ],
             )
         }
@@ -318,5 +327,30 @@ mod tests {
         assert_eq!(d.qualified_resource(), "leases.coordination.k8s.io");
         assert_eq!(d.namespace.as_deref(), Some("ops"));
         assert_eq!(d.service_account(), Some(("ops", "op")));
+    }
+
+    /// Lines this rule must claim, and neighbours' lines it must leave alone.
+    #[test]
+    fn signature_boundaries() {
+        let causes = |line: &str| -> Vec<&str> {
+            crate::logscan::scan_message(line)
+                .iter()
+                .map(|h| h.signature.cause)
+                .collect()
+        };
+        for line in [
+            r#"failed to list *v1.Pod: pods is forbidden: User "system:serviceaccount:ops:op" cannot list resource "pods" in API group "" at the cluster scope"#,
+            "dial tcp 10.43.0.1:443: i/o timeout",
+            r#"Get "https://kubernetes.default.svc/api?timeout=32s": dial tcp 10.96.0.1:443: connect: connection refused"#,
+            r#"{"level":"fatal","msg":"cannot create ServiceMonitor","error":"no matches for kind \"ServiceMonitor\" in version \"monitoring.coreos.com/v1\""}"#,
+        ] {
+            assert!(causes(line).contains(&"kubernetes-api-access"), "{line}");
+        }
+        for line in [
+            "dial tcp 10.96.14.3:443: i/o timeout",
+            r#"password authentication failed for user "orders""#,
+        ] {
+            assert!(!causes(line).contains(&"kubernetes-api-access"), "{line}");
+        }
     }
 }

@@ -5,8 +5,9 @@ use crate::correlate::Subject;
 
 declare_rule! {
     /// ## What it detects
-    /// An app that exits because its listen address is taken: `address already in use`,
-    /// `EADDRINUSE`, `java.net.BindException: Address already in use`, `[Errno 98]`.
+    /// An app that exits because another process already holds its listen port.
+    /// `address already in use`, `EADDRINUSE`, `java.net.BindException: Address already in use`,
+    /// `[Errno 98]`, Postgres `Is another postmaster already running on port 5432?`.
     ///
     /// ## Why it crash-loops
     /// Containers of a pod share one network namespace, and `hostNetwork` pods share the node's:
@@ -17,7 +18,8 @@ declare_rule! {
     ///   `bind() to 0.0.0.0:8080 failed (98: Address already in use)`, `listen EADDRINUSE:
     ///   address already in use :::3000`, `Port 8080 was already in use`) (likely)
     /// - another container of the same pod declaring that `containerPort`, or `hostNetwork: true`
-    ///   / a `hostPort` on that port (strong)
+    ///   / a `hostPort` on that port, and another hostNetwork pod of the bundle on the same node
+    ///   declaring it (strong)
     ///
     /// ## Remedy
     /// Give one of the listeners another port (app, sidecar or metrics endpoint); with
@@ -127,6 +129,18 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
                     "true: port {port} is shared with every process and hostNetwork pod on the node"
                 ),
             ));
+            if let Some(other) = host_network_neighbour(s, port) {
+                f.confidence = (f.confidence + 0.05).min(0.95);
+                f.evidence.push(Evidence::new(
+                    super::EvidenceKind::Spec,
+                    &other.source,
+                    format!("{}: spec.hostNetwork", other.metadata.name),
+                    format!(
+                        "pod `{}/{}` on the same node also uses hostNetwork and port {port}",
+                        other.metadata.namespace, other.metadata.name
+                    ),
+                ));
+            }
         }
         if let Some(hp) = s
             .spec
@@ -148,6 +162,14 @@ fn remedies(s: &Subject<'_>, port: Option<u16>) -> Vec<String> {
     if let Some((other, _)) = port.and_then(|p| sibling_with_port(s, p)) {
         steps.push(format!(
             "`{name}` and `{other}` share the pod's network namespace and both use port {}: move one of them to another port (its listen flag or config, `containerPort`, probes and Service `targetPort`)",
+            port.unwrap_or_default()
+        ));
+    } else if let Some(other) = port.and_then(|p| host_network_neighbour(s, p)) {
+        steps.push(format!(
+            "pod `{}/{}` also runs with `hostNetwork: true` on node `{}` and uses port {}: run only one of them per node (two charts installing the same agent?) or move one to another port",
+            other.metadata.namespace,
+            other.metadata.name,
+            s.pod.spec.node_name.as_deref().unwrap_or("?"),
             port.unwrap_or_default()
         ));
     } else if s.pod.spec.host_network == Some(true) {
@@ -187,6 +209,27 @@ fn sibling_with_port<'a>(s: &Subject<'a>, port: u16) -> Option<(&'a str, &'stati
         .map(|(c, field)| (c.name.as_str(), field))
 }
 
+/// Another hostNetwork pod on the same node whose containers declare `port`.
+fn host_network_neighbour<'a>(s: &Subject<'a>, port: u16) -> Option<&'a crate::model::Pod> {
+    if s.pod.spec.host_network != Some(true) {
+        return None;
+    }
+    let node = s.pod.spec.node_name.as_deref()?;
+    let cluster: &'a crate::model::Cluster = s.cluster;
+    cluster.pods.iter().find(|p| {
+        p.metadata.uid != s.pod.metadata.uid
+            && p.metadata.name != s.pod.metadata.name
+            && p.spec.host_network == Some(true)
+            && p.spec.node_name.as_deref() == Some(node)
+            && p.spec.containers.iter().any(|c| {
+                c.ports.iter().any(|cp| {
+                    cp.container_port == Some(i64::from(port))
+                        || cp.host_port == Some(i64::from(port))
+                })
+            })
+    })
+}
+
 /// The port of `:8080`, `0.0.0.0:8080`, `:::3000`, `('0.0.0.0', 8000)` or `8080`.
 fn port_of(target: &str) -> Option<u16> {
     let t = target.trim_end_matches(')');
@@ -205,5 +248,28 @@ mod tests {
         assert_eq!(port_of("('0.0.0.0', 8000)"), Some(8000));
         assert_eq!(port_of("8080"), Some(8080));
         assert_eq!(port_of("host"), None);
+    }
+
+    /// Lines this rule must claim, and neighbours' lines it must leave alone.
+    #[test]
+    fn signature_boundaries() {
+        let causes = |line: &str| -> Vec<&str> {
+            crate::logscan::scan_message(line)
+                .iter()
+                .map(|h| h.signature.cause)
+                .collect()
+        };
+        for line in [
+            "OSError: [Errno 98] Address already in use",
+            "Web server failed to start. Port 8080 was already in use.",
+        ] {
+            assert!(causes(line).contains(&"port-in-use"), "{line}");
+        }
+        for line in [
+            "listen tcp :443: bind: permission denied",
+            "Caused by: java.net.BindException: Permission denied",
+        ] {
+            assert!(!causes(line).contains(&"port-in-use"), "{line}");
+        }
     }
 }

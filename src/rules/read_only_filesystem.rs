@@ -6,9 +6,9 @@ use crate::correlate::Subject;
 
 declare_rule! {
     /// ## What it detects
-    /// An app that exits because a write fails with `Read-only file system` (EROFS, errno 30):
-    /// a cache, PID or temp file on a root filesystem made read-only by
-    /// `readOnlyRootFilesystem: true`, or a write into a read-only mount.
+    /// An app that exits because a write fails on a read-only filesystem (EROFS).
+    /// `Read-only file system` (errno 30) for a cache, PID or temp file on a root filesystem made
+    /// read-only by `readOnlyRootFilesystem: true`, or a write into a read-only mount.
     ///
     /// ## Why it crash-loops
     /// The filesystem is read-only by spec, so the same write fails at every start.
@@ -37,7 +37,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "nginx-erofs",
         cause: "read-only-filesystem",
-        pattern: r#"(?:mkdir|open|rename|chown)\(\) "(?P<target>[^"]+)" failed \(30: Read-only file system\)"#,
+        pattern: r#"(?:mkdir|open|rename|chown)\(\) \\?"(?P<target>[^"\\]+)\\?" failed \(30: Read-only file system\)"#,
         example: r#"nginx: [emerg] mkdir() "/var/cache/nginx/client_temp" failed (30: Read-only file system)"#,
         confidence: 0.8,
     },
@@ -173,4 +173,30 @@ fn volume_name(dir: &str) -> String {
         })
         .collect();
     format!("{}-scratch", clean.trim_matches('-'))
+}
+
+#[cfg(test)]
+mod tests {
+    /// Lines this rule must claim, and neighbours' lines it must leave alone.
+    #[test]
+    fn signature_boundaries() {
+        let causes = |line: &str| -> Vec<&str> {
+            crate::logscan::scan_message(line)
+                .iter()
+                .map(|h| h.signature.cause)
+                .collect()
+        };
+        for line in [
+            "open /tmp/app.sock: read-only file system",
+            "OSError: [Errno 30] Read-only file system: '/app/.cache/matplotlib'",
+        ] {
+            assert!(causes(line).contains(&"read-only-filesystem"), "{line}");
+        }
+        for line in [
+            "10-listen-on-ipv6-by-default.sh: info: can not modify /etc/nginx/conf.d/default.conf (read-only file system?)",
+            "Error: EACCES: permission denied, mkdir '/usr/src/app/.next/cache'",
+        ] {
+            assert!(!causes(line).contains(&"read-only-filesystem"), "{line}");
+        }
+    }
 }

@@ -6,10 +6,10 @@ use crate::correlate::Subject;
 
 declare_rule! {
     /// ## What it detects
-    /// An app that exits because a non-memory resource ran out: disk space (`no space left on
-    /// device`, `ENOSPC`, `Disk quota exceeded`), processes or threads (`unable to create native
-    /// thread`, `fork: Resource temporarily unavailable`, `failed to create new OS thread`), or
-    /// file descriptors (`too many open files`, `EMFILE`).
+    /// An app that exits because disk space, threads/processes or file descriptors ran out.
+    /// Disk: `no space left on device`, `ENOSPC`, `Disk quota exceeded`. Threads and PIDs:
+    /// `unable to create native thread`, `fork: Resource temporarily unavailable`, `failed to
+    /// create new OS thread`. File descriptors: `too many open files`, `EMFILE`.
     ///
     /// ## Why it crash-loops
     /// A full volume stays full across restarts; PID and descriptor limits come from the node
@@ -163,5 +163,31 @@ fn remedies(s: &Subject<'_>, kind: Kind, target: Option<&str>) -> Vec<String> {
             format!("look for a descriptor leak in `{name}` (connections or files not closed; `ls /proc/1/fd | wc -l` in a debug container)"),
             "if the load really needs more, raise the `nofile` ulimit of the container runtime (containerd `LimitNOFILE`) on the nodes".to_owned(),
         ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Lines this rule must claim, and neighbours' lines it must leave alone.
+    #[test]
+    fn signature_boundaries() {
+        let causes = |line: &str| -> Vec<&str> {
+            crate::logscan::scan_message(line)
+                .iter()
+                .map(|h| h.signature.cause)
+                .collect()
+        };
+        for line in [
+            "OSError: [Errno 28] No space left on device: '/data/exports/2026-11-28.csv'",
+            "runtime: failed to create new OS thread (have 1024 already; errno=11)",
+        ] {
+            assert!(causes(line).contains(&"resource-exhausted"), "{line}");
+        }
+        for line in [
+            "Terminating due to java.lang.OutOfMemoryError: Java heap space",
+            "IO error: While lock file: /data/rocksdb/LOCK: Resource temporarily unavailable",
+        ] {
+            assert!(!causes(line).contains(&"resource-exhausted"), "{line}");
+        }
     }
 }

@@ -12,10 +12,11 @@ use crate::correlate::Subject;
 
 declare_rule! {
     /// ## What it detects
-    /// A container the securityContext stops: `runAsNonRoot` with an image that runs as root
-    /// (the kubelet refuses to start it), a non-root process binding a port below 1024, or an
-    /// operation that fails with `Operation not permitted` because capabilities are dropped,
-    /// seccomp filters the syscall or privilege escalation is off.
+    /// A container that its securityContext keeps from starting or from doing its job.
+    /// `runAsNonRoot` with an image that runs as root (the kubelet refuses to start it), a
+    /// non-root process binding a port below 1024, or an operation that fails with `Operation
+    /// not permitted` because capabilities are dropped, seccomp filters the syscall or
+    /// privilege escalation is off.
     ///
     /// ## Why it crash-loops
     /// The securityContext is part of the pod spec and the image's user and ports are part of
@@ -28,9 +29,9 @@ declare_rule! {
     /// - a log line `bind() to 0.0.0.0:80 failed (13: Permission denied)`, `listen tcp :80: bind:
     ///   permission denied`, `listen EACCES: permission denied 0.0.0.0:80`, with a non-root user
     ///   and no `NET_BIND_SERVICE` (strong)
-    /// - `Operation not permitted` / `EPERM` / iptables `you must be root`, only reported when the
-    ///   securityContext drops capabilities, sets a seccomp profile, forbids privilege escalation
-    ///   or runs as non-root (likely)
+    /// - `Operation not permitted` / `EPERM` / iptables `you must be root`; EPERM only among the
+    ///   last lines before the exit and only when the securityContext drops capabilities, sets a
+    ///   seccomp profile, forbids privilege escalation or runs as non-root (likely)
     ///
     /// ## Remedy
     /// Set a numeric `runAsUser` (or `USER 1000` in the image); listen on a port ≥ 1024 and point
@@ -133,8 +134,10 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         let restrictions = restrictions(s);
         let port = hit.target.as_deref().and_then(port_of);
         match (hit.signature.id, port) {
-            // EPERM alone is too common to claim without a restriction that explains it.
-            ("eperm", _) if restrictions.is_empty() => continue,
+            // EPERM alone is too common to claim without a restriction that explains it, or
+            // when it is not among the last lines before the exit (entrypoints often log and
+            // ignore a failed chmod or setcap).
+            ("eperm", _) if restrictions.is_empty() || hit.from_end > 10 => continue,
             ("eperm", _) => f.confidence += 0.15,
             (_, Some(p))
                 if p < 1024 && is_non_root(s) && !adds_capability(s, "NET_BIND_SERVICE") =>
@@ -209,6 +212,11 @@ fn describe(s: &Subject<'_>, signature: &str, target: Option<&str>) -> (String, 
     let name = s.name();
     let port = target.and_then(port_of);
     match (signature, port) {
+        // The kubelet's message quoted in a termination message or log.
+        ("run-as-non-root", _) => (
+            format!("container `{name}` cannot start: `runAsNonRoot` is set but the image runs as root"),
+            vec![format!("set `securityContext.runAsUser` of `{name}` to a non-zero UID the image works with, or build the image with `USER <uid>`")],
+        ),
         ("eperm" | "iptables-not-root", _) => (
             format!("container `{name}` is denied an operation by its securityContext (`Operation not permitted`)"),
             vec![
@@ -321,5 +329,31 @@ mod tests {
         assert_eq!(port_of(":443"), Some(443));
         assert_eq!(port_of("('0.0.0.0', 80)"), Some(80));
         assert_eq!(port_of("[::]:8080"), Some(8080));
+    }
+
+    /// Lines this rule must claim, and neighbours' lines it must leave alone.
+    #[test]
+    fn signature_boundaries() {
+        let causes = |line: &str| -> Vec<&str> {
+            crate::logscan::scan_message(line)
+                .iter()
+                .map(|h| h.signature.cause)
+                .collect()
+        };
+        for line in [
+            "listen tcp :80: bind: permission denied",
+            "sudo: unable to change to root gid: Operation not permitted",
+        ] {
+            assert!(causes(line).contains(&"security-context-blocked"), "{line}");
+        }
+        for line in [
+            "Error: EACCES: permission denied, open '/app/logs/access.log'",
+            "listen tcp :8080: bind: address already in use",
+        ] {
+            assert!(
+                !causes(line).contains(&"security-context-blocked"),
+                "{line}"
+            );
+        }
     }
 }

@@ -8,10 +8,10 @@ use crate::model::time::human_duration;
 
 declare_rule! {
     /// ## What it detects
-    /// An app container that exits because a connection to `127.0.0.1`/`localhost` is refused
-    /// on a port that a sidecar of the same pod serves (istio-proxy 15000/15001/15021,
-    /// linkerd-proxy 4140/4191, cloud-sql-proxy 5432/3306, vault-agent, envoy, …): the app ran
-    /// before the sidecar was listening.
+    /// An app that exits because it starts before a sidecar of its pod is listening.
+    /// A connection to `127.0.0.1`/`localhost` is refused on a port that a sidecar of the same
+    /// pod serves (istio-proxy 15000/15001/15021, linkerd-proxy 4140/4191, cloud-sql-proxy
+    /// 5432/3306, vault-agent, envoy, …).
     ///
     /// ## Why it crash-loops
     /// Classic sidecars start in parallel with the app; an app that needs the proxy at start-up
@@ -59,7 +59,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "libpq-localhost-refused",
         cause: "sidecar-ordering",
-        pattern: r#"connection to server at "(?:127\.0\.0\.1|localhost|::1)"(?: \([\d.:]+\))?, port (?P<target>\d+) failed: Connection refused"#,
+        pattern: r#"connection to server at \\?"(?:127\.0\.0\.1|localhost|::1)\\?"(?: \([\d.:]+\))?, port (?P<target>\d+) failed: Connection refused"#,
         example: r#"psycopg2.OperationalError: connection to server at "127.0.0.1", port 5432 failed: Connection refused"#,
         confidence: 0.6,
     },
@@ -117,7 +117,8 @@ struct Sibling<'a> {
 
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
     for s in cx.crashlooping_containers() {
-        let Some(hit) = best_hit(s, SIDECAR_ORDERING.cause) else {
+        // The refusal must be what ended the run, not an early retry in a long log.
+        let Some(hit) = best_hit(s, SIDECAR_ORDERING.cause).filter(|h| h.from_end < 50) else {
             continue;
         };
         let Some(port) = hit.target.as_deref().and_then(port_of) else {
@@ -171,6 +172,14 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
                 "sidecar `{side}` is itself {} ({} restarts): look at its own log too",
                 if st.ready { "restarting" } else { "not ready" },
                 st.restart_count
+            ));
+        }
+        if let Some(since) = s.status.state.running.as_ref().and_then(|r| r.started_at)
+            && s.status.ready
+        {
+            f = f.note(format!(
+                "`{name}` has been running and ready since {since} after {} restarts: the loop stopped once the sidecar was up",
+                s.status.restart_count
             ));
         }
         if sib.native {
@@ -265,4 +274,30 @@ fn port_of(target: &str) -> Option<u16> {
         .rfind(|c: char| !c.is_ascii_digit())
         .map_or(0, |i| i + 1);
     target[start..].parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    /// Lines this rule must claim, and neighbours' lines it must leave alone.
+    #[test]
+    fn signature_boundaries() {
+        let causes = |line: &str| -> Vec<&str> {
+            crate::logscan::scan_message(line)
+                .iter()
+                .map(|h| h.signature.cause)
+                .collect()
+        };
+        for line in [
+            "Error: connect ECONNREFUSED 127.0.0.1:15001",
+            "dial tcp [::1]:4140: connect: connection refused",
+        ] {
+            assert!(causes(line).contains(&"sidecar-ordering"), "{line}");
+        }
+        for line in [
+            "dial tcp 10.96.14.3:5432: connect: connection refused",
+            "Error: connect ECONNREFUSED 10.96.0.20:6379",
+        ] {
+            assert!(!causes(line).contains(&"sidecar-ordering"), "{line}");
+        }
+    }
 }

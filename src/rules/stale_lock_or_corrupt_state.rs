@@ -3,14 +3,16 @@
 
 use super::{Evidence, Finding, RuleContext, Signature, best_hit, check_log_signatures};
 use crate::correlate::Subject;
+use crate::model::ContainerKind;
 
 declare_rule! {
     /// ## What it detects
-    /// A stateful app that refuses to start because of what is on its volume: a stale lock
-    /// (`lock file "postmaster.pid" already exists`, `failed to obtain node locks`, `LOCK:
-    /// Resource temporarily unavailable`), corrupt data (`database disk image is malformed`,
-    /// `wal: crc mismatch`, `could not locate a valid checkpoint record`) or a broken schema
-    /// migration (`Dirty database version N. Fix and force version.`, Flyway `Validate failed`).
+    /// A stateful app that refuses to start because of state an earlier run left behind.
+    /// A stale lock (`lock file "postmaster.pid" already exists`, `failed to obtain node locks`,
+    /// `LOCK: Resource temporarily unavailable`), corrupt data (`database disk image is
+    /// malformed`, `wal: crc mismatch`, `could not locate a valid checkpoint record`) or a broken
+    /// schema migration (`Dirty database version N. Fix and force version.`, Flyway `Validate
+    /// failed`).
     ///
     /// ## Why it crash-loops
     /// The state lives on a persistent volume (or in the database), so it survives the restart;
@@ -38,7 +40,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "postgres-lock-file",
         cause: "stale-lock-or-corrupt-state",
-        pattern: r#"lock file "(?P<target>[^"]+)" already exists"#,
+        pattern: r#"lock file \\?"(?P<target>[^"\\]+)\\?" already exists"#,
         example: r#"FATAL:  lock file "postmaster.pid" already exists"#,
         confidence: 0.85,
     },
@@ -197,11 +199,48 @@ fn remedies(s: &Subject<'_>, kind: Kind, target: Option<&str>) -> Vec<String> {
                 "the last migration{} failed half-way: fix or revert it, then mark the schema version clean (golang-migrate: `migrate force <last good version>`; Flyway: `flyway repair`)",
                 target.map(|t| format!(" ({t})")).unwrap_or_default()
             ),
-            format!("run migrations as a Job or an init container before `{name}` starts, so a failed migration does not crash-loop the app"),
+            if s.kind == ContainerKind::App {
+                format!("run migrations as a Job or an init container before `{name}` starts, so a failed migration does not crash-loop the app")
+            } else {
+                format!("the pod's app containers wait behind `{name}` and start once the schema version is clean")
+            },
         ],
         Kind::Corrupt => vec![
             "stop the writers, back up the volume, then run the store's repair or recovery tool, or restore from backup".to_owned(),
             "look for what cut the last write short: an OOM kill, a node failure, or two instances writing the same volume".to_owned(),
         ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Lines this rule must claim, and neighbours' lines it must leave alone.
+    #[test]
+    fn signature_boundaries() {
+        let causes = |line: &str| -> Vec<&str> {
+            crate::logscan::scan_message(line)
+                .iter()
+                .map(|h| h.signature.cause)
+                .collect()
+        };
+        for line in [
+            "error: Dirty database version 20241102. Fix and force version.",
+            "IO error: While lock file: /data/rocksdb/LOCK: Resource temporarily unavailable",
+            r#"{"level":"error","msg":"postgres exited","stderr":"FATAL:  lock file \"postmaster.pid\" already exists"}"#,
+        ] {
+            assert!(
+                causes(line).contains(&"stale-lock-or-corrupt-state"),
+                "{line}"
+            );
+        }
+        for line in [
+            "HINT:  Is another postmaster already running on port 5432? If not, wait a few seconds and retry.",
+            "/usr/local/bin/start.sh: fork: retry: Resource temporarily unavailable",
+        ] {
+            assert!(
+                !causes(line).contains(&"stale-lock-or-corrupt-state"),
+                "{line}"
+            );
+        }
     }
 }

@@ -5,7 +5,7 @@ use crate::correlate::Subject;
 
 declare_rule! {
     /// ## What it detects
-    /// An app that exits because it does not accept a server's certificate:
+    /// An app that exits because it rejects a server's TLS certificate.
     /// `x509: certificate signed by unknown authority`, `x509: certificate has expired or is not
     /// yet valid`, `x509: certificate is valid for X, not Y`, `tls: failed to verify
     /// certificate`, Java `PKIX path building failed`, Python `CERTIFICATE_VERIFY_FAILED`, Node
@@ -102,11 +102,16 @@ enum Problem {
     Expired,
     Name,
     Unknown,
+    /// The API server cannot verify an admission webhook's certificate; the app only gets the
+    /// API's error back.
+    Webhook,
 }
 
 impl Problem {
     fn of(signature: &str, line: &str) -> Self {
-        if signature == "x509-wrong-name"
+        if line.contains("failed calling webhook") {
+            Self::Webhook
+        } else if signature == "x509-wrong-name"
             || line.contains("ALTNAME_INVALID")
             || line.contains("No subject alternative")
         {
@@ -144,6 +149,10 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
             Problem::Unknown => {
                 format!("container `{name}` fails TLS certificate verification{at}")
             }
+            Problem::Webhook => format!(
+                "container `{name}` is refused by the API server, which cannot verify the certificate of webhook `{}`",
+                target.unwrap_or("?")
+            ),
         };
         (title, remedies(s, problem, target))
     });
@@ -164,6 +173,10 @@ fn remedies(s: &Subject<'_>, problem: Problem, target: Option<&str>) -> Vec<Stri
         Problem::Name => vec![
             format!("connect to a name listed in the certificate's SANs, or reissue the certificate with {server} in its `dnsNames`"),
         ],
+        Problem::Webhook => vec![
+            format!("the failing TLS client is the API server calling the webhook at {server}, not `{name}`: fix the webhook configuration's `caBundle` (cert-manager's CA injector annotation `cert-manager.io/inject-ca-from`) or renew the webhook's serving certificate"),
+            "list the webhooks and their services: `kubectl get validatingwebhookconfigurations,mutatingwebhookconfigurations`".to_owned(),
+        ],
     };
     let address = match target {
         Some(t) if t.contains(':') => t.to_owned(),
@@ -175,4 +188,31 @@ fn remedies(s: &Subject<'_>, problem: Problem, target: Option<&str>) -> Vec<Stri
         s.pod.metadata.namespace
     ));
     steps
+}
+
+#[cfg(test)]
+mod tests {
+    /// Lines this rule must claim, and neighbours' lines it must leave alone.
+    #[test]
+    fn signature_boundaries() {
+        let causes = |line: &str| -> Vec<&str> {
+            crate::logscan::scan_message(line)
+                .iter()
+                .map(|h| h.signature.cause)
+                .collect()
+        };
+        for line in [
+            "x509: certificate has expired or is not yet valid: current time 2026-11-28T04:57:12Z is after 2026-11-20T00:00:00Z",
+            "Error: self-signed certificate in certificate chain",
+            r#"Internal error occurred: failed calling webhook "webhook.cert-manager.io": failed to call webhook: Post "https://cert-manager-webhook.cert-manager.svc:443/validate?timeout=30s": tls: failed to verify certificate: x509: certificate signed by unknown authority"#,
+        ] {
+            assert!(causes(line).contains(&"tls-certificate"), "{line}");
+        }
+        for line in [
+            "request to https://api.payments.example.com/v2/merchants/self failed: 401 Unauthorized",
+            "dial tcp 10.96.40.12:443: connect: connection refused",
+        ] {
+            assert!(!causes(line).contains(&"tls-certificate"), "{line}");
+        }
+    }
 }
