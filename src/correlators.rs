@@ -100,17 +100,6 @@ impl Correlation {
         nodes.dedup();
         let confidence = self.confidence.min(0.99);
         let score = (self.base.min(1.0) * confidence * 1000.0).round() / 1000.0;
-        let mut notes = self.notes;
-        notes.push(format!(
-            "explains {} other finding{}: {}",
-            explained.len(),
-            if explained.len() == 1 { "" } else { "s" },
-            explained
-                .iter()
-                .map(|f| format!("`{}` of {} `{}`", f.cause, f.workload.kind, f.workload.name))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
         ReportFinding {
             rank: 0,
             score,
@@ -130,7 +119,7 @@ impl Correlation {
             alternatives: Vec::new(),
             remediation: self.remediation,
             commands: self.commands,
-            notes,
+            notes: self.notes,
             log_tail: Vec::new(),
             bundle: explained
                 .first()

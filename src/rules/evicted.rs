@@ -202,12 +202,12 @@ fn pods_of(s: &Subject<'_>, count: usize) -> String {
     }
 }
 
-/// The event reason that accompanies a pod failure reason.
-fn reason_event(reason: &str) -> &'static str {
+/// The event reason that accompanies a pod failure reason (the kubelet uses the same word,
+/// `Evicted`, `OutOfcpu`, …; the node lifecycle controller its own).
+fn reason_event(reason: &str) -> &str {
     match reason {
-        "Evicted" => "Evicted",
         "NodeLost" => "NodeControllerEviction",
-        _ => "Failed",
+        r => r,
     }
 }
 
