@@ -35,11 +35,15 @@ generate "$DATA/1" 1
 generate "$DATA/16" 16
 BUNDLE=$(ls "$DATA"/1/*.tar.gz)
 
+TIMING=$(mktemp)
+trap 'rm -f "$TIMING"' EXIT
+
 # best_of CMD... : prints "<seconds> <peak RSS KiB>" of the fastest of $RUNS runs.
 best_of() {
     local best="" rss="" out
     for _ in $(seq "$RUNS"); do
-        out=$( { /usr/bin/time -f '%e %M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1) || true
+        /usr/bin/time -f '%e %M' -o "$TIMING" "$@" >/dev/null 2>&1 || true
+        out=$(tail -1 "$TIMING")
         local t=${out% *} m=${out#* }
         if [[ -z $best ]] || awk -v a="$t" -v b="$best" 'BEGIN{exit !(a<b)}'; then
             best=$t
