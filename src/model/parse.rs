@@ -5,7 +5,12 @@
 //! becomes a warning and the rest of the file survives. kubectl's own YAML list shape is split
 //! into items by a line scan (and `managedFields` dropped before parsing), which is both the
 //! leniency and most of the speed.
+//!
+//! The items of a large kubectl list are parsed in parallel on the current rayon pool (the
+//! one exception to "rayon only in `app.rs`": the pool is `app`'s, with `--threads` workers,
+//! and the results keep the item order, so output does not depend on scheduling).
 
+use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
@@ -20,7 +25,7 @@ pub struct Parsed<T> {
 
 /// Parses `bytes` (read from `path` in the bundle) into objects of type `T`.
 #[must_use]
-pub fn parse_objects<T: DeserializeOwned>(path: &str, bytes: &[u8]) -> Parsed<T> {
+pub fn parse_objects<T: DeserializeOwned + Send>(path: &str, bytes: &[u8]) -> Parsed<T> {
     let mut out = Parsed {
         items: Vec::new(),
         warnings: Vec::new(),
@@ -87,11 +92,20 @@ fn parse_json<T: DeserializeOwned>(path: &str, bytes: &[u8], out: &mut Parsed<T>
     }
 }
 
-fn parse_yaml<T: DeserializeOwned>(path: &str, text: &str, out: &mut Parsed<T>) {
+fn parse_yaml<T: DeserializeOwned + Send>(path: &str, text: &str, out: &mut Parsed<T>) {
     if let Some(items) = split_kubectl_list(text) {
-        for (i, item) in items.iter().enumerate() {
+        let parse = |item: &String| {
             let slim = slim_healthy_pod(item);
-            match yaml::from_str::<T>(slim.as_deref().unwrap_or(item)) {
+            yaml::from_str::<T>(slim.as_deref().unwrap_or(item))
+        };
+        // Small lists are not worth a task each; large ones in chunks of a few dozen items.
+        let results: Vec<_> = if items.len() >= 64 {
+            items.par_iter().with_min_len(32).map(parse).collect()
+        } else {
+            items.iter().map(parse).collect()
+        };
+        for (i, result) in results.into_iter().enumerate() {
+            match result {
                 Ok(v) => out.items.push(v),
                 Err(e) => out.warnings.push(format!("{path}: item {}: {e}", i + 1)),
             }
