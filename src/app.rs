@@ -3,10 +3,13 @@
 
 use std::cell::{Cell, RefCell};
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::sync::Once;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
@@ -158,8 +161,75 @@ pub fn scan_all(sources: &[BundleSource], cfg: &Config) -> Result<Vec<BundleOutc
         builder = builder.num_threads(n);
     }
     let pool = builder.build().context("cannot start worker threads")?;
-    // An indexed par_iter + collect keeps the sorted order, so output never depends on scheduling.
-    Ok(pool.install(|| sources.par_iter().map(|s| scan_one(s, cfg)).collect()))
+    let show = !cfg.quiet && sources.len() > 1 && io::stderr().is_terminal();
+    let progress = Progress::default();
+    Ok(thread::scope(|scope| {
+        let ticker = show.then(|| scope.spawn(|| progress.show(sources.len())));
+        // An indexed par_iter + collect keeps the sorted order, so output never depends on
+        // scheduling. Workers only bump counters; the ticker thread alone writes to stderr.
+        let outcomes = pool.install(|| {
+            sources
+                .par_iter()
+                .map(|s| {
+                    let o = scan_one(s, cfg);
+                    progress.record(s, &o);
+                    o
+                })
+                .collect()
+        });
+        progress.finished.store(true, Ordering::Release);
+        if let Some(t) = ticker {
+            let _ = t.join();
+        }
+        outcomes
+    }))
+}
+
+/// Counters the workers bump and the progress ticker reads.
+#[derive(Debug, Default)]
+struct Progress {
+    done: AtomicUsize,
+    failed: AtomicUsize,
+    bytes: AtomicU64,
+    finished: AtomicBool,
+}
+
+impl Progress {
+    fn record(&self, source: &BundleSource, outcome: &BundleOutcome) {
+        let size =
+            std::fs::metadata(&source.path).map_or(0, |m| if m.is_file() { m.len() } else { 0 });
+        self.bytes.fetch_add(size, Ordering::Relaxed);
+        if outcome.report.error.is_some() {
+            self.failed.fetch_add(1, Ordering::Relaxed);
+        }
+        self.done.fetch_add(1, Ordering::Release);
+    }
+
+    /// Redraws one status line on stderr until the run is over, then erases it.
+    fn show(&self, total: usize) {
+        let start = Instant::now();
+        let mut stderr = io::stderr();
+        while !self.finished.load(Ordering::Acquire) {
+            let done = self.done.load(Ordering::Acquire);
+            let failed = self.failed.load(Ordering::Relaxed);
+            let mb = self.bytes.load(Ordering::Relaxed) as f64 / 1e6;
+            let secs = start.elapsed().as_secs_f64().max(0.001);
+            let failures = if failed == 0 {
+                String::new()
+            } else {
+                format!(", {failed} failed")
+            };
+            let _ = write!(
+                stderr,
+                "\r\x1b[2Kanalyzing: {done}/{total} bundles, {:.0} MB/s compressed input{failures}",
+                mb / secs
+            );
+            let _ = stderr.flush();
+            thread::sleep(Duration::from_millis(200));
+        }
+        let _ = write!(stderr, "\r\x1b[2K");
+        let _ = stderr.flush();
+    }
 }
 
 /// Reads, loads and diagnoses one bundle. Never panics: a panic inside becomes the bundle's failure.

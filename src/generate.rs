@@ -67,6 +67,16 @@ pub fn write_bundles(opts: &GenOptions, dir: &Path) -> io::Result<Vec<PathBuf>> 
     Ok(paths)
 }
 
+/// The `pods.yaml` files of the first cluster (for tests of the parser).
+#[must_use]
+pub fn pod_files(opts: &GenOptions) -> Vec<String> {
+    bundle_files(opts, 0)
+        .into_iter()
+        .filter(|(path, _)| path.ends_with("/pods.yaml"))
+        .map(|(_, bytes)| String::from_utf8_lossy(&bytes).into_owned())
+        .collect()
+}
+
 /// The name of the `index`-th generated cluster.
 #[must_use]
 pub fn cluster_name(index: usize) -> String {

@@ -8,8 +8,9 @@
 //!       --report--> ranked Report + fleet view --render--> table | json | markdown
 //! ```
 //!
-//! `app` is the only module with threads: bundles are analyzed in parallel, each one
-//! sequentially and purely, so output never depends on scheduling.
+//! `app` owns the threads: bundles are analyzed in parallel on its pool, each one purely, so
+//! output never depends on scheduling (the items of a large list are also parsed on that pool,
+//! in order: `model::parse`).
 
 pub mod app;
 pub mod bundle;

@@ -154,8 +154,17 @@ fn real_velero_crashloop_2022(report: &Value) {
     // The headline is the rollout that brought the bad argument (revision 8 changed `args`);
     // the loop itself is `bad-args`, right under it.
     let headline = &report["findings"][0];
-    assert_eq!(str_of(headline, "cause"), "rollout-regression", "{report:#}");
-    assert!(evidence_texts(headline).iter().any(|e| e.contains("server-junk")), "{headline:#}");
+    assert_eq!(
+        str_of(headline, "cause"),
+        "rollout-regression",
+        "{report:#}"
+    );
+    assert!(
+        evidence_texts(headline)
+            .iter()
+            .any(|e| e.contains("server-junk")),
+        "{headline:#}"
+    );
     let top = &report["findings"][1];
     assert_eq!(str_of(top, "cause"), "bad-args", "{report:#}");
     assert_eq!(str_of(top, "container"), "velero");

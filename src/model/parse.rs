@@ -5,7 +5,12 @@
 //! becomes a warning and the rest of the file survives. kubectl's own YAML list shape is split
 //! into items by a line scan (and `managedFields` dropped before parsing), which is both the
 //! leniency and most of the speed.
+//!
+//! The items of a large kubectl list are parsed in parallel on the current rayon pool (the
+//! one exception to "rayon only in `app.rs`": the pool is `app`'s, with `--threads` workers,
+//! and the results keep the item order, so output does not depend on scheduling).
 
+use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
@@ -20,7 +25,7 @@ pub struct Parsed<T> {
 
 /// Parses `bytes` (read from `path` in the bundle) into objects of type `T`.
 #[must_use]
-pub fn parse_objects<T: DeserializeOwned>(path: &str, bytes: &[u8]) -> Parsed<T> {
+pub fn parse_objects<T: DeserializeOwned + Send>(path: &str, bytes: &[u8]) -> Parsed<T> {
     let mut out = Parsed {
         items: Vec::new(),
         warnings: Vec::new(),
@@ -95,10 +100,20 @@ fn parse_json<T: DeserializeOwned>(path: &str, bytes: &[u8], out: &mut Parsed<T>
     }
 }
 
-fn parse_yaml<T: DeserializeOwned>(path: &str, text: &str, out: &mut Parsed<T>) {
+fn parse_yaml<T: DeserializeOwned + Send>(path: &str, text: &str, out: &mut Parsed<T>) {
     if let Some(items) = split_kubectl_list(text) {
-        for (i, item) in items.iter().enumerate() {
-            match yaml::from_str::<T>(item) {
+        let parse = |item: &String| {
+            let slim = slim_healthy_pod(item);
+            yaml::from_str::<T>(slim.as_deref().unwrap_or(item))
+        };
+        // Small lists are not worth a task each; large ones in chunks of a few dozen items.
+        let results: Vec<_> = if items.len() >= 64 {
+            items.par_iter().with_min_len(32).map(parse).collect()
+        } else {
+            items.iter().map(parse).collect()
+        };
+        for (i, result) in results.into_iter().enumerate() {
+            match result {
                 Ok(v) => out.items.push(v),
                 Err(e) => out.warnings.push(format!("{path}: item {}: {e}", i + 1)),
             }
@@ -217,6 +232,100 @@ pub fn split_kubectl_list(text: &str) -> Option<Vec<String>> {
     Some(items)
 }
 
+/// A healthy pod's item (kubectl list shape, dedented) cut down to what analysis reads of
+/// it, or `None` to parse the item whole.
+///
+/// Healthy means: phase `Running`, every container running and ready with `restartCount: 0`,
+/// nothing waiting or terminated. Such a pod is never a subject (`correlate::classify`); it
+/// only counts towards its workload and node, and its spec is compared with failing revisions
+/// (rollout regressions). So `metadata` and `spec` are kept whole, the scalar fields of
+/// `status` (`phase`, IPs) too, its container statuses in a minimal form (name, ready, no
+/// restarts), and the conditions and the rest of the statuses are dropped. The test is a byte
+/// scan, deliberately strict: any doubt parses the whole item.
+fn slim_healthy_pod(item: &str) -> Option<String> {
+    if !item.lines().any(|l| l == "kind: Pod") || !item.contains("\n  phase: Running\n") {
+        return None;
+    }
+    let mut statuses = 0;
+    for line in item.lines() {
+        let body = line.trim_start();
+        let Some((key, value)) = body.split_once(':') else {
+            continue;
+        };
+        let key = key.strip_prefix("- ").unwrap_or(key);
+        match key {
+            "waiting" | "terminated" | "deletionTimestamp" => return None,
+            "restartCount" if value.trim() != "0" => return None,
+            "ready" if value.trim() != "true" => return None,
+            "restartCount" => statuses += 1,
+            _ => {}
+        }
+    }
+    if statuses == 0 {
+        return None;
+    }
+    let mut out = String::with_capacity(item.len() / 4);
+    let lines: Vec<&str> = item.lines().collect();
+    let mut section = "";
+    // The names of the (all ready, never restarted) container statuses, kept in a minimal form
+    // so the pod still reads as running and ready.
+    let mut names: Vec<&str> = Vec::new();
+    let mut in_statuses = false;
+    for (i, line) in lines.iter().enumerate() {
+        if section == "status" {
+            if line.starts_with("  ") && !line.starts_with("   ") && !line.starts_with("  -") {
+                in_statuses = line == &"  containerStatuses:";
+            } else if let Some(name) = line
+                .strip_prefix("    name: ")
+                .or_else(|| line.strip_prefix("  - name: "))
+                .filter(|_| in_statuses)
+            {
+                names.push(name.trim());
+            }
+        }
+        if !line.starts_with(' ') {
+            section = line.split(':').next().unwrap_or("");
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        }
+        if section != "status" {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        }
+        // In status keep only one-line scalars at the first level.
+        let Some(rest) = line.strip_prefix("  ") else {
+            continue;
+        };
+        if rest.starts_with([' ', '-']) {
+            continue;
+        }
+        let Some((_, value)) = rest.split_once(": ") else {
+            continue;
+        };
+        let continued = lines
+            .get(i + 1)
+            .is_some_and(|next| next.starts_with("   ") || next.starts_with("  -"));
+        if value.is_empty() || value.starts_with(['|', '>', '&', '*', '!']) || continued {
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    // `status` must be the last section (kubectl sorts keys) for the statuses to land in it.
+    if section != "status" || names.len() != statuses {
+        return None;
+    }
+    out.push_str("  containerStatuses:\n");
+    for name in names {
+        out.push_str("  - name: ");
+        out.push_str(name);
+        out.push_str("\n    ready: true\n    restartCount: 0\n");
+    }
+    Some(out)
+}
+
 /// Whether the rest of a YAML text starts another document (`---`).
 fn has_more_documents<'a>(mut rest: impl Iterator<Item = &'a str>) -> bool {
     rest.any(|l| l == "---" || l.starts_with("--- "))
@@ -324,6 +433,92 @@ metadata:
         let empty = "apiVersion: v1\nitems: []\nkind: List\n";
         let parsed = parse_objects::<Pod>("p.yaml", empty.as_bytes());
         assert!(parsed.items.is_empty() && parsed.warnings.is_empty());
+    }
+
+    /// Every pod the slim path takes is healthy by a full parse, and keeps the fields analysis
+    /// reads of a healthy pod; checked on the generator's pods and every fixture's.
+    #[test]
+    fn slim_pods_are_healthy_and_keep_what_is_read() {
+        let mut texts: Vec<String> = Vec::new();
+        let opts = crate::generate::GenOptions {
+            pods: 200,
+            crashloop_percent: 20.0,
+            clusters: 1,
+            seed: 3,
+            log_lines: 5,
+        };
+        collect_pod_files(std::path::Path::new("fixtures"), &mut texts);
+        texts.extend(crate::generate::pod_files(&opts));
+        let (mut slim, mut whole) = (0, 0);
+        for text in &texts {
+            let Some(items) = split_kubectl_list(text) else {
+                continue;
+            };
+            for item in &items {
+                let Ok(full) = yaml::from_str::<Pod>(item) else {
+                    continue;
+                };
+                let Some(cut) = slim_healthy_pod(item) else {
+                    whole += 1;
+                    continue;
+                };
+                slim += 1;
+                let cut: Pod = yaml::from_str(&cut).expect("a slim pod parses");
+                assert_eq!(full.status.phase.as_deref(), Some("Running"));
+                for s in full
+                    .status
+                    .container_statuses
+                    .iter()
+                    .chain(&full.status.init_container_statuses)
+                {
+                    assert!(
+                        s.ready && s.restart_count == 0 && s.state.running.is_some(),
+                        "{item}"
+                    );
+                    assert!(s.state.waiting.is_none() && s.last_state.terminated.is_none());
+                }
+                assert_eq!(cut.metadata.name, full.metadata.name);
+                assert_eq!(cut.metadata.namespace, full.metadata.namespace);
+                assert_eq!(cut.metadata.uid, full.metadata.uid);
+                assert_eq!(cut.metadata.labels, full.metadata.labels);
+                assert_eq!(
+                    format!("{:?}", cut.metadata.owner_references),
+                    format!("{:?}", full.metadata.owner_references)
+                );
+                assert_eq!(cut.spec.node_name, full.spec.node_name);
+                assert_eq!(cut.status.phase, full.status.phase);
+                // The statuses survive in a minimal form: same names, ready, never restarted.
+                let names = |p: &Pod| {
+                    p.status
+                        .container_statuses
+                        .iter()
+                        .map(|c| c.name.clone())
+                        .collect::<Vec<_>>()
+                };
+                assert_eq!(names(&cut), names(&full));
+                assert!(
+                    cut.status
+                        .container_statuses
+                        .iter()
+                        .all(|c| c.ready && c.restart_count == 0)
+                );
+            }
+        }
+        assert!(slim >= 100 && whole >= 20, "slim {slim}, whole {whole}");
+    }
+
+    fn collect_pod_files(dir: &std::path::Path, out: &mut Vec<String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let path = e.path();
+            if path.is_dir() {
+                collect_pod_files(&path, out);
+            } else if path.file_name().is_some_and(|n| n == "pods.yaml") {
+                out.push(std::fs::read_to_string(&path).expect("read fixture"));
+            }
+        }
     }
 
     #[test]

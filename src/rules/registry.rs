@@ -1,19 +1,15 @@
 //! The list of rules and the selection of rules by cause id.
 
-use super::command_not_found;
-use super::lifecycle_hook_failure;
-use super::missing_config_ref;
-use super::native_crash;
-use super::node_oom;
-use super::not_executable;
-use super::oom_at_start;
-use super::runtime_heap_exhausted;
-use super::runtime_start_failure;
-use super::sigkill_not_oom;
-use super::sigterm;
-use super::startup_probe_kill;
-use super::volume_mount;
-use super::{RuleDef, app_error_exit, auth_failure, bad_args, command_not_found, dependency_unreachable, dns_failure, evicted, exec_format, file_permission_denied, image_pull, invalid_app_config, job_backoff_limit, kubernetes_api_access, lifecycle_hook_failure, liveness_probe_kill, missing_config_ref, native_crash, no_foreground_process, node_oom, not_executable, oom_at_start, oom_killed, port_in_use, read_only_filesystem, readiness_only, resource_exhausted, runtime_heap_exhausted, runtime_start_failure, security_context_blocked, sidecar_ordering, sigkill_not_oom, sigterm, stale_lock_or_corrupt_state, startup_probe_kill, tls_certificate, unhandled_exception, volume_mount};
+use super::{
+    RuleDef, app_error_exit, auth_failure, bad_args, command_not_found, dependency_unreachable,
+    dns_failure, evicted, exec_format, file_permission_denied, image_pull, invalid_app_config,
+    job_backoff_limit, kubernetes_api_access, lifecycle_hook_failure, liveness_probe_kill,
+    missing_config_ref, native_crash, no_foreground_process, node_oom, not_executable,
+    oom_at_start, oom_killed, port_in_use, read_only_filesystem, readiness_only,
+    resource_exhausted, runtime_heap_exhausted, runtime_start_failure, security_context_blocked,
+    sidecar_ordering, sigkill_not_oom, sigterm, stale_lock_or_corrupt_state, startup_probe_kill,
+    tls_certificate, unhandled_exception, volume_mount,
+};
 
 /// Every rule, sorted by cause id. Adding a rule is one line here.
 pub static RULES: &[&RuleDef] = &[
