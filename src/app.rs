@@ -69,11 +69,11 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<Outcome> {
         }
         Command::Rules => {
             for rule in RULES {
-                writeln!(stdout, "{:<26} {}", rule.cause, rule.summary())?;
+                writeln!(stdout, "{:<28} {}", rule.cause, rule.summary())?;
             }
             writeln!(stdout, "\ncorrelations:")?;
             for (cause, what) in CORRELATIONS {
-                writeln!(stdout, "{cause:<26} {what}")?;
+                writeln!(stdout, "{cause:<28} {what}")?;
             }
             Ok(Outcome::Clean)
         }

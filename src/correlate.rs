@@ -19,6 +19,9 @@ const RESTARTS_FOR_LOOP: i64 = 3;
 const RECENT_SECS: f64 = 3600.0;
 /// A container restarted this often, now running for longer than the back-off reset, flaps.
 const RESTARTS_FOR_FLAPPER: i64 = 5;
+/// ...and only when its last restart is within this many seconds of collection: older restarts
+/// are history, not a problem to triage (kubenav warns only for restarts within 24 h).
+const FLAPPER_WINDOW_SECS: f64 = 86_400.0;
 
 /// Why a container is a subject.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -247,7 +250,11 @@ fn classify(
         if reason != "ContainerCreating" && reason != "PodInitializing" {
             return Some(State::Waiting);
         }
-        return None;
+        // Stuck creating because a volume cannot be mounted: worth a finding (`volume-mount`).
+        let mount_failing = events
+            .iter()
+            .any(|e| matches!(e.reason.as_str(), "FailedMount" | "FailedAttachVolume"));
+        return (reason == "ContainerCreating" && mount_failing).then_some(State::Waiting);
     }
     if kind == ContainerKind::Init
         && let Some(t) = &status.state.terminated
@@ -272,6 +279,7 @@ fn classify(
         return Some(State::Restarting);
     }
     if status.restart_count >= RESTARTS_FOR_FLAPPER
+        && age.is_none_or(|a| a <= FLAPPER_WINDOW_SECS)
         && last.is_some_and(|t| t.exit_code != Some(0) || t.reason.as_deref() == Some("OOMKilled"))
     {
         return Some(State::Flapping);

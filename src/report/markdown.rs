@@ -50,11 +50,18 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             "- **cause:** `{}` (confidence {:.2}), severity **{}**, score {:.3}",
             f.cause, f.confidence, f.severity, f.score
         )?;
-        writeln!(
-            out,
-            "- **where:** cluster `{}`, namespace `{}`, {} `{}`, container `{}` ({})",
-            f.cluster, f.namespace, f.workload.kind, f.workload.name, f.container, f.container_kind
-        )?;
+        let mut place = vec![format!("cluster `{}`", f.cluster)];
+        if !f.namespace.is_empty() {
+            place.push(format!("namespace `{}`", f.namespace));
+        }
+        place.push(format!("{} `{}`", f.workload.kind, f.workload.name));
+        if !f.container.is_empty() {
+            place.push(format!(
+                "container `{}` ({})",
+                f.container, f.container_kind
+            ));
+        }
+        writeln!(out, "- **where:** {}", place.join(", "))?;
         writeln!(
             out,
             "- **pods:** {} — restarts: {}",

@@ -55,15 +55,23 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             } else {
                 format!(" ({})", f.container_kind)
             };
-            let place = format!(
-                "{}\n{}/{} {}\n{}{kind}: {pods}\nrestarts {}",
-                f.cluster,
-                f.namespace,
+            let mut place = format!("{}\n", f.cluster);
+            if !f.namespace.is_empty() {
+                place.push_str(&format!("{}/", f.namespace));
+            }
+            place.push_str(&format!(
+                "{} {}",
                 short_kind(&f.workload.kind),
-                f.workload.name,
-                f.container,
-                f.restart_count
-            );
+                f.workload.name
+            ));
+            if !f.container.is_empty() {
+                place.push_str(&format!("\n{}{kind}: {pods}", f.container));
+            } else if !f.pods.is_empty() {
+                place.push_str(&format!("\n{pods}"));
+            }
+            if f.restart_count > 0 {
+                place.push_str(&format!("\nrestarts {}", f.restart_count));
+            }
             let mut text = f.title.clone();
             if let Some(e) = f.evidence.first() {
                 text.push_str(&format!(

@@ -114,7 +114,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         {
             continue;
         }
-        let mut f = Finding::new(&BAD_ARGS, s, WEAK + 0.2)
+        let mut f = Finding::new(&BAD_ARGS, s, WEAK + 0.25)
             .title(format!("container `{}` has a flag `{first}` as its command", s.name()))
             .evidence(Evidence::spec(s, "command[0]", first))
             .remedy("`command` replaces the image's entrypoint: move the flags to `args`, or put the executable first");

@@ -91,16 +91,33 @@ pub struct RuleDef {
 }
 
 impl RuleDef {
-    /// The first sentence under "What it detects".
+    /// The first sentence under "What it detects", shortened to about 100 characters.
     #[must_use]
-    pub fn summary(&self) -> &'static str {
-        let mut lines = self
+    pub fn summary(&self) -> String {
+        let paragraph: Vec<&str> = self
             .explanation
             .lines()
             .map(str::trim)
             .skip_while(|l| !l.starts_with("## What it detects"))
-            .skip(1);
-        lines.find(|l| !l.is_empty()).unwrap_or("")
+            .skip(1)
+            .skip_while(|l| l.is_empty())
+            .take_while(|l| !l.is_empty())
+            .collect();
+        let text = paragraph.join(" ");
+        // The first sentence, cut at a word when it is long.
+        let end = text.find(". ").map_or(text.len(), |i| i + 1);
+        let sentence = &text[..end];
+        if sentence.chars().count() <= 100 {
+            return sentence.to_owned();
+        }
+        let cut = sentence
+            .char_indices()
+            .take_while(|(i, _)| *i <= 96)
+            .filter(|(_, c)| *c == ' ')
+            .map(|(i, _)| i)
+            .last()
+            .unwrap_or(96);
+        format!("{}…", &sentence[..cut])
     }
 }
 
