@@ -121,6 +121,16 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         if let Some(e) = termination_evidence(s) {
             f = f.evidence(e);
         }
+        // The runtime's own words: `exec: "--flag": executable file not found in $PATH`.
+        let field = format!("{}.message", s.last_termination_field());
+        let runtime_says = s
+            .last_termination()
+            .and_then(|t| t.message.as_deref())
+            .filter(|m| m.contains(&format!("exec: \"{first}\"")));
+        if let Some(message) = runtime_says {
+            f.confidence = super::STRONG;
+            f = f.evidence(Evidence::status(s, &field, message));
+        }
         out.push(f);
     }
 }
