@@ -1172,7 +1172,10 @@ fn node_correlations(
             .iter()
             .filter(|p| p.spec.node_name.as_deref().is_some_and(|n| n != node) && is_healthy(p))
             .collect();
-        if healthy_elsewhere.is_empty() {
+        // Unrelated containers all ending in the same minute: the node or its runtime restarted
+        // (a strong signal even on a single-node cluster, where nothing is healthy elsewhere).
+        let moment = simultaneous_end(findings, &explained);
+        if healthy_elsewhere.is_empty() && moment.is_none() {
             continue;
         }
         made.push(node_correlation(
@@ -1182,6 +1185,7 @@ fn node_correlations(
             &explained,
             workloads.len(),
             healthy_elsewhere.len(),
+            moment.as_deref(),
         ));
     }
     for (c, node) in made {
@@ -1194,6 +1198,31 @@ fn node_correlations(
     }
 }
 
+/// The time at which the last instances of at least `NODE_MIN_WORKLOADS` different workloads
+/// among `explained` ended within one minute of each other, if they did.
+fn simultaneous_end(findings: &[ReportFinding], explained: &[usize]) -> Option<String> {
+    let mut ends: Vec<(crate::model::Time, &WorkloadName)> = explained
+        .iter()
+        .filter_map(|&i| {
+            let f = &findings[i];
+            let at = f.last_termination.as_ref()?.finished_at.as_deref()?;
+            Some((crate::model::Time::parse(at)?, &f.workload))
+        })
+        .collect();
+    ends.sort();
+    for (i, (start, _)) in ends.iter().enumerate() {
+        let within: BTreeSet<&WorkloadName> = ends[i..]
+            .iter()
+            .take_while(|(t, _)| t.seconds_since(*start) <= 60.0)
+            .map(|(_, w)| *w)
+            .collect();
+        if within.len() >= NODE_MIN_WORKLOADS {
+            return Some(start.to_string());
+        }
+    }
+    None
+}
+
 fn node_correlation(
     cluster: &Cluster,
     findings: &[ReportFinding],
@@ -1201,6 +1230,7 @@ fn node_correlation(
     explained: &[usize],
     workloads: usize,
     healthy_elsewhere: usize,
+    moment: Option<&str>,
 ) -> (Correlation, String) {
     let n: Option<&Node> = cluster.find_node(node);
     let mut evidence = Vec::new();
@@ -1255,7 +1285,44 @@ fn node_correlation(
         .map(|&i| format!("`{}`", findings[i].workload.name))
         .collect();
     names.dedup();
-    let confidence = if bad.is_empty() { STRONG } else { CERTAIN };
+    let confidence = if bad.is_empty() && moment.is_none() {
+        STRONG
+    } else {
+        CERTAIN
+    };
+    if let Some(at) = moment {
+        let ends: Vec<String> = explained
+            .iter()
+            .filter_map(|&i| {
+                let f = &findings[i];
+                let t = f.last_termination.as_ref()?;
+                let code = t
+                    .exit_code
+                    .map_or_else(|| "?".to_owned(), |c| c.to_string());
+                Some(format!(
+                    "`{}` exit {code} at {}",
+                    f.container,
+                    t.finished_at.as_deref()?
+                ))
+            })
+            .collect();
+        let source = explained
+            .iter()
+            .flat_map(|&i| &findings[i].evidence)
+            .find(|e| e.kind == EvidenceKind::Status)
+            .map_or("", |e| e.source.as_str());
+        evidence.insert(
+            0,
+            Evidence::new(
+                EvidenceKind::Status,
+                source,
+                format!(
+                    "lastState.terminated.finishedAt of the containers on `{node}` around {at}"
+                ),
+                ends.join("; "),
+            ),
+        );
+    }
     let mut remediation = vec![
         format!(
             "move the workloads off the node: `kubectl cordon {node}` then `kubectl drain {node} --ignore-daemonsets --delete-emptydir-data`"
@@ -1264,6 +1331,14 @@ fn node_correlation(
             "read the node's kubelet and container runtime logs: `journalctl -u kubelet -u containerd --since \"2 hours ago\"` on `{node}`"
         ),
     ];
+    if let Some(at) = moment {
+        remediation.insert(
+            0,
+            format!(
+                "find why `{node}` or its container runtime restarted around {at}: node events (`Rebooted`, `NodeNotReady`), `journalctl -u kubelet -u containerd` and the host's uptime"
+            ),
+        );
+    }
     if !bad.is_empty() {
         remediation.insert(
             0,
@@ -1281,10 +1356,16 @@ fn node_correlation(
         cause: "node-correlated",
         confidence,
         base,
-        title: format!(
-            "node `{node}` hosts the restart loops of {workloads} unrelated workloads ({}) while pods on other nodes are healthy",
-            names.join(", ")
-        ),
+        title: match moment {
+            Some(at) => format!(
+                "node `{node}` stopped the containers of {workloads} unrelated workloads ({}) in the same minute ({at}): a node or container-runtime restart",
+                names.join(", ")
+            ),
+            None => format!(
+                "node `{node}` hosts the restart loops of {workloads} unrelated workloads ({}) while pods on other nodes are healthy",
+                names.join(", ")
+            ),
+        },
         namespace: String::new(),
         workload: WorkloadName {
             kind: "Node".to_owned(),
@@ -1298,9 +1379,13 @@ fn node_correlation(
             format!("kubectl describe node {node}"),
             format!("kubectl get pods -A -o wide --field-selector spec.nodeName={node}"),
         ],
-        notes: vec![format!(
-            "{healthy_elsewhere} pods on other nodes are running and ready"
-        )],
+        notes: if healthy_elsewhere > 0 {
+            vec![format!(
+                "{healthy_elsewhere} pods on other nodes are running and ready"
+            )]
+        } else {
+            vec!["no other node in the bundle to compare with".to_owned()]
+        },
     };
     (c, node.to_owned())
 }

@@ -39,7 +39,7 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     if !report.findings.is_empty() {
         writeln!(out)?;
         let mut t = new_table(&["#", "SEVERITY", "CAUSE", "WHERE", "FINDING / BEST EVIDENCE"]);
-        for (i, width) in [(2, 22), (3, 24)] {
+        for (i, width) in [(2, 24), (3, 24)] {
             if let Some(c) = t.column_mut(i) {
                 c.set_constraint(ColumnConstraint::UpperBoundary(Width::Fixed(width)));
             }
