@@ -195,6 +195,11 @@ fn real_support_bundle_2022(report: &Value) {
         "{f:#}"
     );
     assert!(causes(report).len() >= 5, "{report:#}");
+    // Six unrelated containers on the one k3d node ended at 09:42:35 with exit 255: the node
+    // (a k3d container) restarted. That is the headline.
+    let top = &report["findings"][0];
+    assert_eq!(str_of(top, "cause"), "node-correlated", "{top:#}");
+    assert!(str_of(top, "title").contains("2022-12-21T09:42:35Z"), "{top:#}");
 }
 
 fn real_baseline_2025(report: &Value) {
