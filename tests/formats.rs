@@ -199,7 +199,10 @@ fn real_support_bundle_2022(report: &Value) {
     // (a k3d container) restarted. That is the headline.
     let top = &report["findings"][0];
     assert_eq!(str_of(top, "cause"), "node-correlated", "{top:#}");
-    assert!(str_of(top, "title").contains("2022-12-21T09:42:35Z"), "{top:#}");
+    assert!(
+        str_of(top, "title").contains("2022-12-21T09:42:35Z"),
+        "{top:#}"
+    );
 }
 
 fn real_baseline_2025(report: &Value) {

@@ -277,12 +277,7 @@ mod tests {
     /// Lines this rule must claim, and neighbours' lines it must leave alone.
     #[test]
     fn signature_boundaries() {
-        let causes = |line: &str| -> Vec<&str> {
-            crate::logscan::scan_message(line)
-                .iter()
-                .map(|h| h.signature.cause)
-                .collect()
-        };
+        let causes = super::super::causes_of_line;
         for line in [
             "ReplyError: NOAUTH Authentication required.",
             "ERROR 1045 (28000): Access denied for user 'catalog'@'10.244.1.17' (using password: YES)",

@@ -254,12 +254,7 @@ mod tests {
     /// Lines this rule must claim, and neighbours' lines it must leave alone.
     #[test]
     fn signature_boundaries() {
-        let causes = |line: &str| -> Vec<&str> {
-            crate::logscan::scan_message(line)
-                .iter()
-                .map(|h| h.signature.cause)
-                .collect()
-        };
+        let causes = super::super::causes_of_line;
         for line in [
             "Error: getaddrinfo EAI_AGAIN redis-master.cache.svc.cluster.local",
             "socket.gaierror: [Errno -2] Name or service not known",

@@ -383,12 +383,7 @@ mod tests {
     /// Lines this rule must claim, and neighbours' lines it must leave alone.
     #[test]
     fn signature_boundaries() {
-        let causes = |line: &str| -> Vec<&str> {
-            crate::logscan::scan_message(line)
-                .iter()
-                .map(|h| h.signature.cause)
-                .collect()
-        };
+        let causes = super::super::causes_of_line;
         for line in [
             "PermissionError: [Errno 13] Permission denied: '/data/uploads/.init'",
             "failed to open database: open /data/badger/MANIFEST: permission denied",

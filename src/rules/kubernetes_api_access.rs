@@ -332,12 +332,7 @@ mod tests {
     /// Lines this rule must claim, and neighbours' lines it must leave alone.
     #[test]
     fn signature_boundaries() {
-        let causes = |line: &str| -> Vec<&str> {
-            crate::logscan::scan_message(line)
-                .iter()
-                .map(|h| h.signature.cause)
-                .collect()
-        };
+        let causes = super::super::causes_of_line;
         for line in [
             r#"failed to list *v1.Pod: pods is forbidden: User "system:serviceaccount:ops:op" cannot list resource "pods" in API group "" at the cluster scope"#,
             "dial tcp 10.43.0.1:443: i/o timeout",

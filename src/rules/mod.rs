@@ -465,6 +465,15 @@ pub fn check_log_signatures(
     }
 }
 
+/// The causes whose log signatures match `line` (for rules' signature-boundary tests).
+#[cfg(test)]
+pub(crate) fn causes_of_line(line: &str) -> Vec<&'static str> {
+    crate::logscan::scan_message(line)
+        .iter()
+        .map(|h| h.signature.cause)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests;
 

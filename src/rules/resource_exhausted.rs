@@ -171,12 +171,7 @@ mod tests {
     /// Lines this rule must claim, and neighbours' lines it must leave alone.
     #[test]
     fn signature_boundaries() {
-        let causes = |line: &str| -> Vec<&str> {
-            crate::logscan::scan_message(line)
-                .iter()
-                .map(|h| h.signature.cause)
-                .collect()
-        };
+        let causes = super::super::causes_of_line;
         for line in [
             "OSError: [Errno 28] No space left on device: '/data/exports/2026-11-28.csv'",
             "runtime: failed to create new OS thread (have 1024 already; errno=11)",

@@ -281,12 +281,7 @@ mod tests {
     /// Lines this rule must claim, and neighbours' lines it must leave alone.
     #[test]
     fn signature_boundaries() {
-        let causes = |line: &str| -> Vec<&str> {
-            crate::logscan::scan_message(line)
-                .iter()
-                .map(|h| h.signature.cause)
-                .collect()
-        };
+        let causes = super::super::causes_of_line;
         for line in [
             "Error: connect ECONNREFUSED 127.0.0.1:15001",
             "dial tcp [::1]:4140: connect: connection refused",

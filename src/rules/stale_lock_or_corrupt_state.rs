@@ -217,12 +217,7 @@ mod tests {
     /// Lines this rule must claim, and neighbours' lines it must leave alone.
     #[test]
     fn signature_boundaries() {
-        let causes = |line: &str| -> Vec<&str> {
-            crate::logscan::scan_message(line)
-                .iter()
-                .map(|h| h.signature.cause)
-                .collect()
-        };
+        let causes = super::super::causes_of_line;
         for line in [
             "error: Dirty database version 20241102. Fix and force version.",
             "IO error: While lock file: /data/rocksdb/LOCK: Resource temporarily unavailable",

@@ -195,12 +195,7 @@ mod tests {
     /// Lines this rule must claim, and neighbours' lines it must leave alone.
     #[test]
     fn signature_boundaries() {
-        let causes = |line: &str| -> Vec<&str> {
-            crate::logscan::scan_message(line)
-                .iter()
-                .map(|h| h.signature.cause)
-                .collect()
-        };
+        let causes = super::super::causes_of_line;
         for line in [
             "x509: certificate has expired or is not yet valid: current time 2026-11-28T04:57:12Z is after 2026-11-20T00:00:00Z",
             "Error: self-signed certificate in certificate chain",
