@@ -12,7 +12,7 @@ use std::rc::Rc;
 use flate2::bufread::MultiGzDecoder;
 
 use super::{
-    BundleError, BundleSource, Limits, RawBundle, display, is_log_path, is_wanted, normalize_member,
+    BundleError, BundleSource, Limits, RawBundle, is_log_path, is_wanted, normalize_member,
     printable,
 };
 use crate::model::LogFile;
@@ -173,7 +173,11 @@ fn read_tar<R: Read>(
                     .link_name_bytes()
                     .map(|t| printable(&String::from_utf8_lossy(&t)).into_owned())
                     .unwrap_or_default();
-                let what = if kind.is_symlink() { "symbolic" } else { "hard" };
+                let what = if kind.is_symlink() {
+                    "symbolic"
+                } else {
+                    "hard"
+                };
                 bundle.warnings.push(format!(
                     "{raw_path}: skipped, a {what} link (to `{target}`); links are never followed"
                 ));
@@ -231,7 +235,12 @@ fn keep_member(
                 bundle.logs.insert(name, log);
                 Ok(total)
             }
-            Err(e) if e.get_ref().is_some_and(|i| i.is::<CapExceeded>()) => Ok(left + 1),
+            Err(e)
+                if e.get_ref()
+                    .is_some_and(<dyn std::error::Error + Send + Sync>::is::<CapExceeded>) =>
+            {
+                Ok(left + 1)
+            }
             Err(e)
                 if e.kind() == io::ErrorKind::InvalidData
                     || e.kind() == io::ErrorKind::InvalidInput
@@ -247,6 +256,7 @@ fn keep_member(
     }
     if is_log_path(&member) {
         let log = read_tail(reader, &member, limits.log_window_bytes, u64::MAX)?;
+        check_complete(&member, log.total_bytes, size)?;
         bundle.logs.insert(member, log);
         return Ok(0);
     }
@@ -268,8 +278,21 @@ fn keep_member(
         ));
         return Ok(0);
     }
+    check_complete(&member, data.len() as u64, size)?;
     bundle.files.insert(member, data);
     Ok(0)
+}
+
+/// A member that ends before the size its header announced: the archive is cut short (the
+/// tar reader itself hands out the short data without an error).
+fn check_complete(member: &str, read: u64, size: u64) -> io::Result<()> {
+    if read < size {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            format!("`{member}` ends after {read} of its {size} bytes"),
+        ));
+    }
+    Ok(())
 }
 
 /// The error `read_tail` stops with when a stream goes past its cap.
@@ -378,7 +401,14 @@ fn read_dir_bundle(root: &Path, limits: &Limits) -> Result<RawBundle, BundleErro
             }
             let left = limits.max_total_bytes.saturating_sub(total);
             let result = File::open(&path).and_then(|mut f| {
-                keep_member(&mut bundle, member.clone(), meta.len(), &mut f, limits, left)
+                keep_member(
+                    &mut bundle,
+                    member.clone(),
+                    meta.len(),
+                    &mut f,
+                    limits,
+                    left,
+                )
             });
             match result {
                 Ok(inner) => total = total.saturating_add(inner),
@@ -404,13 +434,17 @@ fn stream_error(path: &Path, budget: &Budget, err: &io::Error) -> BundleError {
             limit: budget.limit,
         };
     }
-    let detail = match err.kind() {
-        io::ErrorKind::UnexpectedEof => format!("truncated archive ({err})"),
-        _ => format!("corrupt archive: {err}"),
+    // The tar crate reports a short archive as an `other` error with this text.
+    let truncated =
+        err.kind() == io::ErrorKind::UnexpectedEof || err.to_string().contains("unexpected EOF");
+    let detail = if truncated {
+        format!("truncated archive: {err}")
+    } else {
+        format!("corrupt archive: {err}")
     };
     BundleError::Corrupt {
         path: path.to_owned(),
-        detail: format!("{detail} (in {})", display(path)),
+        detail,
     }
 }
 

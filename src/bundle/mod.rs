@@ -6,7 +6,7 @@
 mod archive;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 pub use archive::{read_archive, read_bundle};
 
@@ -201,11 +201,6 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
             })
             .collect(),
     )
-}
-
-/// A short display form of a path for messages.
-pub(crate) fn display(path: &Path) -> String {
-    path.display().to_string()
 }
 
 #[cfg(test)]
