@@ -154,7 +154,7 @@ pub fn scan_one(source: &BundleSource, cfg: &Config) -> BundleOutcome {
     guarded(|| scan_inner(source, cfg, &path)).unwrap_or_else(|panic| {
         failed(
             &path,
-            format!(
+            &format!(
                 "`{path}`: internal error while analyzing this bundle (a bug; please report it): {panic}"
             ),
         )
@@ -171,6 +171,9 @@ thread_local! {
 /// Runs `f`, turning a panic into `Err(message at file:line)`. The panic hook stays silent for
 /// it (the bundle's failure row and stderr line report it instead); panics elsewhere keep the
 /// default hook's message.
+///
+/// # Errors
+/// The panic's message and location when `f` panics.
 pub fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     /// Resets the flag however `f` ends.
     struct Reset(bool);
@@ -215,11 +218,11 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
 fn scan_inner(source: &BundleSource, cfg: &Config, path: &str) -> BundleOutcome {
     let raw = match read_bundle(source, &cfg.limits) {
         Ok(raw) => raw,
-        Err(e) => return failed(path, e.to_string()),
+        Err(e) => return failed(path, &e.to_string()),
     };
     let loaded = match crate::formats::load(source, raw) {
         Ok(l) => l,
-        Err(e) => return failed(path, e.to_string()),
+        Err(e) => return failed(path, &e.to_string()),
     };
     let mut findings = diagnose(&loaded.cluster, path, &cfg.rules);
     findings.iter_mut().for_each(clean);
@@ -269,7 +272,11 @@ fn clean(f: &mut ReportFinding) {
     fn fix_lines(text: &mut String) {
         let redacted = redact(text);
         if redacted.chars().any(|c| c.is_control() && c != '\n') {
-            *text = redacted.split('\n').map(printable).collect::<Vec<_>>().join("\n");
+            *text = redacted
+                .split('\n')
+                .map(printable)
+                .collect::<Vec<_>>()
+                .join("\n");
         } else if redacted != text.as_str() {
             *text = redacted.into_owned();
         }
@@ -302,7 +309,7 @@ fn clean(f: &mut ReportFinding) {
 /// The warning of a bundle that holds no pods (an empty cluster is still a valid bundle).
 const NO_PODS: &str = "no pods in bundle: nothing to diagnose (an empty cluster, or no `pods` resource was collected)";
 
-fn failed(path: &str, error: String) -> BundleOutcome {
+fn failed(path: &str, error: &str) -> BundleOutcome {
     BundleOutcome {
         report: BundleReport {
             path: path.to_owned(),
@@ -311,7 +318,7 @@ fn failed(path: &str, error: String) -> BundleOutcome {
             collected_at: None,
             status: "failed".to_owned(),
             warnings: Vec::new(),
-            error: Some(printable(&error).into_owned()),
+            error: Some(printable(error).into_owned()),
             pods: 0,
             findings: 0,
         },
@@ -389,7 +396,10 @@ mod tests {
         let err = guarded(|| -> u32 { panic!("rule blew up on `api`") }).unwrap_err();
         // The location comes from the hook, which proves it ran (and recorded instead of
         // printing); the payload alone carries no location.
-        assert!(err.starts_with("rule blew up on `api` at src/app.rs:"), "{err}");
+        assert!(
+            err.starts_with("rule blew up on `api` at src/app.rs:"),
+            "{err}"
+        );
         let err = guarded(|| -> u32 { std::panic::panic_any(7_u8) }).unwrap_err();
         assert!(err.starts_with("unknown panic at src/app.rs:"), "{err}");
     }
@@ -397,7 +407,11 @@ mod tests {
     #[test]
     fn values_pass_through_and_the_guard_resets() {
         assert_eq!(guarded(|| 42), Ok(42));
-        assert!(guarded(|| guarded(|| -> () { panic!("inner") })).unwrap().is_err());
+        assert!(
+            guarded(|| guarded(|| -> () { panic!("inner") }))
+                .unwrap()
+                .is_err()
+        );
         assert_eq!(guarded(|| "after"), Ok("after"));
     }
 }
