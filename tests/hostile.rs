@@ -1006,10 +1006,19 @@ MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0\n\
 2026-11-28T04:57:59Z dial tcp: lookup postgres://payments:S3cr3tPassw0rdQ@db.shop.svc:5432/pay\n\
 2026-11-28T04:58:00Z Error: connect ECONNREFUSED payments:S3cr3tPassw0rdQ@db.shop.svc:5432\n\
 2026-11-28T04:58:00Z panic: cannot connect with password=S3cr3tPassw0rdQ to db\n";
+    // An OOM-killed JVM whose heap flag is quoted by `oom-killed`, next to credentials in env.
+    let oom = crashing_pods_yaml("ledger", "9")
+        .replace("exitCode: 1\n", "exitCode: 137\n")
+        .replace("reason: Error\n", "reason: OOMKilled\n")
+        .replace(
+            "      name: app\n    nodeName",
+            "      name: app\n      resources:\n        limits:\n          memory: 256Mi\n      env:\n      - name: JAVA_TOOL_OPTIONS\n        value: -Djavax.net.ssl.trustStorePassword=hunter2-Kx93mQ -Xmx240m\n      - name: AWS_SECRET_ACCESS_KEY\n        value: wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEYzz\n    nodeName",
+        );
     bundle_tgz(
         "secrets",
         &[
             ("namespaces/shop/pods.yaml", pods.as_bytes()),
+            ("namespaces/billing/pods.yaml", oom.as_bytes()),
             ("namespaces/shop/secrets.yaml", secrets.as_bytes()),
             ("logs/shop/payments/app.previous.log", log.as_bytes()),
         ],
@@ -1022,11 +1031,19 @@ fn secrets_never_reach_any_report_format() {
         let run = scan("secrets.tar.gz", &secrets_bundle(), &["--format", format]);
         run.assert_no_panic();
         assert_eq!(run.code, 1, "{}", run.stderr);
-        assert!(
-            run.stdout.contains("payments"),
-            "{format}: the bundle's finding is missing:\n{}",
-            run.stdout
-        );
+        // The table shows the first evidence and remedy only; the others show the heap flag.
+        let shown: &[&str] = if format == "table" {
+            &["payments", "ledger"]
+        } else {
+            &["payments", "ledger", "JAVA_TOOL_OPTIONS=-Xmx240m"]
+        };
+        for pod in shown {
+            assert!(
+                run.stdout.contains(pod),
+                "{format}: the bundle's finding for `{pod}` is missing:\n{}",
+                run.stdout
+            );
+        }
         let flat: String = run
             .stdout
             .chars()
