@@ -572,6 +572,91 @@ fn entry_over_the_entry_limit_is_skipped_with_a_warning() {
     );
 }
 
+#[test]
+fn long_names_are_read_and_huge_name_records_refused() {
+    // Real bundles have paths over 100 bytes: GNU long-name and PAX path records must work.
+    let pod = "checkout-worker-with-a-very-long-deployment-name-7d9c5b6f4d-k2x8q";
+    let pods = crashing_pods_yaml(pod, "4");
+    let top = "support-bundle-prod-eu-1-2026-11-28T05-00-00Z/collected-by-ktriage-collect-0.1.0";
+    let log_path = format!("{top}/logs/shop/{pod}/app.previous.log");
+    let mut builder = tar::Builder::new(Vec::new());
+    let add = |builder: &mut tar::Builder<Vec<u8>>, name: &str, data: &[u8]| {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(data.len() as u64);
+        header.set_mode(0o644);
+        builder
+            .append_data(&mut header, name, data)
+            .expect("append");
+    };
+    add(
+        &mut builder,
+        &format!("{top}/manifest.json"),
+        &manifest("long"),
+    );
+    add(
+        &mut builder,
+        &format!("{top}/namespaces/shop/pods.yaml"),
+        pods.as_bytes(),
+    );
+    // The pods file goes under a GNU long name (more than 100 bytes), the log under a PAX
+    // path record over a short header name.
+    assert!(top.len() + "/namespaces/shop/pods.yaml".len() > 100);
+    builder
+        .append_pax_extensions([("path", log_path.as_bytes())])
+        .expect("pax");
+    let log = b"2026-11-28T04:57:59Z Error: connect ECONNREFUSED 10.96.0.20:6379\n";
+    let mut header = tar::Header::new_ustar();
+    header.set_path("short.log").expect("short path");
+    header.set_size(log.len() as u64);
+    header.set_mode(0o644);
+    header.set_cksum();
+    builder.append(&header, &log[..]).expect("append");
+    let tgz = gzip(&builder.into_inner().expect("tar"));
+    let run = scan("long.tar.gz", &tgz, &[]);
+    run.assert_no_panic();
+    let b = run.bundle("long.tar.gz");
+    assert_eq!(b["status"], "ok", "{b:#}");
+    assert_eq!(
+        b["pods"], 1,
+        "the pods file under a long name was not read: {b:#}"
+    );
+    let json = run.json();
+    assert!(
+        json["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| { f["cluster"] == "long" && f["cause"] == "dependency-unreachable" }),
+        "the log under a PAX path was not read: {json:#}"
+    );
+
+    // A GNU long-name record of 64 MiB (compressed to ~64 KiB): refused, never held in memory.
+    let mut bomb = Vec::new();
+    let mut header = tar::Header::new_gnu();
+    {
+        let gnu = header.as_gnu_mut().expect("a GNU header");
+        gnu.name[..13].copy_from_slice(b"././@LongLink");
+    }
+    header.set_entry_type(tar::EntryType::GNULongName);
+    header.set_size(64 << 20);
+    header.set_cksum();
+    bomb.extend_from_slice(header.as_bytes());
+    let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
+    gz.write_all(&bomb).expect("gzip");
+    io::copy(
+        &mut Filler {
+            left: 64 << 20,
+            byte: b'a',
+        },
+        &mut gz,
+    )
+    .expect("gzip");
+    gz.write_all(&tar_files("x", &[("manifest.json", &manifest("x"))]))
+        .expect("gzip");
+    let tgz = gz.finish().expect("gzip");
+    scan("longname.tar.gz", &tgz, &[]).assert_failed("longname.tar.gz", "name or attribute record");
+}
+
 /// A tar of `n` tiny members (a broken collector's million empty files) plus a valid bundle.
 fn many_entries(n: usize) -> Vec<u8> {
     let mut builder = tar::Builder::new(GzEncoder::new(Vec::new(), Compression::fast()));
