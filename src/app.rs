@@ -150,7 +150,7 @@ pub fn scan_all(sources: &[BundleSource], cfg: &Config) -> Result<Vec<BundleOutc
 /// Reads, loads and diagnoses one bundle. Never panics: a panic inside becomes the bundle's failure.
 #[must_use]
 pub fn scan_one(source: &BundleSource, cfg: &Config) -> BundleOutcome {
-    let path = source.path.display().to_string();
+    let path = printable(&source.path.display().to_string()).into_owned();
     guarded(|| scan_inner(source, cfg, &path)).unwrap_or_else(|panic| {
         failed(
             &path,
