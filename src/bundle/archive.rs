@@ -210,8 +210,9 @@ fn read_tar<R: Read>(
         }
         let size = entry.size();
         let left = budget.limit.saturating_sub(budget.used());
+        let name = member.clone();
         let inner = keep_member(&mut bundle, member, size, &mut entry, limits, left)
-            .map_err(|e| stream_error(path, budget, &e))?;
+            .map_err(|e| stream_error(path, budget, &while_reading(e, &name)))?;
         budget.add(inner);
         if budget.exceeded() {
             return Err(BundleError::TooLarge {
@@ -526,6 +527,15 @@ fn read_dir_bundle(root: &Path, limits: &Limits) -> Result<RawBundle, BundleErro
     }
     bundle.bytes_read = total;
     Ok(bundle)
+}
+
+/// Names the member an error was met in, unless the error already does.
+fn while_reading(err: io::Error, member: &str) -> io::Error {
+    let text = err.to_string();
+    if text.contains(member) {
+        return err;
+    }
+    io::Error::new(err.kind(), format!("{text} (while reading `{member}`)"))
 }
 
 /// Maps an I/O error met while streaming to the bundle error a user should see.
