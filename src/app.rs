@@ -152,6 +152,8 @@ pub fn scan_all(sources: &[BundleSource], cfg: &Config) -> Result<Vec<BundleOutc
 pub fn scan_one(source: &BundleSource, cfg: &Config) -> BundleOutcome {
     let path = printable(&source.path.display().to_string()).into_owned();
     guarded(|| scan_inner(source, cfg, &path)).unwrap_or_else(|panic| {
+        // The message may quote bundle data.
+        let panic = redact(&panic);
         failed(
             &path,
             &format!(
