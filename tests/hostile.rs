@@ -657,6 +657,14 @@ fn long_names_are_read_and_huge_name_records_refused() {
     scan("longname.tar.gz", &tgz, &[]).assert_failed("longname.tar.gz", "name or attribute record");
 }
 
+#[test]
+fn single_text_file_over_the_entry_limit() {
+    // Not an archive: a text dump, read whole, so the entry limit applies to it.
+    let text = "{\"kind\": \"List\", \"items\": []}\n".repeat(60_000);
+    scan("dump.json", text.as_bytes(), &["--max-entry-size", "1"])
+        .assert_failed("dump.json", "--max-entry-size");
+}
+
 /// A tar of `n` tiny members (a broken collector's million empty files) plus a valid bundle.
 fn many_entries(n: usize) -> Vec<u8> {
     let mut builder = tar::Builder::new(GzEncoder::new(Vec::new(), Compression::fast()));

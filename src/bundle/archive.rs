@@ -126,7 +126,7 @@ fn read_stream<R: Read>(
             .read_to_end(&mut data)
             .map_err(|e| stream_error(path, budget, &e))?;
         if data.len() as u64 > limits.max_entry_bytes {
-            return Err(BundleError::TooLarge {
+            return Err(BundleError::FileTooLarge {
                 path: path.to_owned(),
                 limit: limits.max_entry_bytes,
             });

@@ -109,6 +109,8 @@ pub enum BundleError {
         "`{path}` decompresses to more than {limit} bytes (limit --max-bundle-size); refusing a possible decompression bomb"
     )]
     TooLarge { path: PathBuf, limit: u64 },
+    #[error("`{path}` is a single file of more than {limit} bytes (limit --max-entry-size)")]
+    FileTooLarge { path: PathBuf, limit: u64 },
     #[error("`{path}` has more than {limit} entries (limit --max-entries)")]
     TooManyEntries { path: PathBuf, limit: u64 },
     #[error(
