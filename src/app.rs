@@ -235,11 +235,13 @@ impl Progress {
 /// Reads, loads and diagnoses one bundle. Never panics: a panic inside becomes the bundle's failure.
 #[must_use]
 pub fn scan_one(source: &BundleSource, cfg: &Config) -> BundleOutcome {
-    let path = source.path.display().to_string();
+    let path = printable(&source.path.display().to_string()).into_owned();
     guarded(|| scan_inner(source, cfg, &path)).unwrap_or_else(|panic| {
+        // The message may quote bundle data.
+        let panic = redact(&panic);
         failed(
             &path,
-            format!(
+            &format!(
                 "`{path}`: internal error while analyzing this bundle (a bug; please report it): {panic}"
             ),
         )
@@ -303,11 +305,11 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
 fn scan_inner(source: &BundleSource, cfg: &Config, path: &str) -> BundleOutcome {
     let raw = match read_bundle(source, &cfg.limits) {
         Ok(raw) => raw,
-        Err(e) => return failed(path, e.to_string()),
+        Err(e) => return failed(path, &e.to_string()),
     };
     let loaded = match crate::formats::load(source, raw) {
         Ok(l) => l,
-        Err(e) => return failed(path, e.to_string()),
+        Err(e) => return failed(path, &e.to_string()),
     };
     let mut findings = diagnose(&loaded.cluster, path, &cfg.rules);
     findings.iter_mut().for_each(clean);
@@ -394,8 +396,7 @@ fn clean(f: &mut ReportFinding) {
 /// The warning of a bundle that holds no pods (an empty cluster is still a valid bundle).
 const NO_PODS: &str = "no pods in bundle: nothing to diagnose (an empty cluster, or no `pods` resource was collected)";
 
-#[allow(clippy::needless_pass_by_value)] // callers build the message just for this
-fn failed(path: &str, error: String) -> BundleOutcome {
+fn failed(path: &str, error: &str) -> BundleOutcome {
     BundleOutcome {
         report: BundleReport {
             path: path.to_owned(),
@@ -404,7 +405,7 @@ fn failed(path: &str, error: String) -> BundleOutcome {
             collected_at: None,
             status: "failed".to_owned(),
             warnings: Vec::new(),
-            error: Some(printable(&error).into_owned()),
+            error: Some(printable(error).into_owned()),
             pods: 0,
             findings: 0,
         },

@@ -313,9 +313,14 @@ fn log_tail(s: &Subject<'_>) -> Vec<String> {
     let Some(log) = s.log else { return Vec::new() };
     let lines = log.lines();
     let start = lines.len().saturating_sub(LOG_TAIL_LINES);
-    lines[start..]
+    // Redacted as one text, not line by line: a private-key block spans lines.
+    let tail: Vec<&str> = lines[start..]
         .iter()
-        .map(|l| crate::redact::redact(crate::logscan::truncate(&l.text, 300)).into_owned())
+        .map(|l| crate::logscan::truncate(&l.text, 300))
+        .collect();
+    crate::redact::redact(&tail.join("\n"))
+        .lines()
+        .map(str::to_owned)
         .collect()
 }
 

@@ -18,6 +18,8 @@ static PATTERNS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (r"\b(gh[pousr]_[A-Za-z0-9]{20,}|xox[abpr]-[A-Za-z0-9-]{10,}|glpat-[A-Za-z0-9_-]{20,})", "<redacted token>"),
         // scheme://user:password@host
         (r"([A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]+:)[^\s@/]+@", "$1<redacted>@"),
+        // user:password@host:port without a scheme (as some clients log their target)
+        (r"(\s[A-Za-z0-9_.-]+:)[^\s@/:]+@([A-Za-z0-9.-]+:\d+)", "$1<redacted>@$2"),
         // password=..., "password": "...": any value is a secret.
         (r#"(?i)\b([A-Za-z0-9_.-]*(?:password|passwd|pwd)["']?\s*[:=]\s*["']?)[^\s"',;&]+"#, "$1<redacted>"),
         // secret: ..., token=..., api_key=...: only values that look like secrets (a digit, or
@@ -53,6 +55,10 @@ mod tests {
         let cases = [
             ("Authorization: Bearer abcdefghijklmnop123", "hijklmnop"),
             ("dsn=postgres://app:S3cr3tPass@db:5432/shop", "S3cr3tPass"),
+            (
+                "connect ECONNREFUSED app:S3cr3tPass@db.shop.svc:5432",
+                "S3cr3tPass",
+            ),
             ("login failed password=hunter2 user=bob", "hunter2"),
             ("{\"password\": \"hunter2\"}", "hunter2"),
             ("key AKIAIOSFODNN7EXAMPLE used", "AKIAIOSFODNN7EXAMPLE"),

@@ -12,8 +12,8 @@ use std::rc::Rc;
 use flate2::bufread::MultiGzDecoder;
 
 use super::{
-    BundleError, BundleSource, Limits, RawBundle, display, is_log_path, is_wanted,
-    normalize_member, printable,
+    BundleError, BundleSource, Limits, RawBundle, is_log_path, is_wanted, normalize_member,
+    printable,
 };
 use crate::model::LogFile;
 
@@ -243,7 +243,7 @@ fn read_stream<R: Read>(
             .read_to_end(&mut data)
             .map_err(|e| stream_error(path, budget, &e))?;
         if data.len() as u64 > limits.max_entry_bytes {
-            return Err(BundleError::TooLarge {
+            return Err(BundleError::FileTooLarge {
                 path: path.to_owned(),
                 limit: limits.max_entry_bytes,
             });
@@ -268,10 +268,14 @@ fn read_tar<R: Read>(
     // Concatenated archives (`cat a.tgz b.tgz`) must not stop at the first end-of-archive.
     archive.set_ignore_zeros(true);
     let mut bundle = RawBundle::default();
+    // Raw entries: the tar crate would read GNU long-name and PAX records into memory whole,
+    // however large; `Meta` reads them here, capped.
     let entries = archive
         .entries()
-        .map_err(|e| stream_error(path, budget, &e))?;
+        .map_err(|e| stream_error(path, budget, &e))?
+        .raw(true);
     let mut count: u64 = 0;
+    let mut meta = Meta::default();
     for entry in entries {
         let mut entry = entry.map_err(|e| stream_error(path, budget, &e))?;
         count += 1;
@@ -282,14 +286,20 @@ fn read_tar<R: Read>(
             });
         }
         let kind = entry.header().entry_type();
-        let raw_path = printable(&String::from_utf8_lossy(&entry.path_bytes())).into_owned();
+        if meta
+            .take(&mut entry)
+            .map_err(|e| stream_error(path, budget, &e))?
+        {
+            continue;
+        }
+        let names = std::mem::take(&mut meta)
+            .apply(&entry)
+            .map_err(|e| stream_error(path, budget, &e))?;
+        let raw_path = printable(&String::from_utf8_lossy(&names.path)).into_owned();
         if kind.is_symlink() || kind.is_hard_link() {
             // Never followed: a link could point anywhere on this machine or into the archive.
             if normalize_member(&raw_path).is_ok_and(|m| m.is_some_and(|m| is_wanted(&m))) {
-                let target = entry
-                    .link_name_bytes()
-                    .map(|t| printable(&String::from_utf8_lossy(&t)).into_owned())
-                    .unwrap_or_default();
+                let target = printable(&String::from_utf8_lossy(&names.link)).into_owned();
                 let what = if kind.is_symlink() {
                     "symbolic"
                 } else {
@@ -317,8 +327,9 @@ fn read_tar<R: Read>(
         }
         let size = entry.size();
         let left = budget.limit.saturating_sub(budget.used());
+        let name = member.clone();
         let inner = keep_member(&mut bundle, member, size, &mut entry, limits, left)
-            .map_err(|e| stream_error(path, budget, &e))?;
+            .map_err(|e| stream_error(path, budget, &while_reading(e, &name)))?;
         budget.add(inner);
         if budget.exceeded() {
             return Err(BundleError::TooLarge {
@@ -329,6 +340,98 @@ fn read_tar<R: Read>(
     }
     bundle.bytes_read = budget.used();
     Ok(bundle)
+}
+
+/// Largest GNU long-name or PAX record accepted (real ones hold a path or a few attributes).
+const MAX_META_BYTES: u64 = 1 << 20;
+
+/// The metadata records (GNU long name and link, PAX) that describe the next tar member.
+#[derive(Default)]
+struct Meta {
+    long_name: Option<Vec<u8>>,
+    long_link: Option<Vec<u8>>,
+    pax: Option<Vec<u8>>,
+}
+
+/// A member's names after its metadata records are applied.
+struct Names {
+    path: Vec<u8>,
+    link: Vec<u8>,
+}
+
+impl Meta {
+    /// Reads `entry` when it is a metadata record (true), capped at `MAX_META_BYTES`.
+    fn take<R: Read>(&mut self, entry: &mut tar::Entry<'_, R>) -> io::Result<bool> {
+        let kind = entry.header().entry_type();
+        let slot = if kind.is_gnu_longname() {
+            &mut self.long_name
+        } else if kind.is_gnu_longlink() {
+            &mut self.long_link
+        } else if kind.is_pax_local_extensions() {
+            &mut self.pax
+        } else {
+            // A global PAX header describes no single member; its data is skipped unread.
+            return Ok(kind.is_pax_global_extensions());
+        };
+        let size = entry.header().entry_size()?;
+        if size > MAX_META_BYTES {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "a tar name or attribute record of {size} bytes (more than {MAX_META_BYTES} is refused)"
+                ),
+            ));
+        }
+        let mut data = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        entry.read_to_end(&mut data)?;
+        *slot = Some(data);
+        Ok(true)
+    }
+
+    /// The path and link name of `entry`: a PAX record wins over a GNU long name, which wins
+    /// over the header.
+    fn apply<R: Read>(self, entry: &tar::Entry<'_, R>) -> io::Result<Names> {
+        let trim = |mut v: Vec<u8>| {
+            while v.last() == Some(&0) {
+                v.pop();
+            }
+            v
+        };
+        let header = entry.header();
+        let mut path = self
+            .long_name
+            .map_or_else(|| header.path_bytes().into_owned(), trim);
+        let mut link = self.long_link.map_or_else(
+            || {
+                header
+                    .link_name_bytes()
+                    .map(std::borrow::Cow::into_owned)
+                    .unwrap_or_default()
+            },
+            trim,
+        );
+        if let Some(pax) = &self.pax {
+            for record in tar::PaxExtensions::new(pax) {
+                let record = record?;
+                match record.key() {
+                    Ok("path") => path = record.value_bytes().to_vec(),
+                    Ok("linkpath") => link = record.value_bytes().to_vec(),
+                    // Only members of 8 GiB and more need a PAX size; raw entries are framed
+                    // by the header's size, so a different one cannot be followed.
+                    Ok("size")
+                        if record.value().ok() != Some(&header.entry_size()?.to_string()) =>
+                    {
+                        return Err(io::Error::new(
+                            io::ErrorKind::InvalidData,
+                            "a member with a PAX size record (8 GiB or more) is not supported",
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(Names { path, link })
+    }
 }
 
 /// Reads one wanted member from `reader` into `bundle` (a log as a tail, else whole).
@@ -373,6 +476,7 @@ fn keep_member(
     }
     if is_log_path(&member) {
         let log = read_tail(reader, &member, limits.log_window_bytes, u64::MAX)?;
+        check_complete(&member, log.total_bytes, size)?;
         bundle.logs.insert(member, log);
         return Ok(0);
     }
@@ -394,8 +498,21 @@ fn keep_member(
         ));
         return Ok(0);
     }
+    check_complete(&member, data.len() as u64, size)?;
     bundle.files.insert(member, data);
     Ok(0)
+}
+
+/// A member that ends before the size its header announced: the archive is cut short (the
+/// tar reader itself hands out the short data without an error).
+fn check_complete(member: &str, read: u64, size: u64) -> io::Result<()> {
+    if read < size {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            format!("`{member}` ends after {read} of its {size} bytes"),
+        ));
+    }
+    Ok(())
 }
 
 /// The error `read_tail` stops with when a stream goes past its cap.
@@ -529,6 +646,15 @@ fn read_dir_bundle(root: &Path, limits: &Limits) -> Result<RawBundle, BundleErro
     Ok(bundle)
 }
 
+/// Names the member an error was met in, unless the error already does.
+fn while_reading(err: io::Error, member: &str) -> io::Error {
+    let text = err.to_string();
+    if text.contains(member) {
+        return err;
+    }
+    io::Error::new(err.kind(), format!("{text} (while reading `{member}`)"))
+}
+
 /// Maps an I/O error met while streaming to the bundle error a user should see.
 fn stream_error(path: &Path, budget: &Budget, err: &io::Error) -> BundleError {
     if budget.exceeded() {
@@ -537,13 +663,17 @@ fn stream_error(path: &Path, budget: &Budget, err: &io::Error) -> BundleError {
             limit: budget.limit,
         };
     }
-    let detail = match err.kind() {
-        io::ErrorKind::UnexpectedEof => format!("truncated archive ({err})"),
-        _ => format!("corrupt archive: {err}"),
+    // The tar crate reports a short archive as an `other` error with this text.
+    let truncated =
+        err.kind() == io::ErrorKind::UnexpectedEof || err.to_string().contains("unexpected EOF");
+    let detail = if truncated {
+        format!("truncated archive: {err}")
+    } else {
+        format!("corrupt archive: {err}")
     };
     BundleError::Corrupt {
         path: path.to_owned(),
-        detail: format!("{detail} (in {})", display(path)),
+        detail,
     }
 }
 

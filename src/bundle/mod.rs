@@ -6,7 +6,7 @@
 mod archive;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 pub use archive::{read_archive, read_bundle};
 
@@ -109,6 +109,8 @@ pub enum BundleError {
         "`{path}` decompresses to more than {limit} bytes (limit --max-bundle-size); refusing a possible decompression bomb"
     )]
     TooLarge { path: PathBuf, limit: u64 },
+    #[error("`{path}` is a single file of more than {limit} bytes (limit --max-entry-size)")]
+    FileTooLarge { path: PathBuf, limit: u64 },
     #[error("`{path}` has more than {limit} entries (limit --max-entries)")]
     TooManyEntries { path: PathBuf, limit: u64 },
     #[error(
@@ -201,11 +203,6 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
             })
             .collect(),
     )
-}
-
-/// A short display form of a path for messages.
-pub(crate) fn display(path: &Path) -> String {
-    path.display().to_string()
 }
 
 #[cfg(test)]

@@ -18,6 +18,17 @@ where
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
+/// A list where `null` is empty and `null` elements are dropped (`containerStatuses: [null]`
+/// loses nothing else of the object).
+pub(crate) fn list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    let raw = Option::<Vec<Option<T>>>::deserialize(d)?.unwrap_or_default();
+    Ok(raw.into_iter().flatten().collect())
+}
+
 /// A scalar of any type as text: strings, numbers and booleans; anything else is `None`.
 #[derive(Debug, Default)]
 pub(crate) struct Scalar(pub(crate) Option<String>);

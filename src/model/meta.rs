@@ -21,7 +21,7 @@ pub struct ObjectMeta {
     pub labels: BTreeMap<String, String>,
     #[serde(deserialize_with = "de::string_map")]
     pub annotations: BTreeMap<String, String>,
-    #[serde(deserialize_with = "de::nullable")]
+    #[serde(deserialize_with = "de::list")]
     pub owner_references: Vec<OwnerRef>,
     #[serde(deserialize_with = "de::time")]
     pub creation_timestamp: Option<Time>,

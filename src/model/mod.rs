@@ -57,18 +57,29 @@ impl Cluster {
             .get(&(namespace.to_owned(), pod.to_owned(), container.to_owned()))
     }
 
-    /// A workload by kind, namespace and name.
+    /// A workload by kind, namespace and name. A binary search: the cluster must be
+    /// `normalize`d (as `formats::load` does); a linear scan per pod was quadratic.
     #[must_use]
     pub fn find_workload(&self, kind: &str, namespace: &str, name: &str) -> Option<&Workload> {
-        self.workloads.iter().find(|w| {
-            w.kind == kind && w.metadata.namespace == namespace && w.metadata.name == name
-        })
+        fn key(w: &Workload) -> (&str, &str, &str) {
+            (
+                w.kind.as_str(),
+                w.metadata.namespace.as_str(),
+                w.metadata.name.as_str(),
+            )
+        }
+        let wanted = (kind, namespace, name);
+        let at = self.workloads.partition_point(|w| key(w) < wanted);
+        self.workloads.get(at).filter(|w| key(w) == wanted)
     }
 
-    /// A node by name.
+    /// A node by name. A binary search: the cluster must be `normalize`d.
     #[must_use]
     pub fn find_node(&self, name: &str) -> Option<&Node> {
-        self.nodes.iter().find(|n| n.metadata.name == name)
+        let at = self
+            .nodes
+            .partition_point(|n| n.metadata.name.as_str() < name);
+        self.nodes.get(at).filter(|n| n.metadata.name == name)
     }
 
     /// Sorts every list into a canonical order so that analysis never depends on the order

@@ -76,7 +76,7 @@ pub struct WorkloadStatus {
     pub failed: Option<i64>,
     #[serde(deserialize_with = "de::opt_i64")]
     pub succeeded: Option<i64>,
-    #[serde(deserialize_with = "de::nullable")]
+    #[serde(deserialize_with = "de::list")]
     pub conditions: Vec<Condition>,
 }
 
@@ -94,7 +94,7 @@ pub struct Node {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct NodeStatus {
-    #[serde(deserialize_with = "de::nullable")]
+    #[serde(deserialize_with = "de::list")]
     pub conditions: Vec<Condition>,
     #[serde(deserialize_with = "de::string_map")]
     pub allocatable: BTreeMap<String, String>,
@@ -155,7 +155,7 @@ pub struct ServiceSpec {
     pub selector: BTreeMap<String, String>,
     #[serde(rename = "clusterIP", deserialize_with = "de::opt_string")]
     pub cluster_ip: Option<String>,
-    #[serde(deserialize_with = "de::nullable")]
+    #[serde(deserialize_with = "de::list")]
     pub ports: Vec<ServicePort>,
 }
 
@@ -178,7 +178,7 @@ pub struct Endpoints {
     /// Where in the bundle this object was read from (set by the format reader).
     #[serde(skip)]
     pub source: String,
-    #[serde(deserialize_with = "de::nullable")]
+    #[serde(deserialize_with = "de::list")]
     pub subsets: Vec<EndpointSubset>,
 }
 
@@ -186,9 +186,9 @@ pub struct Endpoints {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct EndpointSubset {
-    #[serde(deserialize_with = "de::nullable")]
+    #[serde(deserialize_with = "de::list")]
     pub addresses: Vec<serde::de::IgnoredAny>,
-    #[serde(deserialize_with = "de::nullable")]
+    #[serde(deserialize_with = "de::list")]
     pub not_ready_addresses: Vec<serde::de::IgnoredAny>,
 }
 

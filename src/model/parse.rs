@@ -92,6 +92,12 @@ fn parse_json<T: DeserializeOwned>(path: &str, bytes: &[u8], out: &mut Parsed<T>
             continue;
         };
         for (i, item) in items.into_iter().enumerate() {
+            // serde reads a struct from an array too; an item must be an object.
+            if !item.get().starts_with('{') {
+                out.warnings
+                    .push(format!("{path}: item {} is not an object, skipped", i + 1));
+                continue;
+            }
             match serde_json::from_str::<T>(item.get()) {
                 Ok(v) => out.items.push(v),
                 Err(e) => out.warnings.push(format!("{path}: item {}: {e}", i + 1)),
@@ -152,6 +158,13 @@ fn parse_yaml<T: DeserializeOwned + Send>(path: &str, text: &str, out: &mut Pars
             }
         };
         for (i, item) in items.into_iter().enumerate() {
+            if !matches!(item, yaml::Value::Mapping(_)) {
+                if !matches!(item, yaml::Value::Null) {
+                    out.warnings
+                        .push(format!("{path}: item {} is not an object, skipped", i + 1));
+                }
+                continue;
+            }
             match yaml::from_value::<T>(item) {
                 Ok(v) => out.items.push(v),
                 Err(e) => out.warnings.push(format!("{path}: item {}: {e}", i + 1)),

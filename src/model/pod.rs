@@ -30,13 +30,13 @@ pub struct Pod {
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(default, rename_all = "camelCase")]
 pub struct PodSpec {
-    #[serde(deserialize_with = "de::nullable")]
+    #[serde(deserialize_with = "de::list")]
     pub containers: Vec<Container>,
-    #[serde(deserialize_with = "de::nullable")]
+    #[serde(deserialize_with = "de::list")]
     pub init_containers: Vec<Container>,
-    #[serde(deserialize_with = "de::nullable")]
+    #[serde(deserialize_with = "de::list")]
     pub ephemeral_containers: Vec<Container>,
-    #[serde(deserialize_with = "de::nullable")]
+    #[serde(deserialize_with = "de::list")]
     pub volumes: Vec<Volume>,
     #[serde(deserialize_with = "de::opt_string")]
     pub restart_policy: Option<String>,
@@ -69,11 +69,11 @@ pub struct Container {
     pub command: Vec<String>,
     #[serde(deserialize_with = "de::string_list")]
     pub args: Vec<String>,
-    #[serde(deserialize_with = "de::nullable")]
+    #[serde(deserialize_with = "de::list")]
     pub env: Vec<EnvVar>,
-    #[serde(deserialize_with = "de::nullable")]
+    #[serde(deserialize_with = "de::list")]
     pub env_from: Vec<EnvFromSource>,
-    #[serde(deserialize_with = "de::nullable")]
+    #[serde(deserialize_with = "de::list")]
     pub volume_mounts: Vec<VolumeMount>,
     #[serde(deserialize_with = "de::nullable")]
     pub resources: Resources,
@@ -94,7 +94,7 @@ pub struct Container {
     pub termination_message_policy: Option<String>,
     #[serde(deserialize_with = "de::opt_string")]
     pub image_pull_policy: Option<String>,
-    #[serde(deserialize_with = "de::nullable")]
+    #[serde(deserialize_with = "de::list")]
     pub ports: Vec<ContainerPort>,
     #[serde(deserialize_with = "de::opt_string")]
     pub working_dir: Option<String>,
@@ -208,7 +208,7 @@ pub struct ConfigMapVolume {
     pub default_mode: Option<i64>,
     #[serde(deserialize_with = "de::opt_bool")]
     pub optional: Option<bool>,
-    #[serde(deserialize_with = "de::nullable")]
+    #[serde(deserialize_with = "de::list")]
     pub items: Vec<KeyToPath>,
 }
 
@@ -222,7 +222,7 @@ pub struct SecretVolume {
     pub default_mode: Option<i64>,
     #[serde(deserialize_with = "de::opt_bool")]
     pub optional: Option<bool>,
-    #[serde(deserialize_with = "de::nullable")]
+    #[serde(deserialize_with = "de::list")]
     pub items: Vec<KeyToPath>,
 }
 
@@ -442,13 +442,13 @@ pub struct PodStatus {
     pub pod_ip: Option<String>,
     #[serde(deserialize_with = "de::time")]
     pub start_time: Option<Time>,
-    #[serde(deserialize_with = "de::nullable")]
+    #[serde(deserialize_with = "de::list")]
     pub conditions: Vec<Condition>,
-    #[serde(deserialize_with = "de::nullable")]
+    #[serde(deserialize_with = "de::list")]
     pub container_statuses: Vec<ContainerStatus>,
-    #[serde(deserialize_with = "de::nullable")]
+    #[serde(deserialize_with = "de::list")]
     pub init_container_statuses: Vec<ContainerStatus>,
-    #[serde(deserialize_with = "de::nullable")]
+    #[serde(deserialize_with = "de::list")]
     pub ephemeral_container_statuses: Vec<ContainerStatus>,
 }
 

@@ -118,7 +118,10 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             writeln!(out, "```\n</details>")?;
         }
         if !f.notes.is_empty() {
-            writeln!(out, "\n**Notes (what the bundle does not show, what this finding explains)**\n")?;
+            writeln!(
+                out,
+                "\n**Notes (what the bundle does not show, what this finding explains)**\n"
+            )?;
             for n in &f.notes {
                 writeln!(out, "- {n}")?;
             }

@@ -1,0 +1,27 @@
+//! Bytes as a bundle archive (gzip, tar or text dump) -> read, load, diagnose: must never
+//! panic, hang or allocate without bound. Small limits keep each run fast.
+#![no_main]
+
+use std::path::Path;
+
+use ktriage::bundle::{BundleSource, Limits, read_archive};
+use ktriage::rules::registry::RuleSet;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let path = Path::new("fuzz.tar.gz");
+    let limits = Limits {
+        max_entry_bytes: 4 << 20,
+        max_total_bytes: 16 << 20,
+        max_entries: 10_000,
+        log_window_bytes: 64 << 10,
+    };
+    let Ok(raw) = read_archive(path, data, &limits) else {
+        return;
+    };
+    let Ok(loaded) = ktriage::formats::load(&BundleSource::new(path), raw) else {
+        return;
+    };
+    let rules = RuleSet::new(&[], &[]).expect("the default selection is valid");
+    let _ = ktriage::diagnose::diagnose(&loaded.cluster, "fuzz.tar.gz", &rules);
+});
