@@ -298,7 +298,16 @@ fn read_tar<R: Read>(
         let raw_path = printable(&String::from_utf8_lossy(&names.path)).into_owned();
         if kind.is_symlink() || kind.is_hard_link() {
             // Never followed: a link could point anywhere on this machine or into the archive.
-            if normalize_member(&raw_path).is_ok_and(|m| m.is_some_and(|m| is_wanted(&m))) {
+            // A link to another member (troubleshoot's `all-logs/` duplicates) loses nothing: the
+            // file is read where it really is. Only links leaving the archive are worth a word.
+            let inside = link_stays_inside(
+                &raw_path,
+                &String::from_utf8_lossy(&names.link),
+                kind.is_symlink(),
+            );
+            if !inside
+                && normalize_member(&raw_path).is_ok_and(|m| m.is_some_and(|m| is_wanted(&m)))
+            {
                 let target = printable(&String::from_utf8_lossy(&names.link)).into_owned();
                 let what = if kind.is_symlink() {
                     "symbolic"
@@ -655,6 +664,34 @@ fn while_reading(err: io::Error, member: &str) -> io::Error {
     io::Error::new(err.kind(), format!("{text} (while reading `{member}`)"))
 }
 
+/// Whether a link member points at another member of the same archive: a hard link names an
+/// archive path; a symbolic link is relative to its own directory and must not climb out.
+fn link_stays_inside(member: &str, target: &str, symbolic: bool) -> bool {
+    if target.starts_with('/') || target.is_empty() {
+        return false;
+    }
+    if !symbolic {
+        return normalize_member(target).is_ok_and(|m| m.is_some());
+    }
+    let mut parts: Vec<&str> = member
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    parts.pop(); // the link's own name
+    for part in target.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if parts.pop().is_none() {
+                    return false;
+                }
+            }
+            p => parts.push(p),
+        }
+    }
+    !parts.is_empty()
+}
+
 /// Maps an I/O error met while streaming to the bundle error a user should see.
 fn stream_error(path: &Path, budget: &Budget, err: &io::Error) -> BundleError {
     if budget.exceeded() {
@@ -781,6 +818,23 @@ impl<R: Read> Read for Counted<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn links_inside_and_outside() {
+        assert!(link_stays_inside(
+            "b/all-logs/p/c.log",
+            "../../cluster-resources/pods/logs/ns/p/c.log",
+            true
+        ));
+        assert!(!link_stays_inside(
+            "b/all-logs/c.log",
+            "../../../etc/passwd",
+            true
+        ));
+        assert!(!link_stays_inside("b/x.log", "/etc/passwd", true));
+        assert!(link_stays_inside("b/x.log", "b/y.log", false));
+        assert!(!link_stays_inside("b/x.log", "../y.log", false));
+    }
     use std::io::Write;
 
     fn tar_gz(entries: &[(&str, &[u8])]) -> Vec<u8> {
