@@ -233,6 +233,21 @@ fn build(
             "no events for this pod in the bundle (they expire after about an hour)".to_owned(),
         );
     }
+    // The kubelet doubles the back-off from 10 s after each failed start and caps it at 5 min:
+    // the delay in the waiting message says how long the loop has gone on.
+    if let Some(backoff) = s.backoff_secs {
+        if backoff >= 300.0 {
+            notes.push(
+                "back-off at its 5m cap: the container has failed at least 6 times in a row"
+                    .to_owned(),
+            );
+        } else if backoff <= 20.0 {
+            notes.push(format!(
+                "back-off {}: the loop has only just started",
+                human_duration(backoff)
+            ));
+        }
+    }
     if s.state == State::Flapping
         && let Some(age) = s.age_secs()
     {
