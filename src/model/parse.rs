@@ -104,7 +104,10 @@ fn parse_yaml<T: DeserializeOwned + Send>(path: &str, text: &str, out: &mut Pars
     if let Some(items) = split_kubectl_list(text) {
         let parse = |item: &String| {
             let slim = slim_healthy_pod(item);
-            yaml::from_str::<T>(slim.as_deref().unwrap_or(item))
+            let text = slim.as_deref().unwrap_or(item);
+            // kubectl's own YAML style is read by the fast path; anything else (or an item
+            // that does not deserialize) by the general parser, which also words the errors.
+            crate::kubeyaml::from_str::<T>(text).map_or_else(|| yaml::from_str::<T>(text), Ok)
         };
         // Small lists are not worth a task each; large ones in chunks of a few dozen items.
         let results: Vec<_> = if items.len() >= 64 {
@@ -242,7 +245,7 @@ pub fn split_kubectl_list(text: &str) -> Option<Vec<String>> {
 /// `status` (`phase`, IPs) too, its container statuses in a minimal form (name, ready, no
 /// restarts), and the conditions and the rest of the statuses are dropped. The test is a byte
 /// scan, deliberately strict: any doubt parses the whole item.
-fn slim_healthy_pod(item: &str) -> Option<String> {
+pub(crate) fn slim_healthy_pod(item: &str) -> Option<String> {
     if !item.lines().any(|l| l == "kind: Pod") || !item.contains("\n  phase: Running\n") {
         return None;
     }
