@@ -77,6 +77,16 @@ pub fn pod_files(opts: &GenOptions) -> Vec<String> {
         .collect()
 }
 
+/// Every YAML file of the first cluster as (path in the bundle, text), for parser tests.
+#[must_use]
+pub fn yaml_files(opts: &GenOptions) -> Vec<(String, String)> {
+    bundle_files(opts, 0)
+        .into_iter()
+        .filter(|(path, _)| path.ends_with(".yaml"))
+        .map(|(path, bytes)| (path, String::from_utf8_lossy(&bytes).into_owned()))
+        .collect()
+}
+
 /// The name of the `index`-th generated cluster.
 #[must_use]
 pub fn cluster_name(index: usize) -> String {

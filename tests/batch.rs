@@ -6,19 +6,21 @@ use std::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_ktriage");
 
-/// Three small clusters sharing one workload catalog (seeded), written once per test.
+/// Three small clusters sharing one workload catalog (seeded), written once per test. Small on
+/// purpose (debug builds run these): 30 pods x 30% crash-looping still gives every test several
+/// findings and fleet entries in all three clusters.
 fn bundles(dir: &Path) -> Vec<PathBuf> {
     let out = Command::new(BIN)
         .args([
             "generate",
             "--pods",
-            "60",
+            "30",
             "--clusters",
             "3",
             "--crashloop-percent",
             "30",
             "--log-lines",
-            "40",
+            "20",
             "--seed",
             "11",
             "--out",
