@@ -278,9 +278,15 @@ fn classify(
     if status.restart_count > 0 && backoff_events >= 2 && recent {
         return Some(State::Restarting);
     }
-    if status.restart_count >= RESTARTS_FOR_FLAPPER
-        && age.is_none_or(|a| a <= FLAPPER_WINDOW_SECS)
-        && last.is_some_and(|t| t.exit_code != Some(0) || t.reason.as_deref() == Some("OOMKilled"))
+    let failed_last =
+        last.is_some_and(|t| t.exit_code != Some(0) || t.reason.as_deref() == Some("OOMKilled"));
+    // Restarts now and then, or one failure shortly before collection: not (yet) a loop, but
+    // the failure is worth a low-severity finding.
+    let recent_failure = status.restart_count >= 1 && age.is_some_and(|a| a <= RECENT_SECS);
+    if failed_last
+        && ((status.restart_count >= RESTARTS_FOR_FLAPPER
+            && age.is_none_or(|a| a <= FLAPPER_WINDOW_SECS))
+            || recent_failure)
     {
         return Some(State::Flapping);
     }

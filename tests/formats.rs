@@ -286,9 +286,23 @@ fn real_metal_subset(path: &Path, report: &Value) {
             .as_ref()
             .is_some_and(ktriage::model::LogFile::is_empty_or_error)
     );
-    // One restart each, all at 14:21 (the operator lost its lease), running for 23
-    // minutes when gathered: not a crash loop, so nothing is reported.
-    assert!(causes(report).is_empty(), "{report:#}");
+    // One restart each, all at 14:21 (the operator lost its lease), running for 23 minutes when
+    // gathered: not a loop. The one that failed (exit 255) is reported, low, as a past failure;
+    // the clean exits are not.
+    assert_eq!(
+        causes(report),
+        [(
+            "app-error-exit".to_owned(),
+            "snapshot-controller".to_owned()
+        )],
+        "{report:#}"
+    );
+    let f = finding(report, "snapshot-controller");
+    assert_eq!(str_of(f, "severity"), "low", "{f:#}");
+    assert!(
+        str_of(f, "title").contains("code 255") && str_of(f, "title").contains("running again"),
+        "{f:#}"
+    );
 }
 
 fn real_omc_logs(path: &Path, report: &Value) {

@@ -61,6 +61,17 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
                 ),
             ),
         };
+        // Not looping now: it failed, restarted, and runs again.
+        let title = if s.state == crate::correlate::State::Flapping {
+            let times = s.status.restart_count;
+            let plural = if times == 1 { "" } else { "s" };
+            format!(
+                "{} (restarted {times} time{plural}, running again)",
+                title.replacen(" exits ", " exited ", 1)
+            )
+        } else {
+            title
+        };
         let mut f = Finding::new(&APP_ERROR_EXIT, s, confidence).title(title);
         if let Some(e) = termination_evidence(s) {
             f = f.evidence(e);
