@@ -75,6 +75,12 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<Outcome> {
             for (cause, what) in CORRELATIONS {
                 writeln!(stdout, "{cause:<28} {what}")?;
             }
+            writeln!(stdout, "\naliases:")?;
+            writeln!(
+                stdout,
+                "{:<28} `missing-config-ref` when nothing restarts (waiting `CreateContainerConfigError`)",
+                "create-container-config-error"
+            )?;
             Ok(Outcome::Clean)
         }
         Command::Explain { cause } => {
