@@ -305,6 +305,22 @@ impl Probe {
             + self.period_seconds.unwrap_or(10).max(1) * self.failure_threshold.unwrap_or(3).max(1)
     }
 
+    /// The probe's settings with Kubernetes' defaults filled in, and when it kills:
+    /// `GET :8080/healthz, initialDelaySeconds 30, periodSeconds 10, failureThreshold 3,
+    /// timeoutSeconds 1: kills after ~60s`.
+    #[must_use]
+    pub fn settings(&self) -> String {
+        format!(
+            "{}, initialDelaySeconds {}, periodSeconds {}, failureThreshold {}, timeoutSeconds {}: kills after ~{}s",
+            self.describe(),
+            self.initial_delay_seconds.unwrap_or(0),
+            self.period_seconds.unwrap_or(10),
+            self.failure_threshold.unwrap_or(3),
+            self.timeout_seconds.unwrap_or(1),
+            self.budget_secs()
+        )
+    }
+
     /// A short description of what the probe checks: `GET :8080/healthz`, `tcp :5432`, `exec cat /tmp/ready`.
     #[must_use]
     pub fn describe(&self) -> String {

@@ -90,16 +90,7 @@ fn finding(
         f = f.evidence(e);
     }
     if let Some(p) = probe {
-        let text = format!(
-            "{}, initialDelaySeconds {}, periodSeconds {}, failureThreshold {}, timeoutSeconds {}: kills after ~{}s",
-            p.describe(),
-            p.initial_delay_seconds.unwrap_or(0),
-            p.period_seconds.unwrap_or(10),
-            p.failure_threshold.unwrap_or(3),
-            p.timeout_seconds.unwrap_or(1),
-            p.budget_secs()
-        );
-        f = f.evidence(Evidence::spec(s, "livenessProbe", text));
+        f = f.evidence(Evidence::spec(s, "livenessProbe", p.settings()));
     }
     let refused = unhealthy
         .iter()

@@ -93,19 +93,7 @@ fn finding(s: &Subject<'_>, confidence: f64, kills: &[&Event], unhealthy: &[&Eve
         f = f.evidence(e);
     }
     if let Some(p) = probe {
-        f = f.evidence(Evidence::spec(
-            s,
-            "startupProbe",
-            format!(
-                "{}, initialDelaySeconds {}, periodSeconds {}, failureThreshold {}, timeoutSeconds {}: kills after ~{}s",
-                p.describe(),
-                p.initial_delay_seconds.unwrap_or(0),
-                p.period_seconds.unwrap_or(10),
-                p.failure_threshold.unwrap_or(3),
-                p.timeout_seconds.unwrap_or(1),
-                p.budget_secs()
-            ),
-        ));
+        f = f.evidence(Evidence::spec(s, "startupProbe", p.settings()));
     }
     if let Some(log) = s.log
         && let Some(last) = log.lines().last()
