@@ -48,7 +48,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "argparse-unrecognized",
         cause: "bad-args",
-        pattern: r"error: (?:unrecognized arguments|unrecognised arguments|the following arguments are required|argument [\w/-]+: invalid|no such option): ?(?P<target>.*)",
+        pattern: r"[Ee]rror: (?:unrecognized arguments|unrecognised arguments|the following arguments are required|argument [\w/-]+: invalid|[Nn]o such option|No such command):? ?(?P<target>.*)",
         example: "manage.py: error: unrecognized arguments: --workers=4",
         confidence: 0.85,
     },
@@ -62,16 +62,23 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "jvm-unrecognized-option",
         cause: "bad-args",
-        pattern: r"(?:Unrecognized (?:VM )?option|Error: Could not find or load main class|Unknown option): ?(?P<target>\S+)",
+        pattern: r"(?:Unrecognized (?:VM )?option|Error: Could not find or load main class|Unknown option):? ?(?P<target>\S+)",
         example: "Unrecognized option: --enable-preview-x",
         confidence: 0.8,
     },
     Signature {
         id: "unknown-option-generic",
         cause: "bad-args",
-        pattern: r"(?i)(?:unknown|unrecognized|invalid) (?:option|argument)s?[: ]+(?P<target>-{1,2}[\w.=-]+)",
+        pattern: r#"(?i)(?:(?:unknown|unrecognized|invalid) (?:option|argument|command or argument)s?|\bbad option)[: ]+['"]?(?P<target>-{1,2}[\w.=-]+)"#,
         example: "nginx: invalid option: \"-x\"... unknown option: --foo",
         confidence: 0.75,
+    },
+    Signature {
+        id: "clap-unexpected-argument",
+        cause: "bad-args",
+        pattern: r"(?:Found argument|unexpected argument) '(?P<target>[^']+)'(?: which wasn't expected| found)",
+        example: "error: unexpected argument '--foo' found",
+        confidence: 0.85,
     },
 ];
 
@@ -132,5 +139,37 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
             f = f.evidence(Evidence::status(s, &field, message));
         }
         out.push(f);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Lines real applications and runtimes print (issue reports), and neighbours' lines.
+    #[test]
+    fn signature_boundaries() {
+        let causes = super::super::causes_of_line;
+        for line in [
+            "Error: unknown flag: --foo",
+            "flag provided but not defined: -config",
+            "Unrecognized option: --foo",
+            "Error: Could not find or load main class com.example.App",
+            "app.py: error: unrecognized arguments: --port 8080",
+            "Error: No such option: --foo",
+            "Error: No such command 'serve'.",
+            "Unknown command: 'runserverr'",
+            "Unrecognized command or argument '--foo'.",
+            "node: bad option: --foo",
+            "error: Found argument '--foo' which wasn't expected, or isn't valid in this context",
+            "error: unexpected argument '--foo' found",
+            r#"Error: unknown command "serve" for "app""#,
+        ] {
+            assert!(causes(line).contains(&"bad-args"), "{line}");
+        }
+        for line in [
+            "/bin/sh: 1: gunicorn: not found",
+            "KeyError: 'DATABASE_URL'",
+        ] {
+            assert!(!causes(line).contains(&"bad-args"), "{line}");
+        }
     }
 }
