@@ -75,7 +75,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "shell-not-found",
         cause: "command-not-found",
-        pattern: r"(?:^|\s)(?:/bin/|/usr/bin/)?(?:sh|bash|ash|dash|zsh)(?:: line \d+)?: (?:\d+: )?(?P<target>[^:\s]+): (?:not found|command not found)$",
+        pattern: r"(?:^|\s)(?:(?:/bin/|/usr/bin/)?(?:sh|bash|ash|dash|zsh)(?:: line \d+)?: (?:\d+: )?(?:exec: )?|/\S+: line \d+: exec: )(?P<target>[^:\s]+): (?:not found|command not found)$",
         example: "/bin/sh: 1: gunicorn: not found",
         confidence: 0.85,
     },
@@ -85,6 +85,13 @@ const SIGNATURES: &[Signature] = &[
         pattern: r"error while loading shared libraries: (?P<target>\S+?): cannot open shared object file|version `(?P<glibc>GLIBC_[\d.]+)' not found|Error relocating .*: symbol not found",
         example: "/app/server: error while loading shared libraries: libssl.so.1.1: cannot open shared object file: No such file or directory",
         confidence: 0.9,
+    },
+    Signature {
+        id: "entry-script-missing",
+        cause: "command-not-found",
+        pattern: r"(?:^python[0-9.]*: can't open file|^Error: Cannot find module) '(?P<target>/[^']+)'",
+        example: r"python: can't open file '/app/main.py': [Errno 2] No such file or directory",
+        confidence: 0.85,
     },
 ];
 
@@ -235,6 +242,9 @@ fn remedy(s: &Subject<'_>, f: Finding, id: &str, crlf: bool, target: &str) -> Fi
         "missing-interpreter" | "exec-no-such-file" => f.remedy(format!(
             "the script `{target}` or the interpreter of its `#!` line is not in `{image}` (Alpine images have `sh`, not `bash`): install it or change the `#!` line; check also for CRLF line endings"
         )),
+        "entry-script-missing" => f.remedy(format!(
+            "the program file `{target}` that `{name}` starts is not in `{image}`: check the path in `command`/`args` against the image's WORKDIR and COPY steps, or a volume mounted over that directory"
+        )),
         "shell-not-found" => f.remedy(format!(
             "`{target}` is not installed in `{image}` or not on the $PATH the shell uses: install it, or call it by its absolute path"
         )),
@@ -278,4 +288,35 @@ fn shadowing_mount<'a>(s: &Subject<'a>, path: &str) -> Option<(&'a str, &'a str)
             path.starts_with(&format!("{dir}/"))
         })
         .map(|m| (m.name.as_str(), m.mount_path.as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    /// Lines real applications and runtimes print (issue reports), and neighbours' lines.
+    #[test]
+    fn signature_boundaries() {
+        let causes = super::super::causes_of_line;
+        for line in [
+            r#"OCI runtime create failed: container_linux.go:380: starting container process caused: exec: "uvicorn": executable file not found in $PATH: unknown"#,
+            r#"Error: failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "gunicorn": executable file not found in $PATH: unknown"#,
+            "/bin/sh: 1: gunicorn: not found",
+            "/docker-entrypoint.sh: line 5: exec: gunicorn: not found",
+            "/bin/sh: 1: exec: /app/run.sh: not found",
+            "exec /docker-entrypoint.sh: no such file or directory",
+            r"/usr/bin/env: 'bash\r': No such file or directory",
+            "env: can't execute 'bash': No such file or directory",
+            "python: can't open file '/app/main.py': [Errno 2] No such file or directory",
+            "python3: can't open file '/usr/src/app/manage.py': [Errno 2] No such file or directory",
+            "Error: Cannot find module '/app/dist/main.js'",
+        ] {
+            assert!(causes(line).contains(&"command-not-found"), "{line}");
+        }
+        for line in [
+            "exec /app/server: exec format error",
+            "/bin/sh: 1: exec: /entrypoint.sh: Permission denied",
+            "Error: Cannot find module 'express'",
+        ] {
+            assert!(!causes(line).contains(&"command-not-found"), "{line}");
+        }
+    }
 }
