@@ -52,14 +52,14 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "exec-permission-denied",
         cause: "not-executable",
-        pattern: r"^exec (?P<target>/\S+): permission denied",
+        pattern: r"^(?:exec (?P<target>/\S+): permission denied|standard_init_linux\.go:\d+: exec user process caused:? permission denied)",
         example: "exec /docker-entrypoint.sh: permission denied",
         confidence: 0.85,
     },
     Signature {
         id: "shell-permission-denied",
         cause: "not-executable",
-        pattern: r"(?:^|\s)(?:/bin/|/usr/bin/)?(?:sh|bash|ash|dash)(?:: line \d+)?: (?:\d+: )?(?P<target>[^\s:]+): Permission denied$",
+        pattern: r"(?:^|\s)(?:(?:/bin/|/usr/bin/)?(?:sh|bash|ash|dash)(?:: line \d+)?: (?:\d+: )?(?:exec: )?|/\S+: line \d+: exec: )(?P<target>[^\s:]+): Permission denied$",
         example: "/bin/sh: 1: ./start.sh: Permission denied",
         confidence: 0.8,
     },
@@ -250,4 +250,30 @@ fn script_volume(s: &Subject<'_>, target: Option<&str>) -> Option<ScriptVolume> 
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    /// Lines real applications and runtimes print (issue reports), and neighbours' lines.
+    #[test]
+    fn signature_boundaries() {
+        let causes = super::super::causes_of_line;
+        for line in [
+            "/bin/sh: 1: ./start.sh: Permission denied",
+            r#"OCI runtime create failed: container_linux.go:349: starting container process caused "exec: \"/entrypoint.sh\": permission denied": unknown"#,
+            "exec /docker-entrypoint.sh: permission denied",
+            "/bin/sh: 1: exec: /entrypoint.sh: Permission denied",
+            "standard_init_linux.go:219: exec user process caused: permission denied",
+            "bash: /app/start.sh: Permission denied",
+        ] {
+            assert!(causes(line).contains(&"not-executable"), "{line}");
+        }
+        for line in [
+            "/bin/sh: 1: gunicorn: not found",
+            "standard_init_linux.go:228: exec user process caused: exec format error",
+            "mkdir: cannot create directory '/var/lib/grafana/plugins': Permission denied",
+        ] {
+            assert!(!causes(line).contains(&"not-executable"), "{line}");
+        }
+    }
 }
