@@ -60,7 +60,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "go-out-of-memory",
         cause: "runtime-heap-exhausted",
-        pattern: r"^(?:fatal error: (?P<target>runtime: out of memory)|runtime: out of memory: cannot allocate \d+-byte block)",
+        pattern: r"^(?:fatal error: (?P<target>(?:runtime: )?out of memory)|runtime: out of memory: cannot allocate \d+-byte block)",
         example: "fatal error: runtime: out of memory",
         confidence: 0.9,
     },
@@ -83,6 +83,13 @@ const SIGNATURES: &[Signature] = &[
         cause: "runtime-heap-exhausted",
         pattern: r"Allowed memory size of (?P<target>\d+) bytes exhausted",
         example: "PHP Fatal error:  Allowed memory size of 134217728 bytes exhausted (tried to allocate 20480 bytes)",
+        confidence: 0.85,
+    },
+    Signature {
+        id: "native-alloc-failed",
+        cause: "runtime-heap-exhausted",
+        pattern: r"^memory allocation of (?P<target>\d+) bytes failed|failed to allocate memory \(NoMemoryError\)",
+        example: r"memory allocation of 1073741824 bytes failed",
         confidence: 0.85,
     },
 ];
@@ -255,4 +262,35 @@ fn heap_flag(s: &Subject<'_>, runtime: Runtime) -> Option<(String, String)> {
         let flag = v.split_whitespace().find(|w| is_heap(w))?;
         Some((format!("{}={flag}", e.name), format!("env[{}]", e.name)))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    /// Lines real applications and runtimes print (issue reports), and neighbours' lines.
+    #[test]
+    fn signature_boundaries() {
+        let causes = super::super::causes_of_line;
+        for line in [
+            "java.lang.OutOfMemoryError: Java heap space",
+            r#"Exception in thread "main" java.lang.OutOfMemoryError: Java heap space"#,
+            "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory",
+            "FATAL ERROR: Ineffective mark-compacts near heap limit Allocation failed - JavaScript heap out of memory",
+            "fatal error: runtime: out of memory",
+            "fatal error: out of memory",
+            "MemoryError",
+            "PHP Fatal error:  Allowed memory size of 134217728 bytes exhausted (tried to allocate 20480 bytes) in /var/www/html/vendor/laravel/framework/src/Illuminate/Support/Collection.php on line 1234",
+            "Unhandled exception. System.OutOfMemoryException: Exception of type 'System.OutOfMemoryException' was thrown.",
+            "memory allocation of 1073741824 bytes failed",
+            "failed to allocate memory (NoMemoryError)",
+            r#"Exception in thread "main" java.lang.OutOfMemoryError: GC overhead limit exceeded"#,
+        ] {
+            assert!(causes(line).contains(&"runtime-heap-exhausted"), "{line}");
+        }
+        for line in [
+            r#"Exception in thread "main" java.lang.OutOfMemoryError: unable to create native thread: possibly out of memory or process/resource limits reached"#,
+            "Segmentation fault (core dumped)",
+        ] {
+            assert!(!causes(line).contains(&"runtime-heap-exhausted"), "{line}");
+        }
+    }
 }
