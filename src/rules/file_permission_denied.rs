@@ -108,6 +108,34 @@ const SIGNATURES: &[Signature] = &[
         example: r#"initdb: error: could not change permissions of directory "/var/lib/postgresql/data": Operation not permitted"#,
         confidence: 0.85,
     },
+    Signature {
+        id: "ruby-eacces",
+        cause: "file-permission-denied",
+        pattern: r"Permission denied @ [a-z_]+ - (?P<target>[^\s)]+)",
+        example: r"Errno::EACCES: Permission denied @ rb_sysopen - /app/tmp/pids/server.pid",
+        confidence: 0.8,
+    },
+    Signature {
+        id: "php-stream-denied",
+        cause: "file-permission-denied",
+        pattern: r#"The stream or file "(?P<target>[^"]+)" could not be opened in append mode: [Ff]ailed to open stream: Permission denied"#,
+        example: r#"The stream or file "/var/www/html/storage/logs/laravel.log" could not be opened in append mode: Failed to open stream: Permission denied"#,
+        confidence: 0.85,
+    },
+    Signature {
+        id: "dotnet-unauthorized-access",
+        cause: "file-permission-denied",
+        pattern: r"UnauthorizedAccessException: Access to the path '(?P<target>[^']+)' is denied",
+        example: r"Unhandled exception. System.UnauthorizedAccessException: Access to the path '/app/logs' is denied.",
+        confidence: 0.8,
+    },
+    Signature {
+        id: "errcode13-or-not-writable",
+        cause: "file-permission-denied",
+        pattern: r"Can't create/write to file '(?P<target>[^']+)' \(Errcode: 13|[A-Z_]+='(?P<dir>/[^']+)' is not writable|kind: PermissionDenied|Permission denied \(os error 13\)",
+        example: r"mysqld: Can't create/write to file '/var/lib/mysql/is_writable' (Errcode: 13 - Permission denied)",
+        confidence: 0.8,
+    },
 ];
 
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
@@ -397,6 +425,40 @@ mod tests {
             "fork/exec /usr/local/bin/helper: permission denied",
             "Error: listen EACCES: permission denied 0.0.0.0:80",
             "mkdir: cannot create directory '/var/lib/app/tmp': Read-only file system",
+        ] {
+            assert!(!causes(line).contains(&"file-permission-denied"), "{line}");
+        }
+    }
+
+    /// Lines real applications and runtimes print (issue reports), and neighbours' lines.
+    #[test]
+    fn real_world_lines() {
+        let causes = super::super::causes_of_line;
+        for line in [
+            "mkdir: cannot create directory '/var/lib/grafana/plugins': Permission denied",
+            "Error: EACCES: permission denied, open '/app/logs/app.log'",
+            "PermissionError: [Errno 13] Permission denied: '/data/db.sqlite3'",
+            "chown: changing ownership of '/var/lib/postgresql/data': Operation not permitted",
+            r#"initdb: error: could not change permissions of directory "/var/lib/postgresql/data": Operation not permitted"#,
+            "open /var/lib/app/data.db: permission denied",
+            "java.nio.file.AccessDeniedException: /opt/app/logs/app.log",
+            "touch: cannot touch '/var/log/nginx/access.log': Permission denied",
+            r#"nginx: [emerg] mkdir() "/var/cache/nginx/client_temp" failed (13: Permission denied)"#,
+            "mysqld: Can't create/write to file '/var/lib/mysql/is_writable' (Errcode: 13 - Permission denied)",
+            r#"The stream or file "/var/www/html/storage/logs/laravel.log" could not be opened in append mode: Failed to open stream: Permission denied"#,
+            "/usr/local/lib/ruby/3.1.0/fileutils.rb:253:in `mkdir': Permission denied @ dir_s_mkdir - /app/tmp/cache (Errno::EACCES)",
+            "Errno::EACCES: Permission denied @ rb_sysopen - /app/tmp/pids/server.pid",
+            "Unhandled exception. System.UnauthorizedAccessException: Access to the path '/app/logs' is denied.",
+            r#"Error: Os { code: 13, kind: PermissionDenied, message: "Permission denied" }"#,
+            "GF_PATHS_DATA='/var/lib/grafana' is not writable.",
+            "java.io.FileNotFoundException: /var/log/app/app.log (Permission denied)",
+        ] {
+            assert!(causes(line).contains(&"file-permission-denied"), "{line}");
+        }
+        for line in [
+            "nginx: [emerg] bind() to 0.0.0.0:80 failed (13: Permission denied)",
+            "/bin/sh: 1: ./start.sh: Permission denied",
+            "OSError: [Errno 30] Read-only file system: '/app/.cache'",
         ] {
             assert!(!causes(line).contains(&"file-permission-denied"), "{line}");
         }
