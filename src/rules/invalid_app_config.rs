@@ -53,7 +53,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "python-keyerror-env",
         cause: "invalid-app-config",
-        pattern: r"KeyError: '(?P<target>[A-Z][A-Z0-9_]{2,})'",
+        pattern: r#"(?:KeyError: '|key not found: ")(?P<target>[A-Z][A-Z0-9_]{2,})['"]"#,
         example: "KeyError: 'DATABASE_URL'",
         confidence: 0.75,
     },
@@ -77,6 +77,20 @@ const SIGNATURES: &[Signature] = &[
         pattern: r"(?i)invalid (?:configuration|config|value for|setting)[: ]+['`]?(?P<target>[\w.-]+)",
         example: "invalid configuration: log.level must be one of debug, info, warn",
         confidence: 0.7,
+    },
+    Signature {
+        id: "framework-config-missing",
+        cause: "invalid-app-config",
+        pattern: r"ImproperlyConfigured: (?P<target>.+)|Missing `secret_key_base`|No application encryption key has been specified|Failed to configure a DataSource: '[a-z]+' attribute is not specified",
+        example: r"django.core.exceptions.ImproperlyConfigured: The SECRET_KEY setting must not be empty.",
+        confidence: 0.8,
+    },
+    Signature {
+        id: "config-validation",
+        cause: "invalid-app-config",
+        pattern: r#"Config validation error: "(?P<target>[^"]+)"|validation errors? for [A-Za-z0-9_]*(?:Settings|Config)$|^yaml: (?:unmarshal errors|line \d+: )"#,
+        example: r#"Error: Config validation error: "DATABASE_HOST" is required"#,
+        confidence: 0.75,
     },
 ];
 
@@ -140,6 +154,41 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
                     }
                 ),
             ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Lines real applications and runtimes print (issue reports), and neighbours' lines.
+    #[test]
+    fn signature_boundaries() {
+        let causes = super::super::causes_of_line;
+        for line in [
+            "KeyError: 'DATABASE_URL'",
+            "django.core.exceptions.ImproperlyConfigured: The SECRET_KEY setting must not be empty.",
+            "django.core.exceptions.ImproperlyConfigured: Set the DATABASE_URL environment variable",
+            "ArgumentError: Missing `secret_key_base` for 'production' environment, set this string with `bin/rails credentials:edit`",
+            "Missing `secret_key_base` for 'production' environment, set this string with `rails credentials:edit` (ArgumentError)",
+            "No application encryption key has been specified.",
+            "Failed to configure a DataSource: 'url' attribute is not specified and no embedded datasource could be configured.",
+            "yaml: unmarshal errors:",
+            "yaml: line 3: mapping values are not allowed in this context",
+            "pydantic_core._pydantic_core.ValidationError: 1 validation error for Settings",
+            r#"Error: Config validation error: "DATABASE_HOST" is required"#,
+            r#"key not found: "DATABASE_URL" (KeyError)"#,
+            "panic: required environment variable DATABASE_URL is not set",
+            r#"Caused by: java.lang.IllegalArgumentException: Could not resolve placeholder 'db.url' in value "${db.url}""#,
+            "error loading config file: open /etc/app/config.yaml: no such file or directory",
+        ] {
+            assert!(causes(line).contains(&"invalid-app-config"), "{line}");
+        }
+        for line in [
+            "ModuleNotFoundError: No module named 'flask'",
+            "Error: unknown flag: --foo",
+            "pydantic_core._pydantic_core.ValidationError: 1 validation error for User",
+        ] {
+            assert!(!causes(line).contains(&"invalid-app-config"), "{line}");
         }
     }
 }
