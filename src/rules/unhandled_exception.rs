@@ -85,6 +85,20 @@ const SIGNATURES: &[Signature] = &[
         example: "org.springframework.boot.SpringApplication: Application run failed",
         confidence: 0.6,
     },
+    Signature {
+        id: "ruby-uncaught",
+        cause: "unhandled-exception",
+        pattern: r"^\S+:\d+:in [`'][^']*': .* \((?P<target>[A-Z][A-Za-z0-9_]*(?:::[A-Z][A-Za-z0-9_]*)*)\)$",
+        example: r"/app/app.rb:10:in `<main>': undefined method `foo' for nil:NilClass (NoMethodError)",
+        confidence: 0.65,
+    },
+    Signature {
+        id: "node-module-missing",
+        cause: "unhandled-exception",
+        pattern: r"^Error: Cannot find module '(?P<target>[^'/][^']*)'",
+        example: r"Error: Cannot find module 'express'",
+        confidence: 0.65,
+    },
 ];
 
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
@@ -102,4 +116,32 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         ];
         (format!("container `{name}` crashes with {what}"), steps)
     });
+}
+
+#[cfg(test)]
+mod tests {
+    /// Lines real applications and runtimes print (issue reports), and neighbours' lines.
+    #[test]
+    fn signature_boundaries() {
+        let causes = super::super::causes_of_line;
+        for line in [
+            "panic: runtime error: invalid memory address or nil pointer dereference",
+            r#"Exception in thread "main" java.lang.NullPointerException"#,
+            "Unhandled exception. System.InvalidOperationException: Unable to resolve service for type 'IFoo'",
+            "thread 'main' panicked at 'called `Result::unwrap()` on an `Err` value: Os { code: 2, kind: NotFound }', src/main.rs:10:5",
+            "TypeError: Cannot read properties of undefined (reading 'map')",
+            "/app/app.rb:10:in `<main>': undefined method `foo' for nil:NilClass (NoMethodError)",
+            "PHP Fatal error:  Uncaught Exception: boom in /var/www/html/index.php:3",
+            "ModuleNotFoundError: No module named 'flask'",
+            "Error: Cannot find module 'express'",
+        ] {
+            assert!(causes(line).contains(&"unhandled-exception"), "{line}");
+        }
+        for line in [
+            "Error: Cannot find module '/app/dist/main.js'",
+            "Segmentation fault (core dumped)",
+        ] {
+            assert!(!causes(line).contains(&"unhandled-exception"), "{line}");
+        }
+    }
 }
