@@ -93,7 +93,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "iptables-not-root",
         cause: "security-context-blocked",
-        pattern: r"(?:ip6?tables(?:-restore|-save)?|iptables-legacy|iptables-nft)\S*: .*(?:Permission denied \(you must be root\)|can't initialize ip6?tables table)",
+        pattern: r"(?:ip6?tables(?:-restore|-save)?|iptables-legacy|iptables-nft)\S*(?: v[0-9.]+ \([a-z]+\))?: .*(?:Permission denied \(you must be root\)|can't initialize ip6?tables table)",
         example: "iptables-restore: line 2 failed: Permission denied (you must be root)",
         confidence: 0.85,
     },
@@ -344,6 +344,33 @@ mod tests {
         for line in [
             "Error: EACCES: permission denied, open '/app/logs/access.log'",
             "listen tcp :8080: bind: address already in use",
+        ] {
+            assert!(
+                !causes(line).contains(&"security-context-blocked"),
+                "{line}"
+            );
+        }
+    }
+
+    /// Lines real applications and runtimes print (issue reports), and neighbours' lines.
+    #[test]
+    fn real_world_lines() {
+        let causes = super::super::causes_of_line;
+        for line in [
+            r#"Error: container has runAsNonRoot and image will run as root (pod: "web-5d8f7c9b6d-x2x7k_default(1b2c)", container: web)"#,
+            r#"Error: container has runAsNonRoot and image has non-numeric user (nginx), cannot verify user is non-root (pod: "web", container: web)"#,
+            "nginx: [emerg] bind() to 0.0.0.0:80 failed (13: Permission denied)",
+            "listen tcp :80: bind: permission denied",
+            "Error: listen EACCES: permission denied 0.0.0.0:80",
+            "iptables v1.8.4 (legacy): can't initialize iptables table `nat': Permission denied (you must be root)",
+            r#"error: failed switching to "redis": operation not permitted"#,
+            "su-exec: setgroups: Operation not permitted",
+        ] {
+            assert!(causes(line).contains(&"security-context-blocked"), "{line}");
+        }
+        for line in [
+            "Error: EACCES: permission denied, open '/app/logs/app.log'",
+            "exec /docker-entrypoint.sh: permission denied",
         ] {
             assert!(
                 !causes(line).contains(&"security-context-blocked"),
