@@ -68,7 +68,7 @@ const SIGNATURES: &[Signature] = &[
         // Not `(read-only file system?)`: the nginx entrypoint's harmless probe message.
         pattern: r"(?i)read-only file system(?:$|[^?])|\bEROFS\b",
         example: "ERROR: failed to write pid file: Read-only file system",
-        confidence: 0.7,
+        confidence: 0.75,
     },
 ];
 
@@ -190,6 +190,30 @@ mod tests {
         for line in [
             "10-listen-on-ipv6-by-default.sh: info: can not modify /etc/nginx/conf.d/default.conf (read-only file system?)",
             "Error: EACCES: permission denied, mkdir '/usr/src/app/.next/cache'",
+        ] {
+            assert!(!causes(line).contains(&"read-only-filesystem"), "{line}");
+        }
+    }
+
+    /// Lines real applications and runtimes print (issue reports), and neighbours' lines.
+    #[test]
+    fn real_world_lines() {
+        let causes = super::super::causes_of_line;
+        for line in [
+            "mkdir: cannot create directory '/tmp/foo': Read-only file system",
+            "OSError: [Errno 30] Read-only file system: '/app/.cache'",
+            "Error: EROFS: read-only file system, open '/app/config.json'",
+            r#"nginx: [emerg] mkdir() "/var/cache/nginx/client_temp" failed (30: Read-only file system)"#,
+            "touch: cannot touch '/etc/nginx/conf.d/default.conf': Read-only file system",
+            "sed: couldn't open temporary file /etc/nginx/conf.d/sedXYZ: Read-only file system",
+            "/docker-entrypoint.sh: line 12: /etc/nginx/nginx.conf: Read-only file system",
+            "Unhandled exception. System.IO.IOException: Read-only file system : '/app/wwwroot'",
+        ] {
+            assert!(causes(line).contains(&"read-only-filesystem"), "{line}");
+        }
+        for line in [
+            "mkdir: cannot create directory '/var/lib/grafana/plugins': Permission denied",
+            "write /var/lib/data/x: no space left on device",
         ] {
             assert!(!causes(line).contains(&"read-only-filesystem"), "{line}");
         }
