@@ -66,3 +66,26 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         out.push(f.command(format!("docker manifest inspect {image}")));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Lines real applications and runtimes print (issue reports), and neighbours' lines.
+    #[test]
+    fn signature_boundaries() {
+        let causes = super::super::causes_of_line;
+        for line in [
+            "standard_init_linux.go:228: exec user process caused: exec format error",
+            "exec /usr/local/bin/docker-entrypoint.sh: exec format error",
+            "exec /app/server: exec format error",
+            r#"Error: failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "/app/server": exec format error: unknown"#,
+        ] {
+            assert!(causes(line).contains(&"exec-format"), "{line}");
+        }
+        for line in [
+            "exec /docker-entrypoint.sh: no such file or directory",
+            "exec /docker-entrypoint.sh: permission denied",
+        ] {
+            assert!(!causes(line).contains(&"exec-format"), "{line}");
+        }
+    }
+}

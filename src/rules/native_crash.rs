@@ -234,3 +234,30 @@ fn remedy(s: &Subject<'_>, f: Finding, signal: Option<Signal>) -> Finding {
             .remedy("collect a core dump or run under a debugger with the same input to find the faulting frame"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Lines real applications and runtimes print (issue reports), and neighbours' lines.
+    #[test]
+    fn signature_boundaries() {
+        let causes = super::super::causes_of_line;
+        for line in [
+            "Segmentation fault (core dumped)",
+            "/docker-entrypoint.sh: line 10:     7 Segmentation fault      (core dumped) node server.js",
+            "Fatal Python error: Segmentation fault",
+            "# SIGSEGV (0xb) at pc=0x00007f3c2c1d4e5a, pid=1, tid=0x00007f3c2d2e8700",
+            "Illegal instruction (core dumped)",
+            "Bus error (core dumped)",
+            "terminate called after throwing an instance of 'std::runtime_error'",
+            "Aborted (core dumped)",
+        ] {
+            assert!(causes(line).contains(&"native-crash"), "{line}");
+        }
+        for line in [
+            "panic: runtime error: invalid memory address or nil pointer dereference",
+            "memory allocation of 1073741824 bytes failed",
+        ] {
+            assert!(!causes(line).contains(&"native-crash"), "{line}");
+        }
+    }
+}

@@ -185,4 +185,32 @@ mod tests {
             assert!(!causes(line).contains(&"resource-exhausted"), "{line}");
         }
     }
+
+    /// Lines real applications and runtimes print (issue reports), and neighbours' lines.
+    #[test]
+    fn real_world_lines() {
+        let causes = super::super::causes_of_line;
+        for line in [
+            "write /var/lib/data/x: no space left on device",
+            "OSError: [Errno 28] No space left on device",
+            "Error: ENOSPC: no space left on device, write",
+            "java.io.IOException: No space left on device",
+            "http: Accept error: accept tcp [::]:8080: accept4: too many open files; retrying in 5ms",
+            "Error: EMFILE: too many open files, watch '/app/src'",
+            "java.net.SocketException: Too many open files",
+            "OSError: [Errno 24] Too many open files",
+            "bash: fork: retry: Resource temporarily unavailable",
+            "runtime: failed to create new OS thread (have 8 already; errno=11)",
+            r#"Exception in thread "main" java.lang.OutOfMemoryError: unable to create native thread: possibly out of memory or process/resource limits reached"#,
+            "Error: ENOSPC: System limit for number of file watchers reached, watch '/app/src'",
+        ] {
+            assert!(causes(line).contains(&"resource-exhausted"), "{line}");
+        }
+        for line in [
+            "java.lang.OutOfMemoryError: Java heap space",
+            "OSError: [Errno 30] Read-only file system: '/app/.cache'",
+        ] {
+            assert!(!causes(line).contains(&"resource-exhausted"), "{line}");
+        }
+    }
 }
