@@ -130,6 +130,13 @@ const SIGNATURES: &[Signature] = &[
         confidence: 0.8,
     },
     Signature {
+        id: "shell-redirect-denied",
+        cause: "file-permission-denied",
+        pattern: r": (?:\d+: )?(?:line \d+: )?(?:cannot|can't) create (?P<target>/[^\s:]+): Permission denied",
+        example: "/bin/sh: can't create /var/log/tns-app.log: Permission denied",
+        confidence: 0.8,
+    },
+    Signature {
         id: "errcode13-or-not-writable",
         cause: "file-permission-denied",
         pattern: r"Can't create/write to file '(?P<target>[^']+)' \(Errcode: 13|[A-Z_]+='(?P<dir>/[^']+)' is not writable|kind: PermissionDenied|Permission denied \(os error 13\)",
@@ -435,6 +442,8 @@ mod tests {
     fn real_world_lines() {
         let causes = super::super::causes_of_line;
         for line in [
+            "/bin/sh: can't create /var/log/tns-app.log: Permission denied",
+            "/sbin/runit-wrapper: line 5: can't create /env: Permission denied",
             "mkdir: cannot create directory '/var/lib/grafana/plugins': Permission denied",
             "Error: EACCES: permission denied, open '/app/logs/app.log'",
             "PermissionError: [Errno 13] Permission denied: '/data/db.sqlite3'",
