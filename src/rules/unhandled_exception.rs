@@ -95,7 +95,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "node-module-missing",
         cause: "unhandled-exception",
-        pattern: r"^Error: Cannot find module '(?P<target>[^'/][^']*)'",
+        pattern: r"^Error(?:: Cannot find module '(?P<target>[^'/][^']*)'| \[ERR_MODULE_NOT_FOUND\]: Cannot find (?:module|package) '(?P<esm>[^']+)')",
         example: r"Error: Cannot find module 'express'",
         confidence: 0.65,
     },
@@ -125,6 +125,9 @@ mod tests {
     fn signature_boundaries() {
         let causes = super::super::causes_of_line;
         for line in [
+            "Error: Cannot find module 'btoa'",
+            "Error [ERR_MODULE_NOT_FOUND]: Cannot find module '/fredy/mcp/mcpHttpRoute.js' imported from /fredy/lib/api/api.js",
+            "Error [ERR_MODULE_NOT_FOUND]: Cannot find package 'express' imported from /app/index.js",
             "panic: runtime error: invalid memory address or nil pointer dereference",
             r#"Exception in thread "main" java.lang.NullPointerException"#,
             "Unhandled exception. System.InvalidOperationException: Unable to resolve service for type 'IFoo'",
