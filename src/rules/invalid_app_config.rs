@@ -165,6 +165,7 @@ mod tests {
     fn signature_boundaries() {
         let causes = super::super::causes_of_line;
         for line in [
+            r#"django.core.exceptions.ImproperlyConfigured: Either "SECRET_KEY" or "SECRET_KEY_FILE" settings parameters must be set."#,
             "KeyError: 'DATABASE_URL'",
             "django.core.exceptions.ImproperlyConfigured: The SECRET_KEY setting must not be empty.",
             "django.core.exceptions.ImproperlyConfigured: Set the DATABASE_URL environment variable",

@@ -259,6 +259,9 @@ mod tests {
     fn signature_boundaries() {
         let causes = super::super::causes_of_line;
         for line in [
+            r#"Error: failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: exec: "/usr/sbin/membership-to-clusterprofile.sh": permission denied: unknown"#,
+            "/bin/sh: ./run.sh: Permission denied",
+            r#"Background task error for create nxfilter-base-1: 400 Client Error: Bad Request ("oci runtime error: container_linux.go:265: starting container process caused "exec: \"/entrypoint.sh\": permission denied" ")"#,
             "/bin/sh: 1: ./start.sh: Permission denied",
             r#"OCI runtime create failed: container_linux.go:349: starting container process caused "exec: \"/entrypoint.sh\": permission denied": unknown"#,
             "exec /docker-entrypoint.sh: permission denied",

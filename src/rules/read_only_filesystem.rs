@@ -200,6 +200,11 @@ mod tests {
     fn real_world_lines() {
         let causes = super::super::causes_of_line;
         for line in [
+            "/usr/share/gems/gems/fluentd-1.14.4/lib/fluent/supervisor.rb:656:in `rescue in run_supervisor': failed to create root directory:/tmp/fluentd, #<Errno::EROFS: Read-only file system @ dir_s_mkdir - /tmp/fluentd> (Fluent::InvalidRootDirectory)",
+            "log: exiting because of error: log: cannot create log: open /tmp/kube-rbac-proxy.kube-state-metrics-6f84ccbb7d-k25x6.unknownuser.log.INFO.20180925-110852.1: read-only file system",
+            "chmod: /opt/nifi/run.sh: Read-only file system",
+            "addgroup: /etc/group: Read-only file system",
+            "OSError: [Errno 30] Read-only file system: '/usr/local/airflow/logs/scheduler'",
             "mkdir: cannot create directory '/tmp/foo': Read-only file system",
             "OSError: [Errno 30] Read-only file system: '/app/.cache'",
             "Error: EROFS: read-only file system, open '/app/config.json'",
