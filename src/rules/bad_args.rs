@@ -41,7 +41,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "cobra-unknown",
         cause: "bad-args",
-        pattern: r#"(?i)\bunknown (?:command|flag|shorthand flag|subcommand)[: ]+(?P<target>"[^"]+"|'[^']+'|-{1,2}[\w.-]+|\S+)"#,
+        pattern: r#"(?i)\bunknown (?:command line flag|command|flag|shorthand flag|subcommand)[: ]+(?P<target>"[^"]+"|'[^']+'|-{1,2}[\w.-]+|\S+)"#,
         example: r#"An error occurred: unknown command "server-junk" for "velero""#,
         confidence: 0.85,
     },
@@ -149,6 +149,9 @@ mod tests {
     fn signature_boundaries() {
         let causes = super::super::causes_of_line;
         for line in [
+            r#"time="2023-07-18T01:30:12Z" level=error msg="unknown flag: --diff-cache-use-old-rv""#,
+            "ERROR: Unknown command line flag 'log-level'",
+            "flag provided but not defined: -zap-level",
             "Error: unknown flag: --foo",
             "flag provided but not defined: -config",
             "Unrecognized option: --foo",
@@ -171,5 +174,10 @@ mod tests {
         ] {
             assert!(!causes(line).contains(&"bad-args"), "{line}");
         }
+        let hits = crate::logscan::scan_message("ERROR: Unknown command line flag 'log-level'");
+        assert!(
+            hits.iter()
+                .any(|h| h.target.as_deref() == Some("log-level"))
+        );
     }
 }
