@@ -507,6 +507,31 @@ mod tests {
         assert_eq!(m.name, "app-config");
     }
 
+    /// Messages as kubelets print them in public issue reports (older kubelets name the resource
+    /// in the plural).
+    #[test]
+    fn parses_real_kubelet_messages() {
+        let m = parse_message(r#"Error: secrets "my-password" not found"#).unwrap();
+        assert!(m.kind == Kind::Secret && m.name == "my-password" && m.key.is_none());
+        let m = parse_message(
+            r#"MountVolume.SetUp failed for volume "cf-secrets" : secrets "secrets-2.16.4-1" not found"#,
+        )
+        .unwrap();
+        assert!(m.kind == Kind::Secret && m.name == "secrets-2.16.4-1");
+        let m = parse_message(
+            r#"MountVolume.SetUp failed for volume "config" : configmap "app-config" not found"#,
+        )
+        .unwrap();
+        assert!(m.kind == Kind::ConfigMap && m.name == "app-config");
+        let m = parse_message(
+            "Error: couldn't find key postgresql-password in Secret test/my-postgresql",
+        )
+        .unwrap();
+        assert!(m.kind == Kind::Secret && m.name == "my-postgresql");
+        assert_eq!(m.key.as_deref(), Some("postgresql-password"));
+        assert!(parse_message("Error: ImagePullBackOff").is_none());
+    }
+
     #[test]
     fn edit_distances() {
         assert_eq!(edit_distance("payments-db", "payment-db"), 1);
