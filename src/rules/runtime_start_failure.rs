@@ -361,4 +361,32 @@ mod tests {
         let c = SUBSYSTEM_RES[0].captures(text).unwrap();
         assert_eq!(&c["target"], "/etc/nginx/nginx.conf");
     }
+
+    /// Runtime errors as issue reports quote them (older runc and dockershim wordings too).
+    #[test]
+    fn real_runtime_messages_name_their_subsystem() {
+        let first = |text: &str| {
+            assert!(!CARVED_OUT_RE.is_match(text), "{text}");
+            SUBSYSTEM_RES
+                .iter()
+                .position(|re| re.is_match(text))
+                .map(|i| SUBSYSTEMS[i].id)
+        };
+        for (text, id) in [
+            (
+                r#"OCI runtime create failed: container_linux.go:345: starting container process caused "process_linux.go:430: container init caused \"rootfs_linux.go:58: mounting \\\"/c/app/rasa-config.yml\\\" to rootfs \\\"/mnt/sda1/var/lib/docker/overlay2/9f4e/merged\\\" at \\\"/mnt/sda1/var/lib/docker/overlay2/9f4e/merged/app/config.yml\\\" caused \\\"not a directory\\\"\"": unknown: Are you trying to mount a directory onto a file (or vice-versa)? Check if the specified host path exists and is the expected type"#,
+                "mount",
+            ),
+            (
+                r"Error: failed to create containerd task: failed to create shim task: OCI runtime create failed: container_linux.go:380: starting container process caused: process_linux.go:545: container init caused: rootfs_linux.go:75: mounting '/var/lib/kubelet/pods/0be7/volumes/kubernetes.io~projected/kube-api-access-b6vs7' to rootfs at '/var/run/secrets/kubernetes.io/serviceaccount' caused: mkdir /run/containerd/io.containerd.runtime.v2.task/k8s.io/splunk-fluentd-k8s-logs/rootfs/run/secrets: read-only file system: unknown",
+                "oci",
+            ),
+            (
+                "Failed to start container with docker id 5d51a9b0b79d with error: Error response from daemon: mkdir /mnt/ephemeral: read-only file system",
+                "oci",
+            ),
+        ] {
+            assert_eq!(first(text), Some(id), "{text}");
+        }
+    }
 }
