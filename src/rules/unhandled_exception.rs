@@ -60,7 +60,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "dotnet-unhandled",
         cause: "unhandled-exception",
-        pattern: r"^Unhandled [Ee]xception\.? (?P<target>[\w.]+)",
+        pattern: r"^Unhandled [Ee]xception[.:]? (?P<target>[\w.]+)",
         example: "Unhandled exception. System.InvalidOperationException: Sequence contains no elements",
         confidence: 0.7,
     },
@@ -125,6 +125,7 @@ mod tests {
     fn signature_boundaries() {
         let causes = super::super::causes_of_line;
         for line in [
+            "Unhandled Exception: System.InvalidOperationException: No service for type 'Api.IClock' has been registered.",
             "Error: Cannot find module 'btoa'",
             "Error [ERR_MODULE_NOT_FOUND]: Cannot find module '/fredy/mcp/mcpHttpRoute.js' imported from /fredy/lib/api/api.js",
             "Error [ERR_MODULE_NOT_FOUND]: Cannot find package 'express' imported from /app/index.js",
