@@ -442,6 +442,7 @@ mod tests {
     fn real_world_lines() {
         let causes = super::super::causes_of_line;
         for line in [
+            "Unhandled Exception: System.UnauthorizedAccessException: Access to the path '/proc/1/map_files' is denied. ---> System.IO.IOException: Operation not permitted,",
             "/bin/sh: can't create /var/log/tns-app.log: Permission denied",
             "/sbin/runit-wrapper: line 5: can't create /env: Permission denied",
             "mkdir: cannot create directory '/var/lib/grafana/plugins': Permission denied",

@@ -191,6 +191,8 @@ mod tests {
     fn real_world_lines() {
         let causes = super::super::causes_of_line;
         for line in [
+            "2023/03/27 11:27:28 too many open files",
+            "panic: failed to new ca-cert watcher: too many open files",
             "write /var/lib/data/x: no space left on device",
             "OSError: [Errno 28] No space left on device",
             "Error: ENOSPC: no space left on device, write",
