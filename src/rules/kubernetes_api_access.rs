@@ -55,7 +55,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "api-unauthorized",
         cause: "kubernetes-api-access",
-        pattern: r"failed to list \*?[\w./]+: Unauthorized|You must be logged in to the server \(Unauthorized\)|the server has asked for the client to provide credentials",
+        pattern: r"failed to list \*?[\w./]+: Unauthorized|You must be logged in to the server \(Unauthorized\)|the server has asked for the client to provide credentials|error retrieving resource lock [A-Za-z0-9_./-]+: Unauthorized|kubernetes\.client\.(?:exceptions|rest)\.ApiException: \((?:401|403)\)",
         example: "W1128 04:57:12.412312       1 reflector.go:561] k8s.io/client-go/informers/factory.go:160: failed to list *v1.ConfigMap: Unauthorized",
         confidence: 0.85,
     },
@@ -86,6 +86,13 @@ const SIGNATURES: &[Signature] = &[
         pattern: r"(?i)leader ?election lost|failed to renew lease (?P<target>[\w./-]+)",
         example: "E1128 04:57:41.003210       1 leaderelection.go:340] failed to renew lease ops/backup-operator: timed out waiting for the condition",
         confidence: 0.7,
+    },
+    Signature {
+        id: "in-cluster-config",
+        cause: "kubernetes-api-access",
+        pattern: r"unable to load in-cluster configuration|open /var/run/secrets/kubernetes\.io/serviceaccount/token: no such file or directory",
+        example: r"error: unable to load in-cluster configuration, KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be defined",
+        confidence: 0.85,
     },
 ];
 
@@ -334,6 +341,11 @@ mod tests {
     fn signature_boundaries() {
         let causes = super::super::causes_of_line;
         for line in [
+            r#"Error from server (Forbidden): pods is forbidden: User "system:serviceaccount:default:default" cannot list resource "pods" in API group "" in the namespace "default""#,
+            r"kubernetes.client.exceptions.ApiException: (403) Reason: Forbidden",
+            r"error retrieving resource lock kube-system/my-controller: Unauthorized",
+            r#"F0712 10:01:02.123456       1 main.go:52] error: Get "https://10.96.0.1:443/api/v1/namespaces/kube-system/configmaps": dial tcp 10.96.0.1:443: connect: connection refused"#,
+            r"error: unable to load in-cluster configuration, KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be defined",
             r#"failed to list *v1.Pod: pods is forbidden: User "system:serviceaccount:ops:op" cannot list resource "pods" in API group "" at the cluster scope"#,
             "dial tcp 10.43.0.1:443: i/o timeout",
             r#"Get "https://kubernetes.default.svc/api?timeout=32s": dial tcp 10.96.0.1:443: connect: connection refused"#,
@@ -342,6 +354,8 @@ mod tests {
             assert!(causes(line).contains(&"kubernetes-api-access"), "{line}");
         }
         for line in [
+            r"redis.exceptions.AuthenticationError: Authentication required.",
+            r"Error: request to https://api.payments.example.com/v2/merchants/self failed: 401 Unauthorized",
             "dial tcp 10.96.14.3:443: i/o timeout",
             r#"password authentication failed for user "orders""#,
         ] {
