@@ -48,7 +48,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "rbac-forbidden",
         cause: "kubernetes-api-access",
-        pattern: r#"is forbidden: User \\?"(?P<target>[^"\\]+)\\?" cannot [\w-]+ resource \\?"[^"\\]+\\?""#,
+        pattern: r#"is forbidden: User \\?"(?P<target>[^"\\]+)\\?" cannot [\w-]+ (?:resource \\?"[^"\\]+\\?"|[a-z.]+ in the namespace)"#,
         example: r#"failed to list *v1.Secret: secrets is forbidden: User "system:serviceaccount:ops:backup-operator" cannot list resource "secrets" in API group "" at the cluster scope"#,
         confidence: 0.9,
     },
@@ -346,6 +346,7 @@ mod tests {
             r"error retrieving resource lock kube-system/my-controller: Unauthorized",
             r#"F0712 10:01:02.123456       1 main.go:52] error: Get "https://10.96.0.1:443/api/v1/namespaces/kube-system/configmaps": dial tcp 10.96.0.1:443: connect: connection refused"#,
             r"error: unable to load in-cluster configuration, KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be defined",
+            r#"level=fatal msg="create service failed: pods "etcd-operator-764f7ff957-4h5bw" is forbidden: User "system:serviceaccount:default:default" cannot get pods in the namespace "default""#,
             r#"failed to list *v1.Pod: pods is forbidden: User "system:serviceaccount:ops:op" cannot list resource "pods" in API group "" at the cluster scope"#,
             "dial tcp 10.43.0.1:443: i/o timeout",
             r#"Get "https://kubernetes.default.svc/api?timeout=32s": dial tcp 10.96.0.1:443: connect: connection refused"#,
