@@ -40,7 +40,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "postgres-lock-file",
         cause: "stale-lock-or-corrupt-state",
-        pattern: r#"lock file \\?"(?P<target>[^"\\]+)\\?" already exists"#,
+        pattern: r#"lock file \\?"(?P<target>[^"\\]+)\\?" already exists|pre-existing shared memory block \(key \d+, ID \d+\) is still in use"#,
         example: r#"FATAL:  lock file "postmaster.pid" already exists"#,
         confidence: 0.85,
     },
@@ -242,6 +242,7 @@ mod tests {
         for line in [
             r"2024-01-02T03:04:05.000Z [ERROR] [MY-012574] [InnoDB] Unable to lock ./ibdata1 error: 11",
             r"InnoDB: Unable to lock ./ibdata1, error: 11",
+            "FATAL:  pre-existing shared memory block (key 5432001, ID 0) is still in use",
             r"java.io.IOException: Lock obtain timed out: NativeFSLock@/data/index/write.lock",
             r"org.apache.lucene.store.LockObtainFailedException: Lock held by another program: /usr/share/elasticsearch/data/nodes/0/node.lock",
             r"DBPathInUse: Unable to lock the lock file: /data/db/mongod.lock (Resource temporarily unavailable). Another mongod instance is already running on the /data/db directory",
