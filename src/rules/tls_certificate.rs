@@ -209,6 +209,8 @@ mod tests {
             r"Error: Hostname/IP does not match certificate's altnames: Host: api.example.com. is not in the cert's altnames: DNS:*.other.com",
             r"OpenSSL::SSL::SSLError: SSL_connect returned=1 errno=0 state=error: certificate verify failed (unable to get local issuer certificate)",
             r"invalid peer certificate: UnknownIssuer",
+            r#"E0411 02:53:07.259431       1 reflector.go:178] github.com/weaveworks/weave/prog/weave-npc/main.go:337: Failed to list *v1.Pod: Get "https://10.0.0.1:443/api/v1/pods?limit=500&resourceVersion=0": x509: certificate is valid for 10.96.0.1, 10.0.0.50, 10.0.0.11, 10.0.0.12, 127.0.0.1, not 10.0.0.1"#,
+            r#"Error: error creating manager: Get "https://10.96.0.1:443/api?timeout=32s": x509: certificate signed by unknown authority"#,
             "x509: certificate has expired or is not yet valid: current time 2026-11-28T04:57:12Z is after 2026-11-20T00:00:00Z",
             "Error: self-signed certificate in certificate chain",
             r#"Internal error occurred: failed calling webhook "webhook.cert-manager.io": failed to call webhook: Post "https://cert-manager-webhook.cert-manager.svc:443/validate?timeout=30s": tls: failed to verify certificate: x509: certificate signed by unknown authority"#,
