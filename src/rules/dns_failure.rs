@@ -91,6 +91,13 @@ const SIGNATURES: &[Signature] = &[
         example: "socket.gaierror: [Errno -3] Temporary failure in name resolution",
         confidence: 0.75,
     },
+    Signature {
+        id: "dotnet-try-again",
+        cause: "dns-failure",
+        pattern: r"HttpRequestException: Resource temporarily unavailable \((?P<target>[A-Za-z0-9_.-]+):\d+\)|ExtendedSocketException \(0+1, 11\): Resource temporarily unavailable",
+        example: "[v1.3.2.3006] System.Net.Http.HttpRequestException: Resource temporarily unavailable (api.dognzb.cr:443)",
+        confidence: 0.8,
+    },
 ];
 
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
@@ -267,6 +274,7 @@ mod tests {
             r"curl: (6) Could not resolve host: config-service.shop.svc.cluster.local",
             r"Error: error sending request for url (http://config-service/): error trying to connect: dns error: failed to lookup address information: Temporary failure in name resolution",
             r"SocketError: getaddrinfo: Name or service not known",
+            "Unhandled exception. System.Net.Internals.SocketExceptionFactory+ExtendedSocketException (00000001, 11): Resource temporarily unavailable",
             "Error: getaddrinfo EAI_AGAIN redis-master.cache.svc.cluster.local",
             "socket.gaierror: [Errno -2] Name or service not known",
             "dial tcp: lookup redis on 10.96.0.10:53: read udp 10.244.1.5:52314->10.96.0.10:53: i/o timeout",
