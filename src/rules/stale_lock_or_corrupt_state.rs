@@ -121,6 +121,13 @@ const SIGNATURES: &[Signature] = &[
         example: r"DBPathInUse: Unable to lock the lock file: /data/db/mongod.lock (Resource temporarily unavailable). Another mongod instance is already running on the /data/db directory",
         confidence: 0.85,
     },
+    Signature {
+        id: "stored-state-mismatch",
+        cause: "stale-lock-or-corrupt-state",
+        pattern: r"InconsistentClusterIdException|No snapshot found, but there are log entries|Bad file format reading the append only file|Detected unclean shutdown - \S+ is not empty",
+        example: "kafka.common.InconsistentClusterIdException: The Cluster ID kVSgfurUQFGGpHMTBqBPiw doesn't match stored clusterId Some(0Qftv9yBTAmf2iDPSlIk7g) in meta.properties. The broker is trying to join the wrong cluster. Configured zookeeper.connect may be wrong.",
+        confidence: 0.8,
+    },
 ];
 
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
@@ -193,7 +200,7 @@ impl Kind {
     fn of(signature: &str) -> Self {
         match signature {
             "golang-migrate-dirty" | "flyway-validate" => Self::Migration,
-            "sqlite-malformed" | "wal-corruption" => Self::Corrupt,
+            "sqlite-malformed" | "wal-corruption" | "stored-state-mismatch" => Self::Corrupt,
             _ => Self::Lock,
         }
     }
@@ -242,6 +249,8 @@ mod tests {
         for line in [
             r"2024-01-02T03:04:05.000Z [ERROR] [MY-012574] [InnoDB] Unable to lock ./ibdata1 error: 11",
             r"InnoDB: Unable to lock ./ibdata1, error: 11",
+            "java.io.IOException: No snapshot found, but there are log entries. Something is broken!",
+            "Bad file format reading the append only file: make a backup of your AOF file, then use ./redis-check-aof --fix <filename>",
             "FATAL:  pre-existing shared memory block (key 5432001, ID 0) is still in use",
             r"java.io.IOException: Lock obtain timed out: NativeFSLock@/data/index/write.lock",
             r"org.apache.lucene.store.LockObtainFailedException: Lock held by another program: /usr/share/elasticsearch/data/nodes/0/node.lock",
