@@ -102,7 +102,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "authentication-failed",
         cause: "auth-failure",
-        pattern: r"(?i)\bauthentication failed\b|\bbad auth\b",
+        pattern: r"(?i)\bauthentication failed\b|\bbad auth\b|unable to authenticate user|command [a-z]+ requires authentication",
         example: "MongoServerError: bad auth : authentication failed",
         confidence: 0.75,
     },
@@ -292,6 +292,8 @@ mod tests {
             r"redis.exceptions.AuthenticationError: Authentication required.",
             r"redis.exceptions.AuthenticationError: invalid username-password pair or user is disabled.",
             r"MongoServerError: Authentication failed.",
+            "MongoServerError: command find requires authentication",
+            r"org.elasticsearch.ElasticsearchSecurityException: unable to authenticate user [elastic] for REST request [/_cluster/health]",
             r"pymongo.errors.OperationFailure: Authentication failed., full error: {'ok': 0.0, 'errmsg': 'Authentication failed.', 'code': 18, 'codeName': 'AuthenticationFailed'}",
             r"Microsoft.Data.SqlClient.SqlException (0x80131904): Login failed for user 'sa'.",
             r"pika.exceptions.ProbableAuthenticationError: ConnectionClosedByBroker: (403) 'ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN. For details see the broker logfile.'",
