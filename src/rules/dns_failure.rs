@@ -87,7 +87,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "resolver-generic",
         cause: "dns-failure",
-        pattern: r"Name or service not known|Name does not resolve|Could not resolve host|Temporary failure in name resolution|nodename nor servname provided|No address associated with hostname|\bEAI_AGAIN\b",
+        pattern: r"Name or service not known|Name does not resolve|Could not resolve host|Temporary failure in name resolution|nodename nor servname provided|No address associated with hostname|\[Errno -3\] Try again|\bEAI_AGAIN\b",
         example: "socket.gaierror: [Errno -3] Temporary failure in name resolution",
         confidence: 0.75,
     },
@@ -274,6 +274,7 @@ mod tests {
             r"curl: (6) Could not resolve host: config-service.shop.svc.cluster.local",
             r"Error: error sending request for url (http://config-service/): error trying to connect: dns error: failed to lookup address information: Temporary failure in name resolution",
             r"SocketError: getaddrinfo: Name or service not known",
+            "socket.gaierror: [Errno -3] Try again",
             "Unhandled exception. System.Net.Internals.SocketExceptionFactory+ExtendedSocketException (00000001, 11): Resource temporarily unavailable",
             "Error: getaddrinfo EAI_AGAIN redis-master.cache.svc.cluster.local",
             "socket.gaierror: [Errno -2] Name or service not known",
