@@ -76,7 +76,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "kafka-node-unreachable",
         cause: "dependency-unreachable",
-        pattern: r"Connection to node -?\d+ (?:\((?P<target>[^)\s]+)\) )?could not be established\. (?:Broker|Node) may not be available",
+        pattern: r"Connection to node -?\d+ (?:\((?:(?P<target>[A-Za-z0-9_.-]+)/)?[^)\s]*\) )?could not be established\. (?:Broker|Node) may not be available",
         example: r"[2021-05-31 05:33:19,766] WARN [AdminClient clientId=adminclient-1] Connection to node -1 (kafka-0.kafka-headless/10.244.1.9:9092) could not be established. Broker may not be available. (org.apache.kafka.clients.NetworkClient)",
         confidence: 0.75,
     },
@@ -228,5 +228,18 @@ mod tests {
         ] {
             assert!(!causes(line).contains(&"dependency-unreachable"), "{line}");
         }
+    }
+
+    /// The Kafka client names the broker as `host/ip:port`; the host is what finds its Service.
+    #[test]
+    fn kafka_target_is_the_broker_host() {
+        let hits = crate::logscan::scan_message(
+            "[2021-05-31 05:33:19,766] WARN [AdminClient clientId=adminclient-1] Connection to node -1 (kafka-0.kafka-headless/10.244.1.9:9092) could not be established. Broker may not be available. (org.apache.kafka.clients.NetworkClient)",
+        );
+        assert!(
+            hits.iter()
+                .any(|h| h.signature.id == "kafka-node-unreachable"
+                    && h.target.as_deref() == Some("kafka-0.kafka-headless"))
+        );
     }
 }
