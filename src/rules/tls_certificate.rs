@@ -114,11 +114,17 @@ impl Problem {
         } else if signature == "x509-wrong-name"
             || line.contains("ALTNAME_INVALID")
             || line.contains("No subject alternative")
+            || line.contains("altnames")
+            || line.contains("NameMismatch")
+            || line.contains("NotValidForName")
         {
             Self::Name
         } else if signature == "x509-expired"
             || line.contains("CERT_HAS_EXPIRED")
             || line.contains("has expired")
+            || line.contains("NotAfter")
+            || line.contains("CertificateExpired")
+            || line.contains("certificate: Expired")
         {
             Self::Expired
         } else if signature == "tls-verify-failed" && !line.contains("unknown authority") {
