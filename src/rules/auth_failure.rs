@@ -165,7 +165,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
 fn is_user(signature: &str) -> bool {
     matches!(
         signature,
-        "postgres-password" | "postgres-hba" | "mysql-access-denied"
+        "postgres-password" | "postgres-hba" | "mysql-access-denied" | "mssql-login-failed"
     )
 }
 
