@@ -97,7 +97,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "client-no-nodes",
         cause: "dependency-unreachable",
-        pattern: r"\bAMQPConnectionError\b|NoNodeAvailableException|None of the configured nodes are available|No living connections|A network-related or instance-specific error occurred while establishing a connection to SQL Server",
+        pattern: r"\bAMQPConnectionError\b|NoNodeAvailableException|None of the configured nodes are available|No [Ll]iving connections|A network-related or instance-specific error occurred while establishing a connection to SQL Server",
         example: r"Microsoft.Data.SqlClient.SqlException (0x80131904): A network-related or instance-specific error occurred while establishing a connection to SQL Server. The server was not found or was not accessible.",
         confidence: 0.75,
     },
@@ -210,6 +210,7 @@ mod tests {
             "org.postgresql.util.PSQLException: Connection to postgres.shop.svc:5432 refused. Check that the hostname and port are correct and that the postmaster is accepting TCP/IP connections.",
             "io.lettuce.core.RedisConnectionException: Unable to connect to redis-master.cache.svc:6379",
             "pika.exceptions.AMQPConnectionError",
+            "Error: No Living connections",
             "org.elasticsearch.client.transport.NoNodeAvailableException: None of the configured nodes are available: [{#transport#-1}{10.96.7.7}{elasticsearch:9300}]",
             "Microsoft.Data.SqlClient.SqlException (0x80131904): A network-related or instance-specific error occurred while establishing a connection to SQL Server. The server was not found or was not accessible.",
             "PG::ConnectionBad: could not connect to server: Connection refused",
