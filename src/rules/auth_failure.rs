@@ -60,7 +60,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "redis-auth",
         cause: "auth-failure",
-        pattern: r"NOAUTH Authentication required|WRONGPASS invalid username-password pair|ERR invalid password|ERR AUTH <password> called without any password configured",
+        pattern: r"NOAUTH Authentication required|WRONGPASS invalid username-password pair|ERR invalid password|ERR AUTH <password> called without any password configured|AuthenticationError: (?:Authentication required|invalid username-password pair)",
         example: "ReplyError: WRONGPASS invalid username-password pair or user is disabled.",
         confidence: 0.85,
     },
@@ -102,7 +102,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "authentication-failed",
         cause: "auth-failure",
-        pattern: r"(?i)\bauthentication failed\b|\bbad auth\b",
+        pattern: r"(?i)\bauthentication failed\b|\bbad auth\b|unable to authenticate user|command [a-z]+ requires authentication",
         example: "MongoServerError: bad auth : authentication failed",
         confidence: 0.75,
     },
@@ -112,6 +112,13 @@ const SIGNATURES: &[Signature] = &[
         pattern: r"(?:(?:https?)://(?P<target>[^/\s:\x22']+)[^\s\x22']*\x22?:? .*?)?(?:\b401 Unauthorized\b|\bStatusCode: 401\b|\bstatus code 401\b)",
         example: "Error: request to https://api.payments.example.com/v2/merchants/self failed: 401 Unauthorized",
         confidence: 0.7,
+    },
+    Signature {
+        id: "mssql-login-failed",
+        cause: "auth-failure",
+        pattern: r"Login failed for user '(?P<target>[^']*)'",
+        example: r"Microsoft.Data.SqlClient.SqlException (0x80131904): Login failed for user 'sa'.",
+        confidence: 0.85,
     },
 ];
 
@@ -158,7 +165,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
 fn is_user(signature: &str) -> bool {
     matches!(
         signature,
-        "postgres-password" | "postgres-hba" | "mysql-access-denied"
+        "postgres-password" | "postgres-hba" | "mysql-access-denied" | "mssql-login-failed"
     )
 }
 
@@ -279,6 +286,18 @@ mod tests {
     fn signature_boundaries() {
         let causes = super::super::causes_of_line;
         for line in [
+            r#"org.postgresql.util.PSQLException: FATAL: password authentication failed for user "app""#,
+            r#"Npgsql.PostgresException (0x80004005): 28P01: password authentication failed for user "app""#,
+            r"SQLSTATE[HY000] [1045] Access denied for user 'root'@'10.244.0.12' (using password: YES)",
+            r"redis.exceptions.AuthenticationError: Authentication required.",
+            r"redis.exceptions.AuthenticationError: invalid username-password pair or user is disabled.",
+            r"MongoServerError: Authentication failed.",
+            "MongoServerError: command find requires authentication",
+            r"org.elasticsearch.ElasticsearchSecurityException: unable to authenticate user [elastic] for REST request [/_cluster/health]",
+            r"pymongo.errors.OperationFailure: Authentication failed., full error: {'ok': 0.0, 'errmsg': 'Authentication failed.', 'code': 18, 'codeName': 'AuthenticationFailed'}",
+            r"Microsoft.Data.SqlClient.SqlException (0x80131904): Login failed for user 'sa'.",
+            r"pika.exceptions.ProbableAuthenticationError: ConnectionClosedByBroker: (403) 'ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN. For details see the broker logfile.'",
+            r#"sqlalchemy.exc.OperationalError: (pymysql.err.OperationalError) (1045, "Access denied for user 'app'@'10.244.1.4' (using password: YES)")"#,
             "ReplyError: NOAUTH Authentication required.",
             "ERROR 1045 (28000): Access denied for user 'catalog'@'10.244.1.17' (using password: YES)",
             r#"{"level":"error","msg":"db connect failed","error":"FATAL:  password authentication failed for user \"orders\" (SQLSTATE 28P01)"}"#,
@@ -286,6 +305,9 @@ mod tests {
             assert!(causes(line).contains(&"auth-failure"), "{line}");
         }
         for line in [
+            r"redis.exceptions.ConnectionError: Error 111 connecting to redis-master:6379. Connection refused.",
+            r"error retrieving resource lock kube-system/my-controller: Unauthorized",
+            r"Microsoft.Data.SqlClient.SqlException (0x80131904): A network-related or instance-specific error occurred while establishing a connection to SQL Server. The server was not found or was not accessible.",
             "W1128 04:55:03.140026       1 reflector.go:561] k8s.io/client-go/informers/factory.go:160: failed to list *v1.Secret: Unauthorized",
             "Caused by: java.nio.file.AccessDeniedException: /opt/kafka/data/meta.properties",
             "x509: certificate signed by unknown authority",

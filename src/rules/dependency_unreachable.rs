@@ -73,6 +73,34 @@ const SIGNATURES: &[Signature] = &[
         example: "redis.exceptions.ConnectionError: Error 111 connecting to redis:6379. Connection refused.",
         confidence: 0.8,
     },
+    Signature {
+        id: "kafka-node-unreachable",
+        cause: "dependency-unreachable",
+        pattern: r"Connection to node -?\d+ (?:\((?:(?P<target>[A-Za-z0-9_.-]+)/)?[^)\s]*\) )?could not be established\. (?:Broker|Node) may not be available",
+        example: r"[2021-05-31 05:33:19,766] WARN [AdminClient clientId=adminclient-1] Connection to node -1 (kafka-0.kafka-headless/10.244.1.9:9092) could not be established. Broker may not be available. (org.apache.kafka.clients.NetworkClient)",
+        confidence: 0.75,
+    },
+    Signature {
+        id: "pymongo-server-selection",
+        cause: "dependency-unreachable",
+        pattern: r"ServerSelectionTimeoutError: (?P<target>[A-Za-z0-9_.-]+:\d+): (?:timed out|\[Errno 111\] Connection refused|\[Errno 113\] No route to host)",
+        example: r"pymongo.errors.ServerSelectionTimeoutError: mongodb.db.svc.cluster.local:27017: timed out, Timeout: 30s, Topology Description: <TopologyDescription id: 63b49bba7960577dc012fbc0, topology_type: Unknown>",
+        confidence: 0.8,
+    },
+    Signature {
+        id: "pgjdbc-refused",
+        cause: "dependency-unreachable",
+        pattern: r"Connection to (?P<target>[A-Za-z0-9_.-]+:\d+) refused\. Check that the hostname and port are correct",
+        example: r"org.postgresql.util.PSQLException: Connection to postgres.shop.svc:5432 refused. Check that the hostname and port are correct and that the postmaster is accepting TCP/IP connections.",
+        confidence: 0.8,
+    },
+    Signature {
+        id: "client-no-nodes",
+        cause: "dependency-unreachable",
+        pattern: r"\bAMQPConnectionError\b|NoNodeAvailableException|None of the configured nodes are available|No [Ll]iving connections|A network-related or instance-specific error occurred while establishing a connection to SQL Server",
+        example: r"Microsoft.Data.SqlClient.SqlException (0x80131904): A network-related or instance-specific error occurred while establishing a connection to SQL Server. The server was not found or was not accessible.",
+        confidence: 0.75,
+    },
 ];
 
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
@@ -159,4 +187,60 @@ fn find_service<'a>(s: &Subject<'a>, target: &str) -> Option<&'a crate::model::E
         .endpoints
         .iter()
         .find(|e| e.metadata.namespace == ns && e.metadata.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    /// Lines this rule must claim, and neighbours' lines it must leave alone.
+    #[test]
+    fn signature_boundaries() {
+        let causes = super::super::causes_of_line;
+        for line in [
+            "MongoNetworkError: connect ECONNREFUSED 10.244.47.12:27017",
+            "MongoError: failed to connect to server [mongo-1.mongo:27017] on first connect [MongoError: connect ECONNREFUSED 10.244.47.12:27017]",
+            "2019-11-22T06:05:17.145+0000 W NETWORK  [thread1] Failed to connect to 10.0.3.4:27017, in(checking socket for error after poll), reason: Connection refused",
+            "2021-01-21 21:56:41.382  WARN 18 --- [ntainer#0-0-C-1] org.apache.kafka.clients.NetworkClient   : [Consumer clientId=consumer-email-1, groupId=email] Connection to node -1 (kafka.shop.svc/10.96.3.4:9092) could not be established. Broker may not be available.",
+            "  SQLSTATE[HY000] [2002] Connection refused (Connection: mysql, SQL: select * from information_schema.tables where table_schema = speedtest_tracker and table_name = migrations and table_type = 'BASE TABLE')",
+            "PDOException: SQLSTATE[HY000] [2002] Connection refused",
+            "pymongo.errors.ServerSelectionTimeoutError: mongodb.db.svc.cluster.local:27017: timed out, Timeout: 30s, Topology Description: <TopologyDescription id: 63b49bba7960577dc012fbc0, topology_type: Unknown>",
+            "Unhandled exception. Npgsql.NpgsqlException (0x80004005): Failed to connect to 10.96.14.3:5432",
+            "System.Net.Internals.SocketExceptionFactory+ExtendedSocketException (111): Connection refused 172.18.0.4:5432",
+            "com.mysql.cj.jdbc.exceptions.CommunicationsException: Communications link failure",
+            "com.zaxxer.hikari.pool.HikariPool$PoolInitializationException: Failed to initialize pool: Communications link failure",
+            "org.postgresql.util.PSQLException: Connection to postgres.shop.svc:5432 refused. Check that the hostname and port are correct and that the postmaster is accepting TCP/IP connections.",
+            "io.lettuce.core.RedisConnectionException: Unable to connect to redis-master.cache.svc:6379",
+            "pika.exceptions.AMQPConnectionError",
+            "Error: No Living connections",
+            "org.elasticsearch.client.transport.NoNodeAvailableException: None of the configured nodes are available: [{#transport#-1}{10.96.7.7}{elasticsearch:9300}]",
+            "Microsoft.Data.SqlClient.SqlException (0x80131904): A network-related or instance-specific error occurred while establishing a connection to SQL Server. The server was not found or was not accessible.",
+            "PG::ConnectionBad: could not connect to server: Connection refused",
+            r#"Mysql2::Error::ConnectionError: Can't connect to MySQL server on 'mysql' (111 "Connection refused")"#,
+            r#"Error: connection error: desc = "transport: Error while dialing dial tcp 10.96.33.2:50051: connect: connection refused""#,
+            "Error: Redis connection to redis:6379 failed - connect ECONNREFUSED 10.96.0.20:6379",
+            "Caused by: java.net.ConnectException: Connection refused (Connection refused)",
+        ] {
+            assert!(causes(line).contains(&"dependency-unreachable"), "{line}");
+        }
+        for line in [
+            "dial tcp: lookup postgres on 10.96.0.10:53: no such host",
+            "SQLSTATE[HY000] [1045] Access denied for user 'root'@'10.244.0.12' (using password: YES)",
+            "Microsoft.Data.SqlClient.SqlException (0x80131904): Login failed for user 'sa'.",
+            "Error: listen EADDRINUSE: address already in use :::3000",
+        ] {
+            assert!(!causes(line).contains(&"dependency-unreachable"), "{line}");
+        }
+    }
+
+    /// The Kafka client names the broker as `host/ip:port`; the host is what finds its Service.
+    #[test]
+    fn kafka_target_is_the_broker_host() {
+        let hits = crate::logscan::scan_message(
+            "[2021-05-31 05:33:19,766] WARN [AdminClient clientId=adminclient-1] Connection to node -1 (kafka-0.kafka-headless/10.244.1.9:9092) could not be established. Broker may not be available. (org.apache.kafka.clients.NetworkClient)",
+        );
+        assert!(
+            hits.iter()
+                .any(|h| h.signature.id == "kafka-node-unreachable"
+                    && h.target.as_deref() == Some("kafka-0.kafka-headless"))
+        );
+    }
 }

@@ -87,9 +87,16 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "resolver-generic",
         cause: "dns-failure",
-        pattern: r"Name or service not known|Temporary failure in name resolution|nodename nor servname provided|No address associated with hostname|\bEAI_AGAIN\b",
+        pattern: r"Name or service not known|Name does not resolve|Could not resolve host|Temporary failure in name resolution|nodename nor servname provided|No address associated with hostname|\[Errno -3\] Try again|\bEAI_AGAIN\b",
         example: "socket.gaierror: [Errno -3] Temporary failure in name resolution",
         confidence: 0.75,
+    },
+    Signature {
+        id: "dotnet-try-again",
+        cause: "dns-failure",
+        pattern: r"HttpRequestException: Resource temporarily unavailable \((?P<target>[A-Za-z0-9_.-]+):\d+\)|ExtendedSocketException \(0+1, 11\): Resource temporarily unavailable",
+        example: "[v1.3.2.3006] System.Net.Http.HttpRequestException: Resource temporarily unavailable (api.dognzb.cr:443)",
+        confidence: 0.8,
     },
 ];
 
@@ -256,6 +263,19 @@ mod tests {
     fn signature_boundaries() {
         let causes = super::super::causes_of_line;
         for line in [
+            r"Error: getaddrinfo EAI_AGAIN mongo",
+            r"MongoServerSelectionError: getaddrinfo ENOTFOUND mongodb",
+            r"SQLSTATE[HY000] [2002] php_network_getaddresses: getaddrinfo failed: Name or service not known",
+            r"SQLSTATE[HY000] [2002] php_network_getaddresses: getaddrinfo for mysql failed: Name does not resolve",
+            r"java.net.UnknownHostException: kafka: Temporary failure in name resolution",
+            r"System.Net.Sockets.SocketException (0xFFFDFFFF): Name or service not known",
+            r#"could not translate host name "postgres" to address: Temporary failure in name resolution"#,
+            r"socket.gaierror: [Errno -5] No address associated with hostname",
+            r"curl: (6) Could not resolve host: config-service.shop.svc.cluster.local",
+            r"Error: error sending request for url (http://config-service/): error trying to connect: dns error: failed to lookup address information: Temporary failure in name resolution",
+            r"SocketError: getaddrinfo: Name or service not known",
+            "socket.gaierror: [Errno -3] Try again",
+            "Unhandled exception. System.Net.Internals.SocketExceptionFactory+ExtendedSocketException (00000001, 11): Resource temporarily unavailable",
             "Error: getaddrinfo EAI_AGAIN redis-master.cache.svc.cluster.local",
             "socket.gaierror: [Errno -2] Name or service not known",
             "dial tcp: lookup redis on 10.96.0.10:53: read udp 10.244.1.5:52314->10.96.0.10:53: i/o timeout",
@@ -263,6 +283,8 @@ mod tests {
             assert!(causes(line).contains(&"dns-failure"), "{line}");
         }
         for line in [
+            r"pymongo.errors.ServerSelectionTimeoutError: mongodb.db.svc.cluster.local:27017: timed out, Timeout: 30s, Topology Description: <TopologyDescription id: 63b49bba7960577dc012fbc0, topology_type: Unknown>",
+            r"SQLSTATE[HY000] [2002] Connection refused",
             "dial tcp 10.96.14.3:5432: connect: connection refused",
             r#"Get "https://10.96.0.1:443/version": dial tcp 10.96.0.1:443: i/o timeout"#,
         ] {

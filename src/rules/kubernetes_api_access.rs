@@ -48,14 +48,14 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "rbac-forbidden",
         cause: "kubernetes-api-access",
-        pattern: r#"is forbidden: User \\?"(?P<target>[^"\\]+)\\?" cannot [\w-]+ resource \\?"[^"\\]+\\?""#,
+        pattern: r#"is forbidden: User \\?"(?P<target>[^"\\]+)\\?" cannot [\w-]+ (?:resource \\?"[^"\\]+\\?"|[a-z.]+ in the namespace)|kubernetes\.client\.(?:exceptions|rest)\.ApiException: \(403\)"#,
         example: r#"failed to list *v1.Secret: secrets is forbidden: User "system:serviceaccount:ops:backup-operator" cannot list resource "secrets" in API group "" at the cluster scope"#,
         confidence: 0.9,
     },
     Signature {
         id: "api-unauthorized",
         cause: "kubernetes-api-access",
-        pattern: r"failed to list \*?[\w./]+: Unauthorized|You must be logged in to the server \(Unauthorized\)|the server has asked for the client to provide credentials",
+        pattern: r"failed to list \*?[\w./]+: Unauthorized|You must be logged in to the server \(Unauthorized\)|the server has asked for the client to provide credentials|error retrieving resource lock [A-Za-z0-9_./-]+: Unauthorized|kubernetes\.client\.(?:exceptions|rest)\.ApiException: \(401\)|Unauthorized! Token may have expired",
         example: "W1128 04:57:12.412312       1 reflector.go:561] k8s.io/client-go/informers/factory.go:160: failed to list *v1.ConfigMap: Unauthorized",
         confidence: 0.85,
     },
@@ -86,6 +86,13 @@ const SIGNATURES: &[Signature] = &[
         pattern: r"(?i)leader ?election lost|failed to renew lease (?P<target>[\w./-]+)",
         example: "E1128 04:57:41.003210       1 leaderelection.go:340] failed to renew lease ops/backup-operator: timed out waiting for the condition",
         confidence: 0.7,
+    },
+    Signature {
+        id: "in-cluster-config",
+        cause: "kubernetes-api-access",
+        pattern: r"unable to load in-cluster configuration|open /var/run/secrets/kubernetes\.io/serviceaccount/token: no such file or directory|ConfigException: Service host/port is not set",
+        example: r"error: unable to load in-cluster configuration, KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be defined",
+        confidence: 0.85,
     },
 ];
 
@@ -218,6 +225,13 @@ fn describe(s: &Subject<'_>, hit: &crate::logscan::LogHit) -> (String, Vec<Strin
                 "an expired projected token after a long API outage also gives `Unauthorized`: restarting the pod refreshes it".to_owned(),
             ],
         ),
+        "in-cluster-config" => (
+            format!("container `{name}` cannot load its in-cluster Kubernetes configuration"),
+            vec![
+                format!("the client finds no ServiceAccount token or API address: check that `automountServiceAccountToken` is not `false` on the pod or on ServiceAccount `{}`", sa_name(s)),
+                format!("check that the spec of `{name}` does not override `KUBERNETES_SERVICE_HOST`/`KUBERNETES_SERVICE_PORT`, and that the client is not meant to use a kubeconfig instead"),
+            ],
+        ),
         "crd-missing" => {
             let kind = hit.target.as_deref().unwrap_or("a resource");
             (
@@ -334,6 +348,15 @@ mod tests {
     fn signature_boundaries() {
         let causes = super::super::causes_of_line;
         for line in [
+            r#"Error from server (Forbidden): pods is forbidden: User "system:serviceaccount:default:default" cannot list resource "pods" in API group "" in the namespace "default""#,
+            r"kubernetes.client.exceptions.ApiException: (403) Reason: Forbidden",
+            r"error retrieving resource lock kube-system/my-controller: Unauthorized",
+            r#"F0712 10:01:02.123456       1 main.go:52] error: Get "https://10.96.0.1:443/api/v1/namespaces/kube-system/configmaps": dial tcp 10.96.0.1:443: connect: connection refused"#,
+            r"error: unable to load in-cluster configuration, KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be defined",
+            "kubernetes.config.config_exception.ConfigException: Service host/port is not set.",
+            "kubernetes.client.exceptions.ApiException: (401) Reason: Unauthorized",
+            "io.fabric8.kubernetes.client.KubernetesClientException: Failure executing: GET at: https://10.96.0.1/api/v1/namespaces/default/pods. Message: Unauthorized! Token may have expired! Please log-in again. Unauthorized.",
+            r#"level=fatal msg="create service failed: pods "etcd-operator-764f7ff957-4h5bw" is forbidden: User "system:serviceaccount:default:default" cannot get pods in the namespace "default""#,
             r#"failed to list *v1.Pod: pods is forbidden: User "system:serviceaccount:ops:op" cannot list resource "pods" in API group "" at the cluster scope"#,
             "dial tcp 10.43.0.1:443: i/o timeout",
             r#"Get "https://kubernetes.default.svc/api?timeout=32s": dial tcp 10.96.0.1:443: connect: connection refused"#,
@@ -342,6 +365,8 @@ mod tests {
             assert!(causes(line).contains(&"kubernetes-api-access"), "{line}");
         }
         for line in [
+            r"redis.exceptions.AuthenticationError: Authentication required.",
+            r"Error: request to https://api.payments.example.com/v2/merchants/self failed: 401 Unauthorized",
             "dial tcp 10.96.14.3:443: i/o timeout",
             r#"password authentication failed for user "orders""#,
         ] {

@@ -91,6 +91,13 @@ const SIGNATURES: &[Signature] = &[
         example: "FATAL: could not create any TCP/IP sockets: Address already in use",
         confidence: 0.7,
     },
+    Signature {
+        id: "gunicorn-in-use",
+        cause: "port-in-use",
+        pattern: r"\[ERROR\] Connection in use: (?P<target>\([^)]+\))",
+        example: r"[2024-01-01 00:00:00 +0000] [1] [ERROR] Connection in use: ('0.0.0.0', 8000)",
+        confidence: 0.8,
+    },
 ];
 
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
@@ -255,12 +262,22 @@ mod tests {
     fn signature_boundaries() {
         let causes = super::super::causes_of_line;
         for line in [
+            r"Error: listen EADDRINUSE: address already in use :::3000",
+            r"Error: listen EADDRINUSE 0.0.0.0:8080",
+            r"[2024-01-01 00:00:00 +0000] [1] [ERROR] Connection in use: ('0.0.0.0', 8000)",
+            r"Unhandled exception. System.IO.IOException: Failed to bind to address http://[::]:80: address already in use.",
+            r"Caused by: java.net.BindException: Address already in use (Bind failed)",
+            r"Address already in use (os error 98)",
+            r#"Errno::EADDRINUSE: Address already in use - bind(2) for "0.0.0.0" port 3000"#,
+            r#"LOG:  could not bind IPv4 address "0.0.0.0": Address already in use"#,
             "OSError: [Errno 98] Address already in use",
             "Web server failed to start. Port 8080 was already in use.",
         ] {
             assert!(causes(line).contains(&"port-in-use"), "{line}");
         }
         for line in [
+            r"DBPathInUse: Unable to lock the lock file: /data/db/mongod.lock (Resource temporarily unavailable). Another mongod instance is already running on the /data/db directory",
+            r"Error: connect ECONNREFUSED 10.96.0.20:8080",
             "listen tcp :443: bind: permission denied",
             "Caused by: java.net.BindException: Permission denied",
         ] {

@@ -84,6 +84,13 @@ const SIGNATURES: &[Signature] = &[
         example: "curl: (7) Failed to connect to localhost port 15000 after 0 ms: Couldn't connect to server",
         confidence: 0.6,
     },
+    Signature {
+        id: "client-localhost-refused",
+        cause: "sidecar-ordering",
+        pattern: r"(?:Failed to connect to|Error 111 connecting to|ServerSelectionTimeoutError:) (?:127\.0\.0\.1|\[::1\]|localhost):(?P<target>\d+)",
+        example: r"pymongo.errors.ServerSelectionTimeoutError: localhost:27017: [Errno 111] Connection refused, Timeout: 30s",
+        confidence: 0.6,
+    },
 ];
 
 /// Well-known sidecars by name or image fragment, with the ports they serve by default.
@@ -283,12 +290,19 @@ mod tests {
     fn signature_boundaries() {
         let causes = super::super::causes_of_line;
         for line in [
+            r"pymongo.errors.ServerSelectionTimeoutError: localhost:27017: [Errno 111] Connection refused, Timeout: 30s",
+            r"Npgsql.NpgsqlException (0x80004005): Failed to connect to 127.0.0.1:5432",
+            r"redis.exceptions.ConnectionError: Error 111 connecting to localhost:6379. Connection refused.",
+            r"java.net.ConnectException: Connection refused: localhost/127.0.0.1:3306",
             "Error: connect ECONNREFUSED 127.0.0.1:15001",
             "dial tcp [::1]:4140: connect: connection refused",
         ] {
             assert!(causes(line).contains(&"sidecar-ordering"), "{line}");
         }
         for line in [
+            r"Unhandled exception. Npgsql.NpgsqlException (0x80004005): Failed to connect to 10.96.14.3:5432",
+            r"redis.exceptions.ConnectionError: Error 111 connecting to redis-master:6379. Connection refused.",
+            r"pymongo.errors.ServerSelectionTimeoutError: mongo:27017: [Errno 111] Connection refused, Timeout: 30s",
             "dial tcp 10.96.14.3:5432: connect: connection refused",
             "Error: connect ECONNREFUSED 10.96.0.20:6379",
         ] {

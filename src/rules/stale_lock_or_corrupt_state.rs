@@ -40,7 +40,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "postgres-lock-file",
         cause: "stale-lock-or-corrupt-state",
-        pattern: r#"lock file \\?"(?P<target>[^"\\]+)\\?" already exists"#,
+        pattern: r#"lock file \\?"(?P<target>[^"\\]+)\\?" already exists|pre-existing shared memory block \(key \d+, ID \d+\) is still in use"#,
         example: r#"FATAL:  lock file "postmaster.pid" already exists"#,
         confidence: 0.85,
     },
@@ -54,7 +54,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "leveldb-lock",
         cause: "stale-lock-or-corrupt-state",
-        pattern: r"(?:While lock file: |lock )(?P<target>/\S*LOCK): Resource temporarily unavailable",
+        pattern: r"(?:While lock file: |lock )(?P<target>/\S*LOCK): Resource temporarily unavailable|Another process is using this Badger database",
         example: "IO error: While lock file: /data/rocksdb/LOCK: Resource temporarily unavailable",
         confidence: 0.85,
     },
@@ -99,6 +99,34 @@ const SIGNATURES: &[Signature] = &[
         pattern: r"(?i)another (?:instance|process|server) (?:of [\w .-]{1,40}? )?(?:is )?(?:already )?running",
         example: "FATAL: another instance of the scheduler is already running (pid file /var/run/scheduler.pid)",
         confidence: 0.7,
+    },
+    Signature {
+        id: "innodb-lock",
+        cause: "stale-lock-or-corrupt-state",
+        pattern: r"Unable to lock (?P<target>\S+?),? error: 11",
+        example: r"2024-01-02T03:04:05.000Z [ERROR] [MY-012574] [InnoDB] Unable to lock ./ibdata1 error: 11",
+        confidence: 0.85,
+    },
+    Signature {
+        id: "lucene-lock",
+        cause: "stale-lock-or-corrupt-state",
+        pattern: r"Lock held by another program: (?P<target>\S+)|Lock obtain timed out: \S+|LockObtainFailedException",
+        example: r"org.apache.lucene.store.LockObtainFailedException: Lock held by another program: /usr/share/elasticsearch/data/nodes/0/node.lock",
+        confidence: 0.85,
+    },
+    Signature {
+        id: "mongod-lock",
+        cause: "stale-lock-or-corrupt-state",
+        pattern: r"Unable to lock the lock file: (?P<target>\S+)|WiredTiger\.lock: handle-lock",
+        example: r"DBPathInUse: Unable to lock the lock file: /data/db/mongod.lock (Resource temporarily unavailable). Another mongod instance is already running on the /data/db directory",
+        confidence: 0.85,
+    },
+    Signature {
+        id: "stored-state-mismatch",
+        cause: "stale-lock-or-corrupt-state",
+        pattern: r"InconsistentClusterIdException|No snapshot found, but there are log entries|Bad file format reading the append only file|Detected unclean shutdown - \S+ is not empty",
+        example: "kafka.common.InconsistentClusterIdException: The Cluster ID kVSgfurUQFGGpHMTBqBPiw doesn't match stored clusterId Some(0Qftv9yBTAmf2iDPSlIk7g) in meta.properties. The broker is trying to join the wrong cluster. Configured zookeeper.connect may be wrong.",
+        confidence: 0.8,
     },
 ];
 
@@ -172,7 +200,7 @@ impl Kind {
     fn of(signature: &str) -> Self {
         match signature {
             "golang-migrate-dirty" | "flyway-validate" => Self::Migration,
-            "sqlite-malformed" | "wal-corruption" => Self::Corrupt,
+            "sqlite-malformed" | "wal-corruption" | "stored-state-mismatch" => Self::Corrupt,
             _ => Self::Lock,
         }
     }
@@ -219,6 +247,17 @@ mod tests {
     fn signature_boundaries() {
         let causes = super::super::causes_of_line;
         for line in [
+            r"2024-01-02T03:04:05.000Z [ERROR] [MY-012574] [InnoDB] Unable to lock ./ibdata1 error: 11",
+            r"InnoDB: Unable to lock ./ibdata1, error: 11",
+            "java.io.IOException: No snapshot found, but there are log entries. Something is broken!",
+            "Bad file format reading the append only file: make a backup of your AOF file, then use ./redis-check-aof --fix <filename>",
+            "FATAL:  pre-existing shared memory block (key 5432001, ID 0) is still in use",
+            r"java.io.IOException: Lock obtain timed out: NativeFSLock@/data/index/write.lock",
+            r"org.apache.lucene.store.LockObtainFailedException: Lock held by another program: /usr/share/elasticsearch/data/nodes/0/node.lock",
+            r"DBPathInUse: Unable to lock the lock file: /data/db/mongod.lock (Resource temporarily unavailable). Another mongod instance is already running on the /data/db directory",
+            r#"{"t":{"$date":"2024-01-01T00:00:00.000+00:00"},"s":"E","c":"STORAGE","id":22435,"ctx":"initandlisten","msg":"WiredTiger error","attr":{"error":16,"message":"[1700000000:0][1:0x7f], wiredtiger_open: __posix_file_lock, 393: /data/db/WiredTiger.lock: handle-lock: fcntl: Device or resource busy"}}"#,
+            r#"Cannot acquire directory lock on "/var/lib/dgraph/p".  Another process is using this Badger database.: resource temporarily unavailable"#,
+            r"PANIC:  could not locate a valid checkpoint record",
             "error: Dirty database version 20241102. Fix and force version.",
             "IO error: While lock file: /data/rocksdb/LOCK: Resource temporarily unavailable",
             r#"{"level":"error","msg":"postgres exited","stderr":"FATAL:  lock file \"postmaster.pid\" already exists"}"#,
@@ -229,6 +268,8 @@ mod tests {
             );
         }
         for line in [
+            r"listen tcp 0.0.0.0:8080: bind: address already in use",
+            r"[2024-01-01 00:00:00 +0000] [1] [ERROR] Connection in use: ('0.0.0.0', 8000)",
             "HINT:  Is another postmaster already running on port 5432? If not, wait a few seconds and retry.",
             "/usr/local/bin/start.sh: fork: retry: Resource temporarily unavailable",
         ] {

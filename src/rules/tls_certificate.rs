@@ -61,7 +61,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "x509-wrong-name",
         cause: "tls-certificate",
-        pattern: r"x509: certificate is valid for [^,]+(?:, [^,]+)*?, not (?P<target>[\w.*-]+)",
+        pattern: r"x509: certificate is valid for [^,]+(?:, [^,]+)*?, not (?P<target>[\w.*-]+)|x509: certificate (?:is not valid for any names|relies on legacy Common Name field)",
         example: "tls: failed to verify certificate: x509: certificate is valid for ingress.local, not api.payments.example.com",
         confidence: 0.85,
     },
@@ -75,21 +75,21 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "java-pkix",
         cause: "tls-certificate",
-        pattern: r"PKIX path building failed|unable to find valid certification path to requested target|SSLHandshakeException: (?:PKIX|No subject alternative)",
+        pattern: r"PKIX path building failed|unable to find valid certification path to requested target|SSLHandshakeException: (?:PKIX|No subject alternative|NotAfter)|CertificateExpiredException",
         example: "javax.net.ssl.SSLHandshakeException: PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: unable to find valid certification path to requested target",
         confidence: 0.85,
     },
     Signature {
         id: "openssl-verify-failed",
         cause: "tls-certificate",
-        pattern: r"CERTIFICATE_VERIFY_FAILED|certificate verify failed|unable to get local issuer certificate|self[- ]signed certificate in certificate chain",
+        pattern: r"CERTIFICATE_VERIFY_FAILED|certificate verify failed|unable to get local issuer certificate|self[- ]signed certificate in certificate chain|\bcertificate has expired\b|The remote certificate is invalid|invalid peer certificate: (?:UnknownIssuer|Expired|NotValidForName)",
         example: "ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate (_ssl.c:1006)",
         confidence: 0.85,
     },
     Signature {
         id: "node-cert-codes",
         cause: "tls-certificate",
-        pattern: r"\b(?:UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_HAS_EXPIRED|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|ERR_TLS_CERT_ALTNAME_INVALID)\b",
+        pattern: r"\b(?:UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_HAS_EXPIRED|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|ERR_TLS_CERT_ALTNAME_INVALID)\b|Hostname/IP does not match certificate's altnames",
         example: "Error: unable to verify the first certificate { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' }",
         confidence: 0.85,
     },
@@ -114,11 +114,17 @@ impl Problem {
         } else if signature == "x509-wrong-name"
             || line.contains("ALTNAME_INVALID")
             || line.contains("No subject alternative")
+            || line.contains("altnames")
+            || line.contains("NameMismatch")
+            || line.contains("NotValidForName")
         {
             Self::Name
         } else if signature == "x509-expired"
             || line.contains("CERT_HAS_EXPIRED")
             || line.contains("has expired")
+            || line.contains("NotAfter")
+            || line.contains("CertificateExpired")
+            || line.contains("certificate: Expired")
         {
             Self::Expired
         } else if signature == "tls-verify-failed" && !line.contains("unknown authority") {
@@ -197,6 +203,20 @@ mod tests {
     fn signature_boundaries() {
         let causes = super::super::causes_of_line;
         for line in [
+            r"Error: certificate has expired",
+            r"Error: unable to get local issuer certificate",
+            r"requests.exceptions.SSLError: HTTPSConnectionPool(host='vault', port=8200): Max retries exceeded with url: /v1/sys/health (Caused by SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self signed certificate in certificate chain (_ssl.c:1129)')))",
+            r"System.Security.Authentication.AuthenticationException: The remote certificate is invalid according to the validation procedure: RemoteCertificateNameMismatch, RemoteCertificateChainErrors",
+            r"System.Security.Authentication.AuthenticationException: The remote certificate is invalid because of errors in the certificate chain: UntrustedRoot",
+            r"javax.net.ssl.SSLHandshakeException: sun.security.validator.ValidatorException: PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: unable to find valid certification path to requested target",
+            r"javax.net.ssl.SSLHandshakeException: NotAfter: Sun Jan 01 00:00:00 UTC 2023",
+            r"x509: certificate relies on legacy Common Name field, use SANs instead",
+            r"x509: certificate is not valid for any names, but wanted to match vault.security.svc",
+            r"Error: Hostname/IP does not match certificate's altnames: Host: api.example.com. is not in the cert's altnames: DNS:*.other.com",
+            r"OpenSSL::SSL::SSLError: SSL_connect returned=1 errno=0 state=error: certificate verify failed (unable to get local issuer certificate)",
+            r"invalid peer certificate: UnknownIssuer",
+            r#"E0411 02:53:07.259431       1 reflector.go:178] github.com/weaveworks/weave/prog/weave-npc/main.go:337: Failed to list *v1.Pod: Get "https://10.0.0.1:443/api/v1/pods?limit=500&resourceVersion=0": x509: certificate is valid for 10.96.0.1, 10.0.0.50, 10.0.0.11, 10.0.0.12, 127.0.0.1, not 10.0.0.1"#,
+            r#"Error: error creating manager: Get "https://10.96.0.1:443/api?timeout=32s": x509: certificate signed by unknown authority"#,
             "x509: certificate has expired or is not yet valid: current time 2026-11-28T04:57:12Z is after 2026-11-20T00:00:00Z",
             "Error: self-signed certificate in certificate chain",
             r#"Internal error occurred: failed calling webhook "webhook.cert-manager.io": failed to call webhook: Post "https://cert-manager-webhook.cert-manager.svc:443/validate?timeout=30s": tls: failed to verify certificate: x509: certificate signed by unknown authority"#,
@@ -204,6 +224,8 @@ mod tests {
             assert!(causes(line).contains(&"tls-certificate"), "{line}");
         }
         for line in [
+            r"Microsoft.Data.SqlClient.SqlException (0x80131904): Login failed for user 'sa'.",
+            r"MongoServerError: Authentication failed.",
             "request to https://api.payments.example.com/v2/merchants/self failed: 401 Unauthorized",
             "dial tcp 10.96.40.12:443: connect: connection refused",
         ] {
