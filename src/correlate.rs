@@ -449,6 +449,20 @@ impl<'a> Subject<'a> {
             .unwrap_or(false)
     }
 
+    /// `command` and `args` joined with spaces, as the container runs them; `None` when the pod
+    /// spec sets neither (the image's entrypoint runs).
+    #[must_use]
+    pub fn command_line(&self) -> Option<String> {
+        let words: Vec<&str> = self
+            .spec
+            .command
+            .iter()
+            .chain(&self.spec.args)
+            .map(String::as_str)
+            .collect();
+        (!words.is_empty()).then(|| words.join(" "))
+    }
+
     /// The time of the last termination, for matching events.
     #[must_use]
     pub fn finished_at(&self) -> Option<Time> {

@@ -89,18 +89,11 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
             .target
             .as_deref()
             .map_or_else(|| "an argument".to_owned(), |t| format!("`{t}`"));
-        let args: Vec<&str> = s
-            .spec
-            .command
-            .iter()
-            .chain(&s.spec.args)
-            .map(String::as_str)
-            .collect();
         let mut steps = vec![format!(
             "fix the command line of `{name}` in the pod template: the program rejects {what}"
         )];
-        if !args.is_empty() {
-            steps.push(format!("current command/args: `{}`", args.join(" ")));
+        if let Some(cmd) = s.command_line() {
+            steps.push(format!("current command/args: `{cmd}`"));
         }
         steps.push(
             "check the flags the image version supports (`--help` of the same tag)".to_owned(),

@@ -186,15 +186,8 @@ fn finding(s: &Subject<'_>, confidence: f64, missing: Option<&Missing>) -> Findi
     if let Some(e) = waiting_evidence(s) {
         f = f.evidence(e);
     }
-    let cmd: Vec<&str> = s
-        .spec
-        .command
-        .iter()
-        .chain(&s.spec.args)
-        .map(String::as_str)
-        .collect();
-    if !cmd.is_empty() {
-        f = f.evidence(Evidence::spec(s, "command", cmd.join(" ")));
+    if let Some(cmd) = s.command_line() {
+        f = f.evidence(Evidence::spec(s, "command", cmd));
     }
     f = remedy(s, f, id, crlf, &target);
     if !target.is_empty()

@@ -1,6 +1,6 @@
 //! `liveness-probe-kill`: the kubelet kills the container because its liveness probe fails.
 
-use super::{CERTAIN, Evidence, Finding, RuleContext, termination_evidence};
+use super::{CERTAIN, Finding, RuleContext};
 use crate::correlate::Subject;
 use crate::model::time::human_duration;
 
@@ -80,18 +80,7 @@ fn finding(
     let mut f = Finding::new(&LIVENESS_PROBE_KILL, s, confidence).title(format!(
         "container `{name}` is killed by its liveness probe{what}{after}"
     ));
-    if let Some(e) = kills.last() {
-        f = f.evidence(Evidence::event(e));
-    }
-    if let Some(e) = unhealthy.last() {
-        f = f.evidence(Evidence::event(e));
-    }
-    if let Some(e) = termination_evidence(s) {
-        f = f.evidence(e);
-    }
-    if let Some(p) = probe {
-        f = f.evidence(Evidence::spec(s, "livenessProbe", p.settings()));
-    }
+    f = super::probe_kill_evidence(f, s, kills, unhealthy, "livenessProbe", probe);
     let refused = unhealthy
         .iter()
         .any(|e| e.text().contains("connection refused"));

@@ -416,6 +416,29 @@ pub fn termination_evidence(s: &Subject<'_>) -> Option<Evidence> {
     (!parts.is_empty()).then(|| Evidence::status(s, s.last_termination_field(), parts.join(", ")))
 }
 
+/// Evidence of a probe kill: the last `Killing` and `Unhealthy` events, the termination, and the
+/// probe's settings (`field` is `livenessProbe` or `startupProbe`).
+#[must_use]
+pub fn probe_kill_evidence(
+    mut f: Finding,
+    s: &Subject<'_>,
+    kills: &[&Event],
+    unhealthy: &[&Event],
+    field: &str,
+    probe: Option<&crate::model::pod::Probe>,
+) -> Finding {
+    for e in kills.last().into_iter().chain(unhealthy.last()) {
+        f = f.evidence(Evidence::event(e));
+    }
+    if let Some(e) = termination_evidence(s) {
+        f = f.evidence(e);
+    }
+    if let Some(p) = probe {
+        f = f.evidence(Evidence::spec(s, field, p.settings()));
+    }
+    f
+}
+
 /// Evidence that the container is waiting in back-off (the loop itself).
 #[must_use]
 pub fn waiting_evidence(s: &Subject<'_>) -> Option<Evidence> {

@@ -66,15 +66,8 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         if let Some(e) = waiting_evidence(s) {
             f = f.evidence(e);
         }
-        let cmd: Vec<&str> = s
-            .spec
-            .command
-            .iter()
-            .chain(&s.spec.args)
-            .map(String::as_str)
-            .collect();
-        if !cmd.is_empty() {
-            f = f.evidence(Evidence::spec(s, "command", cmd.join(" ")));
+        if let Some(cmd) = s.command_line() {
+            f = f.evidence(Evidence::spec(s, "command", cmd));
         }
         f = f.evidence(Evidence::spec(
             s,

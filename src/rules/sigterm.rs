@@ -163,14 +163,9 @@ fn finding(s: &Subject<'_>, confidence: f64, sender: &Sender<'_>) -> Finding {
     match sender {
         Sender::Probe(e) | Sender::Kubelet(e) => f = f.evidence(Evidence::event(e)),
         Sender::Timeout { word, .. } => {
-            let cmd: Vec<&str> = s
-                .spec
-                .command
-                .iter()
-                .chain(&s.spec.args)
-                .map(String::as_str)
-                .collect();
-            f = f.evidence(Evidence::spec(s, "command", cmd.join(" ")));
+            if let Some(cmd) = s.command_line() {
+                f = f.evidence(Evidence::spec(s, "command", cmd));
+            }
             f = f.remedy(format!(
                 "`{word}` sends SIGTERM when its time is up, which under `restartPolicy: Always` restarts `{name}` each time: remove the wrapper for a long-running server, or run the bounded work as a Job"
             ));

@@ -1,7 +1,7 @@
 //! `startup-probe-kill`: the kubelet kills the container because its startup probe never succeeds
 //! within `failureThreshold × periodSeconds`.
 
-use super::{CERTAIN, Evidence, Finding, RuleContext, termination_evidence};
+use super::{CERTAIN, Evidence, Finding, RuleContext};
 use crate::correlate::Subject;
 use crate::model::Event;
 use crate::model::time::human_duration;
@@ -83,18 +83,7 @@ fn finding(s: &Subject<'_>, confidence: f64, kills: &[&Event], unhealthy: &[&Eve
     let mut f = Finding::new(&STARTUP_PROBE_KILL, s, confidence).title(format!(
         "container `{name}` is killed by its startup probe{what}{after}: start-up takes longer than the probe allows"
     ));
-    if let Some(e) = kills.last() {
-        f = f.evidence(Evidence::event(e));
-    }
-    if let Some(e) = unhealthy.last() {
-        f = f.evidence(Evidence::event(e));
-    }
-    if let Some(e) = termination_evidence(s) {
-        f = f.evidence(e);
-    }
-    if let Some(p) = probe {
-        f = f.evidence(Evidence::spec(s, "startupProbe", p.settings()));
-    }
+    f = super::probe_kill_evidence(f, s, kills, unhealthy, "startupProbe", probe);
     if let Some(log) = s.log
         && let Some(last) = log.lines().last()
     {
