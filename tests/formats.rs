@@ -127,6 +127,14 @@ fn check_real(rel: &str) {
             !str_of(b, "error").contains("internal error"),
             "{rel} panicked: {b:#}"
         );
+        // Files parsed while reading (by the kind their name gives) are the kinds the layout
+        // gives them (`formats::digest`).
+        assert!(
+            !b["warnings"]
+                .to_string()
+                .contains("this bundle's layout makes it"),
+            "{rel}: {b:#}"
+        );
     }
     match rel {
         "troubleshoot/velero-crashloop-2022.tar.gz" => real_velero_crashloop_2022(&report),

@@ -67,11 +67,39 @@ impl Default for Limits {
     }
 }
 
+/// One kept resource file.
+#[derive(Debug)]
+pub enum FileData {
+    /// The file's bytes, whole.
+    Bytes(Vec<u8>),
+    /// Its objects, parsed as the file was read because its path names a kind the model keeps
+    /// (`formats::digest`); the bytes are gone, so a bundle is never all in memory at once.
+    Parsed(Box<crate::formats::ParsedFile>),
+}
+
+impl FileData {
+    /// The file's bytes; empty for a parsed file (only files named after a resource kind are
+    /// parsed early, and the readers look into the bytes only of other files).
+    #[must_use]
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            Self::Bytes(bytes) => bytes,
+            Self::Parsed(_) => &[],
+        }
+    }
+}
+
+impl From<Vec<u8>> for FileData {
+    fn from(bytes: Vec<u8>) -> Self {
+        Self::Bytes(bytes)
+    }
+}
+
 /// The files of one bundle kept for analysis, by normalized relative path.
 #[derive(Debug, Default)]
 pub struct RawBundle {
-    /// Resource files (YAML, JSON, text), whole.
-    pub files: BTreeMap<String, Vec<u8>>,
+    /// Resource files (YAML, JSON, text): bytes, or objects already parsed.
+    pub files: BTreeMap<String, FileData>,
     /// Log files, as bounded tails.
     pub logs: BTreeMap<String, crate::model::LogFile>,
     /// Problems with single files that did not stop the bundle.

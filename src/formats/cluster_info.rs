@@ -21,7 +21,7 @@ use std::collections::BTreeSet;
 
 use serde_json::value::RawValue;
 
-use super::{Format, Loaded, add_log, add_resource, infer_collected_at};
+use super::{Format, Loaded, add_file, add_log, add_resource, infer_collected_at};
 use crate::bundle::{BundleSource, RawBundle};
 use crate::model::{Cluster, LogFile};
 
@@ -58,8 +58,8 @@ pub(super) fn find_dir_root(raw: &RawBundle) -> Option<String> {
 /// `PodList` document, or log blocks.
 pub(super) fn is_stdout_dump(raw: &RawBundle) -> bool {
     raw.single_file
-        && raw.files.values().next().is_some_and(|bytes| {
-            let text = String::from_utf8_lossy(bytes);
+        && raw.files.values().next().is_some_and(|data| {
+            let text = String::from_utf8_lossy(data.bytes());
             text.lines().any(|l| {
                 l.starts_with(START)
                     || l.trim_start().starts_with("\"kind\": \"NodeList\"")
@@ -71,23 +71,23 @@ pub(super) fn is_stdout_dump(raw: &RawBundle) -> bool {
 }
 
 /// Reads a dump directory rooted at `root`.
-pub(super) fn read_dir(source: &BundleSource, raw: RawBundle, root: &str) -> Loaded {
+pub(super) fn read_dir(source: &BundleSource, mut raw: RawBundle, root: &str) -> Loaded {
     let mut warnings = raw.warnings;
     let mut cluster = Cluster {
         name: source.stem(),
         ..Cluster::default()
     };
-    for (path, bytes) in &raw.files {
+    for (path, data) in &mut raw.files {
         let Some(rel) = path.strip_prefix(root) else {
             continue;
         };
         match rel.split('/').collect::<Vec<_>>()[..] {
             [file] if strip_list_ext(file) == Some("nodes") => {
-                add_resource(&mut cluster, "nodes", rel, bytes, &mut warnings);
+                add_file(&mut cluster, "nodes", rel, data, &mut warnings);
             }
             [_ns, file] => {
                 if let Some(resource) = strip_list_ext(file) {
-                    add_resource(&mut cluster, resource, rel, bytes, &mut warnings);
+                    add_file(&mut cluster, resource, rel, data, &mut warnings);
                 }
             }
             _ => {}
@@ -111,7 +111,8 @@ pub(super) fn read_stdout(source: &BundleSource, raw: RawBundle) -> Loaded {
         name: source.stem(),
         ..Cluster::default()
     };
-    for (name, bytes) in &raw.files {
+    for (name, data) in &raw.files {
+        let bytes = data.bytes();
         let mut docs: Vec<u8> = Vec::new();
         let mut block_start: Option<usize> = None;
         let mut offset = 0;
@@ -361,7 +362,8 @@ mod tests {
             single_file: true,
             ..RawBundle::default()
         };
-        raw.files.insert("dump.yaml".to_owned(), text.into());
+        raw.files
+            .insert("dump.yaml".to_owned(), text.as_bytes().to_vec().into());
         assert!(is_stdout_dump(&raw));
         let loaded = read_stdout(&BundleSource::new("dump.yaml"), raw);
         assert_eq!(loaded.cluster.nodes.len(), 1);
@@ -378,7 +380,7 @@ mod tests {
         };
         plain.files.insert(
             "pods.yaml".to_owned(),
-            b"apiVersion: v1\nitems: []\nkind: List\n".to_vec(),
+            b"apiVersion: v1\nitems: []\nkind: List\n".to_vec().into(),
         );
         assert!(!is_stdout_dump(&plain));
     }

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::{Format, Loaded, add_log, add_resource};
+use super::{Format, Loaded, add_file, add_log};
 use crate::bundle::{BundleSource, RawBundle};
 use crate::model::{Cluster, Time};
 
@@ -36,18 +36,18 @@ pub(super) fn find_root(raw: &RawBundle) -> Option<String> {
         .collect();
     candidates.sort_by_key(|p| (p.matches('/').count(), (*p).clone()));
     candidates.into_iter().find_map(|p| {
-        let bytes = &raw.files[p];
-        let manifest: Manifest = serde_json::from_slice(bytes).ok()?;
+        let manifest: Manifest = serde_json::from_slice(raw.files[p].bytes()).ok()?;
         (manifest.format == "ktriage-bundle")
             .then(|| p.trim_end_matches("manifest.json").to_owned())
     })
 }
 
 /// Reads a ktriage bundle rooted at `root`.
-pub(super) fn read(source: &BundleSource, raw: RawBundle, root: &str) -> Loaded {
+pub(super) fn read(source: &BundleSource, mut raw: RawBundle, root: &str) -> Loaded {
     let mut warnings = raw.warnings;
     let manifest: Manifest =
-        serde_json::from_slice(&raw.files[&format!("{root}manifest.json")]).unwrap_or_default();
+        serde_json::from_slice(raw.files[&format!("{root}manifest.json")].bytes())
+            .unwrap_or_default();
     if let Some(v) = manifest.format_version.filter(|v| *v != 1) {
         warnings.push(format!("manifest.json: format_version {v} is newer than this analyzer knows (1); reading it as 1"));
     }
@@ -75,18 +75,18 @@ pub(super) fn read(source: &BundleSource, raw: RawBundle, root: &str) -> Loaded 
         server_version: manifest.server_version,
         ..Cluster::default()
     };
-    for (path, bytes) in &raw.files {
+    for (path, data) in &mut raw.files {
         let Some(rel) = path.strip_prefix(root) else {
             continue;
         };
         let parts: Vec<&str> = rel.split('/').collect();
         match parts.as_slice() {
             ["cluster", "nodes.yaml" | "nodes.json"] => {
-                add_resource(&mut cluster, "nodes", rel, bytes, &mut warnings);
+                add_file(&mut cluster, "nodes", rel, data, &mut warnings);
             }
             ["namespaces", _ns, file] => {
                 let resource = file.trim_end_matches(".yaml").trim_end_matches(".json");
-                add_resource(&mut cluster, resource, rel, bytes, &mut warnings);
+                add_file(&mut cluster, resource, rel, data, &mut warnings);
             }
             _ => {}
         }

@@ -10,7 +10,7 @@ mod troubleshoot;
 
 use serde::Serialize;
 
-use crate::bundle::{BundleError, BundleSource, RawBundle};
+use crate::bundle::{BundleError, BundleSource, FileData, RawBundle};
 use crate::model::parse::parse_objects;
 use crate::model::{Cluster, ContainerLogs, LogFile, Time};
 
@@ -166,6 +166,160 @@ pub(crate) fn infer_collected_at(cluster: &mut Cluster, why: &str, warnings: &mu
     }
 }
 
+/// The objects of one resource file, by the model type they parse into.
+#[derive(Debug)]
+enum Objects {
+    Pods(Vec<crate::model::Pod>),
+    Events(Vec<crate::model::Event>),
+    Workloads(Vec<crate::model::Workload>),
+    Nodes(Vec<crate::model::Node>),
+    Services(Vec<crate::model::Service>),
+    Endpoints(Vec<crate::model::Endpoints>),
+    Claims(Vec<crate::model::Claim>),
+    /// ConfigMaps or Secrets.
+    Keyed(Vec<crate::model::KeyedObject>),
+}
+
+/// The model type of a resource (its plural kubectl name), or `None` for kinds not kept.
+fn model_resource(resource: &str) -> Option<&'static str> {
+    const KEPT: [&str; 14] = [
+        "pods",
+        "events",
+        "deployments",
+        "replicasets",
+        "statefulsets",
+        "daemonsets",
+        "jobs",
+        "cronjobs",
+        "nodes",
+        "services",
+        "endpoints",
+        "persistentvolumeclaims",
+        "configmaps",
+        "secrets",
+    ];
+    KEPT.into_iter().find(|k| *k == resource)
+}
+
+/// Parses the bytes of a file of kind `resource` (read from `path`); warnings name `path`.
+fn parse_resource(resource: &str, path: &str, bytes: &[u8]) -> Option<(Objects, Vec<String>)> {
+    fn parsed<T: serde::de::DeserializeOwned + Send>(
+        path: &str,
+        bytes: &[u8],
+        wrap: fn(Vec<T>) -> Objects,
+    ) -> (Objects, Vec<String>) {
+        let parsed = parse_objects::<T>(path, bytes);
+        (wrap(parsed.items), parsed.warnings)
+    }
+    Some(match resource {
+        "pods" => parsed(path, bytes, Objects::Pods),
+        "events" => parsed(path, bytes, Objects::Events),
+        "deployments" | "replicasets" | "statefulsets" | "daemonsets" | "jobs" | "cronjobs" => {
+            parsed(path, bytes, Objects::Workloads)
+        }
+        "nodes" => parsed(path, bytes, Objects::Nodes),
+        "services" => parsed(path, bytes, Objects::Services),
+        "endpoints" => parsed(path, bytes, Objects::Endpoints),
+        "persistentvolumeclaims" => parsed(path, bytes, Objects::Claims),
+        "configmaps" | "secrets" => parsed(path, bytes, Objects::Keyed),
+        _ => return None,
+    })
+}
+
+/// A resource file parsed while the bundle was read, so that a bundle's bytes are never all
+/// in memory at once (`bundle::FileData::Parsed`). Only files whose path names their kind
+/// unambiguously are parsed early (see `resource_hint`); the format readers then ask for them
+/// by the same kind.
+#[derive(Debug)]
+pub struct ParsedFile {
+    resource: &'static str,
+    /// The member path the file was parsed under; its warnings start with it.
+    path: String,
+    objects: Objects,
+    warnings: Vec<String>,
+}
+
+/// Parses a bundle member as it is read when its path names a kind the model keeps, else
+/// keeps its bytes for the format readers.
+pub(crate) fn digest(path: &str, bytes: Vec<u8>) -> FileData {
+    let Some(resource) = resource_hint(path) else {
+        return FileData::Bytes(bytes);
+    };
+    let Some((objects, warnings)) = parse_resource(resource, path, &bytes) else {
+        return FileData::Bytes(bytes);
+    };
+    FileData::Parsed(Box::new(ParsedFile {
+        resource,
+        path: path.to_owned(),
+        objects,
+        warnings,
+    }))
+}
+
+/// The kind of resource a member path names in every layout read here, when it does so
+/// unambiguously: `cluster-resources/<kind>/<namespace>.json` (troubleshoot), else a file named
+/// `<kind>.yaml|.json|.txt` (ktriage, must-gather lists, cluster-info dumps) whose two parent
+/// directories are not kinds themselves (so must-gather's per-object copies
+/// `<group>/<kind>/<name>.yaml` and `pods/<pod>/<pod>.yaml` are never mistaken for lists).
+fn resource_hint(path: &str) -> Option<&'static str> {
+    let parts: Vec<&str> = path.split('/').collect();
+    if let [.., "cluster-resources", dir, file] = parts[..] {
+        return file
+            .ends_with(".json")
+            .then(|| troubleshoot::resource_of(dir))
+            .flatten();
+    }
+    let (file, parents) = parts.split_last()?;
+    let stem = [".yaml", ".json", ".txt"]
+        .iter()
+        .find_map(|e| file.strip_suffix(e))?;
+    let resource = model_resource(stem)?;
+    let kind_dir = |d: &&str| model_resource(d).is_some() || troubleshoot::resource_of(d).is_some();
+    (!parents.iter().rev().take(2).any(kind_dir)).then_some(resource)
+}
+
+/// Adds one kept file of kind `resource` to the cluster: parsed already, or parsed now from
+/// its bytes. `rel` names it in sources and warnings. Returns whether the kind is one the
+/// model keeps.
+pub(crate) fn add_file(
+    cluster: &mut Cluster,
+    resource: &str,
+    rel: &str,
+    data: &mut FileData,
+    warnings: &mut Vec<String>,
+) -> bool {
+    let FileData::Parsed(parsed) = data else {
+        return add_resource(cluster, resource, rel, data.bytes(), warnings);
+    };
+    if parsed.resource != resource {
+        warnings.push(format!(
+            "{rel}: read as {} by its name, but this bundle's layout makes it {resource}; skipped",
+            parsed.resource
+        ));
+        return false;
+    }
+    let parsed = std::mem::replace(data, FileData::Bytes(Vec::new()));
+    let FileData::Parsed(parsed) = parsed else {
+        return false;
+    };
+    let ParsedFile {
+        path,
+        objects,
+        warnings: parse_warnings,
+        ..
+    } = *parsed;
+    warnings.extend(
+        parse_warnings
+            .into_iter()
+            .map(|w| match w.strip_prefix(&path) {
+                Some(rest) if rel != path => format!("{rel}{rest}"),
+                _ => w,
+            }),
+    );
+    insert(cluster, resource, rel, objects);
+    true
+}
+
 /// Parses one resource file of kind `resource` (the plural kubectl name: `pods`, `events`,
 /// `deployments`, …) into the cluster. Unknown kinds are ignored. Returns whether the kind
 /// is one the model keeps.
@@ -176,74 +330,50 @@ pub(crate) fn add_resource(
     bytes: &[u8],
     warnings: &mut Vec<String>,
 ) -> bool {
-    macro_rules! parse_into {
-        ($list:expr) => {{
-            let parsed = parse_objects(path, bytes);
-            warnings.extend(parsed.warnings);
-            $list.extend(parsed.items);
-        }};
-    }
-    match resource {
-        "pods" => {
-            let parsed = parse_objects::<crate::model::Pod>(path, bytes);
-            warnings.extend(parsed.warnings);
-            cluster.pods.extend(parsed.items.into_iter().map(|mut p| {
-                path.clone_into(&mut p.source);
-                p
-            }));
-        }
-        "events" => {
-            let parsed = parse_objects::<crate::model::Event>(path, bytes);
-            warnings.extend(parsed.warnings);
-            cluster.events.extend(parsed.items.into_iter().map(|mut e| {
-                path.clone_into(&mut e.source_path);
-                e
-            }));
-        }
-        "deployments" | "replicasets" | "statefulsets" | "daemonsets" | "jobs" | "cronjobs" => {
-            let kind = workload_kind(resource);
-            let parsed = parse_objects::<crate::model::Workload>(path, bytes);
-            warnings.extend(parsed.warnings);
-            cluster
-                .workloads
-                .extend(parsed.items.into_iter().map(|mut w| {
-                    kind.clone_into(&mut w.kind);
-                    path.clone_into(&mut w.source);
-                    w
-                }));
-        }
-        "nodes" => parse_into!(cluster.nodes),
-        "services" => parse_into!(cluster.services),
-        "endpoints" => {
-            let parsed = parse_objects::<crate::model::Endpoints>(path, bytes);
-            warnings.extend(parsed.warnings);
-            cluster
-                .endpoints
-                .extend(parsed.items.into_iter().map(|mut e| {
-                    path.clone_into(&mut e.source);
-                    e
-                }));
-        }
-        "persistentvolumeclaims" => parse_into!(cluster.claims),
-        "configmaps" => {
-            let parsed = parse_objects::<crate::model::KeyedObject>(path, bytes);
-            warnings.extend(parsed.warnings);
-            cluster
-                .config_maps_collected
-                .extend(parsed.items.iter().map(|c| c.metadata.namespace.clone()));
-            cluster.config_maps.extend(parsed.items);
-        }
-        "secrets" => {
-            let parsed = parse_objects::<crate::model::KeyedObject>(path, bytes);
-            warnings.extend(parsed.warnings);
-            cluster
-                .secrets_collected
-                .extend(parsed.items.iter().map(|c| c.metadata.namespace.clone()));
-            cluster.secrets.extend(parsed.items);
-        }
-        _ => return false,
-    }
+    let Some((objects, parse_warnings)) = parse_resource(resource, path, bytes) else {
+        return false;
+    };
+    warnings.extend(parse_warnings);
+    insert(cluster, resource, path, objects);
     true
+}
+
+/// Adds the objects of one file (read from `path`) to the cluster.
+fn insert(cluster: &mut Cluster, resource: &str, path: &str, objects: Objects) {
+    match objects {
+        Objects::Pods(items) => cluster.pods.extend(items.into_iter().map(|mut p| {
+            path.clone_into(&mut p.source);
+            p
+        })),
+        Objects::Events(items) => cluster.events.extend(items.into_iter().map(|mut e| {
+            path.clone_into(&mut e.source_path);
+            e
+        })),
+        Objects::Workloads(items) => {
+            let kind = workload_kind(resource);
+            cluster.workloads.extend(items.into_iter().map(|mut w| {
+                kind.clone_into(&mut w.kind);
+                path.clone_into(&mut w.source);
+                w
+            }));
+        }
+        Objects::Nodes(items) => cluster.nodes.extend(items),
+        Objects::Services(items) => cluster.services.extend(items),
+        Objects::Endpoints(items) => cluster.endpoints.extend(items.into_iter().map(|mut e| {
+            path.clone_into(&mut e.source);
+            e
+        })),
+        Objects::Claims(items) => cluster.claims.extend(items),
+        Objects::Keyed(items) => {
+            let (list, collected) = if resource == "secrets" {
+                (&mut cluster.secrets, &mut cluster.secrets_collected)
+            } else {
+                (&mut cluster.config_maps, &mut cluster.config_maps_collected)
+            };
+            collected.extend(items.iter().map(|c| c.metadata.namespace.clone()));
+            list.extend(items);
+        }
+    }
 }
 
 /// The `kind` of a workload resource name.
@@ -277,4 +407,114 @@ pub(crate) fn add_log(
         &mut entry.current
     };
     *slot = Some(log);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resource_hints_follow_every_layout() {
+        let cases = [
+            // ktriage
+            ("b/namespaces/shop/pods.yaml", Some("pods")),
+            ("b/cluster/nodes.yaml", Some("nodes")),
+            (
+                "namespaces/shop/persistentvolumeclaims.yaml",
+                Some("persistentvolumeclaims"),
+            ),
+            // troubleshoot: the directory names the kind, the file the namespace
+            ("sb/cluster-resources/pods/default.json", Some("pods")),
+            ("sb/cluster-resources/pods/events.json", Some("pods")),
+            (
+                "sb/cluster-resources/pvcs/default.json",
+                Some("persistentvolumeclaims"),
+            ),
+            ("sb/cluster-resources/nodes.json", Some("nodes")),
+            ("sb/cluster-resources/namespaces.json", None),
+            (
+                "sb/cluster-resources/custom-resource-definitions/pods.json",
+                None,
+            ),
+            ("sb/cluster-resources/pods/logs/default/api-1/api.log", None),
+            // must-gather lists, and per-object copies never taken for lists
+            ("mg/img/namespaces/shop/core/pods.yaml", Some("pods")),
+            (
+                "mg/img/namespaces/shop/apps/replicasets.yaml",
+                Some("replicasets"),
+            ),
+            ("mg/img/namespaces/shop/pods/events/events.yaml", None),
+            ("mg/img/namespaces/shop/core/configmaps/pods.yaml", None),
+            // a namespace named like a kind: left to the reader, which parses it then
+            ("mg/img/namespaces/pods/core/pods.yaml", None),
+            (
+                "mg/img/cluster-scoped-resources/core/nodes.yaml",
+                Some("nodes"),
+            ),
+            (
+                "mg/img/cluster-scoped-resources/core/nodes/node-1.yaml",
+                None,
+            ),
+            // cluster-info dump
+            ("dump/shop/pods.json", Some("pods")),
+            ("dump/nodes.txt", Some("nodes")),
+            // not resources
+            ("b/manifest.json", None),
+            ("mg/timestamp", None),
+            ("b/namespaces/shop/pods.log", None),
+        ];
+        for (path, want) in cases {
+            assert_eq!(resource_hint(path), want, "{path}");
+        }
+    }
+
+    #[test]
+    fn parsed_files_keep_their_warnings_under_the_reader_path() {
+        let bytes = b"apiVersion: v1\nitems:\n- kind: Pod\n  metadata:\n    name: a\n    namespace: shop\n- kind: Pod\n  metadata: [not, a, map]\nkind: List\nmetadata:\n  resourceVersion: \"\"\n";
+        let mut data = digest("root/namespaces/shop/pods.yaml", bytes.to_vec());
+        assert!(matches!(data, FileData::Parsed(_)));
+        let (mut cluster, mut warnings) = (Cluster::default(), Vec::new());
+        assert!(add_file(
+            &mut cluster,
+            "pods",
+            "namespaces/shop/pods.yaml",
+            &mut data,
+            &mut warnings
+        ));
+        assert_eq!(cluster.pods.len(), 1);
+        assert_eq!(cluster.pods[0].source, "namespaces/shop/pods.yaml");
+        assert_eq!(warnings.len(), 1);
+        assert!(
+            warnings[0].starts_with("namespaces/shop/pods.yaml: item 2:"),
+            "{warnings:?}"
+        );
+
+        // The same bytes through the reader's own parse give the same result.
+        let (mut direct, mut direct_warnings) = (Cluster::default(), Vec::new());
+        add_resource(
+            &mut direct,
+            "pods",
+            "namespaces/shop/pods.yaml",
+            bytes,
+            &mut direct_warnings,
+        );
+        assert_eq!(direct_warnings, warnings);
+        assert_eq!(format!("{:?}", direct.pods), format!("{:?}", cluster.pods));
+
+        // A layout that makes the file another kind is told, never read as the wrong kind.
+        let mut data = digest("root/namespaces/shop/pods.yaml", bytes.to_vec());
+        let (mut other, mut warnings) = (Cluster::default(), Vec::new());
+        assert!(!add_file(
+            &mut other,
+            "events",
+            "namespaces/shop/pods.yaml",
+            &mut data,
+            &mut warnings
+        ));
+        assert!(other.pods.is_empty() && other.events.is_empty());
+        assert!(
+            warnings[0].contains("read as pods by its name"),
+            "{warnings:?}"
+        );
+    }
 }

@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::{Format, Loaded, add_log, add_resource, infer_collected_at};
+use super::{Format, Loaded, add_file, add_log, add_resource, infer_collected_at};
 use crate::bundle::{BundleSource, RawBundle};
 use crate::model::parse::parse_objects;
 use crate::model::{Cluster, LogFile, Time};
@@ -92,7 +92,7 @@ fn is_namespace_member(rest: &[&str]) -> bool {
 }
 
 /// Reads the must-gather trees at `roots` into one cluster.
-pub(super) fn read(source: &BundleSource, raw: RawBundle, roots: &[String]) -> Loaded {
+pub(super) fn read(source: &BundleSource, mut raw: RawBundle, roots: &[String]) -> Loaded {
     let mut warnings = raw.warnings;
     let mut cluster = Cluster {
         name: source.stem(),
@@ -102,9 +102,9 @@ pub(super) fn read(source: &BundleSource, raw: RawBundle, roots: &[String]) -> L
     let mut per_object: Vec<(&str, &str, &str, &[u8])> = Vec::new(); // ns, plural, rel, bytes
     let mut per_pod: Vec<(&str, &str, &str, &[u8])> = Vec::new(); // ns, pod, rel, bytes
     let mut collected_at: Option<Time> = None;
-    for (path, bytes) in &raw.files {
+    for (path, data) in &mut raw.files {
         if path == "timestamp" || path.ends_with("/timestamp") {
-            collected_at = collected_at.max(latest_timestamp(bytes));
+            collected_at = collected_at.max(latest_timestamp(data.bytes()));
             continue;
         }
         let Some(rel) = roots.iter().find_map(|r| path.strip_prefix(r.as_str())) else {
@@ -115,15 +115,15 @@ pub(super) fn read(source: &BundleSource, raw: RawBundle, roots: &[String]) -> L
             ["namespaces", ns, group, file] => {
                 let plural = strip_ext(file);
                 if is_read(group, plural) {
-                    add_resource(&mut cluster, plural, rel, bytes, &mut warnings);
+                    add_file(&mut cluster, plural, rel, data, &mut warnings);
                     lists_read.insert(((*ns).to_owned(), plural.to_owned()));
                 }
             }
             ["namespaces", ns, "pods", pod, file] if strip_ext(file) == *pod => {
-                per_pod.push((ns, pod, rel, bytes));
+                per_pod.push((ns, pod, rel, data.bytes()));
             }
             ["namespaces", ns, group, plural, _] if is_read(group, plural) => {
-                per_object.push((ns, plural, rel, bytes));
+                per_object.push((ns, plural, rel, data.bytes()));
             }
             [
                 "cluster-scoped-resources",
@@ -131,10 +131,10 @@ pub(super) fn read(source: &BundleSource, raw: RawBundle, roots: &[String]) -> L
                 "nodes.yaml" | "nodes.json",
             ]
             | ["cluster-scoped-resources", "core", "nodes", _] => {
-                add_resource(&mut cluster, "nodes", rel, bytes, &mut warnings);
+                add_file(&mut cluster, "nodes", rel, data, &mut warnings);
             }
             ["cluster-scoped-resources", "config.openshift.io", file, ..] => {
-                openshift_config(&mut cluster, file, rel, bytes);
+                openshift_config(&mut cluster, file, rel, data.bytes());
             }
             _ => {}
         }
@@ -366,8 +366,10 @@ mod tests {
     fn newest_rotation_of_the_previous_instance_stands_in_for_an_empty_previous_log() {
         let pods = "---\napiVersion: v1\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: api-1\n    namespace: shop\n  status:\n    containerStatuses:\n    - name: api\n      restartCount: 3\n    - name: side\n      restartCount: 1\nkind: PodList\nmetadata:\n  resourceVersion: \"1\"\n";
         let mut raw = RawBundle::default();
-        raw.files
-            .insert("mg/namespaces/shop/core/pods.yaml".to_owned(), pods.into());
+        raw.files.insert(
+            "mg/namespaces/shop/core/pods.yaml".to_owned(),
+            pods.as_bytes().to_vec().into(),
+        );
         let dir = "mg/namespaces/shop/pods/api-1/api/api/logs";
         for (name, text) in [
             ("previous.log", ""),
@@ -420,7 +422,7 @@ mod tests {
             "mg.local.1/quay-io-y-sha256-2/namespaces/shop/pods/p/c/c/logs/current.log",
             "mg.local.1/timestamp",
         ] {
-            raw.files.insert(p.to_owned(), Vec::new());
+            raw.files.insert(p.to_owned(), Vec::new().into());
         }
         assert_eq!(
             find_roots(&raw).unwrap(),
@@ -432,7 +434,7 @@ mod tests {
         let mut ktriage = RawBundle::default();
         ktriage
             .files
-            .insert("b/namespaces/shop/pods.yaml".to_owned(), Vec::new());
+            .insert("b/namespaces/shop/pods.yaml".to_owned(), Vec::new().into());
         assert_eq!(find_roots(&ktriage), None);
     }
 }

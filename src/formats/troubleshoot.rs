@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::{Format, Loaded, add_log, add_resource, infer_collected_at};
+use super::{Format, Loaded, add_file, add_log, infer_collected_at};
 use crate::bundle::{BundleSource, RawBundle};
 use crate::model::{Cluster, Time};
 
@@ -34,46 +34,46 @@ pub(super) fn find_root(raw: &RawBundle) -> Option<String> {
 }
 
 /// Reads a troubleshoot bundle rooted at `root`.
-pub(super) fn read(source: &BundleSource, raw: RawBundle, root: &str) -> Loaded {
+pub(super) fn read(source: &BundleSource, mut raw: RawBundle, root: &str) -> Loaded {
     let mut warnings = raw.warnings;
     let mut cluster = Cluster {
         name: source.stem(),
         ..Cluster::default()
     };
     let mut collector_times: Vec<Time> = Vec::new();
-    for (path, bytes) in &raw.files {
+    for (path, data) in &mut raw.files {
         let Some(rel) = path.strip_prefix(root) else {
             continue;
         };
         let parts: Vec<&str> = rel.split('/').collect();
         match parts.as_slice() {
             ["cluster-resources", "nodes.json"] => {
-                add_resource(&mut cluster, "nodes", rel, bytes, &mut warnings);
+                add_file(&mut cluster, "nodes", rel, data, &mut warnings);
             }
             ["cluster-resources", dir, file] if file.ends_with(".json") => {
                 if let Some(resource) = resource_of(dir) {
-                    add_resource(&mut cluster, resource, rel, bytes, &mut warnings);
+                    add_file(&mut cluster, resource, rel, data, &mut warnings);
                 } else if is_errors_file(&parts, file) {
-                    warnings.push(errors_warning(rel, bytes));
+                    warnings.push(errors_warning(rel, data.bytes()));
                 }
             }
             ["cluster-info", "cluster_version.json"] => {
-                cluster.server_version = server_version(bytes);
+                cluster.server_version = server_version(data.bytes());
             }
             ["collector-errors", _] => {
-                if let Ok(v) = serde_json::from_slice::<Value>(bytes)
+                if let Ok(v) = serde_json::from_slice::<Value>(data.bytes())
                     && let Some(t) = v.get("timestamp").and_then(Value::as_str)
                     && let Some(t) = Time::parse(t)
                 {
                     collector_times.push(t);
                 }
-                warnings.push(errors_warning(rel, bytes));
+                warnings.push(errors_warning(rel, data.bytes()));
             }
             ["skipped-collectors.json"] => {
-                skipped_collectors(rel, bytes, &mut collector_times, &mut warnings);
+                skipped_collectors(rel, data.bytes(), &mut collector_times, &mut warnings);
             }
             [.., name] if is_errors_file(&parts, name) => {
-                warnings.push(errors_warning(rel, bytes));
+                warnings.push(errors_warning(rel, data.bytes()));
             }
             _ => {}
         }
@@ -93,7 +93,7 @@ pub(super) fn read(source: &BundleSource, raw: RawBundle, root: &str) -> Loaded 
 }
 
 /// The model resource a `cluster-resources/<dir>/` holds.
-fn resource_of(dir: &str) -> Option<&'static str> {
+pub(super) fn resource_of(dir: &str) -> Option<&'static str> {
     Some(match dir {
         "pods" => "pods",
         "events" => "events",
