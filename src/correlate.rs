@@ -321,8 +321,8 @@ fn last_termination_of(status: &ContainerStatus) -> Option<&Terminated> {
     status
         .last_state
         .terminated
-        .as_ref()
-        .or(status.state.terminated.as_ref())
+        .as_deref()
+        .or(status.state.terminated.as_deref())
 }
 
 /// The back-off delay of a `CrashLoopBackOff` waiting message (`back-off 5m0s restarting …`).

@@ -742,8 +742,8 @@ fn diff_container(path: &str, o: &Container, n: &Container, out: &mut Vec<(Strin
         ("startupProbe", &o.startup_probe, &n.startup_probe),
     ] {
         if a != b {
-            let show = |p: &Option<crate::model::pod::Probe>| {
-                p.as_ref().map_or_else(
+            let show = |p: &Option<Box<crate::model::pod::Probe>>| {
+                p.as_deref().map_or_else(
                     || "none".to_owned(),
                     |p| format!("{} (kills after ~{}s)", p.describe(), p.budget_secs()),
                 )

@@ -212,7 +212,11 @@ fn parse_resource(resource: &str, path: &str, bytes: &[u8]) -> Option<(Objects, 
         (wrap(parsed.items), parsed.warnings)
     }
     Some(match resource {
-        "pods" => parsed(path, bytes, Objects::Pods),
+        // Settled pods are cut down as soon as they are parsed, file by file.
+        "pods" => parsed(path, bytes, |mut pods: Vec<crate::model::Pod>| {
+            pods.iter_mut().for_each(crate::model::Pod::slim_if_settled);
+            Objects::Pods(pods)
+        }),
         "events" => parsed(path, bytes, Objects::Events),
         "deployments" | "replicasets" | "statefulsets" | "daemonsets" | "jobs" | "cronjobs" => {
             parsed(path, bytes, Objects::Workloads)

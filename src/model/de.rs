@@ -129,17 +129,6 @@ pub(crate) fn time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Time>, D::E
     Ok(Scalar::deserialize(d)?.0.as_deref().and_then(Time::parse))
 }
 
-/// A string map whose values may be any scalar; `null` is empty, non-scalar values are dropped.
-pub(crate) fn string_map<'de, D: Deserializer<'de>>(
-    d: D,
-) -> Result<BTreeMap<String, String>, D::Error> {
-    let raw = Option::<BTreeMap<String, Scalar>>::deserialize(d)?.unwrap_or_default();
-    Ok(raw
-        .into_iter()
-        .filter_map(|(k, v)| v.0.map(|v| (k, v)))
-        .collect())
-}
-
 /// The keys of a map, values ignored (ConfigMap and Secret `data`).
 pub(crate) fn keys<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     // A map type is needed to walk the keys; the values are skipped unparsed.

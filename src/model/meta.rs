@@ -1,6 +1,6 @@
 //! `metadata` shared by every object.
 
-use std::collections::BTreeMap;
+use super::map::Map;
 
 use serde::Deserialize;
 
@@ -17,10 +17,11 @@ pub struct ObjectMeta {
     pub namespace: String,
     #[serde(deserialize_with = "de::string")]
     pub uid: String,
-    #[serde(deserialize_with = "de::string_map")]
-    pub labels: BTreeMap<String, String>,
-    #[serde(deserialize_with = "de::string_map")]
-    pub annotations: BTreeMap<String, String>,
+    pub labels: Map,
+    /// Only the annotations analysis reads (`KEPT_ANNOTATIONS`): others, such as
+    /// `kubectl.kubernetes.io/last-applied-configuration`, can be kilobytes per object.
+    #[serde(deserialize_with = "kept_annotations")]
+    pub annotations: Map,
     #[serde(deserialize_with = "de::list")]
     pub owner_references: Vec<OwnerRef>,
     #[serde(deserialize_with = "de::time")]
@@ -29,6 +30,15 @@ pub struct ObjectMeta {
     pub deletion_timestamp: Option<Time>,
     #[serde(deserialize_with = "de::opt_i64")]
     pub generation: Option<i64>,
+}
+
+/// The annotations any rule or correlation reads.
+pub const KEPT_ANNOTATIONS: [&str; 1] = ["deployment.kubernetes.io/revision"];
+
+fn kept_annotations<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Map, D::Error> {
+    let mut map = Map::deserialize(d)?;
+    map.retain_keys(|k| KEPT_ANNOTATIONS.contains(&k));
+    Ok(map)
 }
 
 /// `metadata.ownerReferences[]`.

@@ -6,6 +6,7 @@
 pub(crate) mod de;
 pub mod event;
 pub mod log;
+pub mod map;
 pub mod meta;
 pub mod objects;
 pub mod parse;
@@ -16,6 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 pub use event::Event;
 pub use log::{ContainerLogs, LogFile, LogLine};
+pub use map::Map;
 pub use meta::{ObjectMeta, OwnerRef};
 pub use objects::{Claim, Endpoints, KeyedObject, Node, Service, Workload};
 pub use pod::{Container, ContainerKind, ContainerStatus, Pod, Terminated};

@@ -1,6 +1,6 @@
 //! Workloads, nodes, services, endpoints, claims, ConfigMap and Secret names with keys.
 
-use std::collections::BTreeMap;
+use super::map::Map;
 
 use serde::Deserialize;
 
@@ -96,10 +96,8 @@ pub struct Node {
 pub struct NodeStatus {
     #[serde(deserialize_with = "de::list")]
     pub conditions: Vec<Condition>,
-    #[serde(deserialize_with = "de::string_map")]
-    pub allocatable: BTreeMap<String, String>,
-    #[serde(deserialize_with = "de::string_map")]
-    pub capacity: BTreeMap<String, String>,
+    pub allocatable: Map,
+    pub capacity: Map,
     #[serde(deserialize_with = "de::nullable")]
     pub node_info: NodeInfo,
 }
@@ -151,8 +149,7 @@ pub struct Service {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct ServiceSpec {
-    #[serde(deserialize_with = "de::string_map")]
-    pub selector: BTreeMap<String, String>,
+    pub selector: Map,
     #[serde(rename = "clusterIP", deserialize_with = "de::opt_string")]
     pub cluster_ip: Option<String>,
     #[serde(deserialize_with = "de::list")]

@@ -3,7 +3,7 @@
 //! Every struct is lenient (`#[serde(default)]`, lenient scalars, `null` as default) so one odd
 //! field never loses a pod. Unknown fields, including `managedFields`, are ignored.
 
-use std::collections::BTreeMap;
+use super::map::Map;
 
 use serde::Deserialize;
 
@@ -50,8 +50,7 @@ pub struct PodSpec {
     pub termination_grace_period_seconds: Option<i64>,
     #[serde(deserialize_with = "de::nullable")]
     pub security_context: SecurityContext,
-    #[serde(deserialize_with = "de::string_map")]
-    pub node_selector: BTreeMap<String, String>,
+    pub node_selector: Map,
     /// `imagePullSecrets[]`: the Secrets the kubelet pulls images with.
     #[serde(deserialize_with = "de::nullable")]
     pub image_pull_secrets: Vec<NameRef>,
@@ -78,11 +77,11 @@ pub struct Container {
     #[serde(deserialize_with = "de::nullable")]
     pub resources: Resources,
     #[serde(deserialize_with = "de::nullable")]
-    pub liveness_probe: Option<Probe>,
+    pub liveness_probe: Option<Box<Probe>>,
     #[serde(deserialize_with = "de::nullable")]
-    pub readiness_probe: Option<Probe>,
+    pub readiness_probe: Option<Box<Probe>>,
     #[serde(deserialize_with = "de::nullable")]
-    pub startup_probe: Option<Probe>,
+    pub startup_probe: Option<Box<Probe>>,
     #[serde(deserialize_with = "de::nullable")]
     pub lifecycle: Lifecycle,
     #[serde(deserialize_with = "de::nullable")]
@@ -109,7 +108,7 @@ pub struct EnvVar {
     #[serde(deserialize_with = "de::opt_string")]
     pub value: Option<String>,
     #[serde(deserialize_with = "de::nullable")]
-    pub value_from: Option<EnvVarSource>,
+    pub value_from: Option<Box<EnvVarSource>>,
 }
 
 /// `env[].valueFrom`.
@@ -187,9 +186,9 @@ pub struct Volume {
     #[serde(deserialize_with = "de::string")]
     pub name: String,
     #[serde(deserialize_with = "de::nullable")]
-    pub config_map: Option<ConfigMapVolume>,
+    pub config_map: Option<Box<ConfigMapVolume>>,
     #[serde(deserialize_with = "de::nullable")]
-    pub secret: Option<SecretVolume>,
+    pub secret: Option<Box<SecretVolume>>,
     #[serde(deserialize_with = "de::nullable")]
     pub persistent_volume_claim: Option<PvcVolume>,
     #[serde(deserialize_with = "de::nullable")]
@@ -266,10 +265,8 @@ pub struct HostPathVolume {
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Resources {
-    #[serde(deserialize_with = "de::string_map")]
-    pub limits: BTreeMap<String, String>,
-    #[serde(deserialize_with = "de::string_map")]
-    pub requests: BTreeMap<String, String>,
+    pub limits: Map,
+    pub requests: Map,
 }
 
 /// A liveness, readiness or startup probe.
@@ -373,9 +370,9 @@ pub struct ExecAction {
 #[serde(default, rename_all = "camelCase")]
 pub struct Lifecycle {
     #[serde(deserialize_with = "de::nullable")]
-    pub post_start: Option<Handler>,
+    pub post_start: Option<Box<Handler>>,
     #[serde(deserialize_with = "de::nullable")]
-    pub pre_stop: Option<Handler>,
+    pub pre_stop: Option<Box<Handler>>,
 }
 
 /// A lifecycle handler.
@@ -517,7 +514,7 @@ pub struct ContainerState {
     #[serde(deserialize_with = "de::nullable")]
     pub running: Option<Running>,
     #[serde(deserialize_with = "de::nullable")]
-    pub terminated: Option<Terminated>,
+    pub terminated: Option<Box<Terminated>>,
 }
 
 /// `state.waiting`.
@@ -611,6 +608,83 @@ impl ContainerKind {
 }
 
 impl Pod {
+    /// Whether the pod is settled: running, not being deleted, and every container of it running
+    /// and ready, never restarted, with no past termination. Such a pod is never a subject
+    /// (`correlate::classify`); it only counts towards its workload and node.
+    #[must_use]
+    pub fn is_settled(&self) -> bool {
+        let statuses = &self.status;
+        let all: Vec<&ContainerStatus> = statuses
+            .container_statuses
+            .iter()
+            .chain(&statuses.init_container_statuses)
+            .chain(&statuses.ephemeral_container_statuses)
+            .collect();
+        self.status.phase.as_deref() == Some("Running")
+            && self.metadata.deletion_timestamp.is_none()
+            && !statuses.container_statuses.is_empty()
+            && statuses.container_statuses.len() == self.spec.containers.len()
+            && all.iter().all(|s| {
+                s.ready
+                    && s.restart_count == 0
+                    && s.state.running.is_some()
+                    && s.state.waiting.is_none()
+                    && s.state.terminated.is_none()
+                    && s.last_state.waiting.is_none()
+                    && s.last_state.running.is_none()
+                    && s.last_state.terminated.is_none()
+            })
+    }
+
+    /// Cuts a settled pod (`is_settled`) down to what analysis reads of it, to keep a large
+    /// cluster's model small: its metadata without annotations, node, host network and
+    /// conditions, its containers' names, images and restart policies (sidecars stay
+    /// sidecars), and its statuses without container and image ids. Pods of StatefulSets (their
+    /// specs are compared across revisions) and host-network pods (their ports can collide with
+    /// a crash-looping neighbour's) are kept whole. Does nothing to any other pod.
+    pub fn slim_if_settled(&mut self) {
+        let stateful = self
+            .metadata
+            .controller()
+            .is_some_and(|o| o.kind == "StatefulSet");
+        if stateful || self.spec.host_network == Some(true) || !self.is_settled() {
+            return;
+        }
+        self.metadata.annotations = Map::default();
+        let spec = std::mem::take(&mut self.spec);
+        let names = |list: Vec<Container>| -> Vec<Container> {
+            list.into_iter()
+                .map(|c| Container {
+                    name: c.name,
+                    image: c.image,
+                    restart_policy: c.restart_policy,
+                    ..Container::default()
+                })
+                .collect()
+        };
+        self.spec = PodSpec {
+            containers: names(spec.containers),
+            init_containers: names(spec.init_containers),
+            ephemeral_containers: names(spec.ephemeral_containers),
+            restart_policy: spec.restart_policy,
+            node_name: spec.node_name,
+            host_network: spec.host_network,
+            service_account_name: spec.service_account_name,
+            node_selector: spec.node_selector,
+            ..PodSpec::default()
+        };
+        let status = &mut self.status;
+        for s in status
+            .container_statuses
+            .iter_mut()
+            .chain(&mut status.init_container_statuses)
+            .chain(&mut status.ephemeral_container_statuses)
+        {
+            s.image_id = String::new();
+            s.container_id = None;
+        }
+    }
+
     /// `namespace/name`.
     #[must_use]
     pub fn key(&self) -> String {
@@ -662,5 +736,112 @@ impl Pod {
     #[must_use]
     pub fn restart_policy(&self) -> &str {
         self.spec.restart_policy.as_deref().unwrap_or("Always")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Cluster;
+    use crate::model::parse::parse_objects;
+
+    /// Pods of the generator (all causes, settled ones among them) and of every fixture.
+    fn all_pods() -> Vec<Pod> {
+        fn walk(dir: &std::path::Path, out: &mut Vec<Pod>) {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return;
+            };
+            for e in entries.flatten() {
+                let path = e.path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.file_name().is_some_and(|n| n == "pods.yaml") {
+                    let bytes = std::fs::read(&path).expect("read fixture");
+                    out.extend(parse_objects::<Pod>("pods.yaml", &bytes).items);
+                }
+            }
+        }
+        let mut pods = Vec::new();
+        walk(std::path::Path::new("fixtures"), &mut pods);
+        walk(std::path::Path::new("samples"), &mut pods);
+        let opts = crate::generate::GenOptions {
+            pods: 300,
+            crashloop_percent: 20.0,
+            clusters: 1,
+            seed: 5,
+            log_lines: 5,
+        };
+        for text in crate::generate::pod_files(&opts) {
+            pods.extend(parse_objects::<Pod>("pods.yaml", text.as_bytes()).items);
+        }
+        pods
+    }
+
+    /// A settled pod is never a subject, and slimming keeps every field read of it.
+    #[test]
+    fn settled_pods_are_never_subjects_and_slim_keeps_what_is_read() {
+        let (mut slimmed, mut kept) = (0, 0);
+        for full in all_pods() {
+            let mut slim = full.clone();
+            slim.slim_if_settled();
+            if !full.is_settled() {
+                assert_eq!(
+                    format!("{slim:?}"),
+                    format!("{full:?}"),
+                    "only settled pods change"
+                );
+                kept += 1;
+                continue;
+            }
+            let cluster = Cluster {
+                pods: vec![full.clone()],
+                ..Cluster::default()
+            };
+            assert!(crate::correlate::correlate(&cluster).is_empty(), "{full:?}");
+            if format!("{slim:?}") != format!("{full:?}") {
+                slimmed += 1;
+            }
+            assert_eq!(slim.metadata.name, full.metadata.name);
+            assert_eq!(slim.metadata.namespace, full.metadata.namespace);
+            assert_eq!(slim.metadata.uid, full.metadata.uid);
+            assert_eq!(slim.metadata.labels, full.metadata.labels);
+            assert_eq!(
+                slim.metadata.owner_references,
+                full.metadata.owner_references
+            );
+            assert_eq!(slim.spec.node_name, full.spec.node_name);
+            assert_eq!(slim.spec.host_network, full.spec.host_network);
+            assert_eq!(slim.status.phase, full.status.phase);
+            assert_eq!(
+                format!("{:?}", slim.status.conditions),
+                format!("{:?}", full.status.conditions)
+            );
+            let names = |p: &Pod| {
+                p.iter_statuses()
+                    .map(|(kind, s)| (kind, s.name.clone(), s.ready, s.restart_count))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(names(&slim), names(&full));
+            let images = |p: &Pod| {
+                p.spec
+                    .containers
+                    .iter()
+                    .chain(&p.spec.init_containers)
+                    .map(|c| (c.name.clone(), c.image.clone()))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(images(&slim), images(&full));
+            assert_eq!(
+                crate::formats::latest_observed(&Cluster {
+                    pods: vec![slim],
+                    ..Cluster::default()
+                }),
+                crate::formats::latest_observed(&cluster)
+            );
+        }
+        assert!(
+            slimmed >= 100 && kept >= 50,
+            "slimmed {slimmed}, kept {kept}"
+        );
     }
 }

@@ -78,7 +78,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
             .and_then(|c| c.name("message"))
             .map(|m| m.as_str().replace("\\n", " ").trim().to_owned())
             .filter(|m| !m.is_empty());
-        let hook = s.spec.lifecycle.post_start.as_ref();
+        let hook = s.spec.lifecycle.post_start.as_deref();
         let hook_text = hook.map(describe);
         let code = error
             .as_deref()

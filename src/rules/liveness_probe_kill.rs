@@ -40,7 +40,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
             .iter_events("Unhealthy")
             .filter(|e| e.text().starts_with("Liveness probe"))
             .collect();
-        let probe = s.spec.liveness_probe.as_ref();
+        let probe = s.spec.liveness_probe.as_deref();
         let budget = probe.map(super::super::model::pod::Probe::budget_secs);
         let runtime = s.runtime_secs();
         let runtime_matches = budget.zip(runtime).is_some_and(|(b, r)| {
@@ -69,7 +69,7 @@ fn finding(
     runtime_matches: bool,
 ) -> Finding {
     let name = s.name();
-    let probe = s.spec.liveness_probe.as_ref();
+    let probe = s.spec.liveness_probe.as_deref();
     let what = probe
         .map(|p| format!(" ({})", p.describe()))
         .unwrap_or_default();

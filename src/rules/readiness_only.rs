@@ -47,7 +47,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
 
 fn finding(s: &Subject<'_>, last: &Event, unhealthy: &[&Event]) -> Finding {
     let name = s.name();
-    let probe = s.spec.readiness_probe.as_ref();
+    let probe = s.spec.readiness_probe.as_deref();
     let what = probe
         .map(|p| format!(" ({})", p.describe()))
         .unwrap_or_default();

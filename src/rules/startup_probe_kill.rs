@@ -51,7 +51,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         let budget = s
             .spec
             .startup_probe
-            .as_ref()
+            .as_deref()
             .map(crate::model::pod::Probe::budget_secs);
         let runtime_matches = budget.zip(s.runtime_secs()).is_some_and(|(b, r)| {
             let b = b as f64;
@@ -72,7 +72,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
 
 fn finding(s: &Subject<'_>, confidence: f64, kills: &[&Event], unhealthy: &[&Event]) -> Finding {
     let name = s.name();
-    let probe = s.spec.startup_probe.as_ref();
+    let probe = s.spec.startup_probe.as_deref();
     let ran = s.runtime_secs();
     let what = probe
         .map(|p| format!(" ({}, {}s budget)", p.describe(), p.budget_secs()))
