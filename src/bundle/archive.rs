@@ -557,6 +557,9 @@ fn read_tail(reader: &mut dyn Read, source: &str, window: u64, cap: u64) -> io::
     if buf.len() > window {
         skipped_lines += drop_head(&mut buf, window);
     }
+    // Logs stay in memory until the bundle is analyzed; growing by doubling left up to half
+    // of each buffer unused.
+    buf.shrink_to_fit();
     Ok(LogFile {
         source: source.to_owned(),
         text: buf,

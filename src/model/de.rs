@@ -26,7 +26,11 @@ where
     T: Deserialize<'de>,
 {
     let raw = Option::<Vec<Option<T>>>::deserialize(d)?.unwrap_or_default();
-    Ok(raw.into_iter().flatten().collect())
+    // Sized exactly: `flatten().collect()` cannot know the length and over-allocates (a
+    // one-element list got room for four), which adds up over a large cluster.
+    let mut out = Vec::with_capacity(raw.iter().flatten().count());
+    out.extend(raw.into_iter().flatten());
+    Ok(out)
 }
 
 /// A scalar of any type as text: strings, numbers and booleans; anything else is `None`.

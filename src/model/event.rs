@@ -16,7 +16,7 @@ pub struct Event {
     pub involved_object: ObjectRef,
     /// events.k8s.io/v1 spells `involvedObject` as `regarding`.
     #[serde(deserialize_with = "de::nullable")]
-    pub regarding: Option<ObjectRef>,
+    pub regarding: Option<Box<ObjectRef>>,
     #[serde(deserialize_with = "de::string")]
     pub reason: String,
     #[serde(deserialize_with = "de::string")]

@@ -653,14 +653,15 @@ impl Pod {
         self.metadata.annotations = Map::default();
         let spec = std::mem::take(&mut self.spec);
         let names = |list: Vec<Container>| -> Vec<Container> {
-            list.into_iter()
-                .map(|c| Container {
-                    name: c.name,
-                    image: c.image,
-                    restart_policy: c.restart_policy,
-                    ..Container::default()
-                })
-                .collect()
+            // A new, exactly sized list: collecting in place would keep the old allocation.
+            let mut out = Vec::with_capacity(list.len());
+            out.extend(list.into_iter().map(|c| Container {
+                name: c.name,
+                image: c.image,
+                restart_policy: c.restart_policy,
+                ..Container::default()
+            }));
+            out
         };
         self.spec = PodSpec {
             containers: names(spec.containers),
