@@ -13,7 +13,7 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
             "| `{}` | {} | {} | {} | {} |",
-            b.path,
+            cell(&code(&b.path)),
             b.format.as_deref().unwrap_or("-"),
             cell(b.cluster.as_deref().unwrap_or("-")),
             b.collected_at.as_deref().unwrap_or("-"),
@@ -34,7 +34,7 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 "| `{}` | {} | {} | {} | {} |",
                 e.cause,
                 cell(&e.signature),
-                e.clusters.join(", "),
+                cell(&e.clusters.join(", ")),
                 e.pods,
                 ranks.join(" ")
             )?;
@@ -50,15 +50,16 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             "- **cause:** `{}` (confidence {:.2}), severity **{}**, score {:.3}",
             f.cause, f.confidence, f.severity, f.score
         )?;
-        let mut place = vec![format!("cluster `{}`", f.cluster)];
+        let mut place = vec![format!("cluster `{}`", code(&f.cluster))];
         if !f.namespace.is_empty() {
-            place.push(format!("namespace `{}`", f.namespace));
+            place.push(format!("namespace `{}`", code(&f.namespace)));
         }
-        place.push(format!("{} `{}`", f.workload.kind, f.workload.name));
+        place.push(format!("{} `{}`", f.workload.kind, code(&f.workload.name)));
         if !f.container.is_empty() {
             place.push(format!(
                 "container `{}` ({})",
-                f.container, f.container_kind
+                code(&f.container),
+                f.container_kind
             ));
         }
         writeln!(out, "- **where:** {}", place.join(", "))?;
@@ -67,7 +68,7 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             "- **pods:** {} — restarts: {}",
             f.pods
                 .iter()
-                .map(|p| format!("`{p}`"))
+                .map(|p| format!("`{}`", code(p)))
                 .collect::<Vec<_>>()
                 .join(", "),
             f.restart_count
@@ -102,8 +103,8 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 out,
                 "- {} `{}` ({}): `{}`",
                 e.kind_name(),
-                e.source,
-                e.locator,
+                code(&e.source),
+                e.locator.replace('\n', " "),
                 code(&e.text)
             )?;
         }
@@ -147,8 +148,11 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             writeln!(
                 out,
                 "- `{}`: {}",
-                b.path,
-                b.error.as_deref().unwrap_or("unknown error")
+                code(&b.path),
+                b.error
+                    .as_deref()
+                    .unwrap_or("unknown error")
+                    .replace('\n', " ")
             )?;
         }
     }
@@ -161,7 +165,7 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "\n## Warnings\n")?;
         for b in warned {
             for w in &b.warnings {
-                writeln!(out, "- `{}`: {}", b.path, w)?;
+                writeln!(out, "- `{}`: {}", code(&b.path), w.replace('\n', " "))?;
             }
         }
     }
@@ -173,7 +177,51 @@ fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
-/// Text safe inside inline code.
+/// Text safe inside inline code: a backtick would end the span, a newline the line.
 fn code(s: &str) -> String {
     s.replace('`', "'").replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{BundleReport, Format};
+
+    /// Names come from the bundle (a bundle's file name, a cluster name in its manifest):
+    /// backticks, pipes and newlines in them must not break the inline code or the tables.
+    #[test]
+    fn bundle_names_cannot_break_the_markup() {
+        let bundle = BundleReport {
+            path: "tickets/a`b|c.tar.gz".to_owned(),
+            format: Some("ktriage".to_owned()),
+            cluster: Some("prod|eu\nx".to_owned()),
+            collected_at: None,
+            status: "failed".to_owned(),
+            warnings: vec!["two\nlines".to_owned()],
+            error: Some("cannot read\nit".to_owned()),
+            pods: 0,
+            findings: 0,
+        };
+        let mut out = Vec::new();
+        Report::new(vec![bundle], Vec::new())
+            .render(Format::Markdown, &mut out)
+            .expect("render");
+        let text = String::from_utf8(out).expect("utf-8");
+        let row = text
+            .lines()
+            .find(|l| l.contains("tickets/"))
+            .expect("bundle row");
+        assert_eq!(
+            row,
+            "| `tickets/a'b\\|c.tar.gz` | ktriage | prod\\|eu x | - | failed |"
+        );
+        assert!(
+            text.contains("- `tickets/a'b|c.tar.gz`: cannot read it"),
+            "{text}"
+        );
+        assert!(
+            text.contains("- `tickets/a'b|c.tar.gz`: two lines"),
+            "{text}"
+        );
+    }
 }
