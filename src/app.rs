@@ -360,17 +360,17 @@ fn scan_inner(source: &BundleSource, cfg: &Config, path: &str) -> BundleOutcome 
 fn release(cluster: crate::model::Cluster) {
     use std::sync::OnceLock;
     use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
-    static RELEASER: OnceLock<Option<SyncSender<crate::model::Cluster>>> = OnceLock::new();
+    static RELEASER: OnceLock<Option<SyncSender<Box<crate::model::Cluster>>>> = OnceLock::new();
     let sender = RELEASER.get_or_init(|| {
         // A zero-capacity channel: a send succeeds only while the thread waits in `recv`.
-        let (tx, rx) = sync_channel::<crate::model::Cluster>(0);
+        let (tx, rx) = sync_channel::<Box<crate::model::Cluster>>(0);
         thread::Builder::new()
             .name("ktriage-release".to_owned())
             .spawn(move || rx.into_iter().for_each(drop))
             .ok()
             .map(|_| tx)
     });
-    match sender.as_ref().map(|tx| tx.try_send(cluster)) {
+    match sender.as_ref().map(|tx| tx.try_send(Box::new(cluster))) {
         None | Some(Ok(())) => {}
         Some(Err(TrySendError::Full(c) | TrySendError::Disconnected(c))) => drop(c),
     }
