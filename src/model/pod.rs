@@ -56,6 +56,91 @@ pub struct PodSpec {
     pub image_pull_secrets: Vec<NameRef>,
 }
 
+/// The parts of a pod that `Pod::slim_if_settled` keeps, read directly: a settled pod read
+/// this way skips its containers' env, mounts, probes and resources and its volumes instead of
+/// building them only to drop them. Read as a candidate, then checked (`into_settled`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SettledPod {
+    #[serde(deserialize_with = "de::nullable")]
+    metadata: ObjectMeta,
+    #[serde(deserialize_with = "de::nullable")]
+    spec: SettledSpec,
+    #[serde(deserialize_with = "de::nullable")]
+    status: PodStatus,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct SettledSpec {
+    #[serde(deserialize_with = "de::list")]
+    containers: Vec<NamedContainer>,
+    #[serde(deserialize_with = "de::list")]
+    init_containers: Vec<NamedContainer>,
+    #[serde(deserialize_with = "de::list")]
+    ephemeral_containers: Vec<NamedContainer>,
+    #[serde(deserialize_with = "de::opt_string")]
+    restart_policy: Option<String>,
+    #[serde(deserialize_with = "de::opt_string")]
+    node_name: Option<String>,
+    #[serde(deserialize_with = "de::opt_bool")]
+    host_network: Option<bool>,
+    #[serde(deserialize_with = "de::opt_string")]
+    service_account_name: Option<String>,
+    node_selector: Map,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct NamedContainer {
+    #[serde(deserialize_with = "de::string")]
+    name: String,
+    #[serde(deserialize_with = "de::string")]
+    image: String,
+    #[serde(deserialize_with = "de::opt_string")]
+    restart_policy: Option<String>,
+}
+
+impl SettledPod {
+    /// The pod, already cut down, if it is one `Pod::slim_if_settled` cuts down; `None` means
+    /// it must be read whole.
+    #[must_use]
+    pub fn into_settled(self) -> Option<Pod> {
+        let containers = |list: Vec<NamedContainer>| -> Vec<Container> {
+            let mut out = Vec::with_capacity(list.len());
+            out.extend(list.into_iter().map(|c| Container {
+                name: c.name,
+                image: c.image,
+                restart_policy: c.restart_policy,
+                ..Container::default()
+            }));
+            out
+        };
+        let spec = self.spec;
+        let mut pod = Pod {
+            metadata: self.metadata,
+            spec: PodSpec {
+                containers: containers(spec.containers),
+                init_containers: containers(spec.init_containers),
+                ephemeral_containers: containers(spec.ephemeral_containers),
+                restart_policy: spec.restart_policy,
+                node_name: spec.node_name,
+                host_network: spec.host_network,
+                service_account_name: spec.service_account_name,
+                node_selector: spec.node_selector,
+                ..PodSpec::default()
+            },
+            status: self.status,
+            source: String::new(),
+        };
+        if !pod.is_slimmed_when_settled() || !pod.is_settled() {
+            return None;
+        }
+        pod.slim_if_settled();
+        Some(pod)
+    }
+}
+
 /// One container of a pod spec (app, init or ephemeral).
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(default, rename_all = "camelCase")]
@@ -636,6 +721,15 @@ impl Pod {
             })
     }
 
+    /// Whether the pod is cut down when settled: not a StatefulSet's, not on the host network.
+    fn is_slimmed_when_settled(&self) -> bool {
+        let stateful = self
+            .metadata
+            .controller()
+            .is_some_and(|o| o.kind == "StatefulSet");
+        !stateful && self.spec.host_network != Some(true)
+    }
+
     /// Cuts a settled pod (`is_settled`) down to what analysis reads of it, to keep a large
     /// cluster's model small: its metadata without annotations, node, host network and
     /// conditions, its containers' names, images and restart policies (sidecars stay
@@ -643,11 +737,7 @@ impl Pod {
     /// specs are compared across revisions) and host-network pods (their ports can collide with
     /// a crash-looping neighbour's) are kept whole. Does nothing to any other pod.
     pub fn slim_if_settled(&mut self) {
-        let stateful = self
-            .metadata
-            .controller()
-            .is_some_and(|o| o.kind == "StatefulSet");
-        if stateful || self.spec.host_network == Some(true) || !self.is_settled() {
+        if !self.is_slimmed_when_settled() || !self.is_settled() {
             return;
         }
         self.metadata.annotations = Map::default();
@@ -844,5 +934,65 @@ mod tests {
             slimmed >= 100 && kept >= 50,
             "slimmed {slimmed}, kept {kept}"
         );
+    }
+
+    /// Reading a pod as a settled candidate gives exactly the cut-down pod, or declines.
+    #[test]
+    fn settled_pods_read_directly_equal_cut_down_ones() {
+        let (mut direct, mut declined) = (0, 0);
+        for text in pod_item_texts() {
+            let Ok(full) = crate::yaml::from_str::<Pod>(&text) else {
+                continue;
+            };
+            let candidate: SettledPod = crate::yaml::from_str(&text).expect("a candidate parses");
+            let mut slim = full.clone();
+            slim.slim_if_settled();
+            match candidate.into_settled() {
+                Some(pod) => {
+                    assert_eq!(format!("{pod:?}"), format!("{slim:?}"), "{text}");
+                    direct += 1;
+                }
+                None => {
+                    assert_eq!(format!("{slim:?}"), format!("{full:?}"), "declined: {text}");
+                    declined += 1;
+                }
+            }
+        }
+        assert!(
+            direct >= 100 && declined >= 50,
+            "direct {direct}, declined {declined}"
+        );
+    }
+
+    /// Every pod item (dedented) of the fixtures, samples and a generated cluster.
+    fn pod_item_texts() -> Vec<String> {
+        fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return;
+            };
+            for e in entries.flatten() {
+                let path = e.path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.file_name().is_some_and(|n| n == "pods.yaml") {
+                    let text = std::fs::read_to_string(&path).expect("read fixture");
+                    out.extend(crate::model::parse::split_kubectl_list(&text).unwrap_or_default());
+                }
+            }
+        }
+        let mut texts = Vec::new();
+        walk(std::path::Path::new("fixtures"), &mut texts);
+        walk(std::path::Path::new("samples"), &mut texts);
+        let opts = crate::generate::GenOptions {
+            pods: 300,
+            crashloop_percent: 20.0,
+            clusters: 1,
+            seed: 5,
+            log_lines: 5,
+        };
+        for text in crate::generate::pod_files(&opts) {
+            texts.extend(crate::model::parse::split_kubectl_list(&text).unwrap_or_default());
+        }
+        texts
     }
 }
