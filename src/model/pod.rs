@@ -947,15 +947,12 @@ mod tests {
             let candidate: SettledPod = crate::yaml::from_str(&text).expect("a candidate parses");
             let mut slim = full.clone();
             slim.slim_if_settled();
-            match candidate.into_settled() {
-                Some(pod) => {
-                    assert_eq!(format!("{pod:?}"), format!("{slim:?}"), "{text}");
-                    direct += 1;
-                }
-                None => {
-                    assert_eq!(format!("{slim:?}"), format!("{full:?}"), "declined: {text}");
-                    declined += 1;
-                }
+            if let Some(pod) = candidate.into_settled() {
+                assert_eq!(format!("{pod:?}"), format!("{slim:?}"), "{text}");
+                direct += 1;
+            } else {
+                assert_eq!(format!("{slim:?}"), format!("{full:?}"), "declined: {text}");
+                declined += 1;
             }
         }
         assert!(
