@@ -4,12 +4,18 @@
 //! scalars, values as plain scalars (folded onto more-indented lines past 80 columns), single-
 //! or double-quoted scalars (folded likewise), `|`/`|-`/`|+` block
 //! scalars, `[]`/`{}` for empty collections, and `- ` sequence items that may sit at their
-//! key's indentation. This module parses exactly that subset into a small borrowed tree
-//! ([`Node`]) and deserializes the model structs from it through a serde `Deserializer` that
-//! mirrors `serde_yaml_ng`'s scalar rules (null/bool/int/float resolution of plain scalars,
-//! quoted and block scalars always strings, an empty plain scalar as an empty map or list).
+//! key's indentation. This module reads exactly that subset, line by line, straight into the
+//! model structs: a serde `Deserializer` that parses a value when the struct asks for it, with
+//! no tree in between, and that checks and steps over the values no field wants (unknown keys,
+//! `deserialize_ignored_any`) without building them. It mirrors `serde_yaml_ng`'s scalar rules
+//! (null/bool/int/float resolution of plain scalars, quoted and block scalars always strings,
+//! an empty plain scalar as an empty map or list).
 //!
-//! Anything outside the subset makes [`from_str`] return `None` and the caller parses the item
+//! A list item is read in place in the list's text ([`from_item`]): its lines are dedented by
+//! two (the `- ` of the first counting as indentation), column-0 comments and `managedFields`
+//! are dropped, exactly as [`item_copy`] does when it copies an item out for the general parser.
+//!
+//! Anything outside the subset makes the reader return `None` and the caller parses the item
 //! with the general parser (`crate::yaml`): anchors, aliases, tags, comments, flow collections
 //! other than `[]`/`{}`, blank lines inside multi-line scalars, `>` folded scalars, block scalar
 //! indentation indicators, `? ` keys, quoted keys, tabs, carriage returns, blank lines outside
@@ -17,35 +23,141 @@
 //! deserialization error also returns `None`, so error messages always come from the general
 //! parser. The contract, checked by tests against `serde_yaml_ng` on fixtures, samples,
 //! generated bundles and mutated YAML: when this module returns a value, it is the value the
-//! general parser returns.
+//! general parser returns for the same document (for a list item: for its [`item_copy`]).
 
 use std::borrow::Cow;
 use std::fmt;
 use std::num::ParseIntError;
 
-use serde::de::{self, DeserializeOwned, DeserializeSeed, Visitor};
+use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, Visitor};
 
-/// Parses one YAML document (a dedented kubectl list item) into `T`, or `None` when the text
-/// is outside the subset this module reads (or does not deserialize as `T`).
+/// Parses one YAML document (e.g. a dedented kubectl list item) into `T`, or `None` when the
+/// text is outside the subset this module reads (or does not deserialize as `T`). The tests
+/// hold the in-place reading of list items to it.
+#[cfg(test)]
 pub(crate) fn from_str<T: DeserializeOwned>(text: &str) -> Option<T> {
-    let node = parse(text)?;
-    T::deserialize(&node).ok()
+    if !text.ends_with('\n') {
+        return None;
+    }
+    read_document(&mut Parser::new(text, 0, Mode::Document))
 }
+
+/// Reads the item of a kubectl list whose `- ` line starts at byte `start` of `text`, in place,
+/// into `T`; with it, where the item ends. `None` as for [`from_str`] on the item's copy.
+pub(crate) fn from_item<T: DeserializeOwned>(text: &str, start: usize) -> Option<(T, Stop)> {
+    let mut p = Parser::new(text, start, Mode::item());
+    let value = read_document(&mut p)?;
+    Some((value, p.stop))
+}
+
+/// The item of a kubectl list whose `- ` line starts at byte `start`, copied out as a document
+/// of its own: each line dedented by two (the first loses its `- `), blank lines empty,
+/// column-0 comments and `managedFields` (the key and every line under it) removed. With it,
+/// where the item ends.
+pub(crate) fn item_copy(text: &str, start: usize) -> (String, Stop) {
+    let mut p = Parser::new(text, start, Mode::item());
+    let mut out = String::with_capacity(4096);
+    while let Some((body, _, _)) = p.next_body() {
+        out.push_str(body);
+        out.push('\n');
+    }
+    (out, p.stop)
+}
+
+/// The line after a kubectl list item.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Stop {
+    /// A line starting with `- ` (or just `-`): the next item, at this byte offset.
+    Item(usize),
+    /// Another line at column 0 or 1 (`kind: List`): the list is over. Its byte offset.
+    End(usize),
+    /// The end of the text.
+    Eof,
+}
+
+/// How one line of a kubectl list reads, once the list has started (`items:` seen).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ListLine<'a> {
+    /// `- …` or `-`: an item starts; the text after the dash and its space.
+    Start(&'a str),
+    /// A line of the current item: dedented by two, or empty when the line is blank.
+    Body(&'a str),
+    /// A comment at column 0: dropped.
+    Comment,
+    /// Anything else: the list is over.
+    End,
+}
+
+/// Classifies one line (without its line break) of a kubectl list.
+pub(crate) fn list_line(line: &str) -> ListLine<'_> {
+    if let Some(rest) = line.strip_prefix("- ") {
+        ListLine::Start(rest)
+    } else if line == "-" {
+        ListLine::Start("")
+    } else if let Some(rest) = line.strip_prefix("  ") {
+        ListLine::Body(rest)
+    } else if line.trim().is_empty() {
+        ListLine::Body("")
+    } else if line.starts_with('#') {
+        ListLine::Comment
+    } else {
+        ListLine::End
+    }
+}
+
+/// The line starting at byte `pos` of `text`, cut as `str::lines` cuts it (without `\n` or
+/// `\r\n`), and the offset of the next line; `None` at the end of the text.
+pub(crate) fn line_at(text: &str, pos: usize) -> Option<(&str, usize)> {
+    let (end, next, plain) = scan_line(text.as_bytes(), pos)?;
+    let line = &text[pos..end];
+    if !plain && next > end {
+        return Some((line.strip_suffix('\r').unwrap_or(line), next));
+    }
+    Some((line, next))
+}
+
+/// Finds the end of the line starting at byte `pos` (its `\n`, or the end of the text), the
+/// offset of the next line, and whether the line is printable ASCII throughout (bytes
+/// 0x20..=0x7e, the common case, which needs no further character check); `None` at the end
+/// of the text.
+fn scan_line(bytes: &[u8], pos: usize) -> Option<(usize, usize, bool)> {
+    const HIGH: u64 = ONES * 0x80;
+    if pos >= bytes.len() {
+        return None;
+    }
+    // Eight bytes at a time up to the first byte below 0x20 (the line break is one) or above
+    // 0x7e. Both tests are exact for the lowest such byte, whose position is then taken.
+    let mut i = pos;
+    let first = loop {
+        let Some(chunk) = bytes.get(i..i + 8) else {
+            break bytes[i..]
+                .iter()
+                .position(|b| !(0x20..0x7f).contains(b))
+                .map(|k| i + k);
+        };
+        let w = u64::from_le_bytes(chunk.try_into().expect("a chunk of eight bytes"));
+        let mask = ((w.wrapping_sub(ONES * 0x20) & !w) | (w.wrapping_add(ONES) | w)) & HIGH;
+        if mask != 0 {
+            break Some(i + (mask.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    };
+    Some(match first {
+        None => (bytes.len(), bytes.len(), true),
+        Some(j) if bytes[j] == b'\n' => (j, j + 1, true),
+        Some(j) => match bytes[j..].iter().position(|&b| b == b'\n') {
+            Some(k) => (j + k, j + k + 1, false),
+            None => (bytes.len(), bytes.len(), false),
+        },
+    })
+}
+
+/// Each byte of a word 1, and each a space.
+const ONES: u64 = u64::from_le_bytes([1; 8]);
+const SPACES: u64 = ONES * 0x20;
 
 /// Deepest nesting read here (libyaml allows 128; kubectl objects stay far below).
 const MAX_DEPTH: usize = 64;
-
-/// One parsed YAML node, borrowing from the text where it can.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Node<'a> {
-    /// A plain scalar: its type (null, bool, number, string) is resolved on use. Owned when
-    /// folded from several lines.
-    Plain(Cow<'a, str>),
-    /// A quoted or block scalar: always a string.
-    Text(Cow<'a, str>),
-    Map(Vec<(&'a str, Node<'a>)>),
-    Seq(Vec<Node<'a>>),
-}
 
 #[derive(Clone, Copy)]
 struct Line<'a> {
@@ -54,153 +166,192 @@ struct Line<'a> {
     text: &'a str,
 }
 
-/// Parses `text` into a tree, or `None` if it is not in the subset described above.
-pub(crate) fn parse(text: &str) -> Option<Node<'_>> {
-    if !acceptable_chars(text) || !text.ends_with('\n') {
-        return None;
-    }
-    let body = text.strip_suffix('\n').unwrap_or(text);
-    let lines: Vec<Line<'_>> = body
-        .split('\n')
-        .map(|l| {
-            let text = l.trim_start_matches(' ');
-            Line {
-                indent: l.len() - text.len(),
-                text,
-            }
-        })
-        .collect();
-    let mut p = Parser {
-        lines,
-        pos: 0,
-        depth: 0,
-    };
-    let first = *p.lines.first()?;
-    if first.indent != 0 || first.text.is_empty() {
-        return None;
-    }
-    let node = p.node(0)?;
-    (p.pos == p.lines.len()).then_some(node)
+/// Where the lines come from.
+enum Mode {
+    /// A whole document, every line as it is; the text ends with a line break.
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "only `from_str` reads whole documents")
+    )]
+    Document,
+    /// One kubectl list item in the list's text (see [`item_copy`]). `first` until the item's
+    /// `- ` line is read; `skip` is the indentation of the `managedFields:` key whose lines
+    /// are being dropped.
+    Item { first: bool, skip: Option<usize> },
 }
 
-/// No tab, CR, control character, BOM, non-characters or Unicode line breaks (libyaml either
-/// rejects them or treats them as line breaks).
-fn acceptable_chars(text: &str) -> bool {
-    if text.bytes().any(|b| (b < 0x20 && b != b'\n') || b == 0x7f) {
-        return false;
+impl Mode {
+    fn item() -> Mode {
+        Mode::Item {
+            first: true,
+            skip: None,
+        }
     }
-    text.is_ascii()
-        || !text.chars().any(|c| {
-            matches!(
-                c,
-                '\u{80}'
-                    ..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
-            )
-        })
 }
 
 struct Parser<'a> {
-    lines: Vec<Line<'a>>,
+    text: &'a str,
+    /// Byte offset of the first line not read yet.
     pos: usize,
+    /// The line to read next; `None` past the document's last line.
+    cur: Option<Line<'a>>,
+    mode: Mode,
     depth: usize,
+    /// What ended a list item (set when its lines run out).
+    stop: Stop,
+}
+
+/// Reads a whole document into `T`; every line must be read.
+fn read_document<T: DeserializeOwned>(p: &mut Parser<'_>) -> Option<T> {
+    p.advance()?;
+    let first = p.cur?;
+    if first.indent != 0 || first.text.is_empty() {
+        return None;
+    }
+    let value = T::deserialize(ValueDe {
+        p: &mut *p,
+        head: Head::Block(0),
+    })
+    .ok()?;
+    p.cur.is_none().then_some(value)
 }
 
 impl<'a> Parser<'a> {
-    /// The block collection starting at the current line, which has indentation `indent`.
-    fn node(&mut self, indent: usize) -> Option<Node<'a>> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return None;
+    fn new(text: &'a str, pos: usize, mode: Mode) -> Self {
+        Parser {
+            text,
+            pos,
+            cur: None,
+            mode,
+            depth: 0,
+            stop: Stop::Eof,
         }
-        let line = self.lines.get(self.pos)?;
-        let node = if is_seq_item(line.text) {
-            self.seq(indent)
-        } else {
-            self.map(indent)
-        };
-        self.depth -= 1;
-        node
     }
 
-    fn map(&mut self, indent: usize) -> Option<Node<'a>> {
-        let mut entries = Vec::new();
-        while let Some(&line) = self.lines.get(self.pos) {
-            if line.text.is_empty() || line.indent > indent {
+    /// The next line of the document as it is, its indentation, and whether it is printable
+    /// ASCII throughout; `None` when the lines run out, which for a list item sets `stop`.
+    fn next_body(&mut self) -> Option<(&'a str, usize, bool)> {
+        let Mode::Item { first, skip } = &mut self.mode else {
+            // The text ends with a line break, so there is one after every line.
+            let (end, next, plain) = scan_line(self.text.as_bytes(), self.pos)?;
+            if next == end {
                 return None;
             }
-            if line.indent < indent {
-                break;
+            let body = &self.text[self.pos..end];
+            self.pos = next;
+            return Some((body, indentation(body), plain));
+        };
+        loop {
+            let (end, next, plain) = scan_line(self.text.as_bytes(), self.pos)?;
+            let mut line = &self.text[self.pos..end];
+            if !plain && next > end {
+                line = line.strip_suffix('\r').unwrap_or(line);
             }
-            let (key, rest) = split_key(line.text)?;
-            self.pos += 1;
-            let value = if rest.is_empty() {
-                self.nested(indent)?
-            } else {
-                self.inline(rest, indent)?
+            let body = match (list_line(line), *first) {
+                (ListLine::Start(body), true) => {
+                    *first = false;
+                    body
+                }
+                (ListLine::Comment, false) => {
+                    self.pos = next;
+                    continue;
+                }
+                (ListLine::Body(body), false) => body,
+                (ListLine::Start(_), false) => {
+                    self.stop = Stop::Item(self.pos);
+                    return None;
+                }
+                // (Not at an item's first line when one is due: nothing to read. Callers
+                // never do this.)
+                (ListLine::End, false) | (_, true) => {
+                    self.stop = Stop::End(self.pos);
+                    return None;
+                }
             };
-            entries.push((key, value));
+            self.pos = next;
+            let indent = indentation(body);
+            if let Some(k) = *skip {
+                // Lines deeper than the key, and `- ` items at its indentation, are its value.
+                let text = &body[indent..];
+                let blank = text.trim_start().is_empty();
+                if !blank && (indent > k || (indent == k && text.starts_with("- "))) {
+                    continue;
+                }
+                *skip = None;
+            }
+            if body[indent..].starts_with("managedFields:") {
+                *skip = Some(indent);
+                continue;
+            }
+            return Some((body, indent, plain));
         }
-        Some(Node::Map(entries))
+    }
+
+    /// Moves to the next line; `None` if it has characters outside the subset.
+    fn advance(&mut self) -> Option<()> {
+        self.cur = None;
+        if let Some((body, indent, plain)) = self.next_body() {
+            if !plain && !acceptable_chars(body) {
+                return None;
+            }
+            self.cur = Some(Line {
+                indent,
+                text: &body[indent..],
+            });
+        }
+        Some(())
+    }
+
+    /// Whether the current line starts a sequence item.
+    fn at_seq_item(&self) -> bool {
+        self.cur.is_some_and(|l| is_seq_item(l.text))
     }
 
     /// The value of `key:` (nothing after the colon) in a mapping at `indent`.
-    fn nested(&mut self, indent: usize) -> Option<Node<'a>> {
-        match self.lines.get(self.pos) {
-            Some(next) if !next.text.is_empty() && next.indent > indent => self.node(next.indent),
-            Some(next) if next.indent == indent && is_seq_item(next.text) => self.node(indent),
-            _ => Some(Node::Plain(Cow::Borrowed(""))),
+    fn nested(&self, indent: usize) -> Head<'a> {
+        match self.cur {
+            Some(next) if !next.text.is_empty() && next.indent > indent => Head::Block(next.indent),
+            Some(next) if next.indent == indent && is_seq_item(next.text) => Head::Block(indent),
+            _ => Head::Plain(Cow::Borrowed("")),
         }
     }
 
-    fn seq(&mut self, indent: usize) -> Option<Node<'a>> {
-        let mut items = Vec::new();
-        while let Some(&line) = self.lines.get(self.pos) {
-            if line.text.is_empty() || line.indent > indent {
-                return None;
-            }
-            if line.indent < indent || !is_seq_item(line.text) {
-                break;
-            }
-            let rest = line.text.strip_prefix("- ")?;
-            if rest.is_empty() || rest.starts_with(' ') || is_seq_item(rest) {
-                return None;
-            }
-            let item = if !rest.starts_with(['"', '\'']) && split_key(rest).is_some() {
-                // `- key: value`: a mapping whose first line starts after the dash.
-                self.lines[self.pos] = Line {
-                    indent: indent + 2,
-                    text: rest,
-                };
-                self.depth += 1;
-                if self.depth > MAX_DEPTH {
-                    return None;
-                }
-                let map = self.map(indent + 2)?;
-                self.depth -= 1;
-                map
-            } else {
-                self.pos += 1;
-                self.inline(rest, indent)?
-            };
-            items.push(item);
-        }
-        Some(Node::Seq(items))
-    }
-
-    /// A value written on the line of its key or dash; `owner` is that line's indentation.
-    fn inline(&mut self, text: &'a str, owner: usize) -> Option<Node<'a>> {
+    /// A value written on the line of its key or dash (`text`, not empty); `owner` is that
+    /// line's indentation.
+    fn inline(&mut self, text: &'a str, owner: usize) -> Option<Head<'a>> {
         match text {
-            "|" => return self.block(owner, Chomp::Clip),
-            "|-" => return self.block(owner, Chomp::Strip),
-            "|+" => return self.block(owner, Chomp::Keep),
-            "[]" => return Some(Node::Seq(Vec::new())),
-            "{}" => return Some(Node::Map(Vec::new())),
+            "|" => return self.block(owner, Chomp::Clip, true).map(Head::owned_text),
+            "|-" => return self.block(owner, Chomp::Strip, true).map(Head::owned_text),
+            "|+" => return self.block(owner, Chomp::Keep, true).map(Head::owned_text),
+            "[]" => return Some(Head::EmptySeq),
+            "{}" => return Some(Head::EmptyMap),
             _ => {}
         }
         match text.as_bytes()[0] {
-            b'"' => self.quoted(&text[1..], owner, double_quoted, true),
-            b'\'' => self.quoted(&text[1..], owner, single_quoted, false),
-            _ => self.folded_plain(text, owner),
+            b'"' => self
+                .quoted(&text[1..], owner, double_quoted, true)
+                .map(Head::Text),
+            b'\'' => self
+                .quoted(&text[1..], owner, single_quoted, false)
+                .map(Head::Text),
+            _ => self.folded_plain(text, owner, true).map(Head::Plain),
+        }
+    }
+
+    /// Steps over what [`Parser::inline`] reads, building as little as possible.
+    fn skip_inline(&mut self, text: &'a str, owner: usize) -> Option<()> {
+        match text {
+            "|" | "|-" | "|+" => self.block(owner, Chomp::Clip, false).map(drop),
+            "[]" | "{}" => Some(()),
+            _ => match text.as_bytes()[0] {
+                b'"' => self
+                    .quoted(&text[1..], owner, double_quoted, true)
+                    .map(drop),
+                b'\'' => self
+                    .quoted(&text[1..], owner, single_quoted, false)
+                    .map(drop),
+                _ => self.folded_plain(text, owner, false).map(drop),
+            },
         }
     }
 
@@ -213,15 +364,15 @@ impl<'a> Parser<'a> {
         owner: usize,
         scan: fn(&str) -> Quoted<'_>,
         escapes: bool,
-    ) -> Option<Node<'a>> {
+    ) -> Option<Cow<'a, str>> {
         match scan(inner) {
-            Quoted::Closed(v) => return Some(Node::Text(v)),
+            Quoted::Closed(v) => return Some(v),
             Quoted::Bad => return None,
             Quoted::Open => {}
         }
         let mut joined = inner.to_owned();
         loop {
-            let next = self.lines.get(self.pos)?;
+            let next = self.cur?;
             if next.text.is_empty() || next.indent <= owner || joined.ends_with(' ') {
                 return None;
             }
@@ -232,9 +383,9 @@ impl<'a> Parser<'a> {
                 joined.push(' ');
             }
             joined.push_str(next.text);
-            self.pos += 1;
+            self.advance()?;
             match scan(&joined) {
-                Quoted::Closed(v) => return Some(Node::Text(Cow::Owned(v.into_owned()))),
+                Quoted::Closed(v) => return Some(Cow::Owned(v.into_owned())),
                 Quoted::Bad => return None,
                 Quoted::Open => {}
             }
@@ -242,33 +393,36 @@ impl<'a> Parser<'a> {
     }
 
     /// A plain scalar and its continuation lines (go-yaml folds long values at 80 columns):
-    /// lines indented deeper than `owner`, each joined with one space.
-    fn folded_plain(&mut self, text: &'a str, owner: usize) -> Option<Node<'a>> {
+    /// lines indented deeper than `owner`, each joined with one space. Joined only if `keep`.
+    fn folded_plain(&mut self, text: &'a str, owner: usize, keep: bool) -> Option<Cow<'a, str>> {
         let first = plain(text)?;
         let mut folded: Option<String> = None;
-        while let Some(next) = self.lines.get(self.pos) {
+        while let Some(next) = self.cur {
             if next.text.is_empty() || next.indent <= owner {
                 break;
             }
             let more = plain(next.text)?;
-            let buf = folded.get_or_insert_with(|| first.to_owned());
-            buf.push(' ');
-            buf.push_str(more);
-            self.pos += 1;
+            if keep {
+                let buf = folded.get_or_insert_with(|| first.to_owned());
+                buf.push(' ');
+                buf.push_str(more);
+            }
+            self.advance()?;
         }
-        Some(Node::Plain(folded.map_or(Cow::Borrowed(first), Cow::Owned)))
+        Some(folded.map_or(Cow::Borrowed(first), Cow::Owned))
     }
 
-    /// A literal block scalar whose content is indented deeper than `owner`.
-    fn block(&mut self, owner: usize, chomp: Chomp) -> Option<Node<'a>> {
-        let first = self.lines.get(self.pos)?;
+    /// A literal block scalar whose content is indented deeper than `owner`; the text is
+    /// built only if `keep`.
+    fn block(&mut self, owner: usize, chomp: Chomp, keep: bool) -> Option<String> {
+        let first = self.cur?;
         if first.text.is_empty() || first.indent <= owner {
             return None;
         }
         let indent = first.indent;
         let mut out = String::new();
         let mut trailing_blank = 0;
-        while let Some(line) = self.lines.get(self.pos) {
+        while let Some(line) = self.cur {
             if line.text.is_empty() {
                 if line.indent > indent {
                     return None;
@@ -279,7 +433,7 @@ impl<'a> Parser<'a> {
                     return None;
                 }
                 break;
-            } else {
+            } else if keep {
                 for _ in 0..trailing_blank {
                     out.push('\n');
                 }
@@ -289,8 +443,10 @@ impl<'a> Parser<'a> {
                 }
                 out.push_str(line.text);
                 out.push('\n');
+            } else {
+                trailing_blank = 0;
             }
-            self.pos += 1;
+            self.advance()?;
         }
         match chomp {
             Chomp::Clip => {}
@@ -303,8 +459,38 @@ impl<'a> Parser<'a> {
                 }
             }
         }
-        Some(Node::Text(Cow::Owned(out)))
+        Some(out)
     }
+}
+
+/// The number of spaces a line starts with.
+fn indentation(line: &str) -> usize {
+    // Eight bytes at a time: a word of spaces XOR spaces is zero; else its lowest non-zero
+    // byte is the first other character.
+    let bytes = line.as_bytes();
+    let mut n = 0;
+    while let Some(chunk) = bytes.get(n..n + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().expect("a chunk of eight bytes")) ^ SPACES;
+        if w != 0 {
+            return n + (w.trailing_zeros() / 8) as usize;
+        }
+        n += 8;
+    }
+    n + bytes[n..].iter().take_while(|&&b| b == b' ').count()
+}
+
+/// No tab, CR, control character, BOM, non-characters or Unicode line breaks (libyaml either
+/// rejects them or treats them as line breaks).
+fn acceptable_chars(text: &str) -> bool {
+    if text.bytes().any(|b| b < 0x20 || b == 0x7f) {
+        return false;
+    }
+    !text.chars().any(|c| {
+        matches!(
+            c,
+            '\u{80}'..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+        )
+    })
 }
 
 #[derive(Clone, Copy)]
@@ -338,10 +524,21 @@ fn split_key(text: &str) -> Option<(&str, &str)> {
         return None;
     }
     let bytes = text.as_bytes();
-    let colon = (0..bytes.len())
-        .find(|&i| bytes[i] == b':' && (i + 1 == bytes.len() || bytes[i + 1] == b' '))?;
+    let mut colon = None;
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b':' if bytes.get(i + 1).is_none_or(|&n| n == b' ') => {
+                colon = Some(i);
+                break;
+            }
+            // ` #` starts a comment.
+            b'#' if i > 0 && bytes[i - 1] == b' ' => return None,
+            _ => {}
+        }
+    }
+    let colon = colon?;
     let key = &text[..colon];
-    if key.ends_with(' ') || key.contains(" #") || key == "<<" {
+    if key.ends_with(' ') || key == "<<" {
         return None;
     }
     let rest = text.get(colon + 2..).unwrap_or("");
@@ -353,14 +550,13 @@ fn split_key(text: &str) -> Option<(&str, &str)> {
 
 /// One line of a plain scalar, checked against what would make libyaml read it differently.
 fn plain(text: &str) -> Option<&str> {
-    if bad_plain_start(text)
-        || text.ends_with([' ', ':'])
-        || text.contains(": ")
-        || text.contains(" #")
-    {
+    if bad_plain_start(text) || text.ends_with([' ', ':']) {
         return None;
     }
-    Some(text)
+    // `: ` would make it a mapping, ` #` a comment.
+    let bytes = text.as_bytes();
+    let odd = bytes.windows(2).any(|w| matches!(w, b": " | b" #"));
+    (!odd).then_some(text)
 }
 
 /// What a quoted scalar's scan found.
@@ -653,9 +849,7 @@ fn visit_plain<'de, V: Visitor<'de>>(visitor: V, v: &str) -> Result<V::Value, Er
     visitor.visit_str(v)
 }
 
-// ---- The serde Deserializer over a Node. ----
-
-/// Why the tree did not deserialize; never shown (the general parser then reports).
+/// Why a value was not read; never shown (the general parser then reads and reports).
 #[derive(Debug)]
 pub(crate) struct Error;
 
@@ -673,11 +867,113 @@ impl de::Error for Error {
     }
 }
 
-fn is_null(node: &Node<'_>) -> bool {
-    matches!(node, Node::Plain(s) if s.is_empty() || parse_null(s))
+// ---- The serde Deserializer over the lines. ----
+
+/// How a value starts; it is read only as far as the visitor needs.
+enum Head<'a> {
+    /// Text after `key: ` or `- ` on its owner's line (indentation `owner`), not read yet.
+    Inline {
+        text: &'a str,
+        owner: usize,
+    },
+    /// Nothing after `key:` in a mapping at this indentation: a nested block, a `- ` list at
+    /// the key's indentation, or an empty value. Not read yet.
+    Nested(usize),
+    /// A block mapping or sequence starting at the current line, at this indentation.
+    Block(usize),
+    /// A plain scalar: its type (null, bool, number, string) is resolved on use.
+    Plain(Cow<'a, str>),
+    /// A quoted or block scalar: always a string.
+    Text(Cow<'a, str>),
+    EmptySeq,
+    EmptyMap,
 }
 
-struct SeqAccess<'n, 'a>(std::slice::Iter<'n, Node<'a>>);
+impl Head<'_> {
+    fn owned_text(text: String) -> Self {
+        Head::Text(Cow::Owned(text))
+    }
+}
+
+/// One value in the lines, as a serde `Deserializer`.
+struct ValueDe<'p, 'a> {
+    p: &'p mut Parser<'a>,
+    head: Head<'a>,
+}
+
+impl ValueDe<'_, '_> {
+    /// Reads the value as far as its kind: a scalar whole, a collection up to its first line.
+    fn resolve(mut self) -> Result<Self, Error> {
+        self.head = match self.head {
+            Head::Inline { text, owner } => self.p.inline(text, owner).ok_or(Error)?,
+            Head::Nested(indent) => self.p.nested(indent),
+            head => head,
+        };
+        Ok(self)
+    }
+
+    fn is_null(&self) -> bool {
+        matches!(&self.head, Head::Plain(s) if s.is_empty() || parse_null(s))
+    }
+}
+
+/// Reads the block collection at the current line (indentation `indent`) with `visitor`.
+fn visit_block<'de, V: Visitor<'de>>(
+    p: &mut Parser<'_>,
+    indent: usize,
+    visitor: V,
+) -> Result<V::Value, Error> {
+    p.depth += 1;
+    if p.depth > MAX_DEPTH {
+        return Err(Error);
+    }
+    let value = if p.at_seq_item() {
+        let mut access = SeqAccess {
+            p: &mut *p,
+            indent,
+            done: false,
+        };
+        let value = visitor.visit_seq(&mut access)?;
+        // Like serde_yaml_ng: a visitor that stops early is a length error.
+        if !access.done && access.more()? {
+            return Err(Error);
+        }
+        value
+    } else {
+        let mut access = MapAccess {
+            p: &mut *p,
+            indent,
+            pending: None,
+            done: false,
+        };
+        let value = visitor.visit_map(&mut access)?;
+        if !access.done && (access.pending.is_some() || access.more()?) {
+            return Err(Error);
+        }
+        value
+    };
+    p.depth -= 1;
+    Ok(value)
+}
+
+struct SeqAccess<'p, 'a> {
+    p: &'p mut Parser<'a>,
+    indent: usize,
+    done: bool,
+}
+
+impl SeqAccess<'_, '_> {
+    /// Whether another item follows; an error for a line that fits no reading.
+    fn more(&self) -> Result<bool, Error> {
+        let Some(line) = self.p.cur else {
+            return Ok(false);
+        };
+        if line.text.is_empty() || line.indent > self.indent {
+            return Err(Error);
+        }
+        Ok(line.indent == self.indent && is_seq_item(line.text))
+    }
+}
 
 impl<'de> de::SeqAccess<'de> for SeqAccess<'_, '_> {
     type Error = Error;
@@ -685,16 +981,56 @@ impl<'de> de::SeqAccess<'de> for SeqAccess<'_, '_> {
         &mut self,
         seed: S,
     ) -> Result<Option<S::Value>, Error> {
-        self.0.next().map(|n| seed.deserialize(n)).transpose()
-    }
-    fn size_hint(&self) -> Option<usize> {
-        Some(self.0.len())
+        if !self.more()? {
+            self.done = true;
+            return Ok(None);
+        }
+        let line = self.p.cur.ok_or(Error)?;
+        let rest = line.text.strip_prefix("- ").ok_or(Error)?;
+        if rest.is_empty() || rest.starts_with(' ') || is_seq_item(rest) {
+            return Err(Error);
+        }
+        let head = if !rest.starts_with(['"', '\'']) && split_key(rest).is_some() {
+            // `- key: value`: a mapping whose first line starts after the dash.
+            self.p.cur = Some(Line {
+                indent: self.indent + 2,
+                text: rest,
+            });
+            Head::Block(self.indent + 2)
+        } else {
+            self.p.advance().ok_or(Error)?;
+            Head::Inline {
+                text: rest,
+                owner: self.indent,
+            }
+        };
+        seed.deserialize(ValueDe {
+            p: &mut *self.p,
+            head,
+        })
+        .map(Some)
     }
 }
 
-struct MapAccess<'n, 'a> {
-    entries: std::slice::Iter<'n, (&'a str, Node<'a>)>,
-    value: Option<&'n Node<'a>>,
+struct MapAccess<'p, 'a> {
+    p: &'p mut Parser<'a>,
+    indent: usize,
+    /// After a key: the text after its colon, until the value is read.
+    pending: Option<&'a str>,
+    done: bool,
+}
+
+impl MapAccess<'_, '_> {
+    /// Whether another entry follows; an error for a line that fits no reading.
+    fn more(&self) -> Result<bool, Error> {
+        let Some(line) = self.p.cur else {
+            return Ok(false);
+        };
+        if line.text.is_empty() || line.indent > self.indent {
+            return Err(Error);
+        }
+        Ok(line.indent == self.indent)
+    }
 }
 
 impl<'de> de::MapAccess<'de> for MapAccess<'_, '_> {
@@ -703,76 +1039,115 @@ impl<'de> de::MapAccess<'de> for MapAccess<'_, '_> {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, Error> {
-        let Some((key, value)) = self.entries.next() else {
+        if self.pending.is_some() {
+            return Err(Error);
+        }
+        if !self.more()? {
+            self.done = true;
             return Ok(None);
-        };
-        self.value = Some(value);
-        seed.deserialize(&Node::Plain(Cow::Borrowed(key))).map(Some)
+        }
+        let line = self.p.cur.ok_or(Error)?;
+        let (key, rest) = split_key(line.text).ok_or(Error)?;
+        self.p.advance().ok_or(Error)?;
+        self.pending = Some(rest);
+        seed.deserialize(ScalarDe {
+            s: key,
+            plain: true,
+        })
+        .map(Some)
     }
+
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
-        seed.deserialize(self.value.take().ok_or(Error)?)
+        let rest = self.pending.take().ok_or(Error)?;
+        let head = if rest.is_empty() {
+            Head::Nested(self.indent)
+        } else {
+            Head::Inline {
+                text: rest,
+                owner: self.indent,
+            }
+        };
+        seed.deserialize(ValueDe {
+            p: &mut *self.p,
+            head,
+        })
+    }
+}
+
+/// The entries of `[]`, `{}` and of an empty plain scalar read as a collection.
+struct Empty;
+
+impl<'de> de::SeqAccess<'de> for Empty {
+    type Error = Error;
+    fn next_element_seed<S: DeserializeSeed<'de>>(
+        &mut self,
+        _: S,
+    ) -> Result<Option<S::Value>, Error> {
+        Ok(None)
     }
     fn size_hint(&self) -> Option<usize> {
-        Some(self.entries.len())
+        Some(0)
     }
 }
 
-fn visit_seq<'de, V: Visitor<'de>>(items: &[Node<'_>], visitor: V) -> Result<V::Value, Error> {
-    let mut access = SeqAccess(items.iter());
-    let value = visitor.visit_seq(&mut access)?;
-    // Like serde_yaml_ng: a visitor that stops early is a length error.
-    if access.0.len() == 0 {
-        Ok(value)
-    } else {
+impl<'de> de::MapAccess<'de> for Empty {
+    type Error = Error;
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, _: K) -> Result<Option<K::Value>, Error> {
+        Ok(None)
+    }
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, _: V) -> Result<V::Value, Error> {
         Err(Error)
+    }
+    fn size_hint(&self) -> Option<usize> {
+        Some(0)
     }
 }
 
-fn visit_map<'de, V: Visitor<'de>>(
-    entries: &[(&str, Node<'_>)],
-    visitor: V,
-) -> Result<V::Value, Error> {
-    let mut access = MapAccess {
-        entries: entries.iter(),
-        value: None,
-    };
-    let value = visitor.visit_map(&mut access)?;
-    if access.entries.len() == 0 {
-        Ok(value)
-    } else {
-        Err(Error)
+/// A scalar (a key, or a value once read) as a serde `Deserializer`.
+struct ScalarDe<'s> {
+    s: &'s str,
+    /// Plain (type resolved on use) rather than quoted or block (always a string).
+    plain: bool,
+}
+
+impl ScalarDe<'_> {
+    fn is_null(&self) -> bool {
+        self.plain && (self.s.is_empty() || parse_null(self.s))
+    }
+
+    fn is_empty_plain(&self) -> bool {
+        self.plain && self.s.is_empty()
     }
 }
 
 macro_rules! forward_int {
     ($($method:ident => $parse:ident($ty:ty), $visit:ident;)*) => {$(
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-            match self {
-                Node::Plain(s) => match $parse(s, <$ty>::from_str_radix) {
-                    Some(v) => visitor.$visit(v),
-                    None => Err(Error),
-                },
-                _ => Err(Error),
+            if !self.plain {
+                return Err(Error);
+            }
+            match $parse(self.s, <$ty>::from_str_radix) {
+                Some(v) => visitor.$visit(v),
+                None => Err(Error),
             }
         }
     )*};
 }
 
-impl<'de> de::Deserializer<'de> for &Node<'_> {
+impl<'de> de::Deserializer<'de> for ScalarDe<'_> {
     type Error = Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self {
-            Node::Plain(s) => visit_plain(visitor, s),
-            Node::Text(s) => visitor.visit_str(s),
-            Node::Map(m) => visit_map(m, visitor),
-            Node::Seq(s) => visit_seq(s, visitor),
+        if self.plain {
+            visit_plain(visitor, self.s)
+        } else {
+            visitor.visit_str(self.s)
         }
     }
 
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self {
-            Node::Plain(s) => visitor.visit_bool(parse_bool(s).ok_or(Error)?),
+        match parse_bool(self.s) {
+            Some(b) if self.plain => visitor.visit_bool(b),
             _ => Err(Error),
         }
     }
@@ -795,8 +1170,8 @@ impl<'de> de::Deserializer<'de> for &Node<'_> {
     }
 
     fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self {
-            Node::Plain(s) => visitor.visit_f64(parse_f64(s).ok_or(Error)?),
+        match parse_f64(self.s) {
+            Some(f) if self.plain => visitor.visit_f64(f),
             _ => Err(Error),
         }
     }
@@ -806,10 +1181,7 @@ impl<'de> de::Deserializer<'de> for &Node<'_> {
     }
 
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self {
-            Node::Plain(s) | Node::Text(s) => visitor.visit_str(s),
-            _ => Err(Error),
-        }
+        visitor.visit_str(self.s)
     }
 
     fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -825,7 +1197,7 @@ impl<'de> de::Deserializer<'de> for &Node<'_> {
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        if is_null(self) {
+        if self.is_null() {
             visitor.visit_none()
         } else {
             visitor.visit_some(self)
@@ -833,7 +1205,7 @@ impl<'de> de::Deserializer<'de> for &Node<'_> {
     }
 
     fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        if is_null(self) {
+        if self.is_null() {
             visitor.visit_unit()
         } else {
             Err(Error)
@@ -857,10 +1229,10 @@ impl<'de> de::Deserializer<'de> for &Node<'_> {
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self {
-            Node::Seq(s) => visit_seq(s, visitor),
-            Node::Plain(s) if s.is_empty() => visit_seq(&[], visitor),
-            _ => Err(Error),
+        if self.is_empty_plain() {
+            visitor.visit_seq(Empty)
+        } else {
+            Err(Error)
         }
     }
 
@@ -882,10 +1254,10 @@ impl<'de> de::Deserializer<'de> for &Node<'_> {
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self {
-            Node::Map(m) => visit_map(m, visitor),
-            Node::Plain(s) if s.is_empty() => visit_map(&[], visitor),
-            _ => Err(Error),
+        if self.is_empty_plain() {
+            visitor.visit_map(Empty)
+        } else {
+            Err(Error)
         }
     }
 
@@ -917,28 +1289,179 @@ impl<'de> de::Deserializer<'de> for &Node<'_> {
     }
 }
 
+/// The methods that only a scalar answers: read the value, then ask the scalar.
+macro_rules! scalar_only {
+    ($($method:ident($($arg:ident: $ty:ty),*);)*) => {$(
+        fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, Error> {
+            match self.resolve()?.head {
+                Head::Plain(s) => ScalarDe { s: &s, plain: true }.$method($($arg,)* visitor),
+                Head::Text(s) => ScalarDe { s: &s, plain: false }.$method($($arg,)* visitor),
+                _ => Err(Error),
+            }
+        }
+    )*};
+}
+
+impl<'de> de::Deserializer<'de> for ValueDe<'_, '_> {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let v = self.resolve()?;
+        match v.head {
+            Head::Plain(s) => visit_plain(visitor, &s),
+            Head::Text(s) => visitor.visit_str(&s),
+            Head::Block(indent) => visit_block(v.p, indent, visitor),
+            Head::EmptySeq => visitor.visit_seq(Empty),
+            Head::EmptyMap => visitor.visit_map(Empty),
+            Head::Inline { .. } | Head::Nested(_) => Err(Error),
+        }
+    }
+
+    scalar_only! {
+        deserialize_bool();
+        deserialize_i8();
+        deserialize_i16();
+        deserialize_i32();
+        deserialize_i64();
+        deserialize_i128();
+        deserialize_u8();
+        deserialize_u16();
+        deserialize_u32();
+        deserialize_u64();
+        deserialize_u128();
+        deserialize_f32();
+        deserialize_f64();
+        deserialize_char();
+        deserialize_str();
+        deserialize_string();
+        deserialize_bytes();
+        deserialize_byte_buf();
+        deserialize_unit();
+        deserialize_unit_struct(name: &'static str);
+        deserialize_identifier();
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let v = self.resolve()?;
+        if v.is_null() {
+            visitor.visit_none()
+        } else {
+            visitor.visit_some(v)
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let v = self.resolve()?;
+        match v.head {
+            Head::Block(indent) if v.p.at_seq_item() => visit_block(v.p, indent, visitor),
+            Head::EmptySeq => visitor.visit_seq(Empty),
+            Head::Plain(s) if s.is_empty() => visitor.visit_seq(Empty),
+            _ => Err(Error),
+        }
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let v = self.resolve()?;
+        match v.head {
+            Head::Block(indent) if !v.p.at_seq_item() => visit_block(v.p, indent, visitor),
+            Head::EmptyMap => visitor.visit_map(Empty),
+            Head::Plain(s) if s.is_empty() => visitor.visit_map(Empty),
+            _ => Err(Error),
+        }
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.deserialize_map(visitor)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        _visitor: V,
+    ) -> Result<V::Value, Error> {
+        // Enums are left to the general parser (its tag handling is not reproduced here).
+        Err(Error)
+    }
+
+    /// Steps over the value, checking it is in the subset, without building it.
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let ValueDe { p, head } = self;
+        let block = match head {
+            Head::Inline { text, owner } => {
+                p.skip_inline(text, owner).ok_or(Error)?;
+                None
+            }
+            Head::Nested(indent) => match p.nested(indent) {
+                Head::Block(indent) => Some(indent),
+                _ => None,
+            },
+            Head::Block(indent) => Some(indent),
+            _ => None,
+        };
+        if let Some(indent) = block {
+            visit_block(p, indent, IgnoredAny)?;
+        }
+        visitor.visit_unit()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::fmt::Debug;
     use std::path::Path;
 
-    use serde::Deserialize;
-
     use super::*;
-    use crate::model::parse::{slim_healthy_pod, split_kubectl_list};
+    use crate::model::parse::{kubectl_items, slim_healthy_pod, split_kubectl_list};
     use crate::model::{Claim, Endpoints, Event, KeyedObject, Pod, Service, Workload};
 
     /// The fast path agrees with serde_yaml_ng on the generic tree: when it reads `text`, the
     /// general parser reads the same values. Returns whether the fast path read it.
     fn same_tree(text: &str, origin: &str) -> bool {
-        let Some(node) = parse(text) else {
+        // Stepping over a value accepts what reading it accepts, and only valid YAML.
+        let skipped = from_str::<IgnoredAny>(text).is_some();
+        if skipped {
+            assert!(
+                serde_yaml_ng::from_str::<IgnoredAny>(text).is_ok(),
+                "{origin}: fast path stepped over invalid YAML:\n{text}"
+            );
+        }
+        // A value that does not convert falls back (e.g. integers beyond 64 bits, which the
+        // generic value type does not take).
+        let Some(fast) = from_str::<serde_yaml_ng::Value>(text) else {
             return false;
         };
-        // A tree that does not convert falls back, like `from_str` (e.g. integers beyond
-        // 64 bits, which the generic value type does not take).
-        let Ok(fast) = serde_yaml_ng::Value::deserialize(&node) else {
-            return false;
-        };
+        assert!(skipped, "{origin}: read but not stepped over:\n{text}");
         let general: serde_yaml_ng::Value = serde_yaml_ng::from_str(text)
             .unwrap_or_else(|e| panic!("{origin}: fast path read invalid YAML ({e}):\n{text}"));
         assert_eq!(
@@ -960,25 +1483,58 @@ mod tests {
         true
     }
 
-    fn same_model(file: &str, item: &str, origin: &str) -> bool {
-        let name = file.rsplit('/').next().unwrap_or(file);
+    /// The item of `list` at `start` read in place gives what its copy gives (the value or
+    /// `None`, and where the item ends), and that is the general parser's value for the copy.
+    /// Returns whether the fast path read it.
+    fn same_item<T: DeserializeOwned + Debug>(
+        list: &str,
+        start: usize,
+        copy: &str,
+        stop: Stop,
+        origin: &str,
+    ) -> bool {
+        let in_place = from_item::<T>(list, start).map(|(v, s)| (format!("{v:?}"), s));
+        let copied = from_str::<T>(copy).map(|v| (format!("{v:?}"), stop));
+        assert_eq!(in_place, copied, "{origin}: in place vs copy:\n{copy}");
+        let read = same_object::<T>(copy, origin);
+        assert_eq!(read, in_place.is_some(), "{origin}");
+        read
+    }
+
+    /// `same_item` with the model type of the file `path` names.
+    fn same_model(
+        path: &str,
+        list: &str,
+        start: usize,
+        copy: &str,
+        stop: Stop,
+        origin: &str,
+    ) -> bool {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let args = (list, start, copy, stop, origin);
         match name {
             "pods.yaml" => {
-                if let Some(slim) = slim_healthy_pod(item) {
+                if let Some(slim) = slim_healthy_pod(copy) {
                     assert!(same_tree(&slim, origin));
                     same_object::<Pod>(&slim, origin);
                 }
-                same_object::<Pod>(item, origin)
+                same_item::<Pod>(args.0, args.1, args.2, args.3, args.4)
             }
-            "events.yaml" => same_object::<Event>(item, origin),
+            "events.yaml" => same_item::<Event>(args.0, args.1, args.2, args.3, args.4),
             "deployments.yaml" | "replicasets.yaml" | "statefulsets.yaml" | "daemonsets.yaml"
-            | "jobs.yaml" | "cronjobs.yaml" => same_object::<Workload>(item, origin),
-            "nodes.yaml" => same_object::<crate::model::Node>(item, origin),
-            "services.yaml" => same_object::<Service>(item, origin),
-            "endpoints.yaml" => same_object::<Endpoints>(item, origin),
-            "configmaps.yaml" | "secrets.yaml" => same_object::<KeyedObject>(item, origin),
-            "persistentvolumeclaims.yaml" => same_object::<Claim>(item, origin),
-            _ => same_object::<serde_yaml_ng::Value>(item, origin),
+            | "jobs.yaml" | "cronjobs.yaml" => {
+                same_item::<Workload>(args.0, args.1, args.2, args.3, args.4)
+            }
+            "nodes.yaml" => same_item::<crate::model::Node>(args.0, args.1, args.2, args.3, args.4),
+            "services.yaml" => same_item::<Service>(args.0, args.1, args.2, args.3, args.4),
+            "endpoints.yaml" => same_item::<Endpoints>(args.0, args.1, args.2, args.3, args.4),
+            "configmaps.yaml" | "secrets.yaml" => {
+                same_item::<KeyedObject>(args.0, args.1, args.2, args.3, args.4)
+            }
+            "persistentvolumeclaims.yaml" => {
+                same_item::<Claim>(args.0, args.1, args.2, args.3, args.4)
+            }
+            _ => same_item::<serde_yaml_ng::Value>(args.0, args.1, args.2, args.3, args.4),
         }
     }
 
@@ -1003,14 +1559,14 @@ mod tests {
         let (mut fast, mut total) = (0, 0);
         for (path, text) in files {
             same_tree(text, path);
-            let Some(items) = split_kubectl_list(text) else {
+            let Some(items) = kubectl_items(text) else {
                 continue;
             };
-            for (i, item) in items.iter().enumerate() {
+            for (i, (start, copy, stop)) in items.iter().enumerate() {
                 let origin = format!("{path} item {}", i + 1);
                 total += 1;
-                let tree = same_tree(item, &origin);
-                let model = same_model(path, item, &origin);
+                let tree = same_tree(copy, &origin);
+                let model = same_model(path, text, *start, copy, *stop, &origin);
                 assert!(!model || tree, "{origin}");
                 fast += usize::from(model);
             }
@@ -1046,6 +1602,113 @@ mod tests {
         let (fast, total) = check_files(&files);
         assert!(total > 500, "{total} items");
         assert_eq!(fast, total, "generated YAML is kubectl-shaped throughout");
+    }
+
+    /// Lines cut as `str::lines` cuts them, whatever the bytes (the word-at-a-time scan).
+    #[test]
+    fn lines_are_cut_like_str_lines() {
+        let texts = [
+            "",
+            "a",
+            "a\n",
+            "a\r\nb\r\n",
+            "a\rb\n",
+            "x\r",
+            "\n\n",
+            "0123456789abcdef\n0123456\n01234567\n012345678",
+            "tab\there é and more text\r\nnext\u{2028}line\n\u{7f}\n",
+            "        deep\n                deeper still\n",
+        ];
+        for text in texts {
+            let mut cut = Vec::new();
+            let mut pos = 0;
+            while let Some((line, next)) = line_at(text, pos) {
+                cut.push(line);
+                pos = next;
+            }
+            assert_eq!(cut, text.lines().collect::<Vec<_>>(), "{text:?}");
+            for line in text.lines() {
+                let spaces = line.len() - line.trim_start_matches(' ').len();
+                assert_eq!(indentation(line), spaces, "{line:?}");
+            }
+        }
+    }
+
+    /// Odd but valid shapes of list items: each is read in place exactly as its copy is.
+    #[test]
+    fn list_items_read_in_place_as_copied() {
+        let list = concat!(
+            "apiVersion: v1\n",
+            "items:\n",
+            "- managedFields:\n",
+            "  - manager: kubectl\n",
+            "    fieldsV1: {}\n",
+            "  metadata:\n",
+            "    name: first-line-managed\n",
+            "- metadata:\n",
+            "    name: managed-deep\n",
+            "    labels:\n",
+            "      managedFields: not-a-list\n",
+            "      app: x\n",
+            "  spec:\n",
+            "    containers:\n",
+            "    - name: c\n",
+            "      args:\n",
+            "      - long plain value that go-yaml folded onto the next line because it\n",
+            "        was long\n",
+            "      - \"a double-quoted value\n",
+            "        folded too\"\n",
+            "      command:\n",
+            "      - sh\n",
+            "  status:\n",
+            "    message: |+\n",
+            "      kept\n",
+            "\n",
+            "    reason: x\n",
+            "  managedFields:\n",
+            "  - manager: last\n",
+            "    fieldsV1:\n",
+            "      f:spec:\n",
+            "        \t: tabs are not read here, and this line is dropped\n",
+            "- metadata:\n",
+            "# a column-0 comment inside an item\n",
+            "    name: commented\r\n",
+            "  kind: Pod\r\n",
+            "- metadata:\n",
+            "    name: declined\n",
+            "    annotations:\n",
+            "      a: &anchor 1\n",
+            "- metadata:\n",
+            "    managedFields:\n",
+            "    - a: 1\n",
+            "\n",
+            "    - b: 2\n",
+            "    name: blank-ends-the-skip\n",
+            "-   metadata:\n",
+            "      name: odd-dash\n",
+            "- metadata:\n",
+            "    name: tab\there\n",
+            "kind: List\n",
+            "metadata:\n",
+            "- not an item\n",
+        );
+        let items = kubectl_items(list).expect("a kubectl list");
+        assert_eq!(items.len(), 7);
+        let mut read = Vec::new();
+        for (i, (start, copy, stop)) in items.iter().enumerate() {
+            let origin = format!("item {}", i + 1);
+            same_tree(copy, &origin);
+            read.push(same_item::<serde_yaml_ng::Value>(
+                list, *start, copy, *stop, &origin,
+            ));
+            same_item::<Pod>(list, *start, copy, *stop, &origin);
+        }
+        assert_eq!(
+            read,
+            [true, true, true, false, false, false, false],
+            "{items:#?}"
+        );
+        assert!(matches!(items[6].2, Stop::End(_)));
     }
 
     #[test]
@@ -1180,7 +1843,8 @@ mod tests {
             "a: \u{85}\n",
         ];
         for text in left {
-            assert!(parse(text).is_none(), "{text:?}");
+            assert!(from_str::<IgnoredAny>(text).is_none(), "{text:?}");
+            assert!(from_str::<serde_yaml_ng::Value>(text).is_none(), "{text:?}");
         }
     }
 
@@ -1254,5 +1918,93 @@ mod tests {
             fast * 5 > total,
             "fast path read {fast} of {total} mutations"
         );
+    }
+
+    /// Random edits of generated kubectl list files, anywhere (column 0 included): every item
+    /// reads in place as its copy reads, and when it reads, as the general parser reads it.
+    #[test]
+    fn mutated_kubectl_lists_read_in_place_as_copied() {
+        let opts = crate::generate::GenOptions {
+            pods: 12,
+            crashloop_percent: 30.0,
+            clusters: 1,
+            seed: 11,
+            log_lines: 1,
+        };
+        let lists: Vec<String> = crate::generate::yaml_files(&opts)
+            .into_iter()
+            .filter(|(path, _)| path.ends_with("pods.yaml"))
+            .map(|(_, text)| text)
+            .filter(|text| kubectl_items(text).is_some_and(|items| !items.is_empty()))
+            .collect();
+        assert!(!lists.is_empty());
+        let pieces = [
+            "- ",
+            "-",
+            "\n- ",
+            "\n-\n",
+            "  ",
+            " ",
+            "\n",
+            "\n\n",
+            "\r\n",
+            "\r",
+            "#",
+            "\n#",
+            "\t",
+            "managedFields:",
+            "\n  managedFields:\n  - a: b\n",
+            "    managedFields: x\n",
+            ": ",
+            "|\n",
+            "'",
+            "\"",
+            "é",
+            "\u{2028}",
+            "kind: List\n",
+            "\n---\n",
+            "a: b\n",
+        ];
+        let mut state = 0x2545_F491_4F6C_DD1D_u64;
+        let mut next = move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            usize::try_from(state % n as u64).unwrap_or(0)
+        };
+        let (mut fast, mut total) = (0, 0);
+        for round in 0..300 {
+            let mut text = lists[next(lists.len())].clone();
+            for _ in 0..=next(4) {
+                let mut at = next(text.len() + 1);
+                while !text.is_char_boundary(at) {
+                    at -= 1;
+                }
+                // Half the edits at a line start, where the list's own line rules apply.
+                if next(2) == 0 {
+                    at = text[..at].rfind('\n').map_or(0, |i| i + 1);
+                }
+                if next(4) == 0 {
+                    let mut end = (at + 1 + next(6)).min(text.len());
+                    while !text.is_char_boundary(end) {
+                        end += 1;
+                    }
+                    text.replace_range(at..end, "");
+                } else {
+                    text.insert_str(at, pieces[next(pieces.len())]);
+                }
+            }
+            let Some(items) = kubectl_items(&text) else {
+                continue;
+            };
+            for (i, (start, copy, stop)) in items.iter().enumerate() {
+                let origin = format!("round {round} item {}", i + 1);
+                total += 1;
+                same_tree(copy, &origin);
+                fast += usize::from(same_item::<Pod>(&text, *start, copy, *stop, &origin));
+                same_item::<Event>(&text, *start, copy, *stop, &origin);
+            }
+        }
+        assert!(fast * 2 > total, "read {fast} of {total} items in place");
     }
 }

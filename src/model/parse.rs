@@ -2,18 +2,19 @@
 //!
 //! A file may be one `List`, a typed list (`PodList`), a bare array, one object, or several
 //! `---`-separated documents; JSON or YAML. Each item is parsed on its own, so a bad item
-//! becomes a warning and the rest of the file survives. kubectl's own YAML list shape is split
-//! into items by a line scan (and `managedFields` dropped before parsing), which is both the
-//! leniency and most of the speed.
+//! becomes a warning and the rest of the file survives. In kubectl's own YAML list shape the
+//! items are found by a line scan and read in place (`managedFields` skipped, never parsed),
+//! which is both the leniency and most of the speed.
 //!
-//! The items of a large kubectl list are parsed in parallel on the current rayon pool (the
-//! one exception to "rayon only in `app.rs`": the pool is `app`'s, with `--threads` workers,
-//! and the results keep the item order, so output does not depend on scheduling).
+//! A large kubectl list is cut into runs of items parsed in parallel on the current rayon pool
+//! (the one exception to "rayon only in `app.rs`": the pool is `app`'s, with `--threads`
+//! workers, and the results keep the item order, so output does not depend on scheduling).
 
 use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
+use crate::kubeyaml::{self, ListLine, Stop};
 use crate::yaml;
 
 /// The objects of one file plus the problems met on the way (each names the file and item).
@@ -107,25 +108,7 @@ fn parse_json<T: DeserializeOwned>(path: &str, bytes: &[u8], out: &mut Parsed<T>
 }
 
 fn parse_yaml<T: DeserializeOwned + Send>(path: &str, text: &str, out: &mut Parsed<T>) {
-    if let Some(items) = split_kubectl_list(text) {
-        let parse = |item: &String| {
-            // kubectl's own YAML style is read whole by the fast path; anything else (or an
-            // item that does not deserialize) by the general parser, which also words the
-            // errors, after cutting healthy pods down (that parser is ~4x slower).
-            crate::kubeyaml::from_str::<T>(item).map_or_else(
-                || {
-                    let slim = slim_healthy_pod(item);
-                    yaml::from_str::<T>(slim.as_deref().unwrap_or(item))
-                },
-                Ok,
-            )
-        };
-        // Small lists are not worth a task each; large ones in chunks of a few dozen items.
-        let results: Vec<_> = if items.len() >= 64 {
-            items.par_iter().with_min_len(32).map(parse).collect()
-        } else {
-            items.iter().map(parse).collect()
-        };
+    if let Some(results) = parse_kubectl_list::<T>(text, MIN_RUN) {
         for (i, result) in results.into_iter().enumerate() {
             match result {
                 Ok(v) => out.items.push(v),
@@ -134,6 +117,11 @@ fn parse_yaml<T: DeserializeOwned + Send>(path: &str, text: &str, out: &mut Pars
         }
         return;
     }
+    parse_yaml_documents(path, text, out);
+}
+
+/// Parses YAML in any shape with the general parser: each document a list or an object.
+fn parse_yaml_documents<T: DeserializeOwned>(path: &str, text: &str, out: &mut Parsed<T>) {
     for (doc_index, doc) in yaml::documents(text).into_iter().enumerate() {
         let value = match doc {
             Ok(v) => v,
@@ -181,76 +169,178 @@ fn parse_yaml<T: DeserializeOwned + Send>(path: &str, text: &str, out: &mut Pars
     }
 }
 
-/// Splits YAML in the shape `kubectl get -o yaml` prints a list (`items:` at column 0, each
-/// item a `- ` at column 0) into one dedented document per item, with `managedFields`
-/// removed. Returns `None` for any other shape, which then goes to the general parser.
-pub fn split_kubectl_list(text: &str) -> Option<Vec<String>> {
-    let mut lines = text.lines();
+/// Parses each item of YAML in the shape `kubectl get -o yaml` prints a list (`items:` at
+/// column 0, each item a `- ` at column 0), in order; `None` for any other shape, which then
+/// goes to the general parser.
+///
+/// An item is read in place by the fast path (`crate::kubeyaml`); an item it declines is
+/// copied out ([`kubeyaml::item_copy`]: dedented, `managedFields` removed) for the general
+/// parser, which also words the errors, after cutting healthy pods down (that parser is ~4x
+/// slower). A list of more than `min_run` bytes is cut into runs of items at `- ` lines,
+/// read in parallel.
+fn parse_kubectl_list<T: DeserializeOwned + Send>(
+    text: &str,
+    min_run: usize,
+) -> Option<Vec<Result<T, String>>> {
+    let FirstItem::At(first) = find_first_item(text)? else {
+        return Some(Vec::new());
+    };
+    let runs = split_runs(text, first, min_run);
+    let parts: Vec<(Vec<Result<T, String>>, Stop)> = if runs.len() > 1 {
+        runs.par_iter()
+            .map(|&(start, end)| parse_run(text, start, end))
+            .collect()
+    } else {
+        vec![parse_run(text, first, text.len())]
+    };
+    let mut results = Vec::new();
+    for ((items, stop), (_, end)) in parts.into_iter().zip(&runs) {
+        if results.is_empty() {
+            results = items;
+        } else {
+            results.extend(items);
+        }
+        match stop {
+            // The run ended where the next one starts.
+            Stop::Item(next) => debug_assert_eq!(next, *end),
+            Stop::End(at) => return list_end_is_final(text, at).then_some(results),
+            Stop::Eof => break,
+        }
+    }
+    Some(results)
+}
+
+/// The items from the one whose `- ` line is at byte `start` up to the first item starting at
+/// or after `end`, and what stopped the run there.
+fn parse_run<T: DeserializeOwned>(
+    text: &str,
+    start: usize,
+    end: usize,
+) -> (Vec<Result<T, String>>, Stop) {
+    let mut results = Vec::new();
+    let mut at = start;
+    loop {
+        let (result, stop) = parse_item(text, at);
+        results.push(result);
+        match stop {
+            Stop::Item(next) if next < end => at = next,
+            stop => return (results, stop),
+        }
+    }
+}
+
+/// The item whose `- ` line is at byte `start`, and the line after it.
+fn parse_item<T: DeserializeOwned>(text: &str, start: usize) -> (Result<T, String>, Stop) {
+    if let Some((value, stop)) = kubeyaml::from_item(text, start) {
+        return (Ok(value), stop);
+    }
+    let (item, stop) = kubeyaml::item_copy(text, start);
+    let slim = slim_healthy_pod(&item);
+    (yaml::from_str(slim.as_deref().unwrap_or(&item)), stop)
+}
+
+/// The first item of a kubectl-shaped list.
+enum FirstItem {
+    /// Its `- ` line starts at this byte offset.
+    At(usize),
+    /// The list has no items.
+    Missing,
+}
+
+/// Where the items of YAML in kubectl's list shape start; `None` for any other shape.
+fn find_first_item(text: &str) -> Option<FirstItem> {
     // Header: top-level keys before `items:`, optionally after a leading `---`.
-    let mut found = false;
-    for line in lines.by_ref() {
+    let mut pos = 0;
+    loop {
+        let (line, next) = kubeyaml::line_at(text, pos)?;
+        pos = next;
         match line {
-            "items:" => {
-                found = true;
-                break;
+            "items:" => break,
+            "items: []" => {
+                return (!has_more_documents(text[pos..].lines())).then_some(FirstItem::Missing);
             }
-            "items: []" => return (!has_more_documents(lines.by_ref())).then(Vec::new),
             "---" => {}
             _ if line.starts_with([' ', '-', '\t']) => return None,
             _ => {}
         }
     }
-    if !found {
-        return None;
-    }
-    let mut items: Vec<String> = Vec::new();
-    let mut current: Option<String> = None;
-    let mut skip_indent: Option<usize> = None;
-    while let Some(line) = lines.next() {
-        let (is_start, body) = if let Some(rest) = line.strip_prefix("- ") {
-            (true, rest)
-        } else if line == "-" {
-            (true, "")
-        } else if let Some(rest) = line.strip_prefix("  ") {
-            (false, rest)
-        } else if line.trim().is_empty() {
-            (false, "")
-        } else if line.starts_with('#') {
-            continue;
-        } else {
-            // A column-0 key: the list is over (`kind: List`, `metadata:` follow).
-            if has_more_documents(lines.by_ref()) || line.starts_with("---") {
-                return None;
-            }
-            break;
+    loop {
+        let Some((line, next)) = kubeyaml::line_at(text, pos) else {
+            return Some(FirstItem::Missing);
         };
-        if is_start {
-            if let Some(item) = current.take() {
-                items.push(item);
-            }
-            current = Some(String::with_capacity(4096));
-            skip_indent = None;
+        match kubeyaml::list_line(line) {
+            ListLine::Start(_) => return Some(FirstItem::At(pos)),
+            ListLine::Comment => pos = next,
+            // An item's line before any item starts.
+            ListLine::Body(_) => return None,
+            ListLine::End => return list_end_is_final(text, pos).then_some(FirstItem::Missing),
         }
-        let item = current.as_mut()?;
-        let indent = body.len() - body.trim_start_matches(' ').len();
-        if let Some(k) = skip_indent {
-            let rest = &body[indent..];
-            if !body.trim().is_empty() && (indent > k || (indent == k && rest.starts_with("- "))) {
-                continue;
-            }
-            skip_indent = None;
-        }
-        if body[indent..].starts_with("managedFields:") {
-            skip_indent = Some(indent);
-            continue;
-        }
-        item.push_str(body);
-        item.push('\n');
     }
-    if let Some(item) = current.take() {
-        items.push(item);
+}
+
+/// Whether the line at byte `at`, which ends the list (`kind: List`), leaves the rest of the
+/// text to the list's document: no further documents follow.
+fn list_end_is_final(text: &str, at: usize) -> bool {
+    let Some((line, next)) = kubeyaml::line_at(text, at) else {
+        return true;
+    };
+    !line.starts_with("---") && !has_more_documents(text[next..].lines())
+}
+
+/// Fewer bytes of items than this are not worth a task of their own.
+const MIN_RUN: usize = 256 * 1024;
+
+/// Cuts the items from byte `first` on into runs for the current rayon pool: (start, end)
+/// byte ranges, each starting at a `- ` line (an item), in order, of about `min_run` bytes or
+/// more. One run when the pool has one thread or the text is small.
+fn split_runs(text: &str, first: usize, min_run: usize) -> Vec<(usize, usize)> {
+    let len = text.len() - first;
+    let threads = rayon::current_num_threads();
+    let pieces = (threads * 4).min(len / min_run.max(1));
+    let mut starts = vec![first];
+    if threads > 1 && pieces > 1 {
+        let step = len / pieces;
+        for k in 1..pieces {
+            let last = *starts.last().unwrap_or(&first);
+            let mut from = (first + k * step).max(last);
+            while !text.is_char_boundary(from) {
+                from += 1;
+            }
+            // Every line starting with `- ` after `items:` starts an item.
+            if let Some(i) = text[from..].find("\n- ") {
+                starts.push(from + i + 1);
+            }
+        }
     }
-    Some(items)
+    let ends = starts.iter().skip(1).copied().chain([text.len()]);
+    starts.iter().copied().zip(ends).collect()
+}
+
+/// Splits YAML in the shape `kubectl get -o yaml` prints a list into one dedented document
+/// per item, with `managedFields` removed ([`kubeyaml::item_copy`]), as the general parser
+/// gets a declined item. Returns `None` for any other shape.
+#[must_use]
+pub fn split_kubectl_list(text: &str) -> Option<Vec<String>> {
+    let items = kubectl_items(text)?;
+    Some(items.into_iter().map(|(_, item, _)| item).collect())
+}
+
+/// Each item of YAML in kubectl's list shape: the offset of its `- ` line, its copy
+/// ([`kubeyaml::item_copy`]) and the line after it. `None` for any other shape.
+pub(crate) fn kubectl_items(text: &str) -> Option<Vec<(usize, String, Stop)>> {
+    let mut items = Vec::new();
+    let FirstItem::At(mut at) = find_first_item(text)? else {
+        return Some(items);
+    };
+    loop {
+        let (item, stop) = kubeyaml::item_copy(text, at);
+        items.push((at, item, stop));
+        match stop {
+            Stop::Item(next) => at = next,
+            Stop::End(end) => return list_end_is_final(text, end).then_some(items),
+            Stop::Eof => return Some(items),
+        }
+    }
 }
 
 /// A healthy pod's item (kubectl list shape, dedented) cut down to what analysis reads of
@@ -548,5 +638,320 @@ metadata:
         let parsed = parse_objects::<Pod>("p.yaml", b"kind: Pod\nmetadata: [unclosed\n");
         assert!(parsed.items.is_empty());
         assert_eq!(parsed.warnings.len(), 1);
+    }
+
+    /// `split_kubectl_list` as it was before items were read in place, kept verbatim as the
+    /// reference for the list's line rules.
+    fn legacy_split(text: &str) -> Option<Vec<String>> {
+        let mut lines = text.lines();
+        // Header: top-level keys before `items:`, optionally after a leading `---`.
+        let mut found = false;
+        for line in lines.by_ref() {
+            match line {
+                "items:" => {
+                    found = true;
+                    break;
+                }
+                "items: []" => return (!has_more_documents(lines.by_ref())).then(Vec::new),
+                "---" => {}
+                _ if line.starts_with([' ', '-', '\t']) => return None,
+                _ => {}
+            }
+        }
+        if !found {
+            return None;
+        }
+        let mut items: Vec<String> = Vec::new();
+        let mut current: Option<String> = None;
+        let mut skip_indent: Option<usize> = None;
+        while let Some(line) = lines.next() {
+            let (is_start, body) = if let Some(rest) = line.strip_prefix("- ") {
+                (true, rest)
+            } else if line == "-" {
+                (true, "")
+            } else if let Some(rest) = line.strip_prefix("  ") {
+                (false, rest)
+            } else if line.trim().is_empty() {
+                (false, "")
+            } else if line.starts_with('#') {
+                continue;
+            } else {
+                // A column-0 key: the list is over (`kind: List`, `metadata:` follow).
+                if has_more_documents(lines.by_ref()) || line.starts_with("---") {
+                    return None;
+                }
+                break;
+            };
+            if is_start {
+                if let Some(item) = current.take() {
+                    items.push(item);
+                }
+                current = Some(String::with_capacity(4096));
+                skip_indent = None;
+            }
+            let item = current.as_mut()?;
+            let indent = body.len() - body.trim_start_matches(' ').len();
+            if let Some(k) = skip_indent {
+                let rest = &body[indent..];
+                if !body.trim().is_empty()
+                    && (indent > k || (indent == k && rest.starts_with("- ")))
+                {
+                    continue;
+                }
+                skip_indent = None;
+            }
+            if body[indent..].starts_with("managedFields:") {
+                skip_indent = Some(indent);
+                continue;
+            }
+            item.push_str(body);
+            item.push('\n');
+        }
+        if let Some(item) = current.take() {
+            items.push(item);
+        }
+        Some(items)
+    }
+
+    /// `parse_objects` on YAML as it was: the legacy split, each item read by the fast path
+    /// from its copy, else (cut down if a healthy pod) by the general parser.
+    fn legacy_parse<T: DeserializeOwned + Send>(path: &str, text: &str) -> Parsed<T> {
+        let mut out = Parsed {
+            items: Vec::new(),
+            warnings: Vec::new(),
+        };
+        let Some(items) = legacy_split(text) else {
+            parse_yaml_documents(path, text, &mut out);
+            return out;
+        };
+        for (i, item) in items.iter().enumerate() {
+            let result = crate::kubeyaml::from_str::<T>(item).map_or_else(
+                || {
+                    let slim = slim_healthy_pod(item);
+                    yaml::from_str::<T>(slim.as_deref().unwrap_or(item))
+                },
+                Ok,
+            );
+            match result {
+                Ok(v) => out.items.push(v),
+                Err(e) => out.warnings.push(format!("{path}: item {}: {e}", i + 1)),
+            }
+        }
+        out
+    }
+
+    /// `parse_objects` gives what it gave before on a YAML text: the same items, warnings and
+    /// order. Returns the number of items.
+    fn same_as_legacy<T: DeserializeOwned + Send + std::fmt::Debug>(
+        path: &str,
+        text: &str,
+    ) -> usize {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        if text.trim_start().starts_with(['{', '[']) {
+            return 0;
+        }
+        let now = parse_objects::<T>(path, text.as_bytes());
+        let before = legacy_parse::<T>(path, text);
+        assert_eq!(now.warnings, before.warnings, "{path}");
+        assert_eq!(
+            format!("{:?}", now.items),
+            format!("{:?}", before.items),
+            "{path}"
+        );
+        now.items.len()
+    }
+
+    /// `same_as_legacy` with the model type of the file `path` names.
+    fn same_model_as_legacy(path: &str, text: &str) -> usize {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        match name {
+            "pods.yaml" => same_as_legacy::<Pod>(path, text),
+            "events.yaml" => same_as_legacy::<crate::model::Event>(path, text),
+            "nodes.yaml" => same_as_legacy::<crate::model::Node>(path, text),
+            "services.yaml" => same_as_legacy::<crate::model::Service>(path, text),
+            "endpoints.yaml" => same_as_legacy::<crate::model::Endpoints>(path, text),
+            "configmaps.yaml" | "secrets.yaml" => {
+                same_as_legacy::<crate::model::KeyedObject>(path, text)
+            }
+            _ => same_as_legacy::<crate::model::Workload>(path, text),
+        }
+    }
+
+    fn yaml_files(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let path = e.path();
+            if path.is_dir() {
+                yaml_files(&path, out);
+            } else if path.extension().is_some_and(|x| x == "yaml" || x == "yml")
+                && let Ok(text) = std::fs::read_to_string(&path)
+            {
+                out.push((path.display().to_string(), text));
+            }
+        }
+    }
+
+    #[test]
+    fn same_results_as_before_on_fixtures_samples_and_generated_bundles() {
+        let mut files = Vec::new();
+        yaml_files(std::path::Path::new("fixtures"), &mut files);
+        yaml_files(std::path::Path::new("samples"), &mut files);
+        // The real bundles are read in place when present (never copied into the repository).
+        yaml_files(
+            std::path::Path::new("/work/shared/fixtures/real-world"),
+            &mut files,
+        );
+        let opts = crate::generate::GenOptions {
+            pods: 300,
+            crashloop_percent: 20.0,
+            clusters: 1,
+            seed: 5,
+            log_lines: 5,
+        };
+        files.extend(crate::generate::yaml_files(&opts));
+        let items: usize = files
+            .iter()
+            .map(|(path, text)| same_model_as_legacy(path, text))
+            .sum();
+        assert!(items > 1000, "{items} items");
+    }
+
+    /// Lists in odd shapes: items after comments and blank lines, `managedFields` first, last
+    /// and nested, CRLF lines, items the fast path declines, a list that ends early or is
+    /// followed by another document.
+    #[test]
+    fn same_results_as_before_on_odd_lists() {
+        let lists = [
+            KUBECTL_LIST.to_owned(),
+            KUBECTL_LIST.replace('\n', "\r\n"),
+            KUBECTL_LIST.replace("kind: List\n", "kind: List\n---\nkind: Pod\n"),
+            KUBECTL_LIST.replace("- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: api-2", "# c\n\n- apiVersion: v1\n\tkind: Pod\n  metadata:\n    name: api-2"),
+            "items:\n# c\n- metadata:\n    name: a\n- managedFields:\n  - x: 1\n  metadata:\n    name: b\n".to_owned(),
+            "items:\n\n- metadata:\n    name: a\n".to_owned(),
+            "items:\n  - metadata:\n      name: a\n".to_owned(),
+            "items:\nkind: List\n".to_owned(),
+            "items:\nkind: List\n--- \nitems: []\n".to_owned(),
+            "items: []\n---\nkind: Pod\nmetadata: {name: a}\n".to_owned(),
+            "---\napiVersion: v1\nitems:\n- metadata:\n    name: a\n-\n- metadata:\n    name: b\n    labels: {a: b}\n".to_owned(),
+            "items:\n- metadata:\n    name: a\n metadata:\n- metadata:\n    name: never-read\n".to_owned(),
+            "items:\n- metadata:\n    name: a\n---\n- metadata:\n    name: b\n".to_owned(),
+            // A blank line ends the dropped `managedFields`; the lines after it stay.
+            "items:\n- metadata:\n    managedFields:\n    - a: 1\n\n    - b: 2\n    name: x\n".to_owned(),
+            "items:\n- metadata:\n    managedFields:\n    - a: 1\n        \n      b: 2\n    name: x\n".to_owned(),
+            "items:\n- managedFields:\n  - a: 1\n  metadata:\n    name: first\n".to_owned(),
+            "items:\n- metadata:\n    name: last\n  managedFields:\n  - a: |\n      text\n- metadata:\n    name: next\n".to_owned(),
+            "items:\n- metadata:\n    labels:\n      managedFields: x\n      app: y\n    name: a\n".to_owned(),
+        ];
+        for (i, list) in lists.iter().enumerate() {
+            same_as_legacy::<Pod>(&format!("list {i}"), list);
+        }
+    }
+
+    /// Random edits of generated list files, at line starts and anywhere: the same results as
+    /// before, including for the items and lists the in-place reading declines.
+    #[test]
+    fn same_results_as_before_on_mutated_lists() {
+        let opts = crate::generate::GenOptions {
+            pods: 12,
+            crashloop_percent: 30.0,
+            clusters: 1,
+            seed: 13,
+            log_lines: 1,
+        };
+        let lists: Vec<(String, String)> = crate::generate::yaml_files(&opts)
+            .into_iter()
+            .filter(|(_, text)| kubectl_items(text).is_some_and(|items| !items.is_empty()))
+            .collect();
+        assert!(lists.len() > 5 && lists.iter().any(|(_, t)| t.contains("managedFields:")));
+        let pieces = [
+            "- ",
+            "-",
+            "\n- ",
+            "\n-\n",
+            "  ",
+            " ",
+            "\n",
+            "\n\n",
+            "\r\n",
+            "\r",
+            "#",
+            "\n#",
+            "\t",
+            "managedFields:",
+            "\n  managedFields:\n  - a: b\n",
+            "    managedFields: x\n",
+            ": ",
+            "|\n",
+            "'",
+            "\"",
+            "é",
+            "kind: List\n",
+            "\n---\n",
+            "---",
+            "items: []\n",
+            "a: b\n",
+        ];
+        let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut next = move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            usize::try_from(state % n as u64).unwrap_or(0)
+        };
+        for round in 0..400 {
+            let (path, list) = &lists[next(lists.len())];
+            let mut text = list.clone();
+            for _ in 0..=next(4) {
+                let mut at = next(text.len() + 1);
+                while !text.is_char_boundary(at) {
+                    at -= 1;
+                }
+                if next(2) == 0 {
+                    at = text[..at].rfind('\n').map_or(0, |i| i + 1);
+                }
+                if next(4) == 0 {
+                    let mut end = (at + 1 + next(6)).min(text.len());
+                    while !text.is_char_boundary(end) {
+                        end += 1;
+                    }
+                    text.replace_range(at..end, "");
+                } else {
+                    text.insert_str(at, pieces[next(pieces.len())]);
+                }
+            }
+            same_model_as_legacy(&format!("{path} round {round}"), &text);
+        }
+    }
+
+    /// A list read in runs on a pool of several threads gives the sequential result.
+    #[test]
+    fn runs_in_parallel_keep_the_order() {
+        let opts = crate::generate::GenOptions {
+            pods: 300,
+            crashloop_percent: 20.0,
+            clusters: 1,
+            seed: 7,
+            log_lines: 1,
+        };
+        let text = crate::generate::pod_files(&opts)
+            .into_iter()
+            .max_by_key(String::len)
+            .expect("pod files");
+        let sequential = parse_kubectl_list::<Pod>(&text, usize::MAX).expect("a kubectl list");
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .expect("a thread pool");
+        let runs = pool.install(|| {
+            let Some(FirstItem::At(first)) = find_first_item(&text) else {
+                panic!("no items");
+            };
+            split_runs(&text, first, 4096)
+        });
+        assert!(runs.len() >= 8, "{} runs", runs.len());
+        let parallel = pool.install(|| parse_kubectl_list::<Pod>(&text, 4096));
+        assert_eq!(format!("{parallel:?}"), format!("{:?}", Some(sequential)));
     }
 }
