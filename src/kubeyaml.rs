@@ -156,6 +156,11 @@ fn scan_line(bytes: &[u8], pos: usize) -> Option<(usize, usize, bool)> {
 const ONES: u64 = u64::from_le_bytes([1; 8]);
 const SPACES: u64 = ONES * 0x20;
 
+/// How many lines a collection's size is looked ahead for (serde's `size_hint`): enough for
+/// the small lists and maps whose capacity would otherwise be left at 4 or more, with a
+/// bounded cost for large or deep ones (their `Vec`s then grow as they fill).
+const LOOKAHEAD: usize = 64;
+
 /// Deepest nesting read here (libyaml allows 128; kubectl objects stay far below).
 const MAX_DEPTH: usize = 64;
 
@@ -167,6 +172,7 @@ struct Line<'a> {
 }
 
 /// Where the lines come from.
+#[derive(Clone, Copy)]
 enum Mode {
     /// A whole document, every line as it is; the text ends with a line break.
     #[cfg_attr(
@@ -189,6 +195,7 @@ impl Mode {
     }
 }
 
+#[derive(Clone)]
 struct Parser<'a> {
     text: &'a str,
     /// Byte offset of the first line not read yet.
@@ -300,6 +307,33 @@ impl<'a> Parser<'a> {
             });
         }
         Some(())
+    }
+
+    /// How many entries (`seq`: items) the block at `indent` starting at the current line has,
+    /// looking ahead at most `limit` lines; `None` past that. Only a hint for serde's
+    /// `size_hint`, so a capacity fits; the reading itself never relies on it.
+    fn count_ahead(&self, indent: usize, seq: bool, limit: usize) -> Option<usize> {
+        let mut p = self.clone();
+        let mut n = 0;
+        for _ in 0..limit {
+            let Some(line) = p.cur else {
+                return Some(n);
+            };
+            if !line.text.is_empty() {
+                if line.indent < indent {
+                    return Some(n);
+                }
+                if line.indent == indent {
+                    match (seq, is_seq_item(line.text)) {
+                        (true, true) | (false, false) => n += 1,
+                        (true, false) => return Some(n),
+                        (false, true) => {}
+                    }
+                }
+            }
+            p.advance()?;
+        }
+        None
     }
 
     /// Whether the current line starts a sequence item.
@@ -977,6 +1011,9 @@ impl SeqAccess<'_, '_> {
 
 impl<'de> de::SeqAccess<'de> for SeqAccess<'_, '_> {
     type Error = Error;
+    fn size_hint(&self) -> Option<usize> {
+        self.p.count_ahead(self.indent, true, LOOKAHEAD)
+    }
     fn next_element_seed<S: DeserializeSeed<'de>>(
         &mut self,
         seed: S,
@@ -1035,6 +1072,12 @@ impl MapAccess<'_, '_> {
 
 impl<'de> de::MapAccess<'de> for MapAccess<'_, '_> {
     type Error = Error;
+    fn size_hint(&self) -> Option<usize> {
+        if self.pending.is_some() {
+            return None;
+        }
+        self.p.count_ahead(self.indent, false, LOOKAHEAD)
+    }
     fn next_key_seed<K: DeserializeSeed<'de>>(
         &mut self,
         seed: K,
@@ -1602,6 +1645,24 @@ mod tests {
         let (fast, total) = check_files(&files);
         assert!(total > 500, "{total} items");
         assert_eq!(fast, total, "generated YAML is kubectl-shaped throughout");
+    }
+
+    /// Small collections are sized from a look ahead (`size_hint`), so their capacity fits;
+    /// long ones, past the look ahead, are read whole all the same.
+    #[test]
+    fn collections_are_sized_ahead() {
+        use std::collections::BTreeMap;
+        let mut text = String::from("a:\n- x\n- |\n  block\n- y\nb:\n  c:\n  - 1\n  - 2\nlong:\n");
+        for i in 0..200 {
+            text.push_str(&format!("- item {i}\n"));
+        }
+        let read: BTreeMap<String, serde_yaml_ng::Value> = from_str(&text).expect("read");
+        assert_eq!(read["long"].as_sequence().map(Vec::len), Some(200));
+        let lists: BTreeMap<String, Vec<String>> =
+            from_str("a:\n- x\n- |\n  block\n- y\nb:\n- z\n").expect("read");
+        assert_eq!((lists["a"].len(), lists["a"].capacity()), (3, 3));
+        assert_eq!(lists["b"].capacity(), 1);
+        same_tree(&text, "long list");
     }
 
     /// Lines cut as `str::lines` cuts them, whatever the bytes (the word-at-a-time scan).

@@ -108,16 +108,14 @@ fn parse_json<T: DeserializeOwned>(path: &str, bytes: &[u8], out: &mut Parsed<T>
 }
 
 fn parse_yaml<T: DeserializeOwned + Send>(path: &str, text: &str, out: &mut Parsed<T>) {
-    if let Some(results) = parse_kubectl_list::<T>(text, MIN_RUN) {
-        for (i, result) in results.into_iter().enumerate() {
-            match result {
-                Ok(v) => out.items.push(v),
-                Err(e) => out.warnings.push(format!("{path}: item {}: {e}", i + 1)),
-            }
-        }
-        return;
+    match parse_kubectl_list::<T>(text, MIN_RUN, &mut out.items) {
+        Some(errors) => out.warnings.extend(
+            errors
+                .into_iter()
+                .map(|(i, e)| format!("{path}: item {}: {e}", i + 1)),
+        ),
+        None => parse_yaml_documents(path, text, out),
     }
-    parse_yaml_documents(path, text, out);
 }
 
 /// Parses YAML in any shape with the general parser: each document a list or an object.
@@ -170,8 +168,9 @@ fn parse_yaml_documents<T: DeserializeOwned>(path: &str, text: &str, out: &mut P
 }
 
 /// Parses each item of YAML in the shape `kubectl get -o yaml` prints a list (`items:` at
-/// column 0, each item a `- ` at column 0), in order; `None` for any other shape, which then
-/// goes to the general parser.
+/// column 0, each item a `- ` at column 0), in order, onto `items`; returns the items that
+/// failed (0-based index among all items, error). `None`, with `items` untouched, for any
+/// other shape, which then goes to the general parser.
 ///
 /// An item is read in place by the fast path (`crate::kubeyaml`); an item it declines is
 /// copied out ([`kubeyaml::item_copy`]: dedented, `managedFields` removed) for the general
@@ -181,50 +180,87 @@ fn parse_yaml_documents<T: DeserializeOwned>(path: &str, text: &str, out: &mut P
 fn parse_kubectl_list<T: DeserializeOwned + Send>(
     text: &str,
     min_run: usize,
-) -> Option<Vec<Result<T, String>>> {
+    items: &mut Vec<T>,
+) -> Option<Vec<(usize, String)>> {
     let FirstItem::At(first) = find_first_item(text)? else {
         return Some(Vec::new());
     };
+    let before = items.len();
+    let mut errors = Vec::new();
     let runs = split_runs(text, first, min_run);
-    let parts: Vec<(Vec<Result<T, String>>, Stop)> = if runs.len() > 1 {
-        runs.par_iter()
-            .map(|&(start, end)| parse_run(text, start, end))
-            .collect()
+    let stop = if runs.len() > 1 {
+        let parts: Vec<Run<T>> = runs
+            .par_iter()
+            .map(|&(start, end)| {
+                let mut run = Run {
+                    items: Vec::new(),
+                    errors: Vec::new(),
+                    count: 0,
+                    stop: Stop::Eof,
+                };
+                (run.count, run.stop) =
+                    parse_run(text, start, end, &mut run.items, &mut run.errors);
+                run
+            })
+            .collect();
+        let mut count = 0;
+        let mut stop = Stop::Eof;
+        for (run, (_, end)) in parts.into_iter().zip(&runs) {
+            items.extend(run.items);
+            errors.extend(run.errors.into_iter().map(|(i, e)| (count + i, e)));
+            count += run.count;
+            stop = run.stop;
+            match stop {
+                // The run ended where the next one starts.
+                Stop::Item(next) => debug_assert_eq!(next, *end),
+                Stop::End(_) | Stop::Eof => break,
+            }
+        }
+        stop
     } else {
-        vec![parse_run(text, first, text.len())]
+        parse_run(text, first, text.len(), items, &mut errors).1
     };
-    let mut results = Vec::new();
-    for ((items, stop), (_, end)) in parts.into_iter().zip(&runs) {
-        if results.is_empty() {
-            results = items;
-        } else {
-            results.extend(items);
-        }
-        match stop {
-            // The run ended where the next one starts.
-            Stop::Item(next) => debug_assert_eq!(next, *end),
-            Stop::End(at) => return list_end_is_final(text, at).then_some(results),
-            Stop::Eof => break,
-        }
+    if let Stop::End(at) = stop
+        && !list_end_is_final(text, at)
+    {
+        items.truncate(before);
+        return None;
     }
-    Some(results)
+    Some(errors)
 }
 
-/// The items from the one whose `- ` line is at byte `start` up to the first item starting at
-/// or after `end`, and what stopped the run there.
+/// The items of one run, parsed on a worker.
+struct Run<T> {
+    items: Vec<T>,
+    /// (index within the run, error)
+    errors: Vec<(usize, String)>,
+    /// How many items the run has, parsed or not.
+    count: usize,
+    stop: Stop,
+}
+
+/// Parses the items from the one whose `- ` line is at byte `start` up to the first item
+/// starting at or after `end` onto `items` and `errors` (index from 0 at `start`). Returns how
+/// many items there were and what stopped the run.
 fn parse_run<T: DeserializeOwned>(
     text: &str,
     start: usize,
     end: usize,
-) -> (Vec<Result<T, String>>, Stop) {
-    let mut results = Vec::new();
+    items: &mut Vec<T>,
+    errors: &mut Vec<(usize, String)>,
+) -> (usize, Stop) {
     let mut at = start;
+    let mut count = 0;
     loop {
         let (result, stop) = parse_item(text, at);
-        results.push(result);
+        match result {
+            Ok(v) => items.push(v),
+            Err(e) => errors.push((count, e)),
+        }
+        count += 1;
         match stop {
             Stop::Item(next) if next < end => at = next,
-            stop => return (results, stop),
+            stop => return (count, stop),
         }
     }
 }
@@ -939,7 +975,18 @@ metadata:
             .into_iter()
             .max_by_key(String::len)
             .expect("pod files");
-        let sequential = parse_kubectl_list::<Pod>(&text, usize::MAX).expect("a kubectl list");
+        // Every seventh item broken, so errors come from many runs.
+        let text: String = text
+            .split("\n- ")
+            .enumerate()
+            .map(|(i, part)| match i {
+                0 => part.to_owned(),
+                _ if i % 7 == 0 => format!("\n- status: [unclosed\n  {part}"),
+                _ => format!("\n- {part}"),
+            })
+            .collect();
+        let mut sequential = Vec::new();
+        let errors = parse_kubectl_list::<Pod>(&text, usize::MAX, &mut sequential);
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(4)
             .build()
@@ -951,7 +998,17 @@ metadata:
             split_runs(&text, first, 4096)
         });
         assert!(runs.len() >= 8, "{} runs", runs.len());
-        let parallel = pool.install(|| parse_kubectl_list::<Pod>(&text, 4096));
-        assert_eq!(format!("{parallel:?}"), format!("{:?}", Some(sequential)));
+        let mut parallel = Vec::new();
+        let parallel_errors =
+            pool.install(|| parse_kubectl_list::<Pod>(&text, 4096, &mut parallel));
+        assert_eq!(parallel_errors, errors);
+        assert!(errors.as_ref().is_some_and(|e| e.len() > 5), "{errors:?}");
+        assert_eq!(format!("{parallel:?}"), format!("{sequential:?}"));
+        assert!(sequential.len() > 50, "{} pods", sequential.len());
+        // A document after the list: not kubectl's shape after all, nothing kept.
+        let two_documents = format!("{text}---\nkind: Pod\n");
+        let mut none = Vec::new();
+        let result = pool.install(|| parse_kubectl_list::<Pod>(&two_documents, 4096, &mut none));
+        assert!(result.is_none() && none.is_empty());
     }
 }
