@@ -1665,6 +1665,40 @@ mod tests {
         same_tree(&text, "long list");
     }
 
+    /// Block nesting is read down to `MAX_DEPTH` and declined below it, in fields read and
+    /// fields stepped over alike, well within a small stack (a debug build's frames are
+    /// large; an overflow would abort the test process).
+    #[test]
+    fn deep_block_nesting_stops_at_the_limit_on_a_small_stack() {
+        fn nested(levels: usize) -> String {
+            let mut text = String::from("items:\n- metadata:\n    name: deep\n  spec:\n");
+            for i in 0..levels {
+                text.push_str(&" ".repeat(4 + 2 * i));
+                text.push_str(if i % 2 == 0 { "a:\n" } else { "- b:\n" });
+            }
+            text.push_str(&" ".repeat(4 + 2 * levels));
+            text.push_str("c: d\n");
+            text
+        }
+        let handle = std::thread::Builder::new()
+            .stack_size(1 << 20)
+            .spawn(|| {
+                for (levels, read) in [(40, true), (MAX_DEPTH + 5, false), (2000, false)] {
+                    let text = nested(levels);
+                    let (start, copy, stop) = kubectl_items(&text)
+                        .and_then(|items| items.into_iter().next())
+                        .expect("one item");
+                    let value = same_item::<serde_yaml_ng::Value>(&text, start, &copy, stop, "v");
+                    assert_eq!(value, read, "{levels} levels");
+                    // A pod's `spec` has none of these keys: they are stepped over.
+                    let pod = same_item::<Pod>(&text, start, &copy, stop, "pod");
+                    assert_eq!(pod, read, "{levels} levels");
+                }
+            })
+            .expect("spawn");
+        handle.join().expect("no stack overflow, no panic");
+    }
+
     /// Lines cut as `str::lines` cuts them, whatever the bytes (the word-at-a-time scan).
     #[test]
     fn lines_are_cut_like_str_lines() {
