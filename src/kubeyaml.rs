@@ -152,7 +152,7 @@ fn scan_line(bytes: &[u8], pos: usize) -> Option<(usize, usize, bool)> {
     })
 }
 
-/// Each byte of a word 1, and each a space.
+/// Words of eight bytes: each byte 1, and each a space.
 const ONES: u64 = u64::from_le_bytes([1; 8]);
 const SPACES: u64 = ONES * 0x20;
 
@@ -249,7 +249,10 @@ impl<'a> Parser<'a> {
             return Some((body, indentation(body), plain));
         };
         loop {
-            let (end, next, plain) = scan_line(self.text.as_bytes(), self.pos)?;
+            let Some((end, next, plain)) = scan_line(self.text.as_bytes(), self.pos) else {
+                self.stop = Stop::Eof;
+                return None;
+            };
             let mut line = &self.text[self.pos..end];
             if !plain && next > end {
                 line = line.strip_suffix('\r').unwrap_or(line);
