@@ -11,7 +11,7 @@ mod troubleshoot;
 use serde::Serialize;
 
 use crate::bundle::{BundleError, BundleSource, FileData, RawBundle};
-use crate::model::parse::parse_objects;
+use crate::model::parse::{parse_objects, parse_objects_with};
 use crate::model::{Cluster, ContainerLogs, LogFile, Time};
 
 /// A dump format the analyzer reads.
@@ -213,10 +213,13 @@ fn parse_resource(resource: &str, path: &str, bytes: &[u8]) -> Option<(Objects, 
     }
     Some(match resource {
         // Settled pods are cut down as soon as they are parsed, file by file.
-        "pods" => parsed(path, bytes, |mut pods: Vec<crate::model::Pod>| {
+        "pods" => {
+            let parsed = parse_objects_with(path, bytes, crate::model::parse::read_pod_item);
+            let mut pods = parsed.items;
+            // Items read whole (JSON, the general parser) are cut down here.
             pods.iter_mut().for_each(crate::model::Pod::slim_if_settled);
-            Objects::Pods(pods)
-        }),
+            (Objects::Pods(pods), parsed.warnings)
+        }
         "events" => parsed(path, bytes, Objects::Events),
         "deployments" | "replicasets" | "statefulsets" | "daemonsets" | "jobs" | "cronjobs" => {
             parsed(path, bytes, Objects::Workloads)

@@ -15,6 +15,8 @@ use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
 use crate::kubeyaml::{self, ListLine, Stop};
+use crate::model::Pod;
+use crate::model::pod::SettledPod;
 use crate::yaml;
 
 /// The objects of one file plus the problems met on the way (each names the file and item).
@@ -24,9 +26,23 @@ pub struct Parsed<T> {
     pub warnings: Vec<String>,
 }
 
+/// Reads one kubectl list item in place: the item whose `- ` line is at a byte offset, and the
+/// line after it; `None` to hand the item to the general parser.
+pub(crate) type ItemReader<T> = fn(&str, usize) -> Option<(T, Stop)>;
+
 /// Parses `bytes` (read from `path` in the bundle) into objects of type `T`.
 #[must_use]
 pub fn parse_objects<T: DeserializeOwned + Send>(path: &str, bytes: &[u8]) -> Parsed<T> {
+    parse_objects_with(path, bytes, kubeyaml::from_item::<T>)
+}
+
+/// Parses `bytes` like `parse_objects`, reading the items of a kubectl list in place with
+/// `read` (which may read a cheaper form of the type first).
+pub(crate) fn parse_objects_with<T: DeserializeOwned + Send>(
+    path: &str,
+    bytes: &[u8],
+    read: ItemReader<T>,
+) -> Parsed<T> {
     let mut out = Parsed {
         items: Vec::new(),
         warnings: Vec::new(),
@@ -37,7 +53,7 @@ pub fn parse_objects<T: DeserializeOwned + Send>(path: &str, bytes: &[u8]) -> Pa
         None => {}
         Some(b'{' | b'[') => parse_json(path, bytes, &mut out),
         Some(_) => match std::str::from_utf8(bytes) {
-            Ok(text) => parse_yaml(path, text, &mut out),
+            Ok(text) => parse_yaml(path, text, &mut out, read),
             Err(e) => out.warnings.push(format!(
                 "{path}: not UTF-8 text (byte {}), skipped",
                 e.valid_up_to()
@@ -107,8 +123,13 @@ fn parse_json<T: DeserializeOwned>(path: &str, bytes: &[u8], out: &mut Parsed<T>
     }
 }
 
-fn parse_yaml<T: DeserializeOwned + Send>(path: &str, text: &str, out: &mut Parsed<T>) {
-    match parse_kubectl_list::<T>(text, MIN_RUN, &mut out.items) {
+fn parse_yaml<T: DeserializeOwned + Send>(
+    path: &str,
+    text: &str,
+    out: &mut Parsed<T>,
+    read: ItemReader<T>,
+) {
+    match parse_kubectl_list_with::<T>(text, MIN_RUN, &mut out.items, read) {
         Some(errors) => out.warnings.extend(
             errors
                 .into_iter()
@@ -177,10 +198,21 @@ fn parse_yaml_documents<T: DeserializeOwned>(path: &str, text: &str, out: &mut P
 /// parser, which also words the errors, after cutting healthy pods down (that parser is ~4x
 /// slower). A list of more than `min_run` bytes is cut into runs of items at `- ` lines,
 /// read in parallel.
+#[cfg(test)]
 fn parse_kubectl_list<T: DeserializeOwned + Send>(
     text: &str,
     min_run: usize,
     items: &mut Vec<T>,
+) -> Option<Vec<(usize, String)>> {
+    parse_kubectl_list_with(text, min_run, items, kubeyaml::from_item::<T>)
+}
+
+/// `parse_kubectl_list`, reading items in place with `read`.
+fn parse_kubectl_list_with<T: DeserializeOwned + Send>(
+    text: &str,
+    min_run: usize,
+    items: &mut Vec<T>,
+    read: ItemReader<T>,
 ) -> Option<Vec<(usize, String)>> {
     let FirstItem::At(first) = find_first_item(text)? else {
         return Some(Vec::new());
@@ -199,7 +231,7 @@ fn parse_kubectl_list<T: DeserializeOwned + Send>(
                     stop: Stop::Eof,
                 };
                 (run.count, run.stop) =
-                    parse_run(text, start, end, &mut run.items, &mut run.errors);
+                    parse_run(text, start, end, &mut run.items, &mut run.errors, read);
                 run
             })
             .collect();
@@ -218,7 +250,7 @@ fn parse_kubectl_list<T: DeserializeOwned + Send>(
         }
         stop
     } else {
-        parse_run(text, first, text.len(), items, &mut errors).1
+        parse_run(text, first, text.len(), items, &mut errors, read).1
     };
     if let Stop::End(at) = stop
         && !list_end_is_final(text, at)
@@ -248,11 +280,12 @@ fn parse_run<T: DeserializeOwned>(
     end: usize,
     items: &mut Vec<T>,
     errors: &mut Vec<(usize, String)>,
+    read: ItemReader<T>,
 ) -> (usize, Stop) {
     let mut at = start;
     let mut count = 0;
     loop {
-        let (result, stop) = parse_item(text, at);
+        let (result, stop) = parse_item(text, at, read);
         match result {
             Ok(v) => items.push(v),
             Err(e) => errors.push((count, e)),
@@ -266,13 +299,29 @@ fn parse_run<T: DeserializeOwned>(
 }
 
 /// The item whose `- ` line is at byte `start`, and the line after it.
-fn parse_item<T: DeserializeOwned>(text: &str, start: usize) -> (Result<T, String>, Stop) {
-    if let Some((value, stop)) = kubeyaml::from_item(text, start) {
+fn parse_item<T: DeserializeOwned>(
+    text: &str,
+    start: usize,
+    read: ItemReader<T>,
+) -> (Result<T, String>, Stop) {
+    if let Some((value, stop)) = read(text, start) {
         return (Ok(value), stop);
     }
     let (item, stop) = kubeyaml::item_copy(text, start);
     let slim = slim_healthy_pod(&item);
     (yaml::from_str(slim.as_deref().unwrap_or(&item)), stop)
+}
+
+/// Reads a pod item in place as settled first (`SettledPod`, which skips its containers'
+/// env, mounts, probes and resources and its volumes), else whole. Most pods of a cluster are
+/// settled, and a settled pod is cut down to the same fields either way.
+pub(crate) fn read_pod_item(text: &str, start: usize) -> Option<(Pod, Stop)> {
+    if let Some((candidate, stop)) = kubeyaml::from_item::<SettledPod>(text, start)
+        && let Some(pod) = candidate.into_settled()
+    {
+        return Some((pod, stop));
+    }
+    kubeyaml::from_item::<Pod>(text, start)
 }
 
 /// The first item of a kubectl-shaped list.
@@ -482,7 +531,6 @@ fn has_more_documents<'a>(mut rest: impl Iterator<Item = &'a str>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Pod;
 
     const KUBECTL_LIST: &str = r#"apiVersion: v1
 items:
@@ -653,6 +701,37 @@ metadata:
             }
         }
         assert!(slim >= 100 && whole >= 20, "slim {slim}, whole {whole}");
+    }
+
+    /// Pods read settled-first in place are the pods read whole and then cut down, with the
+    /// same warnings, on the fixtures' and a generated cluster's pod lists.
+    #[test]
+    fn pods_read_settled_first_equal_pods_read_whole_then_cut() {
+        let mut texts: Vec<String> = Vec::new();
+        collect_pod_files(std::path::Path::new("fixtures"), &mut texts);
+        collect_pod_files(std::path::Path::new("samples"), &mut texts);
+        let opts = crate::generate::GenOptions {
+            pods: 400,
+            crashloop_percent: 10.0,
+            clusters: 1,
+            seed: 9,
+            log_lines: 5,
+        };
+        texts.extend(crate::generate::pod_files(&opts));
+        let mut settled = 0;
+        for text in &texts {
+            let whole = parse_objects::<Pod>("pods.yaml", text.as_bytes());
+            let first = parse_objects_with("pods.yaml", text.as_bytes(), read_pod_item);
+            assert_eq!(first.warnings, whole.warnings);
+            assert_eq!(first.items.len(), whole.items.len());
+            for (mut a, mut b) in first.items.into_iter().zip(whole.items) {
+                settled += usize::from(b.is_settled());
+                a.slim_if_settled();
+                b.slim_if_settled();
+                assert_eq!(format!("{a:?}"), format!("{b:?}"));
+            }
+        }
+        assert!(settled >= 300, "{settled}");
     }
 
     fn collect_pod_files(dir: &std::path::Path, out: &mut Vec<String>) {
