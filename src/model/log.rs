@@ -63,44 +63,108 @@ impl LogFile {
     /// The lines of the kept window, prefixes removed, CRI partial lines (`P`) joined.
     #[must_use]
     pub fn lines(&self) -> Vec<LogLine<'_>> {
-        let mut out: Vec<LogLine<'_>> = Vec::new();
-        let mut partial: Option<(u64, Option<Time>, String)> = None;
-        for (i, raw) in self.text.split(|&b| b == b'\n').enumerate() {
-            let number = self.skipped_lines + i as u64 + 1;
-            let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-            if raw.is_empty() && partial.is_none() {
-                continue;
-            }
-            let (time, body, is_partial) = split_prefix(raw);
-            let text = String::from_utf8_lossy(body);
-            if let Some((n, t, mut acc)) = partial.take() {
-                acc.push_str(&text);
-                if is_partial {
-                    partial = Some((n, t, acc));
-                } else {
-                    out.push(LogLine {
-                        number: n,
-                        time: t,
-                        text: Cow::Owned(acc),
-                    });
+        self.line_spans()
+            .into_iter()
+            .map(|span| self.line(span))
+            .collect()
+    }
+
+    /// Where the lines of `lines()` lie in the window, without decoding them (cheap: no
+    /// timestamp is parsed unless the line is marked a CRI partial line).
+    pub(crate) fn line_spans(&self) -> Vec<LineSpan> {
+        let text = &self.text[..];
+        let mut out = Vec::new();
+        // A CRI partial line whose end has not been seen yet.
+        let mut open: Option<LineSpan> = None;
+        let mut start = 0;
+        let ends = memchr::memchr_iter(b'\n', text).chain(std::iter::once(text.len()));
+        for (index, end) in (0u64..).zip(ends) {
+            let raw = strip_cr(&text[start..end]);
+            if let Some(span) = open.as_mut() {
+                span.end = end;
+                if !is_partial(raw) {
+                    out.extend(open.take());
                 }
-                continue;
+            } else if !raw.is_empty() {
+                let span = LineSpan {
+                    number: self.skipped_lines + index + 1,
+                    start,
+                    end,
+                    partial: is_partial(raw),
+                };
+                if span.partial {
+                    open = Some(span);
+                } else {
+                    out.push(span);
+                }
             }
-            if is_partial {
-                partial = Some((number, time, text.into_owned()));
-            } else {
-                out.push(LogLine { number, time, text });
-            }
+            start = end + 1;
         }
-        if let Some((number, time, text)) = partial {
-            out.push(LogLine {
-                number,
-                time,
-                text: Cow::Owned(text),
-            });
-        }
+        out.extend(open);
         out
     }
+
+    /// Decodes one line of `line_spans()`.
+    pub(crate) fn line(&self, span: LineSpan) -> LogLine<'_> {
+        let raw = &self.text[span.start..span.end];
+        if !span.partial {
+            let (time, body, _) = split_prefix(strip_cr(raw));
+            return LogLine {
+                number: span.number,
+                time,
+                text: String::from_utf8_lossy(body),
+            };
+        }
+        // The raw lines of a joined line are decoded one by one (a character split between
+        // two of them is not rejoined).
+        let mut time = None;
+        let mut text = String::new();
+        for (i, piece) in raw.split(|&b| b == b'\n').enumerate() {
+            let (t, body, _) = split_prefix(strip_cr(piece));
+            if i == 0 {
+                time = t;
+            }
+            text.push_str(&String::from_utf8_lossy(body));
+        }
+        LogLine {
+            number: span.number,
+            time,
+            text: Cow::Owned(text),
+        }
+    }
+}
+
+/// One line of `LogFile::lines()` before decoding: its place in `LogFile::text`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LineSpan {
+    /// 1-based line number in the whole file (of the first raw line, for a joined line).
+    pub(crate) number: u64,
+    /// Byte range of the raw line (prefix and `\r` included, `\n` excluded); for a joined
+    /// line, of all its raw lines.
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    /// Whether the line starts with a CRI partial line (`P`): then its text is the bodies of
+    /// the raw lines in the range, joined.
+    pub(crate) partial: bool,
+}
+
+fn strip_cr(raw: &[u8]) -> &[u8] {
+    raw.strip_suffix(b"\r").unwrap_or(raw)
+}
+
+/// `split_prefix(line).2`, parsing the timestamp only when the CRI `P` marker is there.
+fn is_partial(line: &[u8]) -> bool {
+    if line.len() < 20 || !line[0].is_ascii_digit() || line[10] != b'T' {
+        return false;
+    }
+    let Some(space) = line.iter().position(|&b| b == b' ') else {
+        return false;
+    };
+    let rest = &line[space + 1..];
+    let marked = [&b"stdout "[..], &b"stderr "[..]]
+        .iter()
+        .any(|stream| matches!(rest.strip_prefix(*stream), Some([b'P'] | [b'P', b' ', ..])));
+    marked && split_prefix(line).2
 }
 
 /// Splits `2026-11-28T05:00:00.1Z text` or `<ts> stderr F text` into (time, text, partial).
@@ -135,7 +199,147 @@ fn split_prefix(line: &[u8]) -> (Option<Time>, &[u8], bool) {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
+    use proptest::prelude::*;
+
     use super::*;
+
+    /// `lines()` as it was before line spans: one pass decoding every line.
+    fn reference_lines(log: &LogFile) -> Vec<LogLine<'_>> {
+        let mut out: Vec<LogLine<'_>> = Vec::new();
+        let mut partial: Option<(u64, Option<Time>, String)> = None;
+        for (i, raw) in log.text.split(|&b| b == b'\n').enumerate() {
+            let number = log.skipped_lines + i as u64 + 1;
+            let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+            if raw.is_empty() && partial.is_none() {
+                continue;
+            }
+            let (time, body, is_partial) = split_prefix(raw);
+            let text = String::from_utf8_lossy(body);
+            if let Some((n, t, mut acc)) = partial.take() {
+                acc.push_str(&text);
+                if is_partial {
+                    partial = Some((n, t, acc));
+                } else {
+                    out.push(LogLine {
+                        number: n,
+                        time: t,
+                        text: Cow::Owned(acc),
+                    });
+                }
+                continue;
+            }
+            if is_partial {
+                partial = Some((number, time, text.into_owned()));
+            } else {
+                out.push(LogLine { number, time, text });
+            }
+        }
+        if let Some((number, time, text)) = partial {
+            out.push(LogLine {
+                number,
+                time,
+                text: Cow::Owned(text),
+            });
+        }
+        out
+    }
+
+    fn assert_same_lines(log: &LogFile) {
+        let key = |lines: Vec<LogLine<'_>>| -> Vec<(u64, Option<Time>, String)> {
+            lines
+                .into_iter()
+                .map(|l| (l.number, l.time, l.text.into_owned()))
+                .collect()
+        };
+        assert_eq!(
+            key(log.lines()),
+            key(reference_lines(log)),
+            "{:?}",
+            String::from_utf8_lossy(&log.text)
+        );
+    }
+
+    fn bytes(text: &[u8], skipped_lines: u64) -> LogFile {
+        LogFile {
+            source: "x.log".into(),
+            text: text.to_vec(),
+            total_bytes: text.len() as u64,
+            skipped_lines,
+        }
+    }
+
+    fn fixture_logs(dir: &Path, out: &mut Vec<LogFile>) {
+        for entry in std::fs::read_dir(dir).expect("readable") {
+            let path = entry.expect("an entry").path();
+            let name = path.display().to_string();
+            if path.is_dir() {
+                fixture_logs(&path, out);
+            } else if name.ends_with(".log") || name.ends_with("logs.txt") {
+                out.push(bytes(&std::fs::read(&path).expect("readable"), 0));
+            }
+        }
+    }
+
+    #[test]
+    fn same_lines_as_before_on_fixtures_and_samples() {
+        let mut logs = Vec::new();
+        fixture_logs(Path::new("fixtures"), &mut logs);
+        fixture_logs(Path::new("samples"), &mut logs);
+        assert!(logs.len() > 100);
+        for log in &logs {
+            assert_same_lines(log);
+        }
+    }
+
+    #[test]
+    fn same_lines_as_before_on_edge_cases() {
+        for text in [
+            &b""[..],
+            b"\n",
+            b"\r\n\r\n",
+            b"no newline",
+            b"a\n\nb\r\n",
+            b"2026-11-28T04:58:09.1Z stdout P \n",
+            b"2026-11-28T04:58:09.1Z stdout P",
+            b"2026-11-28T04:58:09.1Z stdout P a\n\nb\n",
+            b"2026-11-28T04:58:09.1Z stdout P a\r\n2026-11-28T04:58:09.2Z stdout F b\r\n",
+            b"2026-11-28T04:58:09.1Z stdout P \xe2\x84\n2026-11-28T04:58:09.2Z stderr F \xaa\n",
+            b"2026-11-28T04:58:09.1Z stdout P a\nplain\n",
+            b"2026-11-28T04:58:09.1Z stdout Pa\n2026-13-28T04:58:09.1Z stdout P b\n",
+            b"2026-11-28T04:58:09.1Z  stdout P a\n2026-11-28T04:58:09Z x\n",
+            b"\xff\xfe\n\r",
+        ] {
+            assert_same_lines(&bytes(text, 0));
+            assert_same_lines(&bytes(text, 41));
+        }
+    }
+
+    fn fragment() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            Just(b"\n".to_vec()),
+            Just(b"\r".to_vec()),
+            Just(b"2026-11-28T04:58:09.1Z stdout P ".to_vec()),
+            Just(b"2026-11-28T04:58:09.1Z stderr P".to_vec()),
+            Just(b"2026-11-28T04:58:09.1Z stdout F ".to_vec()),
+            Just(b"2026-11-28T04:58:09.123456789Z ".to_vec()),
+            Just(b"2026-11-28T04:58:99Z stdout P ".to_vec()),
+            Just(b"\xe2\x84".to_vec()),
+            Just(b"\xaa".to_vec()),
+            "[ -~]{0,8}".prop_map(String::into_bytes),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn same_lines_as_before_on_random_logs(
+            parts in prop::collection::vec(fragment(), 0..30),
+            skipped in 0u64..3,
+        ) {
+            assert_same_lines(&bytes(&parts.concat(), skipped));
+        }
+    }
 
     fn file(text: &str) -> LogFile {
         LogFile {
