@@ -116,18 +116,6 @@ pub(crate) fn line_at(text: &str, pos: usize) -> Option<(&str, usize)> {
     Some((line, next))
 }
 
-/// How many lines from byte `from` on start with `- ` (or are `-`): after `items:`, the items
-/// of a kubectl list (and any such line after the list's end).
-pub(crate) fn count_item_lines(text: &str, from: usize) -> usize {
-    let mut count = 0;
-    let mut pos = from;
-    while let Some((line, next)) = line_at(text, pos) {
-        count += usize::from(matches!(list_line(line), ListLine::Start(_)));
-        pos = next;
-    }
-    count
-}
-
 /// Finds the end of the line starting at byte `pos` (its `\n`, or the end of the text), the
 /// offset of the next line, and whether the line is printable ASCII throughout (bytes
 /// 0x20..=0x7e, the common case, which needs no further character check); `None` at the end

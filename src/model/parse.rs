@@ -218,7 +218,6 @@ fn parse_kubectl_list_with<T: DeserializeOwned + Send>(
         return Some(Vec::new());
     };
     let before = items.len();
-    items.reserve(expected_items::<T>(text, first));
     let mut errors = Vec::new();
     let runs = split_runs(text, first, min_run);
     let stop = if runs.len() > 1 {
@@ -260,26 +259,6 @@ fn parse_kubectl_list_with<T: DeserializeOwned + Send>(
         return None;
     }
     Some(errors)
-}
-
-/// About how many items a list whose first `- ` line is at byte `first` has, to size the list
-/// of objects once: one grown by doubling leaves its old blocks as holes in the heap (~8 MB of
-/// peak RSS on the 5,000-pod bundle). Counted in the first `SAMPLE` bytes and scaled to the
-/// rest, with an eighth to spare; never more than four bytes of objects per byte of text, so
-/// odd input (tiny items first) cannot make it reserve much more than the text it came from.
-fn expected_items<T>(text: &str, first: usize) -> usize {
-    let mut sample = (first + SAMPLE).min(text.len());
-    while !text.is_char_boundary(sample) {
-        sample += 1;
-    }
-    let seen = kubeyaml::count_item_lines(&text[..sample], first);
-    let expected = if sample == text.len() {
-        seen
-    } else {
-        let scaled = seen.saturating_mul(text.len() - first) / (sample - first).max(1);
-        scaled + scaled / 8 + 1
-    };
-    expected.min(text.len().saturating_mul(4) / size_of::<T>().max(1))
 }
 
 /// The items of one run, parsed on a worker.
@@ -392,9 +371,6 @@ fn list_end_is_final(text: &str, at: usize) -> bool {
     };
     !line.starts_with("---") && !has_more_documents(text[next..].lines())
 }
-
-/// How much of a list is looked at to size its items.
-const SAMPLE: usize = 256 * 1024;
 
 /// Fewer bytes of items than this are not worth a task of their own.
 const MIN_RUN: usize = 256 * 1024;
@@ -1062,39 +1038,6 @@ metadata:
             }
             same_model_as_legacy(&format!("{path} round {round}"), &text);
         }
-    }
-
-    /// The list of objects is sized from a sample: exactly for a small list, near the count for
-    /// a large one, and never beyond the text's size for tiny items.
-    #[test]
-    fn items_are_counted_ahead_within_bounds() {
-        let first = |text: &str| match find_first_item(text) {
-            Some(FirstItem::At(first)) => first,
-            _ => panic!("no items"),
-        };
-        let exact = expected_items::<crate::yaml::Value>(KUBECTL_LIST, first(KUBECTL_LIST));
-        assert_eq!(exact, 3);
-        let opts = crate::generate::GenOptions {
-            pods: 1500,
-            crashloop_percent: 20.0,
-            clusters: 1,
-            seed: 7,
-            log_lines: 1,
-        };
-        let text = crate::generate::pod_files(&opts)
-            .into_iter()
-            .max_by_key(String::len)
-            .expect("pod files");
-        assert!(text.len() > 2 * SAMPLE, "{} bytes", text.len());
-        let count = kubectl_items(&text).map_or(0, |items| items.len());
-        let expected = expected_items::<Pod>(&text, first(&text));
-        assert!(
-            expected >= count && expected <= count * 3 / 2,
-            "{expected} for {count}"
-        );
-        let tiny = format!("items:\n{}", "- a\n".repeat(200_000));
-        let expected = expected_items::<Pod>(&tiny, first(&tiny));
-        assert_eq!(expected, tiny.len() * 4 / size_of::<Pod>());
     }
 
     /// A list read in runs on a pool of several threads gives the sequential result.
