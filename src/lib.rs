@@ -1,7 +1,7 @@
 //! ktriage: offline CrashLoopBackOff triage for Kubernetes support bundles.
 //!
 //! ```text
-//! paths --discover--> BundleSource --bundle::read_bundle--> RawBundle (bytes, no Kubernetes)
+//! paths --discover--> BundleSource --bundle::read_bundle--> RawBundle (files parsed as read)
 //!       --formats::load--> Cluster (model) --correlate--> Subjects (one per container worth a look)
 //!       --rules--> proposals --diagnose--> ReportFinding (best cause, alternatives, grouped, scored)
 //!       --correlators--> + rollout-regression / shared-dependency-down / node-correlated findings

@@ -1,7 +1,9 @@
-//! Reading a bundle: a path (archive or directory) -> the bytes of the files analysis wants.
+//! Reading a bundle: a path (archive or directory) -> the files analysis wants.
 //!
-//! Knows tar, gzip and directories, nothing about Kubernetes: which format the files form is
-//! decided later, in `formats`. Never writes to disk, never follows links.
+//! Knows tar, gzip and directories; which format the files form is decided later, in
+//! `formats`. Each member is handed to `formats::digest` as it is read, which parses the ones
+//! whose path names a resource kind, so a bundle's bytes are never all in memory. Never writes
+//! to disk, never follows links.
 
 mod archive;
 
