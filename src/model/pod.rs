@@ -834,38 +834,13 @@ impl Pod {
 mod tests {
     use super::*;
     use crate::model::Cluster;
-    use crate::model::parse::parse_objects;
 
     /// Pods of the generator (all causes, settled ones among them) and of every fixture.
     fn all_pods() -> Vec<Pod> {
-        fn walk(dir: &std::path::Path, out: &mut Vec<Pod>) {
-            let Ok(entries) = std::fs::read_dir(dir) else {
-                return;
-            };
-            for e in entries.flatten() {
-                let path = e.path();
-                if path.is_dir() {
-                    walk(&path, out);
-                } else if path.file_name().is_some_and(|n| n == "pods.yaml") {
-                    let bytes = std::fs::read(&path).expect("read fixture");
-                    out.extend(parse_objects::<Pod>("pods.yaml", &bytes).items);
-                }
-            }
-        }
-        let mut pods = Vec::new();
-        walk(std::path::Path::new("fixtures"), &mut pods);
-        walk(std::path::Path::new("samples"), &mut pods);
-        let opts = crate::generate::GenOptions {
-            pods: 300,
-            crashloop_percent: 20.0,
-            clusters: 1,
-            seed: 5,
-            log_lines: 5,
-        };
-        for text in crate::generate::pod_files(&opts) {
-            pods.extend(parse_objects::<Pod>("pods.yaml", text.as_bytes()).items);
-        }
-        pods
+        pod_item_texts()
+            .iter()
+            .filter_map(|text| crate::yaml::from_str::<Pod>(text).ok())
+            .collect()
     }
 
     /// A settled pod is never a subject, and slimming keeps every field read of it.
