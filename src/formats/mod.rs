@@ -221,9 +221,16 @@ fn parse_resource(resource: &str, path: &str, bytes: &[u8]) -> Option<(Objects, 
             (Objects::Pods(pods), parsed.warnings)
         }
         "events" => parsed(path, bytes, Objects::Events),
-        "deployments" | "replicasets" | "statefulsets" | "daemonsets" | "jobs" | "cronjobs" => {
-            parsed(path, bytes, Objects::Workloads)
-        }
+        "replicasets" => parsed(path, bytes, Objects::Workloads),
+        "deployments" | "statefulsets" | "daemonsets" | "jobs" | "cronjobs" => parsed(
+            path,
+            bytes,
+            |items: Vec<crate::model::objects::UntemplatedWorkload>| {
+                let mut out = Vec::with_capacity(items.len());
+                out.extend(items.into_iter().map(crate::model::Workload::from));
+                Objects::Workloads(out)
+            },
+        ),
         "nodes" => parsed(path, bytes, Objects::Nodes),
         "services" => parsed(path, bytes, Objects::Services),
         "endpoints" => parsed(path, bytes, Objects::Endpoints),
@@ -473,6 +480,49 @@ mod tests {
         for (path, want) in cases {
             assert_eq!(resource_hint(path), want, "{path}");
         }
+    }
+
+    /// Only ReplicaSets' pod templates are compared, so only theirs are read; everything else of
+    /// a Deployment is read as before.
+    #[test]
+    fn pod_templates_are_read_for_replica_sets_only() {
+        let list = |kind: &str| {
+            format!(
+                "apiVersion: v1\nitems:\n- apiVersion: apps/v1\n  kind: {kind}\n  metadata:\n    annotations:\n      deployment.kubernetes.io/revision: \"3\"\n    name: api\n    namespace: shop\n  spec:\n    replicas: 2\n    template:\n      spec:\n        containers:\n        - image: api:1\n          name: api\n  status:\n    readyReplicas: 1\nkind: List\nmetadata:\n  resourceVersion: \"\"\n"
+            )
+        };
+        let mut cluster = Cluster::default();
+        let mut warnings = Vec::new();
+        for (resource, kind) in [("deployments", "Deployment"), ("replicasets", "ReplicaSet")] {
+            let path = format!("namespaces/shop/{resource}.yaml");
+            let mut data = digest(&path, list(kind).into_bytes());
+            assert!(add_file(
+                &mut cluster,
+                resource,
+                &path,
+                &mut data,
+                &mut warnings
+            ));
+        }
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let [deployment, replica_set] = &cluster.workloads[..] else {
+            panic!("{:?}", cluster.workloads);
+        };
+        for w in [deployment, replica_set] {
+            assert_eq!(w.metadata.name, "api");
+            assert_eq!(w.spec.replicas, Some(2));
+            assert_eq!(w.status.ready_replicas, Some(1));
+            assert_eq!(
+                w.metadata
+                    .annotations
+                    .get("deployment.kubernetes.io/revision")
+                    .map(String::as_str),
+                Some("3")
+            );
+        }
+        assert_eq!(deployment.kind, "Deployment");
+        assert!(deployment.spec.template.spec.containers.is_empty());
+        assert_eq!(replica_set.spec.template.spec.containers[0].image, "api:1");
     }
 
     #[test]

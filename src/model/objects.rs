@@ -32,12 +32,57 @@ pub struct Workload {
 pub struct WorkloadSpec {
     #[serde(deserialize_with = "de::opt_i64")]
     pub replicas: Option<i64>,
+    /// Read for ReplicaSets only (see `UntemplatedWorkload`); empty for the other kinds.
     #[serde(deserialize_with = "de::nullable")]
     pub template: PodTemplate,
     #[serde(deserialize_with = "de::opt_i64")]
     pub backoff_limit: Option<i64>,
     #[serde(deserialize_with = "de::opt_string")]
     pub schedule: Option<String>,
+}
+
+/// A workload read without its pod template. Analysis compares the templates of ReplicaSets
+/// only (rollout regressions: `correlators`), so Deployments, StatefulSets, DaemonSets, Jobs
+/// and CronJobs are read this way and their template, often the largest part, is stepped over.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct UntemplatedWorkload {
+    #[serde(deserialize_with = "de::string")]
+    kind: String,
+    #[serde(deserialize_with = "de::nullable")]
+    metadata: ObjectMeta,
+    #[serde(deserialize_with = "de::nullable")]
+    spec: UntemplatedSpec,
+    #[serde(deserialize_with = "de::nullable")]
+    status: WorkloadStatus,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct UntemplatedSpec {
+    #[serde(deserialize_with = "de::opt_i64")]
+    replicas: Option<i64>,
+    #[serde(deserialize_with = "de::opt_i64")]
+    backoff_limit: Option<i64>,
+    #[serde(deserialize_with = "de::opt_string")]
+    schedule: Option<String>,
+}
+
+impl From<UntemplatedWorkload> for Workload {
+    fn from(w: UntemplatedWorkload) -> Self {
+        Self {
+            kind: w.kind,
+            source: String::new(),
+            metadata: w.metadata,
+            spec: WorkloadSpec {
+                replicas: w.spec.replicas,
+                template: PodTemplate::default(),
+                backoff_limit: w.spec.backoff_limit,
+                schedule: w.spec.schedule,
+            },
+            status: w.status,
+        }
+    }
 }
 
 /// `spec.template` of a workload.
