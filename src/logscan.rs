@@ -318,19 +318,24 @@ impl<'c> Scan<'c> {
     }
 
     fn finish(self) -> Vec<LogHit> {
-        let mut hits: Vec<LogHit> = self
-            .found
-            .into_iter()
-            .flatten()
-            .flat_map(|(first, last)| std::iter::once(first).chain(last))
-            .collect();
-        hits.sort_by(|a, b| {
-            b.from_end
-                .cmp(&a.from_end)
-                .then_with(|| a.signature.id.cmp(b.signature.id))
-        });
-        hits
+        ordered(self.found)
     }
+}
+
+/// Each signature's first and last hit (`found`, by signature), earliest in the log first, ties
+/// by signature id.
+fn ordered(found: Vec<Option<(LogHit, Option<LogHit>)>>) -> Vec<LogHit> {
+    let mut hits: Vec<LogHit> = found
+        .into_iter()
+        .flatten()
+        .flat_map(|(first, last)| std::iter::once(first).chain(last))
+        .collect();
+    hits.sort_by(|a, b| {
+        b.from_end
+            .cmp(&a.from_end)
+            .then_with(|| a.signature.id.cmp(b.signature.id))
+    });
+    hits
 }
 
 /// A set of strings, ASCII lower-cased, sorted and distinct.
@@ -602,17 +607,7 @@ mod tests {
                     }
                 }
             }
-            let mut hits: Vec<LogHit> = found
-                .into_iter()
-                .flatten()
-                .flat_map(|(first, last)| std::iter::once(first).chain(last))
-                .collect();
-            hits.sort_by(|a, b| {
-                b.from_end
-                    .cmp(&a.from_end)
-                    .then_with(|| a.signature.id.cmp(b.signature.id))
-            });
-            keys(hits)
+            keys(ordered(found))
         }
 
         fn scan_log(&self, log: &LogFile) -> Vec<Key> {

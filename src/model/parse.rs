@@ -528,6 +528,28 @@ fn has_more_documents<'a>(mut rest: impl Iterator<Item = &'a str>) -> bool {
     rest.any(|l| l == "---" || l.starts_with("--- "))
 }
 
+/// The text of every `pods.yaml` under `fixtures/` and `samples/` (for tests).
+#[cfg(test)]
+pub(crate) fn fixture_pod_lists() -> Vec<String> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let path = e.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.file_name().is_some_and(|n| n == "pods.yaml") {
+                out.push(std::fs::read_to_string(&path).expect("read fixture"));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(std::path::Path::new("fixtures"), &mut out);
+    walk(std::path::Path::new("samples"), &mut out);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -643,7 +665,7 @@ metadata:
             seed: 3,
             log_lines: 5,
         };
-        collect_pod_files(std::path::Path::new("fixtures"), &mut texts);
+        texts.extend(fixture_pod_lists());
         texts.extend(crate::generate::pod_files(&opts));
         let (mut slim, mut whole) = (0, 0);
         for text in &texts {
@@ -708,8 +730,7 @@ metadata:
     #[test]
     fn pods_read_settled_first_equal_pods_read_whole_then_cut() {
         let mut texts: Vec<String> = Vec::new();
-        collect_pod_files(std::path::Path::new("fixtures"), &mut texts);
-        collect_pod_files(std::path::Path::new("samples"), &mut texts);
+        texts.extend(fixture_pod_lists());
         let opts = crate::generate::GenOptions {
             pods: 400,
             crashloop_percent: 10.0,
@@ -732,20 +753,6 @@ metadata:
             }
         }
         assert!(settled >= 300, "{settled}");
-    }
-
-    fn collect_pod_files(dir: &std::path::Path, out: &mut Vec<String>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in entries.flatten() {
-            let path = e.path();
-            if path.is_dir() {
-                collect_pod_files(&path, out);
-            } else if path.file_name().is_some_and(|n| n == "pods.yaml") {
-                out.push(std::fs::read_to_string(&path).expect("read fixture"));
-            }
-        }
     }
 
     #[test]

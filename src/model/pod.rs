@@ -938,23 +938,10 @@ mod tests {
 
     /// Every pod item (dedented) of the fixtures, samples and a generated cluster.
     fn pod_item_texts() -> Vec<String> {
-        fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
-            let Ok(entries) = std::fs::read_dir(dir) else {
-                return;
-            };
-            for e in entries.flatten() {
-                let path = e.path();
-                if path.is_dir() {
-                    walk(&path, out);
-                } else if path.file_name().is_some_and(|n| n == "pods.yaml") {
-                    let text = std::fs::read_to_string(&path).expect("read fixture");
-                    out.extend(crate::model::parse::split_kubectl_list(&text).unwrap_or_default());
-                }
-            }
-        }
-        let mut texts = Vec::new();
-        walk(std::path::Path::new("fixtures"), &mut texts);
-        walk(std::path::Path::new("samples"), &mut texts);
+        let mut texts: Vec<String> = crate::model::parse::fixture_pod_lists()
+            .iter()
+            .flat_map(|text| crate::model::parse::split_kubectl_list(text).unwrap_or_default())
+            .collect();
         let opts = crate::generate::GenOptions {
             pods: 300,
             crashloop_percent: 20.0,
