@@ -249,6 +249,9 @@ impl<'a> Parser<'a> {
             return Some((body, indentation(body), plain));
         };
         loop {
+            if let Some(k) = *skip {
+                self.pos = skip_nested(self.text.as_bytes(), self.pos, k);
+            }
             let Some((end, next, plain)) = scan_line(self.text.as_bytes(), self.pos) else {
                 self.stop = Stop::Eof;
                 return None;
@@ -500,11 +503,40 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// Steps over the lines from byte `pos` that plainly belong to the value of a key at
+/// column `k` of a list item's body (the `managedFields:` `next_body` drops): indented by the
+/// list's two spaces and more than `k`, with a visible character first, or a `- ` item at
+/// the key's column. Returns the offset of the first other line, which `next_body` then
+/// judges exactly; a shortcut, since nearly all of those lines are read only to be dropped.
+fn skip_nested(bytes: &[u8], mut pos: usize, k: usize) -> usize {
+    let col = k + 2;
+    loop {
+        let line = &bytes[pos..];
+        let spaces = leading_spaces(line);
+        let inside = if spaces > col {
+            line.get(spaces).is_some_and(u8::is_ascii_graphic)
+        } else {
+            spaces == col && line[col..].starts_with(b"- ")
+        };
+        if !inside {
+            return pos;
+        }
+        match scan_line(bytes, pos) {
+            Some((_, next, _)) => pos = next,
+            None => return pos,
+        }
+    }
+}
+
 /// The number of spaces a line starts with.
 fn indentation(line: &str) -> usize {
+    leading_spaces(line.as_bytes())
+}
+
+/// The number of spaces `bytes` start with.
+fn leading_spaces(bytes: &[u8]) -> usize {
     // Eight bytes at a time: a word of spaces XOR spaces is zero; else its lowest non-zero
     // byte is the first other character.
-    let bytes = line.as_bytes();
     let mut n = 0;
     while let Some(chunk) = bytes.get(n..n + 8) {
         let w = u64::from_le_bytes(chunk.try_into().expect("a chunk of eight bytes")) ^ SPACES;
@@ -1730,6 +1762,33 @@ mod tests {
                 assert_eq!(indentation(line), spaces, "{line:?}");
             }
         }
+    }
+
+    /// The shortcut over `managedFields` lines steps over deeper lines and `- ` items at the
+    /// key's column only, and stops at anything `next_body` must judge itself.
+    #[test]
+    fn skip_nested_stops_where_the_value_may_end() {
+        let stop = |lines: &str| {
+            let text = format!("{lines}  next: 1\n");
+            let at = skip_nested(text.as_bytes(), 0, 2);
+            text[at..].lines().next().unwrap_or_default().to_owned()
+        };
+        // Deeper lines and items at the key's column belong to the value.
+        assert_eq!(
+            stop("    - manager: a\n      f:x: {}\n    - manager: b\n"),
+            "  next: 1"
+        );
+        // A blank line, a comment, a tab or a line at the key's column end the shortcut.
+        assert_eq!(stop("      a: 1\n\n      b: 2\n"), "");
+        assert_eq!(stop("      a: 1\n        \n"), "        ");
+        assert_eq!(stop("      a: 1\n# note\n"), "# note");
+        assert_eq!(stop("      a: 1\n     \tb: 2\n"), "     \tb: 2");
+        assert_eq!(stop("      a: 1\n    b: 2\n"), "    b: 2");
+        assert_eq!(stop("      a: 1\n    -b\n"), "    -b");
+        assert_eq!(stop("      é: 1\n"), "      é: 1");
+        // The text's last line needs no line break; spaces to the end are not a value.
+        assert_eq!(skip_nested(b"      a: 1", 0, 2), 10);
+        assert_eq!(skip_nested(b"        ", 0, 2), 0);
     }
 
     /// Odd but valid shapes of list items: each is read in place exactly as its copy is.

@@ -276,6 +276,7 @@ fn read_tar<R: Read>(
         .raw(true);
     let mut count: u64 = 0;
     let mut meta = Meta::default();
+    let mut scratch = Vec::new();
     for entry in entries {
         let mut entry = entry.map_err(|e| stream_error(path, budget, &e))?;
         count += 1;
@@ -337,8 +338,16 @@ fn read_tar<R: Read>(
         let size = entry.size();
         let left = budget.limit.saturating_sub(budget.used());
         let name = member.clone();
-        let inner = keep_member(&mut bundle, member, size, &mut entry, limits, left)
-            .map_err(|e| stream_error(path, budget, &while_reading(e, &name)))?;
+        let inner = keep_member(
+            &mut bundle,
+            member,
+            size,
+            &mut entry,
+            limits,
+            left,
+            &mut scratch,
+        )
+        .map_err(|e| stream_error(path, budget, &while_reading(e, &name)))?;
         budget.add(inner);
         if budget.exceeded() {
             return Err(BundleError::TooLarge {
@@ -453,6 +462,7 @@ fn keep_member(
     reader: &mut dyn Read,
     limits: &Limits,
     left: u64,
+    scratch: &mut Vec<u8>,
 ) -> io::Result<u64> {
     if member.ends_with(".gz") {
         // Rotated logs are often gzip-compressed inside the archive.
@@ -484,7 +494,21 @@ fn keep_member(
         };
     }
     if is_log_path(&member) {
-        let log = read_tail(reader, &member, limits.log_window_bytes, u64::MAX)?;
+        // Most logs fit the window: read whole into the buffer, kept at their exact size.
+        let window = limits.log_window_bytes.max(MIN_LOG_WINDOW);
+        let want = usize::try_from(size.min(window) + 1).unwrap_or(usize::MAX);
+        let filled = fill(reader, scratch, want)?;
+        let log = if filled < want {
+            LogFile {
+                source: member.clone(),
+                text: scratch[..filled].to_vec(),
+                total_bytes: filled as u64,
+                skipped_lines: 0,
+            }
+        } else {
+            let mut rest = io::Cursor::new(&scratch[..filled]).chain(reader);
+            read_tail(&mut rest, &member, window, u64::MAX)?
+        };
         check_complete(&member, log.total_bytes, size)?;
         bundle.logs.insert(member, log);
         return Ok(0);
@@ -496,14 +520,26 @@ fn keep_member(
         ));
         return Ok(0);
     }
-    let mut data = Vec::with_capacity(usize::try_from(size).unwrap_or(0).min(64 << 20));
-    reader
-        .take(limits.max_entry_bytes + 1)
-        .read_to_end(&mut data)?;
-    if data.len() as u64 > limits.max_entry_bytes {
+    // One byte more than announced tells whether the member is longer (a file on disk may
+    // have grown since its size was taken; a tar member never is).
+    let limit = limits.max_entry_bytes;
+    let want = usize::try_from(size.min(limit) + 1).unwrap_or(usize::MAX);
+    let filled = fill(reader, scratch, want)?;
+    let mut longer = Vec::new();
+    if filled == want {
+        scratch[..filled].clone_into(&mut longer);
+        reader
+            .take((limit + 1).saturating_sub(filled as u64))
+            .read_to_end(&mut longer)?;
+    }
+    let data = if longer.is_empty() {
+        &scratch[..filled]
+    } else {
+        &longer[..]
+    };
+    if data.len() as u64 > limit {
         bundle.warnings.push(format!(
-            "{member}: skipped, over the entry limit of {} bytes (--max-entry-size)",
-            limits.max_entry_bytes
+            "{member}: skipped, over the entry limit of {limit} bytes (--max-entry-size)"
         ));
         return Ok(0);
     }
@@ -511,6 +547,16 @@ fn keep_member(
     let data = crate::formats::digest(&member, data);
     bundle.files.insert(member, data);
     Ok(0)
+}
+
+/// Reads up to `want` bytes into the front of `scratch`, the buffer every member of a bundle
+/// is read through (a fresh buffer per member cost a page fault per 4 KiB read); returns
+/// how many were read.
+fn fill(reader: &mut dyn Read, scratch: &mut Vec<u8>, want: usize) -> io::Result<usize> {
+    if scratch.len() < want {
+        scratch.resize(want, 0);
+    }
+    read_up_to(reader, &mut scratch[..want])
 }
 
 /// A member that ends before the size its header announced: the archive is cut short (the
@@ -530,10 +576,13 @@ fn check_complete(member: &str, read: u64, size: u64) -> io::Result<()> {
 #[error("decompresses to more than its limit")]
 struct CapExceeded;
 
+/// The smallest log window honoured, whatever `--log-window` asks.
+const MIN_LOG_WINDOW: u64 = 1024;
+
 /// Streams `reader` to its end keeping only the last `window` bytes, cut at a line start.
 /// Reads at most `cap` bytes (an error past that).
 fn read_tail(reader: &mut dyn Read, source: &str, window: u64, cap: u64) -> io::Result<LogFile> {
-    let window = usize::try_from(window).unwrap_or(usize::MAX).max(1024);
+    let window = usize::try_from(window.max(MIN_LOG_WINDOW)).unwrap_or(usize::MAX);
     let mut buf: Vec<u8> = Vec::new();
     let mut chunk = vec![0u8; 64 << 10];
     let mut total: u64 = 0;
@@ -587,6 +636,7 @@ fn read_dir_bundle(root: &Path, limits: &Limits) -> Result<RawBundle, BundleErro
     let mut stack = vec![root.to_owned()];
     let mut count: u64 = 0;
     let mut total: u64 = 0;
+    let mut scratch = Vec::new();
     while let Some(dir) = stack.pop() {
         let io_err = |e: io::Error| BundleError::Io {
             path: dir.clone(),
@@ -641,6 +691,7 @@ fn read_dir_bundle(root: &Path, limits: &Limits) -> Result<RawBundle, BundleErro
                     &mut f,
                     limits,
                     left,
+                    &mut scratch,
                 )
             });
             match result {
@@ -718,7 +769,7 @@ fn stream_error(path: &Path, budget: &Budget, err: &io::Error) -> BundleError {
     }
 }
 
-fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+fn read_up_to(reader: &mut (impl Read + ?Sized), buf: &mut [u8]) -> io::Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {
         match reader.read(&mut buf[filled..]) {
@@ -889,6 +940,41 @@ mod tests {
         assert_eq!(last.number, 10_000);
         assert_eq!(last.text, "line 10000");
         assert_eq!(lines[0].text, format!("line {}", lines[0].number));
+    }
+
+    /// A log read whole into the member buffer is kept exactly as streaming it through the
+    /// window keeps it, on either side of the window's size; so is a resource file after a
+    /// larger one (the buffer is reused, never read past a member's end).
+    #[test]
+    fn members_read_through_the_buffer_equal_streamed() {
+        let limits = Limits {
+            log_window_bytes: 1024,
+            ..Limits::default()
+        };
+        for len in [0_usize, 1, 1023, 1024, 1025, 3000] {
+            let text: Vec<u8> = b"abcdefghijklmnop\n"
+                .iter()
+                .copied()
+                .cycle()
+                .take(len)
+                .collect();
+            let gz = tar_gz(&[
+                ("b/namespaces/shop/big.yaml", &[b'x'; 5000][..]),
+                ("b/logs/shop/p/c.log", &text),
+                ("b/namespaces/shop/small.yaml", b"a: 1\n"),
+            ]);
+            let bundle = read_bytes(&gz, &limits).unwrap();
+            let read = &bundle.logs["b/logs/shop/p/c.log"];
+            let streamed =
+                read_tail(&mut &text[..], "b/logs/shop/p/c.log", 1024, u64::MAX).unwrap();
+            assert_eq!(read.text, streamed.text, "{len} bytes");
+            assert_eq!(read.total_bytes, streamed.total_bytes, "{len} bytes");
+            assert_eq!(read.skipped_lines, streamed.skipped_lines, "{len} bytes");
+            assert_eq!(
+                bundle.files["b/namespaces/shop/small.yaml"].bytes(),
+                b"a: 1\n"
+            );
+        }
     }
 
     #[test]

@@ -21,7 +21,7 @@ use std::collections::BTreeSet;
 
 use serde_json::value::RawValue;
 
-use super::{Format, Loaded, add_file, add_log, add_resource, infer_collected_at};
+use super::{Format, Loaded, add_file, add_log, add_resource, infer_collected_at, reserve_parsed};
 use crate::bundle::{BundleSource, RawBundle};
 use crate::model::{Cluster, LogFile};
 
@@ -77,6 +77,7 @@ pub(super) fn read_dir(source: &BundleSource, mut raw: RawBundle, root: &str) ->
         name: source.stem(),
         ..Cluster::default()
     };
+    reserve_parsed(&mut cluster, &raw.files);
     for (path, data) in &mut raw.files {
         let Some(rel) = path.strip_prefix(root) else {
             continue;

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::{Format, Loaded, add_file, add_log};
+use super::{Format, Loaded, add_file, add_log, reserve_parsed};
 use crate::bundle::{BundleSource, RawBundle};
 use crate::model::{Cluster, Time};
 
@@ -75,6 +75,7 @@ pub(super) fn read(source: &BundleSource, mut raw: RawBundle, root: &str) -> Loa
         server_version: manifest.server_version,
         ..Cluster::default()
     };
+    reserve_parsed(&mut cluster, &raw.files);
     for (path, data) in &mut raw.files {
         let Some(rel) = path.strip_prefix(root) else {
             continue;

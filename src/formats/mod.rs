@@ -8,6 +8,8 @@ mod ktriage;
 mod must_gather;
 mod troubleshoot;
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use crate::bundle::{BundleError, BundleSource, FileData, RawBundle};
@@ -255,12 +257,12 @@ pub struct ParsedFile {
 
 /// Parses a bundle member as it is read when its path names a kind the model keeps, else
 /// keeps its bytes for the format readers.
-pub(crate) fn digest(path: &str, bytes: Vec<u8>) -> FileData {
+pub(crate) fn digest(path: &str, bytes: &[u8]) -> FileData {
     let Some(resource) = resource_hint(path) else {
-        return FileData::Bytes(bytes);
+        return FileData::Bytes(bytes.to_vec());
     };
-    let Some((objects, warnings)) = parse_resource(resource, path, &bytes) else {
-        return FileData::Bytes(bytes);
+    let Some((objects, warnings)) = parse_resource(resource, path, bytes) else {
+        return FileData::Bytes(bytes.to_vec());
     };
     FileData::Parsed(Box::new(ParsedFile {
         resource,
@@ -350,6 +352,28 @@ pub(crate) fn add_resource(
     warnings.extend(parse_warnings);
     insert(cluster, resource, path, objects);
     true
+}
+
+/// Makes room in the cluster's lists for every object parsed while the bundle was read, so
+/// that adding file after file moves each object once (growing by doubling copied the lists
+/// over and over: a few MB of pods and events each time).
+pub(crate) fn reserve_parsed(cluster: &mut Cluster, files: &BTreeMap<String, FileData>) {
+    let mut pods = 0;
+    let mut events = 0;
+    let mut workloads = 0;
+    for data in files.values() {
+        if let FileData::Parsed(parsed) = data {
+            match &parsed.objects {
+                Objects::Pods(items) => pods += items.len(),
+                Objects::Events(items) => events += items.len(),
+                Objects::Workloads(items) => workloads += items.len(),
+                _ => {}
+            }
+        }
+    }
+    cluster.pods.reserve_exact(pods);
+    cluster.events.reserve_exact(events);
+    cluster.workloads.reserve_exact(workloads);
 }
 
 /// Adds the objects of one file (read from `path`) to the cluster.
@@ -495,7 +519,7 @@ mod tests {
         let mut warnings = Vec::new();
         for (resource, kind) in [("deployments", "Deployment"), ("replicasets", "ReplicaSet")] {
             let path = format!("namespaces/shop/{resource}.yaml");
-            let mut data = digest(&path, list(kind).into_bytes());
+            let mut data = digest(&path, list(kind).as_bytes());
             assert!(add_file(
                 &mut cluster,
                 resource,
@@ -528,7 +552,7 @@ mod tests {
     #[test]
     fn parsed_files_keep_their_warnings_under_the_reader_path() {
         let bytes = b"apiVersion: v1\nitems:\n- kind: Pod\n  metadata:\n    name: a\n    namespace: shop\n- kind: Pod\n  metadata: [not, a, map]\nkind: List\nmetadata:\n  resourceVersion: \"\"\n";
-        let mut data = digest("root/namespaces/shop/pods.yaml", bytes.to_vec());
+        let mut data = digest("root/namespaces/shop/pods.yaml", bytes);
         assert!(matches!(data, FileData::Parsed(_)));
         let (mut cluster, mut warnings) = (Cluster::default(), Vec::new());
         assert!(add_file(
@@ -559,7 +583,7 @@ mod tests {
         assert_eq!(format!("{:?}", direct.pods), format!("{:?}", cluster.pods));
 
         // A layout that makes the file another kind is told, never read as the wrong kind.
-        let mut data = digest("root/namespaces/shop/pods.yaml", bytes.to_vec());
+        let mut data = digest("root/namespaces/shop/pods.yaml", bytes);
         let (mut other, mut warnings) = (Cluster::default(), Vec::new());
         assert!(!add_file(
             &mut other,

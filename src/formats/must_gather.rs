@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::{Format, Loaded, add_file, add_log, add_resource, infer_collected_at};
+use super::{Format, Loaded, add_file, add_log, add_resource, infer_collected_at, reserve_parsed};
 use crate::bundle::{BundleSource, RawBundle};
 use crate::model::parse::parse_objects;
 use crate::model::{Cluster, LogFile, Time};
@@ -102,6 +102,7 @@ pub(super) fn read(source: &BundleSource, mut raw: RawBundle, roots: &[String]) 
     let mut per_object: Vec<(&str, &str, &str, &[u8])> = Vec::new(); // ns, plural, rel, bytes
     let mut per_pod: Vec<(&str, &str, &str, &[u8])> = Vec::new(); // ns, pod, rel, bytes
     let mut collected_at: Option<Time> = None;
+    reserve_parsed(&mut cluster, &raw.files);
     for (path, data) in &mut raw.files {
         if path == "timestamp" || path.ends_with("/timestamp") {
             collected_at = collected_at.max(latest_timestamp(data.bytes()));

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::{Format, Loaded, add_file, add_log, infer_collected_at};
+use super::{Format, Loaded, add_file, add_log, infer_collected_at, reserve_parsed};
 use crate::bundle::{BundleSource, RawBundle};
 use crate::model::{Cluster, Time};
 
@@ -41,6 +41,7 @@ pub(super) fn read(source: &BundleSource, mut raw: RawBundle, root: &str) -> Loa
         ..Cluster::default()
     };
     let mut collector_times: Vec<Time> = Vec::new();
+    reserve_parsed(&mut cluster, &raw.files);
     for (path, data) in &mut raw.files {
         let Some(rel) = path.strip_prefix(root) else {
             continue;
