@@ -280,8 +280,11 @@ fn deployment_regression(
     findings: &[ReportFinding],
     explained: &[usize],
 ) -> Option<Correlation> {
+    // A ReplicaSet scaled to zero neither fails nor serves (and its template is not read:
+    // `WorkloadSpec`), so it is no side of a regression.
+    let scaled = |w: &Workload| w.spec.replicas != Some(0);
     let sets = replica_sets(cluster, ns, name);
-    let &(new_rev, new_rs) = sets.last()?;
+    let &(new_rev, new_rs) = sets.last().filter(|(_, w)| scaled(w))?;
     let new_name = new_rs.metadata.name.as_str();
     if failing.is_empty()
         || !failing
@@ -294,6 +297,7 @@ fn deployment_regression(
     let (old_rev, old_rs, healthy) = sets[..sets.len() - 1]
         .iter()
         .rev()
+        .filter(|(_, w)| scaled(w))
         .map(|&(r, w)| (r, w, healthy_pods_of(cluster, ns, &w.metadata.name)))
         .find(|(_, _, pods)| !pods.is_empty())?;
     let old_name = old_rs.metadata.name.as_str();

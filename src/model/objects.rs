@@ -27,18 +27,73 @@ pub struct Workload {
 }
 
 /// `spec` of a workload.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
+#[derive(Debug, Clone, Default)]
 pub struct WorkloadSpec {
-    #[serde(deserialize_with = "de::opt_i64")]
     pub replicas: Option<i64>,
-    /// Read for ReplicaSets only (see `UntemplatedWorkload`); empty for the other kinds.
-    #[serde(deserialize_with = "de::nullable")]
+    /// Read for ReplicaSets only (see `UntemplatedWorkload`), and only when `replicas` (which
+    /// kubectl prints before it) is not 0: a set scaled to zero neither fails nor serves, so
+    /// rollout regressions never compare its template. Empty otherwise.
     pub template: PodTemplate,
-    #[serde(deserialize_with = "de::opt_i64")]
     pub backoff_limit: Option<i64>,
-    #[serde(deserialize_with = "de::opt_string")]
     pub schedule: Option<String>,
+}
+
+impl<'a> Deserialize<'a> for WorkloadSpec {
+    fn deserialize<D: serde::Deserializer<'a>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(transparent)]
+        struct Count(#[serde(deserialize_with = "de::opt_i64")] Option<i64>);
+        #[derive(Deserialize)]
+        #[serde(transparent)]
+        struct Text(#[serde(deserialize_with = "de::opt_string")] Option<String>);
+        #[derive(Deserialize)]
+        #[serde(transparent)]
+        struct Template(#[serde(deserialize_with = "de::nullable")] PodTemplate);
+
+        struct SpecVisitor;
+        impl<'a> serde::de::Visitor<'a> for SpecVisitor {
+            type Value = WorkloadSpec;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a workload spec")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'a>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use serde::de::{Error, IgnoredAny};
+                let mut spec = WorkloadSpec::default();
+                // Each key once, as a derived reader requires.
+                let mut seen = [false; 4];
+                while let Some(key) = map.next_key::<String>()? {
+                    let field = FIELDS.iter().position(|f| *f == key);
+                    if let Some(i) = field {
+                        if seen[i] {
+                            return Err(A::Error::duplicate_field(FIELDS[i]));
+                        }
+                        seen[i] = true;
+                    }
+                    match field {
+                        Some(0) => spec.replicas = map.next_value::<Count>()?.0,
+                        Some(1) if spec.replicas == Some(0) => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                        Some(1) => spec.template = map.next_value::<Template>()?.0,
+                        Some(2) => spec.backoff_limit = map.next_value::<Count>()?.0,
+                        Some(3) => spec.schedule = map.next_value::<Text>()?.0,
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(spec)
+            }
+        }
+
+        const FIELDS: &[&str] = &["replicas", "template", "backoffLimit", "schedule"];
+        d.deserialize_struct("WorkloadSpec", FIELDS, SpecVisitor)
+    }
 }
 
 /// A workload read without its pod template. Analysis compares the templates of ReplicaSets
@@ -281,5 +336,83 @@ impl KeyedObject {
         [&self.data, &self.binary_data, &self.string_data]
             .iter()
             .any(|keys| keys.iter().any(|k| k == key))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::parse::parse_objects;
+
+    /// A ReplicaSet's template is read unless the set is scaled to zero, in YAML (fast path
+    /// and general parser alike) and JSON; a key given twice loses the item, as for any
+    /// derived reader.
+    #[test]
+    fn templates_of_sets_scaled_to_zero_are_not_read() {
+        let item = |name: &str, spec: &str| {
+            format!(
+                "- apiVersion: apps/v1\n  kind: ReplicaSet\n  metadata:\n    name: {name}\n    namespace: shop\n  spec:\n{spec}"
+            )
+        };
+        let template = "    template:\n      spec:\n        containers:\n        - image: api:1\n          name: api\n";
+        let yaml = format!(
+            "apiVersion: v1\nitems:\n{}{}{}{}{}kind: List\nmetadata:\n  resourceVersion: \"\"\n",
+            item("zero", &format!("    replicas: 0\n{template}")),
+            item(
+                "two",
+                &format!(
+                    "    replicas: 2\n{template}    selector:\n      matchLabels:\n        app: api\n"
+                )
+            ),
+            item("unset", template),
+            item("zero-after", &format!("{template}    replicas: 0\n")),
+            item(
+                "twice",
+                &format!("    replicas: 1\n    replicas: 2\n{template}")
+            ),
+        );
+        let images = |items: &[Workload]| {
+            items
+                .iter()
+                .map(|w| {
+                    let image = w.spec.template.spec.containers.first();
+                    (
+                        w.metadata.name.clone(),
+                        w.spec.replicas,
+                        image.map(|c| c.image.clone()),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        let expected = vec![
+            ("zero".to_owned(), Some(0), None),
+            ("two".to_owned(), Some(2), Some("api:1".to_owned())),
+            ("unset".to_owned(), None, Some("api:1".to_owned())),
+            // kubectl prints `replicas` first; in any other order the template is read.
+            ("zero-after".to_owned(), Some(0), Some("api:1".to_owned())),
+        ];
+        let fast = parse_objects::<Workload>("replicasets.yaml", yaml.as_bytes());
+        assert_eq!(images(&fast.items), expected);
+        assert_eq!(fast.warnings.len(), 1, "{:?}", fast.warnings);
+        // The general parser refuses the whole list over the repeated key: read it without.
+        let twice = yaml
+            .find("- apiVersion: apps/v1\n  kind: ReplicaSet\n  metadata:\n    name: twice")
+            .expect("the last item");
+        let end = yaml.find("kind: List").expect("the list's end");
+        let without = format!("{}{}", &yaml[..twice], &yaml[end..]);
+        let general: Vec<Workload> = crate::yaml::from_str::<serde_yaml_ng::Value>(&without)
+            .expect("a YAML list")["items"]
+            .as_sequence()
+            .expect("items")
+            .iter()
+            .map(|v| serde_yaml_ng::from_value(v.clone()).expect("a workload"))
+            .collect();
+        assert_eq!(images(&general), expected);
+        let json = r#"{"kind":"List","items":[
+            {"kind":"ReplicaSet","metadata":{"name":"zero"},"spec":{"replicas":0,"template":{"spec":{"containers":[{"name":"api","image":"api:1"}]}}}},
+            {"kind":"ReplicaSet","metadata":{"name":"two"},"spec":{"replicas":2,"template":{"spec":{"containers":[{"name":"api","image":"api:1"}]}}}}
+        ]}"#;
+        let from_json = parse_objects::<Workload>("replicasets.json", json.as_bytes());
+        assert_eq!(images(&from_json.items), expected[..2]);
     }
 }
