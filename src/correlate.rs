@@ -111,7 +111,8 @@ pub fn correlate(cluster: &Cluster) -> Vec<Subject<'_>> {
     for pod in &cluster.pods {
         let pod_events =
             events_by_pod.get(&(pod.metadata.namespace.as_str(), pod.metadata.name.as_str()));
-        let workload = owners.resolve(pod);
+        // Resolved for pods with a subject only (most pods have none).
+        let mut workload: Option<WorkloadRef> = None;
         let no_statuses =
             pod.status.phase.as_deref() == Some("Failed") && pod.iter_statuses().next().is_none();
         let statuses = pod
@@ -168,7 +169,7 @@ pub fn correlate(cluster: &Cluster) -> Vec<Subject<'_>> {
                 spec,
                 status,
                 state,
-                workload: workload.clone(),
+                workload: workload.get_or_insert_with(|| owners.resolve(pod)).clone(),
                 events,
                 node: pod
                     .spec
@@ -187,13 +188,13 @@ pub fn correlate(cluster: &Cluster) -> Vec<Subject<'_>> {
 
 /// Number of pods per workload: (namespace, kind, name) -> pods in the bundle.
 #[must_use]
-pub fn workload_pod_counts(cluster: &Cluster) -> BTreeMap<(String, String, String), usize> {
+pub fn workload_pod_counts(cluster: &Cluster) -> BTreeMap<(&str, &str, &str), usize> {
     let owners = OwnerIndex::new(cluster);
     let mut counts = BTreeMap::new();
     for pod in &cluster.pods {
-        let w = owners.resolve(pod);
+        let (kind, name) = owners.names(pod);
         *counts
-            .entry((pod.metadata.namespace.clone(), w.kind, w.name))
+            .entry((pod.metadata.namespace.as_str(), kind, name))
             .or_insert(0) += 1;
     }
     counts
@@ -495,64 +496,61 @@ impl<'a> OwnerIndex<'a> {
     }
 
     fn resolve(&self, pod: &Pod) -> WorkloadRef {
+        let (kind, name) = self.names(pod);
+        let revision = match pod.metadata.controller() {
+            None => None,
+            Some(owner) if owner.kind == "ReplicaSet" => Some(owner.name.clone()),
+            // A Job's revision is itself when a CronJob (a parent in the bundle) made it.
+            Some(owner) if owner.kind == "Job" => self
+                .parents
+                .contains_key(&("Job", pod.metadata.namespace.as_str(), owner.name.as_str()))
+                .then(|| owner.name.clone()),
+            Some(_) => pod
+                .metadata
+                .labels
+                .get("controller-revision-hash")
+                .or_else(|| pod.metadata.labels.get("pod-template-generation"))
+                .cloned(),
+        };
+        WorkloadRef {
+            kind: kind.to_owned(),
+            name: name.to_owned(),
+            revision,
+        }
+    }
+
+    /// The kind and name of the workload that owns `pod` (`Pod` and its own name when none).
+    fn names<'p>(&self, pod: &'p Pod) -> (&'p str, &'p str)
+    where
+        'a: 'p,
+    {
         let ns = pod.metadata.namespace.as_str();
         let Some(owner) = pod.metadata.controller() else {
-            return WorkloadRef {
-                kind: "Pod".to_owned(),
-                name: pod.metadata.name.clone(),
-                revision: None,
-            };
+            return ("Pod", &pod.metadata.name);
         };
         match owner.kind.as_str() {
             "ReplicaSet" => {
-                let revision = Some(owner.name.clone());
-                if let Some((kind, name)) =
+                if let Some(&(kind, name)) =
                     self.parents.get(&("ReplicaSet", ns, owner.name.as_str()))
                 {
-                    return WorkloadRef {
-                        kind: (*kind).to_owned(),
-                        name: (*name).to_owned(),
-                        revision,
-                    };
+                    return (kind, name);
                 }
                 // No ReplicaSet in the bundle: strip the pod-template-hash suffix if the label says so.
-                let hash = pod.metadata.labels.get("pod-template-hash");
-                let name = hash
-                    .and_then(|h| owner.name.strip_suffix(&format!("-{h}")))
-                    .map_or_else(|| owner.name.clone(), str::to_owned);
-                let kind = if hash.is_some() {
-                    "Deployment"
-                } else {
-                    "ReplicaSet"
+                let Some(hash) = pod.metadata.labels.get("pod-template-hash") else {
+                    return ("ReplicaSet", &owner.name);
                 };
-                WorkloadRef {
-                    kind: kind.to_owned(),
-                    name,
-                    revision,
-                }
+                let name = owner
+                    .name
+                    .strip_suffix(hash.as_str())
+                    .and_then(|n| n.strip_suffix('-'))
+                    .unwrap_or(&owner.name);
+                ("Deployment", name)
             }
-            "Job" => match self.parents.get(&("Job", ns, owner.name.as_str())) {
-                Some((kind, name)) => WorkloadRef {
-                    kind: (*kind).to_owned(),
-                    name: (*name).to_owned(),
-                    revision: Some(owner.name.clone()),
-                },
-                None => WorkloadRef {
-                    kind: "Job".to_owned(),
-                    name: owner.name.clone(),
-                    revision: None,
-                },
-            },
-            kind => WorkloadRef {
-                kind: kind.to_owned(),
-                name: owner.name.clone(),
-                revision: pod
-                    .metadata
-                    .labels
-                    .get("controller-revision-hash")
-                    .or_else(|| pod.metadata.labels.get("pod-template-generation"))
-                    .cloned(),
-            },
+            "Job" => self
+                .parents
+                .get(&("Job", ns, owner.name.as_str()))
+                .map_or(("Job", &owner.name), |&(kind, name)| (kind, name)),
+            kind => (kind, &owner.name),
         }
     }
 }
@@ -576,6 +574,109 @@ mod tests {
         );
         assert!(warnings.is_empty(), "{warnings:?}");
         c
+    }
+
+    /// Each way a pod names its workload, and the revision it was made from; the counts per
+    /// workload agree with it.
+    #[test]
+    fn pods_resolve_to_their_workloads() {
+        let pod = |name: &str, owner: &str, labels: &str| {
+            format!(
+                "- metadata:\n    name: {name}\n    namespace: shop\n    labels: {{{labels}}}\n    ownerReferences: [{owner}]\n"
+            )
+        };
+        let owner =
+            |kind: &str, name: &str| format!("{{kind: {kind}, name: {name}, controller: true}}");
+        let pods = [
+            pod("bare", "", ""),
+            pod(
+                "api-5d8f-x1",
+                &owner("ReplicaSet", "api-5d8f"),
+                "pod-template-hash: 5d8f",
+            ),
+            pod(
+                "api-5d8f-x2",
+                &owner("ReplicaSet", "api-5d8f"),
+                "pod-template-hash: 5d8f",
+            ),
+            pod(
+                "web-7c9-x",
+                &owner("ReplicaSet", "web-7c9"),
+                "pod-template-hash: 7c9",
+            ),
+            pod("solo-x", &owner("ReplicaSet", "solo"), ""),
+            pod("backup-123-x", &owner("Job", "backup-123"), ""),
+            pod("once-x", &owner("Job", "once"), ""),
+            pod(
+                "db-0",
+                &owner("StatefulSet", "db"),
+                "controller-revision-hash: db-abc",
+            ),
+        ];
+        let mut c = cluster(&format!(
+            "apiVersion: v1\nkind: List\nitems:\n{}",
+            pods.concat()
+        ));
+        let workloads = |kind: &str, name: &str, parent: &str| {
+            format!(
+                "apiVersion: v1\nkind: List\nitems:\n- kind: {kind}\n  metadata:\n    name: {name}\n    namespace: shop\n    ownerReferences: [{parent}]\n"
+            )
+        };
+        let mut warnings = Vec::new();
+        for (resource, text) in [
+            (
+                "replicasets",
+                workloads("ReplicaSet", "api-5d8f", &owner("Deployment", "api")),
+            ),
+            (
+                "jobs",
+                workloads("Job", "backup-123", &owner("CronJob", "backup")),
+            ),
+        ] {
+            crate::formats::add_resource(
+                &mut c,
+                resource,
+                "x.yaml",
+                text.as_bytes(),
+                &mut warnings,
+            );
+        }
+        c.normalize();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let owners = OwnerIndex::new(&c);
+        let resolved: Vec<(&str, String, String, Option<String>)> = c
+            .pods
+            .iter()
+            .map(|p| {
+                let w = owners.resolve(p);
+                (p.metadata.name.as_str(), w.kind, w.name, w.revision)
+            })
+            .collect();
+        let want = |pod, kind: &str, name: &str, revision: Option<&str>| {
+            (
+                pod,
+                kind.to_owned(),
+                name.to_owned(),
+                revision.map(str::to_owned),
+            )
+        };
+        assert_eq!(
+            resolved,
+            vec![
+                want("api-5d8f-x1", "Deployment", "api", Some("api-5d8f")),
+                want("api-5d8f-x2", "Deployment", "api", Some("api-5d8f")),
+                want("backup-123-x", "CronJob", "backup", Some("backup-123")),
+                want("bare", "Pod", "bare", None),
+                want("db-0", "StatefulSet", "db", Some("db-abc")),
+                want("once-x", "Job", "once", None),
+                want("solo-x", "ReplicaSet", "solo", Some("solo")),
+                want("web-7c9-x", "Deployment", "web", Some("web-7c9")),
+            ]
+        );
+        let counts = workload_pod_counts(&c);
+        assert_eq!(counts.get(&("shop", "Deployment", "api")), Some(&2));
+        assert_eq!(counts.values().sum::<usize>(), c.pods.len());
+        assert_eq!(counts.len(), 7);
     }
 
     /// An init container looping in back-off, and the app container waiting behind it.

@@ -176,7 +176,7 @@ fn build(
     cluster: &Cluster,
     bundle_path: &str,
     subjects: &[Subject<'_>],
-    pod_counts: &BTreeMap<(String, String, String), usize>,
+    pod_counts: &BTreeMap<(&str, &str, &str), usize>,
     key: &GroupKey,
     mut members: Vec<(Finding, Vec<Alternative>)>,
 ) -> ReportFinding {
@@ -278,9 +278,9 @@ fn build(
     }
     let workload_pods = pod_counts
         .get(&(
-            ns.clone(),
-            key.workload.kind.clone(),
-            key.workload.name.clone(),
+            ns.as_str(),
+            key.workload.kind.as_str(),
+            key.workload.name.as_str(),
         ))
         .copied()
         .unwrap_or(n);
