@@ -37,11 +37,6 @@ impl Map {
         }
     }
 
-    /// Keeps only the entries whose key `keep` accepts.
-    pub fn retain_keys(&mut self, mut keep: impl FnMut(&str) -> bool) {
-        self.0.retain(|(k, _)| keep(k));
-    }
-
     /// Entries in key order.
     #[must_use]
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&String, &String)> {
@@ -108,7 +103,22 @@ impl<'de> Deserialize<'de> for Map {
     /// Values may be any scalar (numbers and booleans become their text); `null` is empty and
     /// entries whose value is not a scalar are dropped.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct MapVisitor;
+        Map::deserialize_keeping(d, |_| true)
+    }
+}
+
+impl Map {
+    /// Reads a map as `Map::deserialize` does, keeping only the keys `keep` accepts: the values
+    /// of the others are stepped over, never built (an annotation such as
+    /// `kubectl.kubernetes.io/last-applied-configuration` can hold a whole manifest).
+    ///
+    /// # Errors
+    /// When the value is not a map (or `null`).
+    pub fn deserialize_keeping<'de, D: Deserializer<'de>>(
+        d: D,
+        keep: fn(&str) -> bool,
+    ) -> Result<Map, D::Error> {
+        struct MapVisitor(fn(&str) -> bool);
         impl<'de> Visitor<'de> for MapVisitor {
             type Value = Map;
 
@@ -130,15 +140,17 @@ impl<'de> Deserialize<'de> for Map {
 
             fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Map, A::Error> {
                 let mut entries = Vec::with_capacity(access.size_hint().unwrap_or(0).min(64));
-                while let Some((k, v)) = access.next_entry::<String, Scalar>()? {
-                    if let Some(v) = v.0 {
+                while let Some(k) = access.next_key::<String>()? {
+                    if !(self.0)(&k) {
+                        access.next_value::<de::IgnoredAny>()?;
+                    } else if let Some(v) = access.next_value::<Scalar>()?.0 {
                         entries.push((k, v));
                     }
                 }
                 Ok(entries.into_iter().collect())
             }
         }
-        d.deserialize_option(MapVisitor)
+        d.deserialize_option(MapVisitor(keep))
     }
 }
 
@@ -176,6 +188,33 @@ mod tests {
         assert_eq!(json.get("a").map(String::as_str), Some("2"));
         assert_eq!(json.get("z").map(String::as_str), Some("1"));
         assert_eq!(json.get("m"), None);
+    }
+
+    /// Only accepted keys are kept, whatever the other values are; the fast reader and the
+    /// general parser agree.
+    #[test]
+    fn keeping_some_keys_steps_over_the_others() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Meta {
+            #[serde(deserialize_with = "kept")]
+            annotations: Map,
+        }
+        fn kept<'de, D: Deserializer<'de>>(d: D) -> Result<Map, D::Error> {
+            Map::deserialize_keeping(d, |k| k.starts_with("keep"))
+        }
+        let text = "annotations:\n  applied: |\n    {\"kind\": \"Deployment\",\n     \"spec\": {}}\n  keep-b: 2\n  nested:\n    a: b\n  keep-a: x\n  keep-c:\n    a: b\n";
+        let general: Meta = serde_yaml_ng::from_str(text).expect("general");
+        let fast: Meta = crate::kubeyaml::from_str(text).expect("fast");
+        for meta in [general, fast] {
+            assert_eq!(
+                meta.annotations.iter().collect::<Vec<_>>(),
+                [
+                    (&"keep-a".to_owned(), &"x".to_owned()),
+                    (&"keep-b".to_owned(), &"2".to_owned())
+                ],
+                "{meta:?}"
+            );
+        }
     }
 
     #[test]

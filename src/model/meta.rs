@@ -36,9 +36,7 @@ pub struct ObjectMeta {
 pub const KEPT_ANNOTATIONS: [&str; 1] = ["deployment.kubernetes.io/revision"];
 
 fn kept_annotations<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Map, D::Error> {
-    let mut map = Map::deserialize(d)?;
-    map.retain_keys(|k| KEPT_ANNOTATIONS.contains(&k));
-    Ok(map)
+    Map::deserialize_keeping(d, |k| KEPT_ANNOTATIONS.contains(&k))
 }
 
 /// `metadata.ownerReferences[]`.
