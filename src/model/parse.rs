@@ -250,10 +250,6 @@ fn parse_kubectl_list_with<T: DeserializeOwned + Send>(
         }
         stop
     } else {
-        // Room for as many items as a kubectl list of this size can hold (none is under half
-        // a KiB), so that the list is never copied while it grows; room never used is never
-        // touched, so it costs address space only.
-        items.reserve(text.len() / 512);
         parse_run(text, first, text.len(), items, &mut errors, read).1
     };
     if let Stop::End(at) = stop
