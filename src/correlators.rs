@@ -151,9 +151,9 @@ fn fold_blocked_app_containers(cluster: &Cluster, findings: &mut [ReportFinding]
     for f in findings.iter_mut().filter(|f| f.container_kind == "init") {
         let mut blocked = BTreeSet::new();
         for pod in cluster
-            .pods
+            .pods_in(&f.namespace)
             .iter()
-            .filter(|p| p.metadata.namespace == f.namespace && f.pods.contains(&p.metadata.name))
+            .filter(|p| f.pods.contains(&p.metadata.name))
         {
             for s in &pod.status.container_statuses {
                 let waiting = s.state.waiting.as_ref().and_then(|w| w.reason.as_deref());
@@ -237,14 +237,12 @@ fn revision(rs: &Workload) -> Option<i64> {
 /// A Deployment's ReplicaSets with their revisions, oldest first.
 fn replica_sets<'c>(cluster: &'c Cluster, ns: &str, name: &str) -> Vec<(i64, &'c Workload)> {
     let mut sets: Vec<(i64, &Workload)> = cluster
-        .workloads
+        .workloads_in("ReplicaSet", ns)
         .iter()
         .filter(|w| {
-            w.kind == "ReplicaSet"
-                && w.metadata.namespace == ns
-                && w.metadata
-                    .controller()
-                    .is_some_and(|o| o.kind == "Deployment" && o.name == name)
+            w.metadata
+                .controller()
+                .is_some_and(|o| o.kind == "Deployment" && o.name == name)
         })
         .filter_map(|w| Some((revision(w)?, w)))
         .collect();
@@ -255,13 +253,9 @@ fn replica_sets<'c>(cluster: &'c Cluster, ns: &str, name: &str) -> Vec<(i64, &'c
 /// The running, ready pods a ReplicaSet owns.
 fn healthy_pods_of<'c>(cluster: &'c Cluster, ns: &str, rs: &str) -> Vec<&'c Pod> {
     cluster
-        .pods
+        .pods_in(ns)
         .iter()
-        .filter(|p| {
-            p.metadata.namespace == ns
-                && p.metadata.controller().is_some_and(|o| o.name == rs)
-                && is_healthy(p)
-        })
+        .filter(|p| p.metadata.controller().is_some_and(|o| o.name == rs) && is_healthy(p))
         .collect()
 }
 
@@ -570,13 +564,12 @@ fn healthy_pods_of_revision<'c>(
     revision: &str,
 ) -> Vec<&'c Pod> {
     cluster
-        .pods
+        .pods_in(ns)
         .iter()
         .filter(|p| {
-            p.metadata.namespace == ns
-                && p.metadata
-                    .controller()
-                    .is_some_and(|o| o.kind == "StatefulSet" && o.name == name)
+            p.metadata
+                .controller()
+                .is_some_and(|o| o.kind == "StatefulSet" && o.name == name)
                 && p.metadata
                     .labels
                     .get("controller-revision-hash")

@@ -60,6 +60,34 @@ impl Cluster {
             .get(&(namespace.to_owned(), pod.to_owned(), container.to_owned()))
     }
 
+    /// The pods of one namespace. A binary search: the cluster must be `normalize`d.
+    #[must_use]
+    pub fn pods_in(&self, namespace: &str) -> &[Pod] {
+        let from = self
+            .pods
+            .partition_point(|p| p.metadata.namespace.as_str() < namespace);
+        let to = self
+            .pods
+            .partition_point(|p| p.metadata.namespace.as_str() <= namespace);
+        &self.pods[from..to]
+    }
+
+    /// The workloads of one kind in one namespace. A binary search: the cluster must be
+    /// `normalize`d.
+    #[must_use]
+    pub fn workloads_in(&self, kind: &str, namespace: &str) -> &[Workload] {
+        fn key(w: &Workload) -> (&str, &str) {
+            (&w.kind, &w.metadata.namespace)
+        }
+        let from = self
+            .workloads
+            .partition_point(|w| key(w) < (kind, namespace));
+        let to = self
+            .workloads
+            .partition_point(|w| key(w) <= (kind, namespace));
+        &self.workloads[from..to]
+    }
+
     /// A workload by kind, namespace and name. A binary search: the cluster must be
     /// `normalize`d (as `formats::load` does); a linear scan per pod was quadratic.
     #[must_use]
@@ -179,6 +207,63 @@ fn sort_stably<T, K: Ord>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The namespace and kind slices hold exactly what a scan would find.
+    #[test]
+    fn slices_by_namespace_and_kind_equal_a_scan() {
+        let meta = |ns: &str, name: &str| ObjectMeta {
+            namespace: ns.to_owned(),
+            name: name.to_owned(),
+            ..ObjectMeta::default()
+        };
+        let mut cluster = Cluster::default();
+        for (ns, name) in [
+            ("shop", "b"),
+            ("", "x"),
+            ("apps", "a"),
+            ("shop", "a"),
+            ("zz", "q"),
+        ] {
+            cluster.pods.push(Pod {
+                metadata: meta(ns, name),
+                ..Pod::default()
+            });
+            for kind in ["ReplicaSet", "Deployment"] {
+                cluster.workloads.push(Workload {
+                    kind: kind.to_owned(),
+                    metadata: meta(ns, name),
+                    ..Workload::default()
+                });
+            }
+        }
+        cluster.normalize();
+        let same = |a: Vec<&Pod>, b: &[Pod]| {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| std::ptr::eq(*x, y))
+        };
+        for ns in ["", "apps", "shop", "zz", "missing", "sho"] {
+            let scanned: Vec<&Pod> = cluster
+                .pods
+                .iter()
+                .filter(|p| p.metadata.namespace == ns)
+                .collect();
+            assert!(same(scanned, cluster.pods_in(ns)), "{ns}");
+            for kind in ["ReplicaSet", "Deployment", "Job"] {
+                let scanned: Vec<&Workload> = cluster
+                    .workloads
+                    .iter()
+                    .filter(|w| w.kind == kind && w.metadata.namespace == ns)
+                    .collect();
+                let sliced: Vec<&Workload> = cluster.workloads_in(kind, ns).iter().collect();
+                assert_eq!(sliced.len(), scanned.len(), "{kind} {ns}");
+                assert!(
+                    sliced
+                        .iter()
+                        .zip(&scanned)
+                        .all(|(a, b)| std::ptr::eq(*a, *b))
+                );
+            }
+        }
+    }
 
     /// Equals the standard library's stable sort on lists with many ties, runs and cycles.
     #[test]
