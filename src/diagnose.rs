@@ -326,10 +326,12 @@ fn build(
 /// The last lines of the last instance's log, redacted.
 fn log_tail(s: &Subject<'_>) -> Vec<String> {
     let Some(log) = s.log else { return Vec::new() };
-    let lines = log.lines();
-    let start = lines.len().saturating_sub(LOG_TAIL_LINES);
+    // Only the last lines are decoded.
+    let spans = log.line_spans();
+    let start = spans.len().saturating_sub(LOG_TAIL_LINES);
+    let lines: Vec<_> = spans[start..].iter().map(|&span| log.line(span)).collect();
     // Redacted as one text, not line by line: a private-key block spans lines.
-    let tail: Vec<&str> = lines[start..]
+    let tail: Vec<&str> = lines
         .iter()
         .map(|l| crate::logscan::truncate(&l.text, 300))
         .collect();
