@@ -119,8 +119,8 @@ impl Cluster {
         fn key(m: &ObjectMeta) -> (&str, &str, &str) {
             (&m.namespace, &m.name, &m.uid)
         }
-        fn by_meta<T>(meta: fn(&T) -> &ObjectMeta) -> impl Fn(&T, &T) -> Ordering {
-            move |a, b| key(meta(a)).cmp(&key(meta(b)))
+        fn by_meta<T>(items: &mut [T], meta: fn(&T) -> &ObjectMeta) {
+            sort_stably(items, |_| (), |a, b| key(meta(a)).cmp(&key(meta(b))));
         }
         sort_stably(
             &mut self.pods,
@@ -153,27 +153,11 @@ impl Cluster {
         );
         self.nodes
             .dedup_by(|a, b| a.metadata.name == b.metadata.name);
-        sort_stably(
-            &mut self.services,
-            |_| (),
-            by_meta(|s: &Service| &s.metadata),
-        );
-        sort_stably(
-            &mut self.endpoints,
-            |_| (),
-            by_meta(|s: &Endpoints| &s.metadata),
-        );
-        sort_stably(&mut self.claims, |_| (), by_meta(|s: &Claim| &s.metadata));
-        sort_stably(
-            &mut self.config_maps,
-            |_| (),
-            by_meta(|s: &KeyedObject| &s.metadata),
-        );
-        sort_stably(
-            &mut self.secrets,
-            |_| (),
-            by_meta(|s: &KeyedObject| &s.metadata),
-        );
+        by_meta(&mut self.services, |s| &s.metadata);
+        by_meta(&mut self.endpoints, |s| &s.metadata);
+        by_meta(&mut self.claims, |s| &s.metadata);
+        by_meta(&mut self.config_maps, |s| &s.metadata);
+        by_meta(&mut self.secrets, |s| &s.metadata);
     }
 }
 
