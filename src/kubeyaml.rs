@@ -8,9 +8,9 @@
 //! model structs: a serde `Deserializer` that parses a value when the struct asks for it, with
 //! no tree in between, and that steps over the values no field wants (unknown keys,
 //! `deserialize_ignored_any`) without building them: a value written on its key's line is
-//! checked like one that is read, a nested one is passed by its lines' indentation alone. It mirrors `serde_yaml_ng`'s scalar rules
-//! (null/bool/int/float resolution of plain scalars, quoted and block scalars always strings,
-//! an empty plain scalar as an empty map or list).
+//! checked like one that is read, a nested one is passed by its lines' indentation alone. It
+//! mirrors `serde_yaml_ng`'s scalar rules (null/bool/int/float resolution of plain scalars,
+//! quoted and block scalars always strings, an empty plain scalar as an empty map or list).
 //!
 //! A list item is read in place in the list's text ([`from_item`]): its lines are dedented by
 //! two (the `- ` of the first counting as indentation), column-0 comments and `managedFields`

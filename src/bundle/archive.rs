@@ -576,7 +576,7 @@ fn check_complete(member: &str, read: u64, size: u64) -> io::Result<()> {
 #[error("decompresses to more than its limit")]
 struct CapExceeded;
 
-/// The smallest log window honoured, whatever `--log-window` asks.
+/// The smallest log window honoured, whatever `Limits::log_window_bytes` asks.
 const MIN_LOG_WINDOW: u64 = 1024;
 
 /// Streams `reader` to its end keeping only the last `window` bytes, cut at a line start.
