@@ -130,6 +130,7 @@ impl Correlation {
                 .map(|f| f.image.clone())
                 .unwrap_or_default(),
             nodes,
+            packed: None,
         }
     }
 }

@@ -3,6 +3,7 @@
 use std::io::{self, Write};
 
 use super::Report;
+use crate::diagnose::ReportFinding;
 
 pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "# ktriage report\n")?;
@@ -43,7 +44,7 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     if !report.findings.is_empty() {
         writeln!(out, "\n## Findings")?;
     }
-    for f in &report.findings {
+    for f in report.findings.iter().map(ReportFinding::unpacked) {
         writeln!(out, "\n### {}. {}\n", f.rank, f.title)?;
         writeln!(
             out,

@@ -3,6 +3,7 @@
 
 mod json;
 mod markdown;
+mod packed;
 mod table;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -11,6 +12,7 @@ use std::io::{self, Write};
 use serde::{Deserialize, Serialize};
 
 use crate::diagnose::ReportFinding;
+pub use packed::{Packed, Packer};
 
 /// JSON report schema version (DESIGN.md §5).
 pub const SCHEMA_VERSION: u32 = 1;
@@ -21,8 +23,18 @@ pub struct Report {
     pub schema_version: u32,
     pub tool: Tool,
     pub bundles: Vec<BundleReport>,
+    /// Ranked; a finding may be held packed (`ReportFinding::pack`) and is written whole.
+    #[serde(serialize_with = "whole_findings")]
     pub findings: Vec<ReportFinding>,
     pub fleet: Vec<FleetEntry>,
+}
+
+/// Writes findings whole, restoring packed ones one at a time.
+fn whole_findings<S: serde::Serializer>(
+    findings: &[ReportFinding],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(findings.iter().map(ReportFinding::unpacked))
 }
 
 /// `tool` of the report.
@@ -243,6 +255,7 @@ mod tests {
             bundle: format!("dumps/{cluster}.tar.gz"),
             image: "velero/velero:v1.8.0".to_owned(),
             nodes: vec!["worker-1".to_owned()],
+            packed: None,
         }
     }
 
@@ -312,6 +325,49 @@ mod tests {
         let back: Report = serde_json::from_str(&text).unwrap();
         assert_eq!(back, report());
         insta::assert_snapshot!(text);
+    }
+
+    /// A report holding its findings packed ranks, groups and renders exactly as one holding
+    /// them whole, in every format; a finding packs to a fraction of its printed size.
+    #[test]
+    fn packed_findings_render_as_whole_ones() {
+        let whole = report();
+        let mut packer = Packer::default();
+        let mut findings = whole.findings.clone();
+        for f in &mut findings {
+            f.pack(&mut packer);
+            assert!(f.evidence.is_empty() && f.log_tail.is_empty() && f.title.is_empty());
+            // Packing twice changes nothing.
+            let again = f.clone();
+            f.pack(&mut packer);
+            assert_eq!(*f, again);
+        }
+        for (f, original) in findings.iter().zip(&whole.findings) {
+            assert_eq!(*f.unpacked(), *original);
+        }
+        let packed = Report::new(whole.bundles.clone(), findings);
+        assert_eq!(packed.fleet, whole.fleet);
+        for format in [Format::Table, Format::Markdown, Format::Json] {
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            whole.render(format, &mut a).unwrap();
+            packed.render(format, &mut b).unwrap();
+            assert_eq!(String::from_utf8(a), String::from_utf8(b), "{format:?}");
+        }
+        // A finding with a long log tail keeps a small part of it.
+        let mut big = whole.findings[0].clone();
+        big.log_tail = (0..20)
+            .map(|i| format!("2026-11-28T04:58:{i:02}Z ERROR dial tcp 10.0.0.7:5432: connect: connection refused (attempt {i})"))
+            .collect();
+        let printed = serde_json::to_vec(&big).unwrap().len();
+        big.pack(&mut packer);
+        let Some(Packed(bytes)) = &big.packed else {
+            panic!("packed");
+        };
+        assert!(
+            bytes.len() * 3 < printed,
+            "{} of {printed} bytes",
+            bytes.len()
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::io::{self, Write};
 use comfy_table::{ColumnConstraint, ContentArrangement, Table, Width, presets};
 
 use super::Report;
+use crate::diagnose::ReportFinding;
 
 /// Findings shown in the table; the rest are counted.
 const MAX_ROWS: usize = 25;
@@ -44,7 +45,12 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 c.set_constraint(ColumnConstraint::UpperBoundary(Width::Fixed(width)));
             }
         }
-        for f in report.findings.iter().take(MAX_ROWS) {
+        for f in report
+            .findings
+            .iter()
+            .take(MAX_ROWS)
+            .map(ReportFinding::unpacked)
+        {
             let pods = if f.pods.len() == 1 {
                 f.pods[0].clone()
             } else {
