@@ -106,39 +106,73 @@ impl SettledPod {
     /// it must be read whole.
     #[must_use]
     pub fn into_settled(self) -> Option<Pod> {
-        let containers = |list: Vec<NamedContainer>| -> Vec<Container> {
-            let mut out = Vec::with_capacity(list.len());
-            out.extend(list.into_iter().map(|c| Container {
-                name: c.name,
-                image: c.image,
-                restart_policy: c.restart_policy,
-                ..Container::default()
-            }));
-            out
-        };
-        let spec = self.spec;
         let mut pod = Pod {
             metadata: self.metadata,
-            spec: PodSpec {
-                containers: containers(spec.containers),
-                init_containers: containers(spec.init_containers),
-                ephemeral_containers: containers(spec.ephemeral_containers),
-                restart_policy: spec.restart_policy,
-                node_name: spec.node_name,
-                host_network: spec.host_network,
-                service_account_name: spec.service_account_name,
-                node_selector: spec.node_selector,
-                ..PodSpec::default()
-            },
+            spec: self.spec.into_spec(),
             status: self.status,
             source: String::new(),
         };
         if !pod.is_slimmed_when_settled() || !pod.is_settled() {
             return None;
         }
-        pod.slim_if_settled();
+        pod.drop_unread_when_settled();
         Some(pod)
     }
+}
+
+impl SettledSpec {
+    /// The spec a settled pod keeps.
+    fn into_spec(self) -> PodSpec {
+        PodSpec {
+            containers: kept(self.containers),
+            init_containers: kept(self.init_containers),
+            ephemeral_containers: kept(self.ephemeral_containers),
+            restart_policy: self.restart_policy,
+            node_name: self.node_name,
+            host_network: self.host_network,
+            service_account_name: self.service_account_name,
+            node_selector: self.node_selector,
+            ..PodSpec::default()
+        }
+    }
+}
+
+impl From<PodSpec> for SettledSpec {
+    fn from(spec: PodSpec) -> Self {
+        let named = |list: Vec<Container>| list.into_iter().map(NamedContainer::from).collect();
+        SettledSpec {
+            containers: named(spec.containers),
+            init_containers: named(spec.init_containers),
+            ephemeral_containers: named(spec.ephemeral_containers),
+            restart_policy: spec.restart_policy,
+            node_name: spec.node_name,
+            host_network: spec.host_network,
+            service_account_name: spec.service_account_name,
+            node_selector: spec.node_selector,
+        }
+    }
+}
+
+impl From<Container> for NamedContainer {
+    fn from(c: Container) -> Self {
+        NamedContainer {
+            name: c.name,
+            image: c.image,
+            restart_policy: c.restart_policy,
+        }
+    }
+}
+
+/// The containers of a settled pod as it keeps them, in a new, exactly sized list.
+fn kept(list: Vec<NamedContainer>) -> Vec<Container> {
+    let mut out = Vec::with_capacity(list.len());
+    out.extend(list.into_iter().map(|c| Container {
+        name: c.name,
+        image: c.image,
+        restart_policy: c.restart_policy,
+        ..Container::default()
+    }));
+    out
 }
 
 /// One container of a pod spec (app, init or ephemeral).
@@ -740,30 +774,14 @@ impl Pod {
         if !self.is_slimmed_when_settled() || !self.is_settled() {
             return;
         }
+        self.spec = SettledSpec::from(std::mem::take(&mut self.spec)).into_spec();
+        self.drop_unread_when_settled();
+    }
+
+    /// Drops what a settled pod keeps nothing of outside its spec: annotations, container and
+    /// image ids.
+    fn drop_unread_when_settled(&mut self) {
         self.metadata.annotations = Map::default();
-        let spec = std::mem::take(&mut self.spec);
-        let names = |list: Vec<Container>| -> Vec<Container> {
-            // A new, exactly sized list: collecting in place would keep the old allocation.
-            let mut out = Vec::with_capacity(list.len());
-            out.extend(list.into_iter().map(|c| Container {
-                name: c.name,
-                image: c.image,
-                restart_policy: c.restart_policy,
-                ..Container::default()
-            }));
-            out
-        };
-        self.spec = PodSpec {
-            containers: names(spec.containers),
-            init_containers: names(spec.init_containers),
-            ephemeral_containers: names(spec.ephemeral_containers),
-            restart_policy: spec.restart_policy,
-            node_name: spec.node_name,
-            host_network: spec.host_network,
-            service_account_name: spec.service_account_name,
-            node_selector: spec.node_selector,
-            ..PodSpec::default()
-        };
         let status = &mut self.status;
         for s in status
             .container_statuses
