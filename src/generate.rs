@@ -35,6 +35,21 @@ pub struct GenOptions {
     pub log_lines: usize,
 }
 
+impl GenOptions {
+    /// One cluster of 300 pods, a fifth crash-looping, short logs: the generated YAML the
+    /// readers' tests hold to the general parser.
+    #[cfg(test)]
+    pub(crate) fn reader_tests() -> GenOptions {
+        GenOptions {
+            pods: 300,
+            crashloop_percent: 20.0,
+            clusters: 1,
+            seed: 5,
+            log_lines: 5,
+        }
+    }
+}
+
 /// `2026-11-28T05:00:00Z`, when every generated bundle was "collected".
 const COLLECTED_AT: i64 = 1_795_842_000;
 

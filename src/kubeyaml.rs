@@ -1546,7 +1546,6 @@ impl<'de> de::Deserializer<'de> for ValueDe<'_, '_> {
 #[cfg(test)]
 mod tests {
     use std::fmt::Debug;
-    use std::path::Path;
 
     use super::*;
     use crate::model::parse::{kubectl_items, slim_healthy_pod, split_kubectl_list};
@@ -1650,22 +1649,6 @@ mod tests {
         }
     }
 
-    fn yaml_files(dir: &Path, out: &mut Vec<(String, String)>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in entries.flatten() {
-            let path = e.path();
-            if path.is_dir() {
-                yaml_files(&path, out);
-            } else if path.extension().is_some_and(|x| x == "yaml" || x == "yml")
-                && let Ok(text) = std::fs::read_to_string(&path)
-            {
-                out.push((path.display().to_string(), text));
-            }
-        }
-    }
-
     /// (items read by the fast path, items in kubectl list files)
     fn check_files(files: &[(String, String)]) -> (usize, usize) {
         let (mut fast, mut total) = (0, 0);
@@ -1688,11 +1671,7 @@ mod tests {
 
     #[test]
     fn agrees_with_serde_yaml_ng_on_fixtures_and_samples() {
-        let mut files = Vec::new();
-        yaml_files(Path::new("fixtures"), &mut files);
-        yaml_files(Path::new("samples"), &mut files);
-        // The real bundles are read in place when present (never copied into the repository).
-        yaml_files(Path::new("/work/shared/fixtures/real-world"), &mut files);
+        let files = crate::model::parse::fixture_yaml_files();
         assert!(files.len() > 100, "{} YAML files", files.len());
         let (fast, total) = check_files(&files);
         assert!(
@@ -1703,13 +1682,7 @@ mod tests {
 
     #[test]
     fn agrees_with_serde_yaml_ng_on_generated_bundles() {
-        let opts = crate::generate::GenOptions {
-            pods: 300,
-            crashloop_percent: 20.0,
-            clusters: 1,
-            seed: 5,
-            log_lines: 5,
-        };
+        let opts = crate::generate::GenOptions::reader_tests();
         let files = crate::generate::yaml_files(&opts);
         let (fast, total) = check_files(&files);
         assert!(total > 500, "{total} items");

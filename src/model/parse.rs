@@ -528,10 +528,12 @@ fn has_more_documents<'a>(mut rest: impl Iterator<Item = &'a str>) -> bool {
     rest.any(|l| l == "---" || l.starts_with("--- "))
 }
 
-/// The text of every `pods.yaml` under `fixtures/` and `samples/` (for tests).
+/// Every YAML file (path, text) under the project's `fixtures/` and `samples/` and the real
+/// bundles of `../shared/fixtures/real-world`, which are read in place when present (never
+/// copied into the repository). For tests.
 #[cfg(test)]
-pub(crate) fn fixture_pod_lists() -> Vec<String> {
-    fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
+pub(crate) fn fixture_yaml_files() -> Vec<(String, String)> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
         let Ok(entries) = std::fs::read_dir(dir) else {
             return;
         };
@@ -539,15 +541,30 @@ pub(crate) fn fixture_pod_lists() -> Vec<String> {
             let path = e.path();
             if path.is_dir() {
                 walk(&path, out);
-            } else if path.file_name().is_some_and(|n| n == "pods.yaml") {
-                out.push(std::fs::read_to_string(&path).expect("read fixture"));
+            } else if path.extension().is_some_and(|x| x == "yaml" || x == "yml")
+                && let Ok(text) = std::fs::read_to_string(&path)
+            {
+                out.push((path.display().to_string(), text));
             }
         }
     }
     let mut out = Vec::new();
-    walk(std::path::Path::new("fixtures"), &mut out);
-    walk(std::path::Path::new("samples"), &mut out);
+    for dir in ["fixtures", "samples", "../shared/fixtures/real-world"] {
+        walk(std::path::Path::new(dir), &mut out);
+    }
     out
+}
+
+/// The text of every `pods.yaml` under `fixtures/` and `samples/` (for tests).
+#[cfg(test)]
+pub(crate) fn fixture_pod_lists() -> Vec<String> {
+    fixture_yaml_files()
+        .into_iter()
+        .filter(|(path, _)| {
+            !path.starts_with("../") && std::path::Path::new(path).ends_with("pods.yaml")
+        })
+        .map(|(_, text)| text)
+        .collect()
 }
 
 #[cfg(test)]
@@ -695,16 +712,7 @@ metadata:
                     );
                     assert!(s.state.waiting.is_none() && s.last_state.terminated.is_none());
                 }
-                assert_eq!(cut.metadata.name, full.metadata.name);
-                assert_eq!(cut.metadata.namespace, full.metadata.namespace);
-                assert_eq!(cut.metadata.uid, full.metadata.uid);
-                assert_eq!(cut.metadata.labels, full.metadata.labels);
-                assert_eq!(
-                    format!("{:?}", cut.metadata.owner_references),
-                    format!("{:?}", full.metadata.owner_references)
-                );
-                assert_eq!(cut.spec.node_name, full.spec.node_name);
-                assert_eq!(cut.status.phase, full.status.phase);
+                crate::model::pod::assert_same_identity(&cut, &full);
                 // The statuses survive in a minimal form: same names, ready, never restarted.
                 let names = |p: &Pod| {
                     p.status
@@ -899,39 +907,10 @@ metadata:
         }
     }
 
-    fn yaml_files(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in entries.flatten() {
-            let path = e.path();
-            if path.is_dir() {
-                yaml_files(&path, out);
-            } else if path.extension().is_some_and(|x| x == "yaml" || x == "yml")
-                && let Ok(text) = std::fs::read_to_string(&path)
-            {
-                out.push((path.display().to_string(), text));
-            }
-        }
-    }
-
     #[test]
     fn same_results_as_before_on_fixtures_samples_and_generated_bundles() {
-        let mut files = Vec::new();
-        yaml_files(std::path::Path::new("fixtures"), &mut files);
-        yaml_files(std::path::Path::new("samples"), &mut files);
-        // The real bundles are read in place when present (never copied into the repository).
-        yaml_files(
-            std::path::Path::new("/work/shared/fixtures/real-world"),
-            &mut files,
-        );
-        let opts = crate::generate::GenOptions {
-            pods: 300,
-            crashloop_percent: 20.0,
-            clusters: 1,
-            seed: 5,
-            log_lines: 5,
-        };
+        let mut files = fixture_yaml_files();
+        let opts = crate::generate::GenOptions::reader_tests();
         files.extend(crate::generate::yaml_files(&opts));
         let items: usize = files
             .iter()

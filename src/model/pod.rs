@@ -848,6 +848,22 @@ impl Pod {
     }
 }
 
+/// A cut-down pod keeps its identity, owners, node and phase (for tests of both ways of
+/// cutting pods down).
+#[cfg(test)]
+pub(crate) fn assert_same_identity(cut: &Pod, full: &Pod) {
+    assert_eq!(cut.metadata.name, full.metadata.name);
+    assert_eq!(cut.metadata.namespace, full.metadata.namespace);
+    assert_eq!(cut.metadata.uid, full.metadata.uid);
+    assert_eq!(cut.metadata.labels, full.metadata.labels);
+    assert_eq!(
+        cut.metadata.owner_references,
+        full.metadata.owner_references
+    );
+    assert_eq!(cut.spec.node_name, full.spec.node_name);
+    assert_eq!(cut.status.phase, full.status.phase);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -885,17 +901,8 @@ mod tests {
             if format!("{slim:?}") != format!("{full:?}") {
                 slimmed += 1;
             }
-            assert_eq!(slim.metadata.name, full.metadata.name);
-            assert_eq!(slim.metadata.namespace, full.metadata.namespace);
-            assert_eq!(slim.metadata.uid, full.metadata.uid);
-            assert_eq!(slim.metadata.labels, full.metadata.labels);
-            assert_eq!(
-                slim.metadata.owner_references,
-                full.metadata.owner_references
-            );
-            assert_eq!(slim.spec.node_name, full.spec.node_name);
+            assert_same_identity(&slim, &full);
             assert_eq!(slim.spec.host_network, full.spec.host_network);
-            assert_eq!(slim.status.phase, full.status.phase);
             assert_eq!(
                 format!("{:?}", slim.status.conditions),
                 format!("{:?}", full.status.conditions)
@@ -960,13 +967,7 @@ mod tests {
             .iter()
             .flat_map(|text| crate::model::parse::split_kubectl_list(text).unwrap_or_default())
             .collect();
-        let opts = crate::generate::GenOptions {
-            pods: 300,
-            crashloop_percent: 20.0,
-            clusters: 1,
-            seed: 5,
-            log_lines: 5,
-        };
+        let opts = crate::generate::GenOptions::reader_tests();
         for text in crate::generate::pod_files(&opts) {
             texts.extend(crate::model::parse::split_kubectl_list(&text).unwrap_or_default());
         }
