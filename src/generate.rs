@@ -111,10 +111,11 @@ pub fn cluster_name(index: usize) -> String {
 
 /// splitmix64: small, fast and the same everywhere.
 #[derive(Debug, Clone)]
-struct Rng(u64);
+/// A small deterministic random generator (splitmix64): the generator's, and the tests'.
+pub(crate) struct Rng(u64);
 
 impl Rng {
-    fn new(seed: u64) -> Self {
+    pub(crate) fn new(seed: u64) -> Self {
         Self(seed ^ 0x9E37_79B9_7F4A_7C15)
     }
     fn next(&mut self) -> u64 {
@@ -126,7 +127,7 @@ impl Rng {
     }
     /// Uniform in `0..n` (n > 0).
     #[allow(clippy::cast_possible_truncation)]
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         (self.next() % n as u64) as usize
     }
     fn range(&mut self, lo: i64, hi: i64) -> i64 {

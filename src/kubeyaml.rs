@@ -2072,13 +2072,8 @@ mod tests {
             "0", ".inf", "null", "true", "\t", "%", "@", "`", "é", "\u{2028}", "a: b\n", "- a\n",
             "  - ", "k:\n", "|\n", "---\n",
         ];
-        let mut state = 0x9E37_79B9_7F4A_7C15_u64;
-        let mut next = move |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            usize::try_from(state % n as u64).unwrap_or(0)
-        };
+        let mut rng = crate::generate::Rng::new(0x9E37_79B9_7F4A_7C15);
+        let mut next = move |n: usize| rng.below(n);
         let (mut fast, mut total) = (0, 0);
         for round in 0..4000 {
             let mut text = items[next(items.len())].clone();
@@ -2166,13 +2161,8 @@ mod tests {
             "\n---\n",
             "a: b\n",
         ];
-        let mut state = 0x2545_F491_4F6C_DD1D_u64;
-        let mut next = move |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            usize::try_from(state % n as u64).unwrap_or(0)
-        };
+        let mut rng = crate::generate::Rng::new(0x2545_F491_4F6C_DD1D);
+        let mut next = move |n: usize| rng.below(n);
         let (mut fast, mut total) = (0, 0);
         for round in 0..300 {
             let mut text = lists[next(lists.len())].clone();

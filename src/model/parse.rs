@@ -994,13 +994,8 @@ metadata:
             "items: []\n",
             "a: b\n",
         ];
-        let mut state = 0x9E37_79B9_7F4A_7C15_u64;
-        let mut next = move |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            usize::try_from(state % n as u64).unwrap_or(0)
-        };
+        let mut rng = crate::generate::Rng::new(0x9E37_79B9_7F4A_7C15);
+        let mut next = move |n: usize| rng.below(n);
         for round in 0..400 {
             let (path, list) = &lists[next(lists.len())];
             let mut text = list.clone();
