@@ -20,7 +20,7 @@ use crate::bundle::{BundleSource, printable, read_bundle};
 use crate::cli::{Cli, Command, Config, MergeArgs};
 use crate::diagnose::{ReportFinding, diagnose};
 use crate::redact::redact;
-use crate::report::{BundleReport, Report};
+use crate::report::{BundleReport, Findings, Report};
 use crate::rules::registry::{CORRELATIONS, RULES, find_rule};
 
 /// What `main` should exit with.
@@ -121,21 +121,14 @@ pub fn analyze(cfg: &Config) -> Result<Report> {
     if let Some((k, n)) = cfg.shard {
         sources = crate::discover::shard(sources, k, n);
     }
-    let outcomes = scan_all(&sources, cfg)?;
-    let mut bundles = Vec::with_capacity(outcomes.len());
-    let mut findings = Vec::new();
-    for o in outcomes {
-        if let Some(err) = &o.report.error {
+    let (bundles, findings) = scan_all(&sources, cfg)?;
+    for b in &bundles {
+        if let Some(err) = &b.error {
             eprintln!("ktriage: error: {err}");
         }
         if !cfg.quiet {
-            print_warnings(&o.report);
+            print_warnings(b);
         }
-        bundles.push(o.report);
-        findings.extend(o.findings.into_iter().filter(|f| {
-            (cfg.namespaces.is_empty() || cfg.namespaces.contains(&f.namespace))
-                && (cfg.clusters.is_empty() || cfg.clusters.contains(&f.cluster))
-        }));
     }
     let mut report = Report::new(bundles, findings);
     report.retain_min_severity(cfg.min_severity);
@@ -159,11 +152,12 @@ fn print_warnings(b: &BundleReport) {
     }
 }
 
-/// Analyzes bundles in parallel on `--threads` workers; the result keeps the input order.
+/// Analyzes bundles in parallel on `--threads` workers: the bundles' reports in input order,
+/// and their findings (those `--namespace` and `--cluster` keep), not yet ranked.
 ///
 /// # Errors
 /// When the thread pool cannot be built.
-pub fn scan_all(sources: &[BundleSource], cfg: &Config) -> Result<Vec<BundleOutcome>> {
+pub fn scan_all(sources: &[BundleSource], cfg: &Config) -> Result<(Vec<BundleReport>, Findings)> {
     let mut builder = rayon::ThreadPoolBuilder::new().stack_size(16 << 20);
     if let Some(n) = cfg.threads {
         builder = builder.num_threads(n);
@@ -174,74 +168,86 @@ pub fn scan_all(sources: &[BundleSource], cfg: &Config) -> Result<Vec<BundleOutc
     let progress = Progress::default();
     Ok(thread::scope(|scope| {
         let ticker = show.then(|| scope.spawn(|| progress.show(sources.len())));
-        // With more than one bundle, finished outcomes go to a keeper thread, which holds them
-        // to the end of the run with their findings packed (`ReportFinding::pack`), in its own
-        // memory: kept among the workers' short-lived models, they fragmented it.
+        // Finished outcomes go to a keeper thread, which holds them to the end of the run: the
+        // reports in its own memory (kept among the workers' short-lived models, they
+        // fragmented it), the findings of a many-bundle run spilled (`Findings::spilling`).
         let (tx, rx) = mpsc::channel::<(usize, BundleOutcome)>();
-        let keeper = (sources.len() > 1).then(|| scope.spawn(move || keep(rx, sources.len())));
-        // An indexed par_iter + collect keeps the sorted order, so output never depends on
-        // scheduling. Workers only bump counters; the ticker thread alone writes to stderr.
-        let outcomes: Vec<Option<BundleOutcome>> = pool.install(|| {
-            sources
-                .par_iter()
-                .enumerate()
-                .map(|(index, s)| {
-                    let o = scan_one(s, cfg);
-                    progress.record(s, &o);
-                    match &keeper {
-                        // A keeper that has gone (it cannot fail) leaves the outcome here.
-                        Some(_) => tx.send((index, o)).err().map(|e| e.0.1),
-                        None => Some(o),
-                    }
-                })
-                .collect()
+        let keeper = scope.spawn(move || keep(rx, sources.len()));
+        // Workers only bump counters; the keeper and the ticker write to stderr.
+        pool.install(|| {
+            sources.par_iter().enumerate().for_each(|(index, s)| {
+                let mut o = scan_one(s, cfg);
+                progress.record(s, &o);
+                o.findings.retain(|f| {
+                    (cfg.namespaces.is_empty() || cfg.namespaces.contains(&f.namespace))
+                        && (cfg.clusters.is_empty() || cfg.clusters.contains(&f.cluster))
+                });
+                // The keeper cannot fail; were it gone, its join below reports every bundle.
+                let _ = tx.send((index, o));
+            });
         });
         drop(tx);
         progress.finished.store(true, Ordering::Release);
         if let Some(t) = ticker {
             let _ = t.join();
         }
-        let mut kept = keeper.and_then(|k| k.join().ok()).unwrap_or_default();
-        outcomes
+        let (kept, findings) = keeper.join().unwrap_or_else(|_| {
+            (
+                (0..sources.len()).map(|_| None).collect(),
+                Findings::default(),
+            )
+        });
+        let bundles = kept
             .into_iter()
             .zip(sources)
-            .enumerate()
-            .map(|(i, (o, source))| {
-                o.or_else(|| kept.get_mut(i).and_then(Option::take))
-                    .unwrap_or_else(|| {
-                        let path = printable(&source.path.display().to_string()).into_owned();
-                        failed(
-                            &path,
-                            &format!("`{path}`: internal error: the result of this bundle was lost (a bug; please report it)"),
-                        )
-                    })
+            .map(|(report, source)| {
+                report.unwrap_or_else(|| {
+                    let path = printable(&source.path.display().to_string()).into_owned();
+                    failed(
+                        &path,
+                        &format!("`{path}`: internal error: the result of this bundle was lost (a bug; please report it)"),
+                    )
+                    .report
+                })
             })
-            .collect()
+            .collect();
+        (bundles, findings)
     }))
 }
 
-/// Holds the outcomes the workers finish, by input position, each finding packed.
-fn keep(rx: mpsc::Receiver<(usize, BundleOutcome)>, count: usize) -> Vec<Option<BundleOutcome>> {
-    let mut kept: Vec<Option<BundleOutcome>> = (0..count).map(|_| None).collect();
-    let mut packer = crate::report::Packer::default();
+/// Holds the outcomes the workers finish: each bundle's report by input position, and all
+/// findings, spilled when there is more than one bundle.
+fn keep(
+    rx: mpsc::Receiver<(usize, BundleOutcome)>,
+    count: usize,
+) -> (Vec<Option<BundleReport>>, Findings) {
+    let mut kept: Vec<Option<BundleReport>> = (0..count).map(|_| None).collect();
+    let mut findings = findings_for(count);
     for (index, outcome) in rx {
-        let BundleOutcome { report, findings } = outcome;
-        // Copied, then packed: what stays is allocated by this thread (measured: less
-        // memory over 160 bundles than packing the workers' copies).
-        let findings = findings
-            .iter()
-            .map(|f| {
-                let mut f = f.clone();
-                f.pack(&mut packer);
-                f
-            })
-            .collect();
-        kept[index] = Some(BundleOutcome {
-            report: report.clone(),
-            findings,
-        });
+        let BundleOutcome {
+            report,
+            findings: found,
+        } = outcome;
+        findings.extend(found);
+        // Copied: what stays is allocated by this thread.
+        kept[index] = Some(report.clone());
     }
-    kept
+    (kept, findings)
+}
+
+/// Where the findings of `count` bundles (or shard reports) are gathered: spilled to a
+/// temporary file when there is more than one, so that memory does not grow with their number.
+fn findings_for(count: usize) -> Findings {
+    if count < 2 {
+        return Findings::default();
+    }
+    Findings::spilling().unwrap_or_else(|e| {
+        eprintln!(
+            "ktriage: warning: cannot create a temporary file in `{}` ({e}); findings are held in memory",
+            std::env::temp_dir().display()
+        );
+        Findings::default()
+    })
 }
 
 /// Counters the workers bump and the progress ticker reads.
@@ -505,7 +511,7 @@ fn failed(path: &str, error: &str) -> BundleOutcome {
 /// `ktriage merge`: shard reports -> one report, as a single run would give it.
 fn merge(args: &MergeArgs, stdout: &mut dyn Write) -> Result<Outcome> {
     let mut bundles = Vec::new();
-    let mut findings = Vec::new();
+    let mut findings = findings_for(args.reports.len());
     for path in &args.reports {
         let text = std::fs::read(path)
             .with_context(|| format!("cannot read report `{}`", path.display()))?;
@@ -520,7 +526,11 @@ fn merge(args: &MergeArgs, stdout: &mut dyn Write) -> Result<Outcome> {
             );
         }
         bundles.extend(report.bundles);
-        findings.extend(report.findings);
+        let found = report
+            .findings
+            .into_whole()
+            .with_context(|| format!("cannot read the findings of `{}`", path.display()))?;
+        findings.extend(found);
     }
     bundles.dedup_by(|a, b| a.path == b.path);
     let mut report = Report::new(bundles, findings);

@@ -130,7 +130,6 @@ impl Correlation {
                 .map(|f| f.image.clone())
                 .unwrap_or_default(),
             nodes,
-            packed: None,
         }
     }
 }

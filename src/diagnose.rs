@@ -57,10 +57,6 @@ pub struct ReportFinding {
     /// The node(s) the failing pods ran on.
     #[serde(default)]
     pub nodes: Vec<String>,
-    /// The printed-only fields, compressed, while a run over many bundles holds the finding
-    /// (`ReportFinding::pack`); those fields are then empty. Never part of the report.
-    #[serde(skip)]
-    pub packed: Option<crate::report::Packed>,
 }
 
 /// `workload` of a finding.
@@ -324,7 +320,6 @@ fn build(
         bundle: bundle_path.to_owned(),
         image: s.spec.image.clone(),
         nodes,
-        packed: None,
     }
 }
 

@@ -8,6 +8,7 @@ use std::cmp::Ordering;
 use crate::correlate::{State, Subject};
 use crate::diagnose::ReportFinding;
 use crate::model::Cluster;
+use crate::report::Key;
 
 /// Namespaces whose workloads the whole cluster depends on.
 const SYSTEM_NAMESPACES: &[&str] = &[
@@ -113,17 +114,22 @@ pub fn severity_level(name: &str) -> u8 {
 /// The total order of findings: score, then restarts, then identity.
 #[must_use]
 pub fn compare(a: &ReportFinding, b: &ReportFinding) -> Ordering {
+    compare_keys(&a.key(), &b.key()).then_with(|| a.pods.cmp(&b.pods))
+}
+
+/// `compare` but for its last tie-break, the pod lists.
+#[must_use]
+pub fn compare_keys(a: &Key<'_>, b: &Key<'_>) -> Ordering {
     b.score
         .total_cmp(&a.score)
         .then_with(|| b.confidence.total_cmp(&a.confidence))
         .then_with(|| b.restart_count.cmp(&a.restart_count))
-        .then_with(|| a.cluster.cmp(&b.cluster))
-        .then_with(|| a.bundle.cmp(&b.bundle))
-        .then_with(|| a.namespace.cmp(&b.namespace))
-        .then_with(|| a.workload.cmp(&b.workload))
-        .then_with(|| a.container.cmp(&b.container))
-        .then_with(|| a.cause.cmp(&b.cause))
-        .then_with(|| a.pods.cmp(&b.pods))
+        .then_with(|| a.cluster.cmp(b.cluster))
+        .then_with(|| a.bundle.cmp(b.bundle))
+        .then_with(|| a.namespace.cmp(b.namespace))
+        .then_with(|| (a.kind, a.name).cmp(&(b.kind, b.name)))
+        .then_with(|| a.container.cmp(b.container))
+        .then_with(|| a.cause.cmp(b.cause))
 }
 
 /// Sorts findings and numbers them from 1.

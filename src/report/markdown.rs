@@ -3,7 +3,6 @@
 use std::io::{self, Write};
 
 use super::Report;
-use crate::diagnose::ReportFinding;
 
 pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "# ktriage report\n")?;
@@ -44,7 +43,8 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     if !report.findings.is_empty() {
         writeln!(out, "\n## Findings")?;
     }
-    for f in report.findings.iter().map(ReportFinding::unpacked) {
+    for f in report.findings.iter() {
+        let f = f?;
         writeln!(out, "\n### {}. {}\n", f.rank, f.title)?;
         writeln!(
             out,

@@ -1,9 +1,9 @@
 //! The report: what every bundle gave (status, warnings, failures), the ranked findings and the
 //! fleet view; and its three renderings. Renderers only format.
 
+mod findings;
 mod json;
 mod markdown;
-mod packed;
 mod table;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -11,30 +11,20 @@ use std::io::{self, Write};
 
 use serde::{Deserialize, Serialize};
 
-use crate::diagnose::ReportFinding;
-pub use packed::{Packed, Packer};
+pub use findings::{Findings, Key};
 
 /// JSON report schema version (DESIGN.md §5).
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// The whole report of one run (or of merged shard runs).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub schema_version: u32,
     pub tool: Tool,
     pub bundles: Vec<BundleReport>,
-    /// Ranked; a finding may be held packed (`ReportFinding::pack`) and is written whole.
-    #[serde(serialize_with = "whole_findings")]
-    pub findings: Vec<ReportFinding>,
+    /// Ranked; held whole or spilled to a temporary file (`Findings`).
+    pub findings: Findings,
     pub fleet: Vec<FleetEntry>,
-}
-
-/// Writes findings whole, restoring packed ones one at a time.
-fn whole_findings<S: serde::Serializer>(
-    findings: &[ReportFinding],
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    serializer.collect_seq(findings.iter().map(ReportFinding::unpacked))
 }
 
 /// `tool` of the report.
@@ -85,9 +75,10 @@ pub enum Format {
 impl Report {
     /// Builds a report: ranks the findings across bundles and computes the fleet view.
     #[must_use]
-    pub fn new(mut bundles: Vec<BundleReport>, mut findings: Vec<ReportFinding>) -> Self {
+    pub fn new(mut bundles: Vec<BundleReport>, findings: impl Into<Findings>) -> Self {
         bundles.sort_by(|a, b| a.path.cmp(&b.path));
-        crate::rank::rank_all(&mut findings);
+        let mut findings = findings.into();
+        findings.rank();
         let fleet = fleet(&findings);
         Self {
             schema_version: SCHEMA_VERSION,
@@ -104,10 +95,7 @@ impl Report {
     /// Keeps only findings at or above `level` (0 low … 3 critical) and renumbers them.
     pub fn retain_min_severity(&mut self, level: u8) {
         self.findings
-            .retain(|f| crate::rank::severity_level(&f.severity) >= level);
-        for (i, f) in self.findings.iter_mut().enumerate() {
-            f.rank = i + 1;
-        }
+            .retain(|k| crate::rank::severity_level(k.severity) >= level);
         self.fleet = fleet(&self.findings);
     }
 
@@ -143,21 +131,21 @@ impl Report {
 /// Groups findings of the same cause and workload/container (or image repository) across
 /// clusters; entries hitting two or more clusters, most clusters first.
 #[must_use]
-pub fn fleet(findings: &[ReportFinding]) -> Vec<FleetEntry> {
+pub fn fleet(findings: &Findings) -> Vec<FleetEntry> {
     // (cause, signature) -> (clusters, pods, finding ranks)
-    type Group = (BTreeSet<String>, usize, Vec<usize>);
-    let mut groups: BTreeMap<(String, String), Group> = BTreeMap::new();
-    for f in findings {
+    type Group<'a> = (BTreeSet<&'a str>, usize, Vec<usize>);
+    let mut groups: BTreeMap<(&str, String), Group<'_>> = BTreeMap::new();
+    for (rank, f) in findings.keys() {
         let signature = format!(
             "{} {} / {}",
-            f.workload.kind,
-            normalize_name(&f.workload.name, &f.workload.kind),
+            f.kind,
+            normalize_name(f.name, f.kind),
             f.container
         );
-        let entry = groups.entry((f.cause.clone(), signature)).or_default();
-        entry.0.insert(f.cluster.clone());
-        entry.1 += f.pods.len();
-        entry.2.push(f.rank);
+        let entry = groups.entry((f.cause, signature)).or_default();
+        entry.0.insert(f.cluster);
+        entry.1 += f.pods;
+        entry.2.push(rank);
     }
     let mut out: Vec<FleetEntry> = groups
         .into_iter()
@@ -165,9 +153,9 @@ pub fn fleet(findings: &[ReportFinding]) -> Vec<FleetEntry> {
         .map(|((cause, signature), (clusters, pods, mut ranks))| {
             ranks.sort_unstable();
             FleetEntry {
-                cause,
+                cause: cause.to_owned(),
                 signature,
-                clusters: clusters.into_iter().collect(),
+                clusters: clusters.into_iter().map(str::to_owned).collect(),
                 pods,
                 finding_ranks: ranks,
             }
@@ -205,7 +193,7 @@ fn normalize_name(name: &str, kind: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnose::{Alternative, LastTermination, WorkloadName};
+    use crate::diagnose::{Alternative, LastTermination, ReportFinding, WorkloadName};
     use crate::rules::{Evidence, EvidenceKind};
 
     fn finding(cluster: &str, cause: &str, score: f64) -> ReportFinding {
@@ -255,7 +243,6 @@ mod tests {
             bundle: format!("dumps/{cluster}.tar.gz"),
             image: "velero/velero:v1.8.0".to_owned(),
             nodes: vec!["worker-1".to_owned()],
-            packed: None,
         }
     }
 
@@ -292,11 +279,10 @@ mod tests {
     #[test]
     fn ranks_and_fleet() {
         let r = report();
-        assert_eq!(r.findings[0].cluster, "prod-us");
-        assert_eq!(
-            r.findings.iter().map(|f| f.rank).collect::<Vec<_>>(),
-            [1, 2]
-        );
+        let ranked: Vec<(usize, &str)> = r.findings.keys().map(|(n, k)| (n, k.cluster)).collect();
+        assert_eq!(ranked, [(1, "prod-us"), (2, "prod-eu")]);
+        let whole: Vec<usize> = r.findings.iter().map(|f| f.unwrap().rank).collect();
+        assert_eq!(whole, [1, 2]);
         assert_eq!(r.fleet.len(), 1);
         assert_eq!(r.fleet[0].clusters, ["prod-eu", "prod-us"]);
         assert_eq!(r.fleet[0].finding_ranks, [1, 2]);
@@ -327,46 +313,45 @@ mod tests {
         insta::assert_snapshot!(text);
     }
 
-    /// A report holding its findings packed ranks, groups and renders exactly as one holding
-    /// them whole, in every format; a finding packs to a fraction of its printed size.
+    /// A report whose findings are spilled ranks, filters, groups and renders exactly as one
+    /// holding them whole, in every format.
     #[test]
-    fn packed_findings_render_as_whole_ones() {
+    fn spilled_findings_render_as_whole_ones() {
         let whole = report();
-        let mut packer = Packer::default();
-        let mut findings = whole.findings.clone();
-        for f in &mut findings {
-            f.pack(&mut packer);
-            assert!(f.evidence.is_empty() && f.log_tail.is_empty() && f.title.is_empty());
-            // Packing twice changes nothing.
-            let again = f.clone();
-            f.pack(&mut packer);
-            assert_eq!(*f, again);
+        let mut findings = Vec::new();
+        for (i, cluster) in ["prod-eu", "prod-us", "staging"].iter().enumerate() {
+            for (j, cause) in ["bad-args", "oom-killed", "dns-failure"].iter().enumerate() {
+                let mut f = finding(cluster, cause, 0.3 * (j as f64) + 0.01 * (i as f64));
+                f.pods.push(format!("velero-7d9c5b6f4d-x{i}{j}q"));
+                findings.push(f);
+            }
         }
-        for (f, original) in findings.iter().zip(&whole.findings) {
-            assert_eq!(*f.unpacked(), *original);
+        // Two findings equal but for their pods: the last tie-break reads them back.
+        let mut twin = findings[0].clone();
+        twin.pods = vec!["velero-7d9c5b6f4d-a1b2c".to_owned()];
+        findings.push(twin);
+        let mut spilled = Findings::spilling().unwrap();
+        for f in findings.iter().rev() {
+            spilled.push(f.clone());
         }
-        let packed = Report::new(whole.bundles.clone(), findings);
-        assert_eq!(packed.fleet, whole.fleet);
+        assert!(spilled.spills());
+        let mut a = Report::new(whole.bundles.clone(), findings);
+        let mut b = Report::new(whole.bundles.clone(), spilled);
+        assert_eq!(a, b);
+        assert_eq!(a.fleet, b.fleet);
+        assert_eq!(a.fleet.len(), 3);
+        a.retain_min_severity(2);
+        b.retain_min_severity(2);
+        assert!(b.findings.len() < 10 && !b.findings.is_empty());
         for format in [Format::Table, Format::Markdown, Format::Json] {
-            let (mut a, mut b) = (Vec::new(), Vec::new());
-            whole.render(format, &mut a).unwrap();
-            packed.render(format, &mut b).unwrap();
-            assert_eq!(String::from_utf8(a), String::from_utf8(b), "{format:?}");
+            let (mut x, mut y) = (Vec::new(), Vec::new());
+            a.render(format, &mut x).unwrap();
+            b.render(format, &mut y).unwrap();
+            assert_eq!(String::from_utf8(x), String::from_utf8(y), "{format:?}");
         }
-        // A finding with a long log tail keeps a small part of it.
-        let mut big = whole.findings[0].clone();
-        big.log_tail = (0..20)
-            .map(|i| format!("2026-11-28T04:58:{i:02}Z ERROR dial tcp 10.0.0.7:5432: connect: connection refused (attempt {i})"))
-            .collect();
-        let printed = serde_json::to_vec(&big).unwrap().len();
-        big.pack(&mut packer);
-        let Some(Packed(bytes)) = &big.packed else {
-            panic!("packed");
-        };
-        assert!(
-            bytes.len() * 3 < printed,
-            "{} of {printed} bytes",
-            bytes.len()
+        assert_eq!(
+            a.findings.into_whole().unwrap(),
+            b.findings.into_whole().unwrap()
         );
     }
 

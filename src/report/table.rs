@@ -5,7 +5,6 @@ use std::io::{self, Write};
 use comfy_table::{ColumnConstraint, ContentArrangement, Table, Width, presets};
 
 use super::Report;
-use crate::diagnose::ReportFinding;
 
 /// Findings shown in the table; the rest are counted.
 const MAX_ROWS: usize = 25;
@@ -45,12 +44,8 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 c.set_constraint(ColumnConstraint::UpperBoundary(Width::Fixed(width)));
             }
         }
-        for f in report
-            .findings
-            .iter()
-            .take(MAX_ROWS)
-            .map(ReportFinding::unpacked)
-        {
+        for f in report.findings.iter().take(MAX_ROWS) {
+            let f = f?;
             let pods = if f.pods.len() == 1 {
                 f.pods[0].clone()
             } else {
@@ -167,7 +162,11 @@ pub(super) fn summary_line(report: &Report) -> String {
     let n = report.bundles.len();
     let mut by_sev = Vec::new();
     for sev in ["critical", "high", "medium", "low"] {
-        let c = report.findings.iter().filter(|f| f.severity == sev).count();
+        let c = report
+            .findings
+            .keys()
+            .filter(|(_, k)| k.severity == sev)
+            .count();
         if c > 0 {
             by_sev.push(format!("{c} {sev}"));
         }
