@@ -156,7 +156,7 @@ pub fn correlate(cluster: &Cluster) -> Vec<Subject<'_>> {
                 (None, Some(c)) if !running => (Some(c), None),
                 (None, c) => (None, c),
             };
-            let mut log_hits = log.map(logscan::scan_log).unwrap_or_default();
+            let mut log_hits = log.map(LogFile::hits).unwrap_or_default();
             if let Some(message) = last_termination_of(status).and_then(|t| t.message.as_deref()) {
                 log_hits.extend(logscan::scan_message(message));
             }

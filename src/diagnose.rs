@@ -260,7 +260,7 @@ fn build(
         notes.push(format!(
             "`{}` was read as its last {} KiB only",
             log.source,
-            log.text.len() / 1024
+            log.window_bytes() / 1024
         ));
     }
     let ns = &key.namespace;

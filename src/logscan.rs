@@ -644,6 +644,7 @@ mod tests {
             total_bytes: text.len() as u64,
             text,
             skipped_lines: 0,
+            scanned: None,
         }
     }
 
@@ -1029,6 +1030,7 @@ mod tests {
             text: text.as_bytes().to_vec(),
             total_bytes: text.len() as u64,
             skipped_lines: 0,
+            scanned: None,
         };
         let hits: Vec<_> = scan_log(&log)
             .into_iter()

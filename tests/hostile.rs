@@ -1018,11 +1018,16 @@ fn huge_single_line_in_memory_stays_bounded() {
         total_bytes: 1 << 30,
         skipped_lines: 0,
         text,
+        scanned: None,
     };
     let lines = log.lines();
     assert_eq!(lines.len(), 1);
     assert!(matches!(lines[0].text, std::borrow::Cow::Borrowed(_)));
     assert!(ktriage::logscan::scan_log(&log).is_empty());
+    // Once scanned, only the line's first `KEPT_TAIL_BYTES` stay.
+    let scanned = log.scan(ktriage::model::log::KEPT_TAIL_BYTES);
+    assert_eq!(scanned.text.len(), ktriage::model::log::KEPT_TAIL_BYTES);
+    assert!(scanned.is_truncated() && scanned.window_bytes() == 4 << 20);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -471,7 +471,7 @@ fn keep_member(
         return match read_tail(&mut inner, &name, limits.log_window_bytes, left) {
             Ok(log) => {
                 let total = log.total_bytes;
-                bundle.logs.insert(name, log);
+                bundle.logs.insert(name, scanned(log));
                 Ok(total)
             }
             Err(e)
@@ -503,14 +503,14 @@ fn keep_member(
                 source: member.clone(),
                 text: scratch[..filled].to_vec(),
                 total_bytes: filled as u64,
-                skipped_lines: 0,
+                ..LogFile::default()
             }
         } else {
             let mut rest = io::Cursor::new(&scratch[..filled]).chain(reader);
             read_tail(&mut rest, &member, window, u64::MAX)?
         };
         check_complete(&member, log.total_bytes, size)?;
-        bundle.logs.insert(member, log);
+        bundle.logs.insert(member, scanned(log));
         return Ok(0);
     }
     if size > limits.max_entry_bytes {
@@ -576,6 +576,17 @@ fn check_complete(member: &str, read: u64, size: u64) -> io::Result<()> {
 #[error("decompresses to more than its limit")]
 struct CapExceeded;
 
+/// A container's log scanned as it is read, keeping only its tail (`LogFile::scan`). A
+/// cluster-info dump's `logs.txt` holds several containers' logs: it is kept whole, to be
+/// split (each part is scanned then).
+fn scanned(log: LogFile) -> LogFile {
+    if log.source.ends_with("/logs.txt") || log.source == "logs.txt" {
+        log
+    } else {
+        log.scan(crate::model::log::KEPT_TAIL_BYTES)
+    }
+}
+
 /// The smallest log window honoured, whatever `Limits::log_window_bytes` asks.
 const MIN_LOG_WINDOW: u64 = 1024;
 
@@ -614,6 +625,7 @@ fn read_tail(reader: &mut dyn Read, source: &str, window: u64, cap: u64) -> io::
         text: buf,
         total_bytes: total,
         skipped_lines,
+        scanned: None,
     })
 }
 

@@ -266,12 +266,13 @@ fn split_log_blocks(cluster: &mut Cluster, source: &str, text: &[u8], skipped_li
             let text = std::mem::take(body);
             if seen.insert(who.clone()) && !is_fetch_error(&text) {
                 let (ns, pod, container) = who;
-                let log = LogFile {
-                    source: format!("{source} (container {container})"),
-                    total_bytes: text.len() as u64,
+                let total = text.len() as u64;
+                let log = LogFile::new(
+                    format!("{source} (container {container})"),
                     text,
-                    skipped_lines: u64::from(cut),
-                };
+                    total,
+                    u64::from(cut),
+                );
                 add_log(cluster, &ns, &pod, &container, false, log);
             }
         };

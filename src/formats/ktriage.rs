@@ -103,7 +103,7 @@ pub(super) fn read(source: &BundleSource, mut raw: RawBundle, root: &str) -> Loa
             Some(c) => (c, true),
             None => (file.trim_end_matches(".log"), false),
         };
-        rel.clone_into(&mut log.source);
+        log.rename(rel);
         add_log(&mut cluster, ns, pod, container, previous, log);
     }
     Loaded {

@@ -262,7 +262,7 @@ fn read_logs(cluster: &mut Cluster, logs: BTreeMap<String, LogFile>, roots: &[St
             }
             _ => continue,
         };
-        rel.clone_into(&mut log.source);
+        log.rename(rel);
         let entry = slots
             .entry((ns.to_owned(), pod.to_owned(), container.to_owned()))
             .or_default();
@@ -355,12 +355,7 @@ mod tests {
     }
 
     fn log(source: &str, text: &str) -> LogFile {
-        LogFile {
-            source: source.to_owned(),
-            text: text.as_bytes().to_vec(),
-            total_bytes: text.len() as u64,
-            skipped_lines: 0,
-        }
+        LogFile::new(source.to_owned(), text.into(), text.len() as u64, 0)
     }
 
     #[test]

@@ -283,7 +283,7 @@ fn read_logs(
         }
         let known = containers.get(&(ns.to_owned(), pod.to_owned()));
         let (container, previous) = split_log_name(file, known);
-        rel.clone_into(&mut log.source);
+        log.rename(rel);
         add_log(cluster, ns, pod, &container, previous, log);
     }
     for (rel, pod, file, mut log) in collector_logs {
@@ -303,7 +303,7 @@ fn read_logs(
             }
         });
         if slot.is_none() {
-            rel.clone_into(&mut log.source);
+            log.rename(&rel);
             let ns = ns.clone();
             add_log(cluster, &ns, &pod, &container, previous, log);
         }

@@ -1,4 +1,7 @@
 //! Container logs: a bounded tail window of each file, with its lines' numbers and timestamps.
+//! A log read from a bundle is scanned for signatures as it is read (`LogFile::scanned`) and
+//! only its last lines are kept, so that a bundle's logs hold little memory however many and
+//! however large they are.
 //!
 //! Knows the two prefixes a log line may carry: the RFC 3339 timestamp of `kubectl logs
 //! --timestamps` and the CRI on-disk prefix `<ts> stdout|stderr F|P <text>` (P = partial line).
@@ -6,18 +9,36 @@
 use std::borrow::Cow;
 
 use super::time::Time;
+use crate::logscan::{HitSource, LogHit};
+
+/// Most bytes of a scanned log kept in memory: its last lines, which log tails and last-line
+/// evidence quote. (The signatures were found in the whole window before.)
+pub const KEPT_TAIL_BYTES: usize = 16 << 10;
 
 /// One log file as read from a bundle: the last `window` bytes of it, cut at a line start.
 #[derive(Debug, Clone, Default)]
 pub struct LogFile {
     /// Path inside the bundle.
     pub source: String,
-    /// The kept tail of the file.
+    /// The kept tail of the file: the whole window, or its last lines once scanned.
     pub text: Vec<u8>,
     /// Size of the whole file.
     pub total_bytes: u64,
-    /// Lines dropped before the kept window (0 when the whole file was kept).
+    /// Lines of the file before `text`.
     pub skipped_lines: u64,
+    /// What scanning the window found, when it was scanned before `text` was cut to its tail.
+    pub scanned: Option<Scanned>,
+}
+
+/// A log window scanned as it was read.
+#[derive(Debug, Clone, Default)]
+pub struct Scanned {
+    /// Bytes of the window.
+    pub bytes: u64,
+    /// Whether the window missed the head of the file.
+    pub truncated: bool,
+    /// The signatures' hits in the window (`logscan::scan_log`).
+    pub hits: Vec<LogHit>,
 }
 
 /// One line of a log, prefixes removed.
@@ -54,10 +75,93 @@ impl LogFile {
                     || trimmed.contains("previous terminated container")))
     }
 
-    /// Whether only a tail of the file was kept.
+    /// A log window read from a bundle, scanned now: all but its last `KEPT_TAIL_BYTES`
+    /// (cut at a line start) are dropped.
+    #[must_use]
+    pub fn new(source: String, text: Vec<u8>, total_bytes: u64, skipped_lines: u64) -> Self {
+        LogFile {
+            source,
+            text,
+            total_bytes,
+            skipped_lines,
+            scanned: None,
+        }
+        .scan(KEPT_TAIL_BYTES)
+    }
+
+    /// Scans the window for signatures, then keeps only its last `keep` bytes.
+    #[must_use]
+    pub fn scan(mut self, keep: usize) -> Self {
+        if self.scanned.is_some() {
+            return self;
+        }
+        let scanned = Scanned {
+            bytes: self.text.len() as u64,
+            truncated: self.is_truncated(),
+            hits: crate::logscan::scan_log(&self),
+        };
+        self.keep_tail(keep);
+        self.scanned = Some(scanned);
+        self
+    }
+
+    /// Drops all but the lines in the last `keep` bytes (a last line longer than that is kept
+    /// from its start, shortened).
+    fn keep_tail(&mut self, keep: usize) {
+        if self.text.len() <= keep {
+            return;
+        }
+        let from = self.text.len() - keep;
+        let spans = self.line_spans();
+        let first = spans
+            .iter()
+            .find(|s| s.start >= from)
+            .or_else(|| spans.last());
+        let Some(&first) = first else {
+            // Blank lines only.
+            self.skipped_lines += memchr::memchr_iter(b'\n', &self.text).count() as u64;
+            self.text = Vec::new();
+            return;
+        };
+        self.skipped_lines = first.number - 1;
+        let end = self.text.len().min(first.start + keep);
+        self.text = self.text[first.start..end].to_vec();
+    }
+
+    /// The signatures' hits in the log: found when it was read, or now.
+    #[must_use]
+    pub fn hits(&self) -> Vec<LogHit> {
+        match &self.scanned {
+            Some(s) => s.hits.clone(),
+            None => crate::logscan::scan_log(self),
+        }
+    }
+
+    /// Renames the file (its path in the bundle as a format reader names it), in its hits too.
+    pub fn rename(&mut self, source: &str) {
+        source.clone_into(&mut self.source);
+        for hit in self.scanned.iter_mut().flat_map(|s| &mut s.hits) {
+            if let HitSource::Log { path, .. } = &mut hit.source {
+                source.clone_into(path);
+            }
+        }
+    }
+
+    /// Bytes of the file read (and scanned).
+    #[must_use]
+    pub fn window_bytes(&self) -> u64 {
+        self.scanned
+            .as_ref()
+            .map_or(self.text.len() as u64, |s| s.bytes)
+    }
+
+    /// Whether only a tail of the file was read.
     #[must_use]
     pub fn is_truncated(&self) -> bool {
-        self.skipped_lines > 0 || (self.text.len() as u64) < self.total_bytes
+        match &self.scanned {
+            Some(s) => s.truncated,
+            None => self.skipped_lines > 0 || (self.text.len() as u64) < self.total_bytes,
+        }
     }
 
     /// The lines of the kept window, prefixes removed, CRI partial lines (`P`) joined.
@@ -267,6 +371,7 @@ mod tests {
             text: text.to_vec(),
             total_bytes: text.len() as u64,
             skipped_lines,
+            scanned: None,
         }
     }
 
@@ -347,6 +452,98 @@ mod tests {
             text: text.as_bytes().to_vec(),
             total_bytes: text.len() as u64,
             skipped_lines: 0,
+            scanned: None,
+        }
+    }
+
+    /// A scanned log keeps the hits of its whole window and, of its lines, exactly the last
+    /// ones that fit (a CRI partial line is kept whole or not at all), numbered as before.
+    #[test]
+    fn scanning_keeps_the_window_hits_and_the_last_lines() {
+        let mut text = String::from(
+            "2026-11-28T04:58:01.000000001Z stderr F Error: connect ECONNREFUSED 10.96.14.3:5432\n",
+        );
+        for i in 0..200 {
+            text.push_str(&format!(
+                "2026-11-28T04:58:{:02}.{i:09}Z stdout F {{\"level\":\"info\",\"msg\":\"retrying\",\"attempt\":{i}}}\n",
+                i % 60
+            ));
+            if i % 7 == 0 {
+                text.push_str("2026-11-28T04:58:09.000000001Z stdout P a partial line, \n");
+                text.push_str("2026-11-28T04:58:09.000000002Z stdout F and its end\n");
+            }
+        }
+        text.push_str("\n\n2026-11-28T04:58:10.000000001Z stderr F panic: runtime error: invalid memory address or nil pointer dereference\n");
+        let whole = file(&text).with_skipped(12);
+        let all_lines = key(whole.lines());
+        let all_hits: Vec<_> = crate::logscan::scan_log(&whole)
+            .into_iter()
+            .map(|h| (h.signature.id, h.source, h.from_end))
+            .collect();
+        assert!(all_hits.len() >= 2, "{all_hits:?}");
+        for keep in [
+            0,
+            1,
+            90,
+            200,
+            1000,
+            4096,
+            text.len() - 1,
+            text.len(),
+            1 << 20,
+        ] {
+            let scanned = whole.clone().scan(keep);
+            let hits: Vec<_> = scanned
+                .hits()
+                .into_iter()
+                .map(|h| (h.signature.id, h.source, h.from_end))
+                .collect();
+            assert_eq!(hits, all_hits, "keep {keep}");
+            assert!(
+                scanned.is_truncated(),
+                "the window still misses the file's head"
+            );
+            assert_eq!(scanned.window_bytes(), text.len() as u64);
+            let lines = key(scanned.lines());
+            let last = all_lines.last().unwrap();
+            if last.2.len() + 60 <= keep {
+                assert!(scanned.text.len() <= keep, "keep {keep}");
+                assert!(
+                    !lines.is_empty() && all_lines.ends_with(&lines),
+                    "keep {keep}: {lines:?}"
+                );
+            } else if keep < 60 {
+                // Not even the last line's prefix fits.
+                assert!(
+                    scanned.text.len() <= keep && lines.len() <= 1,
+                    "keep {keep}"
+                );
+            } else {
+                // Only the last line, from its start.
+                assert_eq!(lines.len(), 1, "keep {keep}");
+                assert_eq!(lines[0].0, last.0);
+                assert!(last.2.starts_with(&lines[0].2));
+            }
+        }
+        // Renaming a scanned log renames its hits.
+        let mut renamed = whole.clone().scan(100);
+        renamed.rename("logs/shop/api-1/api.previous.log");
+        assert!(renamed.hits().iter().all(|h| matches!(&h.source,
+            crate::logscan::HitSource::Log { path, .. } if path == "logs/shop/api-1/api.previous.log")));
+    }
+
+    fn key(lines: Vec<LogLine<'_>>) -> Vec<(u64, Option<Time>, String)> {
+        lines
+            .into_iter()
+            .map(|l| (l.number, l.time, l.text.into_owned()))
+            .collect()
+    }
+
+    impl LogFile {
+        fn with_skipped(mut self, skipped_lines: u64) -> Self {
+            self.skipped_lines = skipped_lines;
+            self.total_bytes += 1000;
+            self
         }
     }
 
