@@ -225,26 +225,13 @@ fn rollout_regressions(
     }
 }
 
-/// A ReplicaSet's `deployment.kubernetes.io/revision`.
-fn revision(rs: &Workload) -> Option<i64> {
-    rs.metadata
-        .annotations
-        .get("deployment.kubernetes.io/revision")?
-        .parse()
-        .ok()
-}
-
 /// A Deployment's ReplicaSets with their revisions, oldest first.
 fn replica_sets<'c>(cluster: &'c Cluster, ns: &str, name: &str) -> Vec<(i64, &'c Workload)> {
     let mut sets: Vec<(i64, &Workload)> = cluster
         .workloads_in("ReplicaSet", ns)
         .iter()
-        .filter(|w| {
-            w.metadata
-                .controller()
-                .is_some_and(|o| o.kind == "Deployment" && o.name == name)
-        })
-        .filter_map(|w| Some((revision(w)?, w)))
+        .filter(|w| w.deployment() == Some(name))
+        .filter_map(|w| Some((w.revision()?, w)))
         .collect();
     sets.sort_by_key(|(r, _)| *r);
     sets

@@ -223,7 +223,10 @@ fn parse_resource(resource: &str, path: &str, bytes: &[u8]) -> Option<(Objects, 
             (Objects::Pods(pods), parsed.warnings)
         }
         "events" => parsed(path, bytes, Objects::Events),
-        "replicasets" => parsed(path, bytes, Objects::Workloads),
+        "replicasets" => parsed(path, bytes, |mut sets| {
+            crate::model::objects::drop_unused_templates(&mut sets);
+            Objects::Workloads(sets)
+        }),
         "deployments" | "statefulsets" | "daemonsets" | "jobs" | "cronjobs" => parsed(
             path,
             bytes,
@@ -510,16 +513,105 @@ mod tests {
     /// a Deployment is read as before.
     #[test]
     fn pod_templates_are_read_for_replica_sets_only() {
-        let list = |kind: &str| {
-            format!(
-                "apiVersion: v1\nitems:\n- apiVersion: apps/v1\n  kind: {kind}\n  metadata:\n    annotations:\n      deployment.kubernetes.io/revision: \"3\"\n    name: api\n    namespace: shop\n  spec:\n    replicas: 2\n    template:\n      spec:\n        containers:\n        - image: api:1\n          name: api\n  status:\n    readyReplicas: 1\nkind: List\nmetadata:\n  resourceVersion: \"\"\n"
-            )
+        let deployment = format!(
+            "apiVersion: v1\nitems:\n{}kind: List\nmetadata:\n  resourceVersion: \"\"\n",
+            workload_item("Deployment", "api", None, Some(3), 2)
+        );
+        let sets = format!(
+            "apiVersion: v1\nitems:\n{}{}kind: List\nmetadata:\n  resourceVersion: \"\"\n",
+            workload_item("ReplicaSet", "api-5d8f7c9b4", Some("api"), Some(2), 1),
+            workload_item("ReplicaSet", "api-7f6b8d9c5", Some("api"), Some(3), 2),
+        );
+        let cluster = read_lists(&[("deployments", &deployment), ("replicasets", &sets)]);
+        let [deployment, old, new] = &cluster.workloads[..] else {
+            panic!("{:?}", cluster.workloads);
         };
+        for w in [deployment, new] {
+            assert_eq!(w.spec.replicas, Some(2));
+            assert_eq!(w.status.ready_replicas, Some(1));
+            assert_eq!(w.revision(), Some(3));
+        }
+        assert_eq!(deployment.kind, "Deployment");
+        assert!(deployment.spec.template.spec.containers.is_empty());
+        assert_eq!(
+            old.spec.template.spec.containers[0].image,
+            "registry.example.com/shop/api-5d8f7c9b4:1.4.2"
+        );
+        assert_eq!(
+            new.spec.template.spec.containers[0].image,
+            "registry.example.com/shop/api-7f6b8d9c5:1.4.2"
+        );
+    }
+
+    /// Only the sets of a Deployment with two revisions serving keep their templates: the
+    /// others are no side of a rollout regression.
+    #[test]
+    fn templates_no_rollout_regression_compares_are_dropped() {
+        let sets = [
+            // Mid-rollout: both revisions have replicas.
+            workload_item(
+                "ReplicaSet",
+                "checkout-5d8f7c9b4",
+                Some("checkout"),
+                Some(4),
+                2,
+            ),
+            workload_item(
+                "ReplicaSet",
+                "checkout-6c7d8e9f1",
+                Some("checkout"),
+                Some(5),
+                1,
+            ),
+            // Settled: the old revision is scaled to zero.
+            workload_item("ReplicaSet", "cart-84f9c6d7b5", Some("cart"), Some(1), 0),
+            workload_item("ReplicaSet", "cart-9b7c5d6f48", Some("cart"), Some(2), 3),
+            // No Deployment, or no revision.
+            workload_item("ReplicaSet", "legacy-worker", None, Some(1), 2),
+            workload_item("ReplicaSet", "search-6d5f8b7c9", Some("search"), None, 2),
+            workload_item("ReplicaSet", "search-7e6a9c8d1", Some("search"), Some(2), 2),
+        ]
+        .concat();
+        let list = format!(
+            "apiVersion: v1\nitems:\n{sets}kind: List\nmetadata:\n  resourceVersion: \"\"\n"
+        );
+        let cluster = read_lists(&[("replicasets", &list)]);
+        let templated: Vec<&str> = cluster
+            .workloads
+            .iter()
+            .filter(|w| !w.spec.template.spec.containers.is_empty())
+            .map(|w| w.metadata.name.as_str())
+            .collect();
+        assert_eq!(templated, ["checkout-5d8f7c9b4", "checkout-6c7d8e9f1"]);
+        assert_eq!(cluster.workloads.len(), 7);
+    }
+
+    /// One workload of a kubectl list, as `kubectl get -o yaml` prints it.
+    fn workload_item(
+        kind: &str,
+        name: &str,
+        deployment: Option<&str>,
+        revision: Option<u32>,
+        replicas: u32,
+    ) -> String {
+        let revision = revision.map_or_else(String::new, |r| {
+            format!("    annotations:\n      deployment.kubernetes.io/desired-replicas: \"{replicas}\"\n      deployment.kubernetes.io/revision: \"{r}\"\n")
+        });
+        let owner = deployment.map_or_else(String::new, |d| {
+            format!("    ownerReferences:\n    - apiVersion: apps/v1\n      blockOwnerDeletion: true\n      controller: true\n      kind: Deployment\n      name: {d}\n      uid: 0b6c3d1e-2f4a-4b5c-8d6e-7f8091a2b3c4\n")
+        });
+        format!(
+            "- apiVersion: apps/v1\n  kind: {kind}\n  metadata:\n{revision}    creationTimestamp: \"2026-11-27T09:12:44Z\"\n    generation: 2\n    labels:\n      app: {name}\n    managedFields:\n    - apiVersion: apps/v1\n      fieldsType: FieldsV1\n      fieldsV1:\n        f:spec:\n          f:replicas: {{}}\n      manager: kube-controller-manager\n      operation: Update\n      time: \"2026-11-27T09:12:44Z\"\n    name: {name}\n    namespace: shop\n{owner}    resourceVersion: \"48213377\"\n    uid: 1c2d3e4f-5a6b-4c7d-8e9f-a0b1c2d3e4f5\n  spec:\n    replicas: {replicas}\n    selector:\n      matchLabels:\n        app: {name}\n    template:\n      metadata:\n        creationTimestamp: null\n        labels:\n          app: {name}\n      spec:\n        containers:\n        - image: registry.example.com/shop/{name}:1.4.2\n          imagePullPolicy: IfNotPresent\n          name: app\n          resources: {{}}\n        restartPolicy: Always\n  status:\n    observedGeneration: 2\n    readyReplicas: 1\n    replicas: {replicas}\n"
+        )
+    }
+
+    /// A cluster read from `(resource, list)` files of namespace `shop`, as parsed while read.
+    fn read_lists(files: &[(&str, &str)]) -> Cluster {
         let mut cluster = Cluster::default();
         let mut warnings = Vec::new();
-        for (resource, kind) in [("deployments", "Deployment"), ("replicasets", "ReplicaSet")] {
+        for (resource, list) in files {
             let path = format!("namespaces/shop/{resource}.yaml");
-            let mut data = digest(&path, list(kind).as_bytes());
+            let mut data = digest(&path, list.as_bytes());
             assert!(add_file(
                 &mut cluster,
                 resource,
@@ -529,24 +621,7 @@ mod tests {
             ));
         }
         assert!(warnings.is_empty(), "{warnings:?}");
-        let [deployment, replica_set] = &cluster.workloads[..] else {
-            panic!("{:?}", cluster.workloads);
-        };
-        for w in [deployment, replica_set] {
-            assert_eq!(w.metadata.name, "api");
-            assert_eq!(w.spec.replicas, Some(2));
-            assert_eq!(w.status.ready_replicas, Some(1));
-            assert_eq!(
-                w.metadata
-                    .annotations
-                    .get("deployment.kubernetes.io/revision")
-                    .map(String::as_str),
-                Some("3")
-            );
-        }
-        assert_eq!(deployment.kind, "Deployment");
-        assert!(deployment.spec.template.spec.containers.is_empty());
-        assert_eq!(replica_set.spec.template.spec.containers[0].image, "api:1");
+        cluster
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! Workloads, nodes, services, endpoints, claims, ConfigMap and Secret names with keys.
 
-use super::map::Map;
+use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
 use super::de;
+use super::map::Map;
 use super::meta::ObjectMeta;
 use super::pod::{Condition, PodSpec};
 
@@ -121,6 +122,57 @@ struct UntemplatedSpec {
     backoff_limit: Option<i64>,
     #[serde(deserialize_with = "de::opt_string")]
     schedule: Option<String>,
+}
+
+impl Workload {
+    /// `deployment.kubernetes.io/revision` of a ReplicaSet.
+    #[must_use]
+    pub fn revision(&self) -> Option<i64> {
+        self.metadata
+            .annotations
+            .get("deployment.kubernetes.io/revision")?
+            .parse()
+            .ok()
+    }
+
+    /// The Deployment controlling a ReplicaSet, by name.
+    #[must_use]
+    pub fn deployment(&self) -> Option<&str> {
+        self.metadata
+            .controller()
+            .filter(|o| o.kind == "Deployment")
+            .map(|o| o.name.as_str())
+    }
+}
+
+/// Drops the pod templates of ReplicaSets no rollout regression can compare. A regression
+/// compares two revisions of one Deployment that both have replicas
+/// (`correlators::rollout_regression`), so a set that is its Deployment's only one not scaled
+/// to zero, or that has no Deployment or revision, needs none: in a settled cluster that is
+/// every set, and their templates were most of the memory ReplicaSets took. Applied to each
+/// file as it is parsed: every layout lists a namespace's ReplicaSets in one file.
+pub fn drop_unused_templates(sets: &mut [Workload]) {
+    let compared = |w: &Workload| w.spec.replicas != Some(0) && w.revision().is_some();
+    let mut serving: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for w in sets.iter().filter(|w| compared(w)) {
+        if let Some(d) = w.deployment() {
+            *serving.entry((&w.metadata.namespace, d)).or_default() += 1;
+        }
+    }
+    let keep: Vec<bool> = sets
+        .iter()
+        .map(|w| {
+            compared(w)
+                && w.deployment()
+                    .and_then(|d| serving.get(&(w.metadata.namespace.as_str(), d)))
+                    .is_some_and(|&n| n >= 2)
+        })
+        .collect();
+    for (w, keep) in sets.iter_mut().zip(keep) {
+        if !keep {
+            w.spec.template = PodTemplate::default();
+        }
+    }
 }
 
 impl From<UntemplatedWorkload> for Workload {
