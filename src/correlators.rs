@@ -283,7 +283,7 @@ fn deployment_regression(
         .find(|(_, _, pods)| !pods.is_empty())?;
     let old_name = old_rs.metadata.name.as_str();
     let container = findings[explained[0]].container.clone();
-    let changes = diff_templates(&old_rs.spec.template.spec, &new_rs.spec.template.spec);
+    let changes = diff_templates(old_rs.spec.pod_spec(), new_rs.spec.pod_spec());
     let source = new_rs.source.clone();
     let mut evidence = vec![
         Evidence::new(
@@ -346,7 +346,7 @@ fn deployment_regression(
         1,
     );
     let mut notes = Vec::new();
-    if new_rs.spec.template.spec.containers.is_empty() {
+    if new_rs.spec.pod_spec().containers.is_empty() {
         notes.push(
             "the bundle's ReplicaSets have no pod templates: the changed fields are unknown"
                 .to_owned(),

@@ -386,10 +386,13 @@ fn insert(cluster: &mut Cluster, resource: &str, path: &str, objects: Objects) {
             path.clone_into(&mut p.source);
             p
         })),
-        Objects::Events(items) => cluster.events.extend(items.into_iter().map(|mut e| {
-            path.clone_into(&mut e.source_path);
-            e
-        })),
+        Objects::Events(items) => {
+            let path: std::sync::Arc<str> = path.into();
+            cluster.events.extend(items.into_iter().map(|mut e| {
+                e.source_path = std::sync::Arc::clone(&path);
+                e
+            }));
+        }
         Objects::Workloads(items) => {
             let kind = workload_kind(resource);
             cluster.workloads.extend(items.into_iter().map(|mut w| {
@@ -532,13 +535,13 @@ mod tests {
             assert_eq!(w.revision(), Some(3));
         }
         assert_eq!(deployment.kind, "Deployment");
-        assert!(deployment.spec.template.spec.containers.is_empty());
+        assert!(deployment.spec.pod_spec().containers.is_empty());
         assert_eq!(
-            old.spec.template.spec.containers[0].image,
+            old.spec.pod_spec().containers[0].image,
             "registry.example.com/shop/api-5d8f7c9b4:1.4.2"
         );
         assert_eq!(
-            new.spec.template.spec.containers[0].image,
+            new.spec.pod_spec().containers[0].image,
             "registry.example.com/shop/api-7f6b8d9c5:1.4.2"
         );
     }
@@ -579,7 +582,7 @@ mod tests {
         let templated: Vec<&str> = cluster
             .workloads
             .iter()
-            .filter(|w| !w.spec.template.spec.containers.is_empty())
+            .filter(|w| !w.spec.pod_spec().containers.is_empty())
             .map(|w| w.metadata.name.as_str())
             .collect();
         assert_eq!(templated, ["checkout-5d8f7c9b4", "checkout-6c7d8e9f1"]);

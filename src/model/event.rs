@@ -1,17 +1,19 @@
 //! Events, with every timestamp fallback Kubernetes versions use.
 
+use std::sync::Arc;
+
 use serde::Deserialize;
 
 use super::de;
-use super::meta::ObjectMeta;
 use super::time::Time;
 
-/// A core/v1 or events.k8s.io/v1 event as kubectl prints it.
+/// A core/v1 or events.k8s.io/v1 event as kubectl prints it: the fields analysis reads (a
+/// bundle holds thousands of events, more than any other object).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Event {
     #[serde(deserialize_with = "de::nullable")]
-    pub metadata: ObjectMeta,
+    pub metadata: EventMeta,
     #[serde(deserialize_with = "de::nullable")]
     pub involved_object: ObjectRef,
     /// events.k8s.io/v1 spells `involvedObject` as `regarding`.
@@ -35,12 +37,25 @@ pub struct Event {
     #[serde(deserialize_with = "de::time")]
     pub event_time: Option<Time>,
     #[serde(deserialize_with = "de::nullable")]
-    pub series: Option<EventSeries>,
-    #[serde(deserialize_with = "de::nullable")]
-    pub source: EventSource,
-    /// Where in the bundle this event was read from (set by the format reader).
+    pub series: Option<Box<EventSeries>>,
+    /// Where in the bundle this event was read from (set by the format reader; shared by the
+    /// events of one file).
     #[serde(skip)]
-    pub source_path: String,
+    pub source_path: Arc<str>,
+}
+
+/// `metadata` of an event.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, rename_all = "camelCase")]
+pub struct EventMeta {
+    #[serde(deserialize_with = "de::string")]
+    pub name: String,
+    #[serde(deserialize_with = "de::string")]
+    pub namespace: String,
+    #[serde(deserialize_with = "de::string")]
+    pub uid: String,
+    #[serde(deserialize_with = "de::time")]
+    pub creation_timestamp: Option<Time>,
 }
 
 /// `involvedObject` / `regarding`.
@@ -67,16 +82,6 @@ pub struct EventSeries {
     pub count: Option<i64>,
     #[serde(deserialize_with = "de::time")]
     pub last_observed_time: Option<Time>,
-}
-
-/// `source` of an event.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct EventSource {
-    #[serde(deserialize_with = "de::opt_string")]
-    pub component: Option<String>,
-    #[serde(deserialize_with = "de::opt_string")]
-    pub host: Option<String>,
 }
 
 impl Event {

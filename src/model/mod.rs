@@ -119,6 +119,10 @@ impl Cluster {
         fn key(m: &ObjectMeta) -> (&str, &str, &str) {
             (&m.namespace, &m.name, &m.uid)
         }
+        fn event_key(e: &Event) -> (&str, &str, &str, &str, &str) {
+            let m = &e.metadata;
+            (&m.namespace, &m.name, &m.uid, &e.reason, &e.message)
+        }
         fn by_meta<T>(items: &mut [T], meta: fn(&T) -> &ObjectMeta) {
             sort_stably(items, |_| (), |a, b| key(meta(a)).cmp(&key(meta(b))));
         }
@@ -130,11 +134,7 @@ impl Cluster {
         self.pods
             .dedup_by(|a, b| key(&a.metadata) == key(&b.metadata));
         sort_stably(&mut self.events, Event::time, |a, b| {
-            (key(&a.metadata), &a.reason, &a.message).cmp(&(
-                key(&b.metadata),
-                &b.reason,
-                &b.message,
-            ))
+            event_key(a).cmp(&event_key(b))
         });
         sort_stably(
             &mut self.workloads,

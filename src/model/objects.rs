@@ -33,8 +33,9 @@ pub struct WorkloadSpec {
     pub replicas: Option<i64>,
     /// Read for ReplicaSets only (see `UntemplatedWorkload`), and only when `replicas` (which
     /// kubectl prints before it) is not 0: a set scaled to zero neither fails nor serves, so
-    /// rollout regressions never compare its template. Empty otherwise.
-    pub template: PodTemplate,
+    /// rollout regressions never compare its template. None otherwise, or when dropped
+    /// (`drop_unused_templates`).
+    pub template: Option<Box<PodTemplate>>,
     pub backoff_limit: Option<i64>,
     pub schedule: Option<String>,
 }
@@ -80,7 +81,7 @@ impl<'a> Deserialize<'a> for WorkloadSpec {
                         Some(1) if spec.replicas == Some(0) => {
                             map.next_value::<IgnoredAny>()?;
                         }
-                        Some(1) => spec.template = map.next_value::<Template>()?.0,
+                        Some(1) => spec.template = Some(Box::new(map.next_value::<Template>()?.0)),
                         Some(2) => spec.backoff_limit = map.next_value::<Count>()?.0,
                         Some(3) => spec.schedule = map.next_value::<Text>()?.0,
                         _ => {
@@ -122,6 +123,15 @@ struct UntemplatedSpec {
     backoff_limit: Option<i64>,
     #[serde(deserialize_with = "de::opt_string")]
     schedule: Option<String>,
+}
+
+impl WorkloadSpec {
+    /// The pod template's spec; empty when the template was not read.
+    #[must_use]
+    pub fn pod_spec(&self) -> &PodSpec {
+        static NONE: std::sync::LazyLock<PodSpec> = std::sync::LazyLock::new(PodSpec::default);
+        self.template.as_ref().map_or(&NONE, |t| &t.spec)
+    }
 }
 
 impl Workload {
@@ -170,7 +180,7 @@ pub fn drop_unused_templates(sets: &mut [Workload]) {
         .collect();
     for (w, keep) in sets.iter_mut().zip(keep) {
         if !keep {
-            w.spec.template = PodTemplate::default();
+            w.spec.template = None;
         }
     }
 }
@@ -183,7 +193,7 @@ impl From<UntemplatedWorkload> for Workload {
             metadata: w.metadata,
             spec: WorkloadSpec {
                 replicas: w.spec.replicas,
-                template: PodTemplate::default(),
+                template: None,
                 backoff_limit: w.spec.backoff_limit,
                 schedule: w.spec.schedule,
             },
@@ -427,7 +437,7 @@ mod tests {
             items
                 .iter()
                 .map(|w| {
-                    let image = w.spec.template.spec.containers.first();
+                    let image = w.spec.pod_spec().containers.first();
                     (
                         w.metadata.name.clone(),
                         w.spec.replicas,
