@@ -544,7 +544,7 @@ fn keep_member(
         return Ok(0);
     }
     check_complete(&member, data.len() as u64, size)?;
-    let data = crate::formats::digest(&member, data);
+    let data = crate::formats::digest(&member, data, &bundle.files);
     bundle.files.insert(member, data);
     Ok(0)
 }
@@ -554,6 +554,8 @@ fn keep_member(
 /// how many were read.
 fn fill(reader: &mut dyn Read, scratch: &mut Vec<u8>, want: usize) -> io::Result<usize> {
     if scratch.len() < want {
+        // Exactly: growing by doubling made it up to twice the largest member.
+        scratch.reserve_exact(want - scratch.len());
         scratch.resize(want, 0);
     }
     read_up_to(reader, &mut scratch[..want])

@@ -8,7 +8,7 @@ mod ktriage;
 mod must_gather;
 mod troubleshoot;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
@@ -71,6 +71,7 @@ pub fn load(source: &BundleSource, raw: RawBundle) -> Result<Loaded, BundleError
         return Err(unrecognized(source, &raw));
     };
     loaded.cluster.normalize();
+    loaded.cluster.drop_unread_events();
     Ok(loaded)
 }
 
@@ -126,7 +127,11 @@ fn bundle_hint(raw: &RawBundle) -> Option<&'static str> {
 /// The latest time anything in the cluster was observed: events, container starts and
 /// terminations, pod condition changes. A lower bound for when the bundle was collected.
 pub(crate) fn latest_observed(cluster: &Cluster) -> Option<Time> {
-    let events = cluster.events.iter().filter_map(crate::model::Event::time);
+    let events = cluster
+        .events
+        .iter()
+        .filter_map(crate::model::Event::time)
+        .chain(cluster.latest_event);
     let statuses = cluster.pods.iter().flat_map(|p| {
         let containers = p
             .status
@@ -256,23 +261,64 @@ pub struct ParsedFile {
     path: String,
     objects: Objects,
     warnings: Vec<String>,
+    /// The latest time of the file's events, those dropped as unread included.
+    latest_event: Option<Time>,
 }
 
 /// Parses a bundle member as it is read when its path names a kind the model keeps, else
-/// keeps its bytes for the format readers.
-pub(crate) fn digest(path: &str, bytes: &[u8]) -> FileData {
+/// keeps its bytes for the format readers. `earlier` are the members read before it.
+pub(crate) fn digest(path: &str, bytes: &[u8], earlier: &BTreeMap<String, FileData>) -> FileData {
     let Some(resource) = resource_hint(path) else {
         return FileData::Bytes(bytes.to_vec());
     };
-    let Some((objects, warnings)) = parse_resource(resource, path, bytes) else {
+    let Some((mut objects, warnings)) = parse_resource(resource, path, bytes) else {
         return FileData::Bytes(bytes.to_vec());
     };
+    let mut latest_event = None;
+    if let Objects::Events(events) = &mut objects {
+        latest_event = events.iter().filter_map(crate::model::Event::time).max();
+        drop_events_of_settled_pods(events, earlier);
+    }
     FileData::Parsed(Box::new(ParsedFile {
         resource,
         path: path.to_owned(),
         objects,
         warnings,
+        latest_event,
     }))
+}
+
+/// Drops the events about pods that files read earlier show settled (`Pod::is_settled`): a
+/// settled pod has no subject, and only a subject's pod's events are read
+/// (`correlate::correlate`). Most of a bundle's events are such (a healthy pod's `Scheduled`,
+/// `Pulled`, `Created`, `Started`), and events take more memory than their YAML. A pod in
+/// several files must be settled in each. `Cluster::drop_unread_events` does the same once
+/// every file is in, for layouts that list events before pods.
+fn drop_events_of_settled_pods(
+    events: &mut Vec<crate::model::Event>,
+    earlier: &BTreeMap<String, FileData>,
+) {
+    let mut settled: HashMap<(&str, &str), bool> = HashMap::new();
+    for data in earlier.values() {
+        if let FileData::Parsed(parsed) = data
+            && let Objects::Pods(pods) = &parsed.objects
+        {
+            for p in pods {
+                *settled
+                    .entry((&p.metadata.namespace, &p.metadata.name))
+                    .or_insert(true) &= p.is_settled();
+            }
+        }
+    }
+    if !settled.values().any(|&s| s) {
+        return;
+    }
+    events.retain(|e| {
+        let o = e.object();
+        let about_pod = o.kind == "Pod" || o.kind.is_empty();
+        !(about_pod && settled.get(&(o.namespace.as_str(), o.name.as_str())) == Some(&true))
+    });
+    events.shrink_to_fit();
 }
 
 /// The kind of resource a member path names in every layout read here, when it does so
@@ -325,8 +371,10 @@ pub(crate) fn add_file(
         path,
         objects,
         warnings: parse_warnings,
+        latest_event,
         ..
     } = *parsed;
+    cluster.latest_event = cluster.latest_event.max(latest_event);
     warnings.extend(
         parse_warnings
             .into_iter()
@@ -614,7 +662,7 @@ mod tests {
         let mut warnings = Vec::new();
         for (resource, list) in files {
             let path = format!("namespaces/shop/{resource}.yaml");
-            let mut data = digest(&path, list.as_bytes());
+            let mut data = digest(&path, list.as_bytes(), &BTreeMap::new());
             assert!(add_file(
                 &mut cluster,
                 resource,
@@ -627,10 +675,55 @@ mod tests {
         cluster
     }
 
+    /// Events no analysis reads are dropped as a bundle is read (those about pods an earlier
+    /// file shows settled) and once it is loaded (about pods absent or settled): the findings
+    /// are those of every event kept, and the inferred collection time counts the dropped ones.
+    #[test]
+    fn dropping_unread_events_changes_no_finding() {
+        let files = crate::generate::yaml_files(&crate::generate::GenOptions::reader_tests());
+        let mut warnings = Vec::new();
+        let mut whole = Cluster::default();
+        for (path, text) in &files {
+            if let Some(resource) = resource_hint(path) {
+                add_resource(&mut whole, resource, path, text.as_bytes(), &mut warnings);
+            }
+        }
+        whole.normalize();
+        let mut read: BTreeMap<String, FileData> = BTreeMap::new();
+        for (path, text) in &files {
+            let data = digest(path, text.as_bytes(), &read);
+            read.insert(path.clone(), data);
+        }
+        let mut dropped = Cluster::default();
+        for (path, data) in &mut read {
+            if let Some(resource) = resource_hint(path) {
+                add_file(&mut dropped, resource, path, data, &mut warnings);
+            }
+        }
+        let dropped_while_read = whole.events.len() - dropped.events.len();
+        dropped.normalize();
+        dropped.drop_unread_events();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert!(dropped_while_read > 0);
+        assert!(
+            dropped.events.len() * 3 < whole.events.len(),
+            "{} of {} events kept",
+            dropped.events.len(),
+            whole.events.len()
+        );
+        assert!(dropped.events.iter().any(|e| e.reason == "BackOff"));
+        assert_eq!(latest_observed(&dropped), latest_observed(&whole));
+        let rules = crate::rules::registry::RuleSet::new(&[], &[]).unwrap();
+        let findings = |c: &Cluster| crate::diagnose::diagnose(c, "b.tar.gz", &rules);
+        let expected = findings(&whole);
+        assert!(expected.len() >= 5, "{} findings", expected.len());
+        assert_eq!(findings(&dropped), expected);
+    }
+
     #[test]
     fn parsed_files_keep_their_warnings_under_the_reader_path() {
         let bytes = b"apiVersion: v1\nitems:\n- kind: Pod\n  metadata:\n    name: a\n    namespace: shop\n- kind: Pod\n  metadata: [not, a, map]\nkind: List\nmetadata:\n  resourceVersion: \"\"\n";
-        let mut data = digest("root/namespaces/shop/pods.yaml", bytes);
+        let mut data = digest("root/namespaces/shop/pods.yaml", bytes, &BTreeMap::new());
         assert!(matches!(data, FileData::Parsed(_)));
         let (mut cluster, mut warnings) = (Cluster::default(), Vec::new());
         assert!(add_file(
@@ -661,7 +754,7 @@ mod tests {
         assert_eq!(format!("{:?}", direct.pods), format!("{:?}", cluster.pods));
 
         // A layout that makes the file another kind is told, never read as the wrong kind.
-        let mut data = digest("root/namespaces/shop/pods.yaml", bytes);
+        let mut data = digest("root/namespaces/shop/pods.yaml", bytes, &BTreeMap::new());
         let (mut other, mut warnings) = (Cluster::default(), Vec::new());
         assert!(!add_file(
             &mut other,

@@ -50,6 +50,9 @@ pub struct Cluster {
     /// Namespaces whose Secrets were collected.
     pub secrets_collected: BTreeSet<String>,
     pub logs: BTreeMap<LogKey, ContainerLogs>,
+    /// The latest time of the events read, those dropped as unread included
+    /// (`drop_unread_events`; also while a bundle is read, `formats::digest`).
+    pub latest_event: Option<Time>,
 }
 
 impl Cluster {
@@ -63,13 +66,7 @@ impl Cluster {
     /// The pods of one namespace. A binary search: the cluster must be `normalize`d.
     #[must_use]
     pub fn pods_in(&self, namespace: &str) -> &[Pod] {
-        let from = self
-            .pods
-            .partition_point(|p| p.metadata.namespace.as_str() < namespace);
-        let to = self
-            .pods
-            .partition_point(|p| p.metadata.namespace.as_str() <= namespace);
-        &self.pods[from..to]
+        pods_in(&self.pods, namespace)
     }
 
     /// The workloads of one kind in one namespace. A binary search: the cluster must be
@@ -111,6 +108,32 @@ impl Cluster {
             .nodes
             .partition_point(|n| n.metadata.name.as_str() < name);
         self.nodes.get(at).filter(|n| n.metadata.name == name)
+    }
+
+    /// Drops the events no analysis reads: those about a pod the bundle does not hold, or
+    /// holds settled (`Pod::is_settled`). Only the events of a subject's pod are read about
+    /// pods (`correlate::correlate`), and a settled pod has no subject. Events about other
+    /// objects (nodes, jobs) are kept. The cluster must be `normalize`d.
+    pub fn drop_unread_events(&mut self) {
+        let latest = self.events.iter().filter_map(Event::time).max();
+        self.latest_event = self.latest_event.max(latest);
+        let before = self.events.len();
+        let pods = &self.pods;
+        self.events.retain(|e| {
+            let o = e.object();
+            if o.kind != "Pod" && !o.kind.is_empty() {
+                return true;
+            }
+            let of_ns = pods_in(pods, &o.namespace);
+            let at = of_ns.partition_point(|p| p.metadata.name < o.name);
+            of_ns[at..]
+                .iter()
+                .take_while(|p| p.metadata.name == o.name)
+                .any(|p| !p.is_settled())
+        });
+        if self.events.len() < before {
+            self.events.shrink_to_fit();
+        }
     }
 
     /// Sorts every list into a canonical order so that analysis never depends on the order
@@ -159,6 +182,13 @@ impl Cluster {
         by_meta(&mut self.config_maps, |s| &s.metadata);
         by_meta(&mut self.secrets, |s| &s.metadata);
     }
+}
+
+/// The pods of one namespace among pods sorted by namespace.
+fn pods_in<'a>(pods: &'a [Pod], namespace: &str) -> &'a [Pod] {
+    let from = pods.partition_point(|p| p.metadata.namespace.as_str() < namespace);
+    let to = pods.partition_point(|p| p.metadata.namespace.as_str() <= namespace);
+    &pods[from..to]
 }
 
 /// Sorts `items` stably by `first` (computed once per item), then by `rest`. Positions are
