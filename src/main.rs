@@ -7,6 +7,10 @@ use clap::Parser;
 use ktriage::app::{Outcome, run};
 use ktriage::cli::Cli;
 
+/// jemalloc: memory stays flat over thousands of bundles (see Cargo.toml).
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut stdout = io::stdout().lock();
