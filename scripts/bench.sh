@@ -88,7 +88,10 @@ echo "  same, in CPU seconds (robust on a busy machine): $(ratio "$C_1" "$C_GZ")
 echo "  2-thread speedup on 16 bundles:             $(ratio "$T16_1" "$T16_2")  (target >= 1.7)"
 
 LARGEST=$(tar -tzvf "$BUNDLE" | awk '$6 ~ /\.yaml$/ {print $3}' | sort -n | tail -1)
-echo "  largest YAML file:                          $(mib $((LARGEST / 1024))) MiB (memory target < 2x this + 100 MiB)"
+LIMIT_KIB=$((2 * LARGEST / 1024 + 100 * 1024))
+PEAK_KIB=$(printf '%s\n' "$M_1" "$M_N" "$M16_1" "$M16_2" | sort -n | tail -1)
+echo "  largest YAML file:                          $(mib $((LARGEST / 1024))) MiB"
+echo "  highest peak memory above / target:         $(mib "$PEAK_KIB") MiB / $(mib "$LIMIT_KIB") MiB (2x the largest YAML + 100 MiB)"
 
 if [[ ${BENCH_160:-0} != 0 ]]; then
     # 160 bundles = the 16 above, ten times over (different paths, same content).
@@ -102,5 +105,5 @@ if [[ ${BENCH_160:-0} != 0 ]]; then
         touch "$D160/.done"
     fi
     read -r T160 M160 _ < <(RUNS=1 best_of sh -c "'$BIN' analyze --quiet --format json -o /dev/null '$D160'; [ \$? -le 1 ]")
-    echo "  peak memory 16 -> 160 bundles (2 threads):  $(mib "$M16_2") MiB -> $(mib "$M160") MiB (${T160} s for 160)"
+    echo "  peak memory 16 -> 160 bundles (all cores):  $(mib "$M16_2") MiB -> $(mib "$M160") MiB, x$(ratio "$M160" "$M16_2") (target <= 1.10; ${T160} s for 160)"
 fi

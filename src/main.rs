@@ -8,6 +8,7 @@ use ktriage::app::{Outcome, run};
 use ktriage::cli::Cli;
 
 /// jemalloc: memory stays flat over thousands of bundles (see Cargo.toml).
+#[cfg(not(target_env = "msvc"))]
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
