@@ -228,28 +228,19 @@ impl Held {
         match self {
             Held::Whole(f) => f.key(),
             Held::Spilled(s) => {
-                let [
-                    cluster,
-                    bundle,
-                    namespace,
-                    kind,
-                    name,
-                    container,
-                    cause,
-                    severity,
-                ] = s.names.map(|id| names.get(id));
+                let name = |i: usize| names.get(s.names[i]);
                 Key {
                     score: s.score,
                     confidence: s.confidence,
                     restart_count: s.restart_count,
-                    cluster,
-                    bundle,
-                    namespace,
-                    kind,
-                    name,
-                    container,
-                    cause,
-                    severity,
+                    cluster: name(0),
+                    bundle: name(1),
+                    namespace: name(2),
+                    kind: name(3),
+                    name: name(4),
+                    container: name(5),
+                    cause: name(6),
+                    severity: name(7),
                     pods: s.pods as usize,
                 }
             }
@@ -346,6 +337,9 @@ struct Spill {
     file: Mutex<BufWriter<File>>,
     /// Bytes written so far: where the next finding goes.
     end: u64,
+    /// Set by a failed write, after which where the next finding would go is unknown: the
+    /// findings that follow are kept in memory.
+    broken: bool,
     compress: Compress,
     json: Vec<u8>,
     deflated: Vec<u8>,
@@ -371,6 +365,7 @@ impl Spill {
             path,
             file: Mutex::new(BufWriter::with_capacity(1 << 16, file)),
             end: 0,
+            broken: false,
             compress: Compress::new(Compression::fast(), false),
             json: Vec::new(),
             deflated: Vec::new(),
@@ -379,6 +374,9 @@ impl Spill {
 
     /// Appends one finding; returns where it went.
     fn write(&mut self, finding: &ReportFinding) -> io::Result<(u64, u32)> {
+        if self.broken {
+            return Err(io::Error::other("an earlier write failed"));
+        }
         self.json.clear();
         serde_json::to_writer(&mut self.json, finding)?;
         self.compress.reset();
@@ -401,10 +399,15 @@ impl Spill {
             }
         }
         let len = u32::try_from(self.deflated.len()).map_err(io::Error::other)?;
-        self.file
+        let written = self
+            .file
             .get_mut()
             .unwrap_or_else(PoisonError::into_inner)
-            .write_all(&self.deflated)?;
+            .write_all(&self.deflated);
+        if written.is_err() {
+            self.broken = true;
+        }
+        written?;
         let at = self.end;
         self.end += u64::from(len);
         Ok((at, len))
