@@ -134,3 +134,44 @@ fn a_workload_failing_alike_in_several_clusters_is_a_fleet_entry() {
         }
     }
 }
+
+/// A run over several bundles spills its findings to a temporary file and leaves nothing
+/// behind; where no temporary file can be made, it holds them in memory, says so, and reports
+/// the same.
+#[test]
+fn findings_spilled_or_held_in_memory_give_the_same_report() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let paths = bundles(dir.path());
+    let with_tmpdir = |tmp: &Path| {
+        Command::new(BIN)
+            .args(["analyze", "--quiet", "--format", "json", "--threads", "2"])
+            .args(&paths)
+            .env("TMPDIR", tmp)
+            .output()
+            .expect("run ktriage")
+    };
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).expect("tmp dir");
+    let spilled = with_tmpdir(&tmp);
+    assert_eq!(spilled.status.code(), Some(1));
+    assert!(
+        spilled.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&spilled.stderr)
+    );
+    let left: Vec<_> = std::fs::read_dir(&tmp).expect("read tmp").collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+    let held = with_tmpdir(&dir.path().join("no-such-dir"));
+    assert_eq!(held.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&held.stderr);
+    assert!(
+        stderr.contains("cannot create a temporary file") && stderr.contains("held in memory"),
+        "{stderr}"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&spilled.stdout),
+        String::from_utf8_lossy(&held.stdout)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&held.stdout).expect("JSON report");
+    assert!(report["findings"].as_array().is_some_and(|f| f.len() > 3));
+}
