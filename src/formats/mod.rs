@@ -277,7 +277,7 @@ pub(crate) fn digest(path: &str, bytes: &[u8], earlier: &BTreeMap<String, FileDa
     let mut latest_event = None;
     if let Objects::Events(events) = &mut objects {
         latest_event = events.iter().filter_map(crate::model::Event::time).max();
-        drop_events_of_settled_pods(events, earlier);
+        drop_events_of_settled_pods(path, events, earlier);
     }
     FileData::Parsed(Box::new(ParsedFile {
         resource,
@@ -288,20 +288,38 @@ pub(crate) fn digest(path: &str, bytes: &[u8], earlier: &BTreeMap<String, FileDa
     }))
 }
 
+/// Whether two list files of a layout hold the same namespace's objects: side by side
+/// (`namespaces/<ns>/pods.yaml` and `events.yaml` in ktriage bundles and must-gathers,
+/// `<ns>/pods.json` in cluster-info dumps), or by one name under sibling kind folders
+/// (troubleshoot's `cluster-resources/pods/<ns>.json`). An events file compared with the pods of
+/// its own namespace only keeps the work linear in the number of namespaces.
+fn same_namespace_files(a: &str, b: &str) -> bool {
+    fn split(p: &str) -> (&str, &str, &str) {
+        let (dir, file) = p.rsplit_once('/').unwrap_or(("", p));
+        let up = dir.rsplit_once('/').map_or("", |(up, _)| up);
+        (dir, up, file)
+    }
+    let ((dir_a, up_a, file_a), (dir_b, up_b, file_b)) = (split(a), split(b));
+    dir_a == dir_b || (up_a == up_b && file_a == file_b)
+}
+
 /// Drops the events about pods that files read earlier show settled (`Pod::is_settled`): a
 /// settled pod has no subject, and only a subject's pod's events are read
 /// (`correlate::correlate`). Most of a bundle's events are such (a healthy pod's `Scheduled`,
 /// `Pulled`, `Created`, `Started`), and events take more memory than their YAML. A pod in
-/// several files must be settled in each. `Cluster::drop_unread_events` does the same once
-/// every file is in, for layouts that list events before pods.
+/// several files must be settled in each; only the pods files of the events file's namespace
+/// are looked at (`same_namespace_files`). `Cluster::drop_unread_events` does the same once
+/// every file is in, for layouts that list events before pods or all namespaces in one file.
 fn drop_events_of_settled_pods(
+    path: &str,
     events: &mut Vec<crate::model::Event>,
     earlier: &BTreeMap<String, FileData>,
 ) {
     let mut settled: HashMap<(&str, &str), bool> = HashMap::new();
-    for data in earlier.values() {
+    for (pods_path, data) in earlier {
         if let FileData::Parsed(parsed) = data
             && let Objects::Pods(pods) = &parsed.objects
+            && same_namespace_files(path, pods_path)
         {
             for p in pods {
                 *settled
@@ -673,6 +691,42 @@ mod tests {
         }
         assert!(warnings.is_empty(), "{warnings:?}");
         cluster
+    }
+
+    #[test]
+    fn events_files_meet_the_pods_of_their_namespace_in_every_layout() {
+        let same = [
+            (
+                "b/namespaces/shop/events.yaml",
+                "b/namespaces/shop/pods.yaml",
+            ),
+            (
+                "mg/quay-io-x/namespaces/shop/core/events.yaml",
+                "mg/quay-io-x/namespaces/shop/core/pods.yaml",
+            ),
+            ("dump/shop/events.json", "dump/shop/pods.json"),
+            (
+                "sb/cluster-resources/events/shop.json",
+                "sb/cluster-resources/pods/shop.json",
+            ),
+        ];
+        for (events, pods) in same {
+            assert!(same_namespace_files(events, pods), "{events} {pods}");
+        }
+        let other = [
+            (
+                "b/namespaces/shop/events.yaml",
+                "b/namespaces/media/pods.yaml",
+            ),
+            ("dump/shop/events.json", "dump/media/pods.json"),
+            (
+                "sb/cluster-resources/events/shop.json",
+                "sb/cluster-resources/pods/media.json",
+            ),
+        ];
+        for (events, pods) in other {
+            assert!(!same_namespace_files(events, pods), "{events} {pods}");
+        }
     }
 
     /// Events no analysis reads are dropped as a bundle is read (those about pods an earlier
