@@ -733,17 +733,16 @@ impl Pod {
     #[must_use]
     pub fn is_settled(&self) -> bool {
         let statuses = &self.status;
-        let all: Vec<&ContainerStatus> = statuses
+        let mut all = statuses
             .container_statuses
             .iter()
             .chain(&statuses.init_container_statuses)
-            .chain(&statuses.ephemeral_container_statuses)
-            .collect();
+            .chain(&statuses.ephemeral_container_statuses);
         self.status.phase.as_deref() == Some("Running")
             && self.metadata.deletion_timestamp.is_none()
             && !statuses.container_statuses.is_empty()
             && statuses.container_statuses.len() == self.spec.containers.len()
-            && all.iter().all(|s| {
+            && all.all(|s| {
                 s.ready
                     && s.restart_count == 0
                     && s.state.running.is_some()
