@@ -66,48 +66,33 @@ impl Cluster {
     /// The pods of one namespace. A binary search: the cluster must be `normalize`d.
     #[must_use]
     pub fn pods_in(&self, namespace: &str) -> &[Pod] {
-        pods_in(&self.pods, namespace)
+        equal_range(&self.pods, |p| p.metadata.namespace.as_str().cmp(namespace))
     }
 
     /// The workloads of one kind in one namespace. A binary search: the cluster must be
     /// `normalize`d.
     #[must_use]
     pub fn workloads_in(&self, kind: &str, namespace: &str) -> &[Workload] {
-        fn key(w: &Workload) -> (&str, &str) {
-            (&w.kind, &w.metadata.namespace)
-        }
-        let from = self
-            .workloads
-            .partition_point(|w| key(w) < (kind, namespace));
-        let to = self
-            .workloads
-            .partition_point(|w| key(w) <= (kind, namespace));
-        &self.workloads[from..to]
+        equal_range(&self.workloads, |w| {
+            (w.kind.as_str(), w.metadata.namespace.as_str()).cmp(&(kind, namespace))
+        })
     }
 
     /// A workload by kind, namespace and name. A binary search: the cluster must be
     /// `normalize`d (as `formats::load` does); a linear scan per pod was quadratic.
     #[must_use]
     pub fn find_workload(&self, kind: &str, namespace: &str, name: &str) -> Option<&Workload> {
-        fn key(w: &Workload) -> (&str, &str, &str) {
-            (
-                w.kind.as_str(),
-                w.metadata.namespace.as_str(),
-                w.metadata.name.as_str(),
-            )
-        }
-        let wanted = (kind, namespace, name);
-        let at = self.workloads.partition_point(|w| key(w) < wanted);
-        self.workloads.get(at).filter(|w| key(w) == wanted)
+        equal_range(&self.workloads, |w| {
+            let key = (&*w.kind, &*w.metadata.namespace, &*w.metadata.name);
+            key.cmp(&(kind, namespace, name))
+        })
+        .first()
     }
 
     /// A node by name. A binary search: the cluster must be `normalize`d.
     #[must_use]
     pub fn find_node(&self, name: &str) -> Option<&Node> {
-        let at = self
-            .nodes
-            .partition_point(|n| n.metadata.name.as_str() < name);
-        self.nodes.get(at).filter(|n| n.metadata.name == name)
+        equal_range(&self.nodes, |n| n.metadata.name.as_str().cmp(name)).first()
     }
 
     /// Drops the events no analysis reads: those about a pod the bundle does not hold, or
@@ -124,12 +109,11 @@ impl Cluster {
             if o.kind != "Pod" && !o.kind.is_empty() {
                 return true;
             }
-            let of_ns = pods_in(pods, &o.namespace);
-            let at = of_ns.partition_point(|p| p.metadata.name < o.name);
-            of_ns[at..]
-                .iter()
-                .take_while(|p| p.metadata.name == o.name)
-                .any(|p| !p.is_settled())
+            equal_range(pods, |p| {
+                (&*p.metadata.namespace, &*p.metadata.name).cmp(&(&*o.namespace, &*o.name))
+            })
+            .iter()
+            .any(|p| !p.is_settled())
         });
         if self.events.len() < before {
             self.events.shrink_to_fit();
@@ -184,11 +168,12 @@ impl Cluster {
     }
 }
 
-/// The pods of one namespace among pods sorted by namespace.
-fn pods_in<'a>(pods: &'a [Pod], namespace: &str) -> &'a [Pod] {
-    let from = pods.partition_point(|p| p.metadata.namespace.as_str() < namespace);
-    let to = pods.partition_point(|p| p.metadata.namespace.as_str() <= namespace);
-    &pods[from..to]
+/// The run of sorted `items` that `order` (an item against the one wanted) finds equal: two
+/// binary searches.
+fn equal_range<T>(items: &[T], order: impl Fn(&T) -> Ordering) -> &[T] {
+    let from = items.partition_point(|x| order(x) == Ordering::Less);
+    let len = items[from..].partition_point(|x| order(x) != Ordering::Greater);
+    &items[from..from + len]
 }
 
 /// Sorts `items` stably by `first` (computed once per item), then by `rest`. Positions are
