@@ -161,24 +161,23 @@ impl Findings {
     pub fn iter(&self) -> impl Iterator<Item = io::Result<Cow<'_, ReportFinding>>> {
         self.held.iter().enumerate().map(|(i, h)| match h {
             Held::Whole(f) => Ok(Cow::Borrowed(&**f)),
-            Held::Spilled(s) => {
-                let spill = self
-                    .spill
-                    .as_ref()
-                    .ok_or_else(|| io::Error::other("a spilled finding outlived its spill file"))?;
-                let mut f = spill.read(s)?;
-                f.rank = i + 1;
-                Ok(Cow::Owned(f))
-            }
+            Held::Spilled(s) => read_back(self.spill.as_ref(), s, i + 1).map(Cow::Owned),
         })
     }
 
-    /// The findings whole, in order.
+    /// The findings whole, in order (those held whole are moved, not copied).
     ///
     /// # Errors
     /// When a spilled finding does not read back.
     pub fn into_whole(self) -> io::Result<Vec<ReportFinding>> {
-        self.iter().map(|f| f.map(Cow::into_owned)).collect()
+        let Self { held, spill, .. } = self;
+        held.into_iter()
+            .enumerate()
+            .map(|(i, h)| match h {
+                Held::Whole(f) => Ok(*f),
+                Held::Spilled(s) => read_back(spill.as_ref(), &s, i + 1),
+            })
+            .collect()
     }
 
     /// Sorts by `rank::compare` and numbers the findings from 1.
@@ -205,6 +204,15 @@ impl Findings {
             }
         }
     }
+}
+
+/// A spilled finding read back, numbered `rank`.
+fn read_back(spill: Option<&Spill>, key: &SpilledKey, rank: usize) -> io::Result<ReportFinding> {
+    let spill =
+        spill.ok_or_else(|| io::Error::other("a spilled finding outlived its spill file"))?;
+    let mut f = spill.read(key)?;
+    f.rank = rank;
+    Ok(f)
 }
 
 /// The last tie-break of `rank::compare`: the pod lists. Keys are unique within a run (one
