@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate the ktriage sample bundles under samples/ (bundle format v1, DESIGN.md section 2).
+"""Generate the ktriage sample bundles under samples/ (bundle format v1, docs/design.md section 2).
 
     python3 samples/generate.py
 
@@ -827,7 +827,7 @@ def env(name, value=None, *, secret=None, configmap=None, field=None):
     elif field:
         e["valueFrom"] = {"fieldRef": {"apiVersion": "v1", "fieldPath": field}}
     else:
-        # the collector replaces literal values of sensitive-looking names (DESIGN.md section 2)
+        # the collector replaces literal values of sensitive-looking names (docs/design.md section 2)
         e["value"] = "<redacted>" if REDACT_ENV.search(name) else value
     return e
 

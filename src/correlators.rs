@@ -1,4 +1,4 @@
-//! Correlations across one bundle's grouped findings (DESIGN.md §4): a rollout that broke only
+//! Correlations across one bundle's grouped findings (docs/design.md §4): a rollout that broke only
 //! the newest revision, one dependency many workloads fail on, one node the loops gather on.
 //!
 //! Runs after `diagnose` grouped and scored the findings; adds correlation findings and notes
@@ -18,7 +18,7 @@ use crate::rules::{CERTAIN, Evidence, EvidenceKind, STRONG, best_hit};
 const DEPENDENCY_CAUSES: &[&str] = &["dependency-unreachable", "dns-failure"];
 /// Unrelated workloads failing on one node before the node is suspected.
 const NODE_MIN_WORKLOADS: usize = 3;
-/// Impact multiplier of a dependency several workloads share (DESIGN.md §4).
+/// Impact multiplier of a dependency several workloads share (docs/design.md §4).
 const SHARED_IMPACT: f64 = 1.3;
 /// Node conditions shown as evidence, in this order.
 const NODE_CONDITIONS: &[&str] = &["Ready", "MemoryPressure", "DiskPressure", "PIDPressure"];

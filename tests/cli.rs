@@ -82,7 +82,7 @@ fn every_sample_gets_its_expected_cause_first() {
     }
 }
 
-/// The JSON report has every key of DESIGN.md §5 with the documented types.
+/// The JSON report has every key of docs/design.md §5 with the documented types.
 #[test]
 fn json_report_follows_the_schema() {
     let (_, report) = json_report(&[samples().to_str().expect("utf-8")]);

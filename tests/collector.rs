@@ -1,6 +1,6 @@
 //! End-to-end tests of `collector/ktriage-collect`: the real script runs against a fake kubectl
 //! (`tests/data/collector/fake-kubectl`) that answers from recorded kubectl output, so no cluster
-//! and no network are needed. Checks the bundle layout and manifest (DESIGN.md §2), redaction,
+//! and no network are needed. Checks the bundle layout and manifest (docs/design.md §2), redaction,
 //! the clear failures, and that `ktriage analyze` reads the result.
 #![cfg(unix)]
 #![allow(

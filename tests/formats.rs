@@ -1,5 +1,5 @@
-//! Every dump format, end to end: each real bundle in the shared `fixtures/real-world/` folder
-//! (read in place, never copied) and the synthetic ones under `fixtures/bundles/`.
+//! Every dump format, end to end: each real bundle made by another tool under
+//! `fixtures/real-world/` (provenance in its README) and the synthetic ones under `fixtures/bundles/`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -8,7 +8,7 @@ use ktriage::bundle::{BundleSource, Limits, read_bundle};
 use ktriage::formats::{Format, Loaded, load};
 use serde_json::Value;
 
-const REAL_WORLD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/real-world");
+const REAL_WORLD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/real-world");
 const BUNDLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/bundles");
 
 /// Runs `ktriage analyze --format json` on one path and returns the report.
@@ -332,7 +332,7 @@ fn real_omc_logs(path: &Path, report: &Value) {
 #[test]
 fn every_real_world_bundle_is_read_or_refused_clearly() {
     let mut files = Vec::new();
-    for dir in std::fs::read_dir(REAL_WORLD).expect("shared real-world fixtures") {
+    for dir in std::fs::read_dir(REAL_WORLD).expect("the real-world fixtures") {
         let dir = dir.expect("entry").path();
         if !dir.is_dir() {
             continue;

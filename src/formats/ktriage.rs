@@ -1,4 +1,4 @@
-//! The ktriage bundle, format v1 (DESIGN.md §2): `manifest.json`, `cluster/`, `namespaces/`, `logs/`.
+//! The ktriage bundle, format v1 (docs/design.md §2): `manifest.json`, `cluster/`, `namespaces/`, `logs/`.
 
 use serde::Deserialize;
 

@@ -528,9 +528,8 @@ fn has_more_documents<'a>(mut rest: impl Iterator<Item = &'a str>) -> bool {
     rest.any(|l| l == "---" || l.starts_with("--- "))
 }
 
-/// Every YAML file (path, text) under the project's `fixtures/` and `samples/` and the real
-/// bundles of `../shared/fixtures/real-world`, which are read in place when present (never
-/// copied into the repository). For tests.
+/// Every YAML file (path, text) under the project's `fixtures/` and `samples/` (the real bundles
+/// of `fixtures/real-world/` are archives, read by the format tests). For tests.
 #[cfg(test)]
 pub(crate) fn fixture_yaml_files() -> Vec<(String, String)> {
     fn walk(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
@@ -549,7 +548,7 @@ pub(crate) fn fixture_yaml_files() -> Vec<(String, String)> {
         }
     }
     let mut out = Vec::new();
-    for dir in ["fixtures", "samples", "../shared/fixtures/real-world"] {
+    for dir in ["fixtures", "samples"] {
         walk(std::path::Path::new(dir), &mut out);
     }
     out
@@ -560,9 +559,7 @@ pub(crate) fn fixture_yaml_files() -> Vec<(String, String)> {
 pub(crate) fn fixture_pod_lists() -> Vec<String> {
     fixture_yaml_files()
         .into_iter()
-        .filter(|(path, _)| {
-            !path.starts_with("../") && std::path::Path::new(path).ends_with("pods.yaml")
-        })
+        .filter(|(path, _)| std::path::Path::new(path).ends_with("pods.yaml"))
         .map(|(_, text)| text)
         .collect()
 }

@@ -1,4 +1,4 @@
-//! `--format json`: the report as DESIGN.md §5 describes it, pretty-printed.
+//! `--format json`: the report as docs/design.md §5 describes it, pretty-printed.
 
 use std::io::{self, Write};
 

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 pub use findings::{Findings, Key};
 
-/// JSON report schema version (DESIGN.md §5).
+/// JSON report schema version (docs/design.md §5).
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// The whole report of one run (or of merged shard runs).

@@ -80,7 +80,7 @@ pub enum RuleKind {
 
 /// A rule: cause id, documentation and check.
 pub struct RuleDef {
-    /// The stable cause id (DESIGN.md §4).
+    /// The stable cause id (docs/design.md §4).
     pub cause: &'static str,
     pub kind: RuleKind,
     /// The rule's documentation (its doc comment), Markdown.

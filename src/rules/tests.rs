@@ -46,11 +46,11 @@ fn every_explanation_has_the_required_sections() {
 
 #[test]
 fn causes_are_those_of_the_design() {
-    let design = include_str!("../../../shared/DESIGN.md");
+    let design = include_str!("../../docs/design.md");
     for rule in RULES {
         assert!(
             design.contains(&format!("`{}`", rule.cause)),
-            "`{}` is not a cause id of DESIGN.md §4",
+            "`{}` is not a cause id of docs/design.md §4",
             rule.cause
         );
     }
