@@ -99,6 +99,25 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<Outcome> {
             }
             Ok(Outcome::Clean)
         }
+        // Installation files (src/install.rs).
+        Command::Completions(args) => {
+            crate::install::write_completions(args.shell, stdout)?;
+            Ok(Outcome::Clean)
+        }
+        Command::Man(args) => {
+            match &args.dir {
+                Some(dir) => {
+                    let written = crate::install::write_man_pages(dir).with_context(|| {
+                        format!("cannot write man pages to `{}`", dir.display())
+                    })?;
+                    for path in written {
+                        writeln!(stdout, "{}", path.display())?;
+                    }
+                }
+                None => crate::install::write_man_page(stdout)?,
+            }
+            Ok(Outcome::Clean)
+        }
     }
 }
 

@@ -38,6 +38,11 @@ pub enum Command {
     /// Write large synthetic bundles for benchmarks and batch tests (not for users).
     #[command(hide = true)]
     Generate(GenerateArgs),
+    // Installation files, generated from this definition (src/install.rs).
+    /// Print the shell completion script for SHELL.
+    Completions(CompletionsArgs),
+    /// Print the man page ktriage(1) in roff, or write a page per subcommand with --dir.
+    Man(ManArgs),
 }
 
 /// `ktriage analyze`.
@@ -125,6 +130,26 @@ pub struct GenerateArgs {
     /// Directory the bundles are written to.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+}
+
+/// `ktriage completions`.
+#[derive(Debug, Args)]
+#[command(after_help = "Install, e.g. for bash: \
+    ktriage completions bash > ~/.local/share/bash-completion/completions/ktriage")]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// `ktriage man`.
+#[derive(Debug, Args)]
+#[command(after_help = "Install: ktriage man --dir ~/.local/share/man/man1")]
+pub struct ManArgs {
+    /// Write ktriage.1 and ktriage-SUBCOMMAND.1 into DIR (created if missing) instead of
+    /// printing ktriage.1.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// A validated analysis configuration.

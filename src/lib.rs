@@ -21,6 +21,7 @@ pub mod diagnose;
 pub mod discover;
 pub mod formats;
 pub mod generate;
+pub mod install;
 mod kubeyaml;
 pub mod logscan;
 pub mod model;

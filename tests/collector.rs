@@ -126,12 +126,18 @@ impl Sandbox {
     }
 
     fn collector_with_path(&self, args: &[&str], first: &Path) -> Command {
+        self.script_with_path(&repo_path("collector/ktriage-collect"), args, first)
+    }
+
+    /// The collector run as `script` (the repository's file, or a link to it under another
+    /// name), with `first` first on PATH.
+    fn script_with_path(&self, script: &Path, args: &[&str], first: &Path) -> Command {
         let mut paths = vec![first.to_path_buf()];
         paths.extend(std::env::split_paths(
             &std::env::var_os("PATH").unwrap_or_default(),
         ));
         let mut cmd = Command::new(bash());
-        cmd.arg(repo_path("collector/ktriage-collect"))
+        cmd.arg(script)
             .args(args)
             .current_dir(self.path())
             .env("PATH", std::env::join_paths(paths).unwrap())
@@ -819,6 +825,105 @@ fn usage_and_help() {
         assert_fails(&output, 2, &["Try `ktriage-collect --help`."]);
     }
     assert!(sandbox.kubectl_calls().is_empty());
+}
+
+/// The collector installed as a kubectl plugin: `kubectl-ktriage_collect` on PATH, which
+/// kubectl runs for `kubectl ktriage-collect`.
+fn install_plugin(sandbox: &Sandbox) -> PathBuf {
+    let dir = sandbox.path().join("plugins");
+    fs::create_dir(&dir).unwrap();
+    let plugin = dir.join("kubectl-ktriage_collect");
+    std::os::unix::fs::symlink(repo_path("collector/ktriage-collect"), &plugin).unwrap();
+    plugin
+}
+
+#[test]
+fn under_its_plugin_name_it_names_the_kubectl_command() {
+    let sandbox = Sandbox::new();
+    let plugin = install_plugin(&sandbox);
+    let bin = sandbox.path().join("bin");
+    let output = sandbox
+        .script_with_path(&plugin, &["--help"], &bin)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        help.starts_with("kubectl ktriage-collect: dump a cluster's state"),
+        "{help}"
+    );
+    assert!(help.contains(
+        "Usage: kubectl ktriage-collect [--context C] [--cluster NAME] [-n NS ... | -A]"
+    ));
+    // The continuation line stays aligned under the options of the first.
+    assert!(help.contains(
+        "\n                               [--all-logs] [--no-redact] [--configmap-values]"
+    ));
+    let output = sandbox
+        .script_with_path(&plugin, &["--what"], &bin)
+        .output()
+        .unwrap();
+    assert_fails(
+        &output,
+        2,
+        &[
+            "ktriage-collect: unexpected argument `--what`",
+            "Try `kubectl ktriage-collect --help`.",
+        ],
+    );
+    // It collects the same under either name.
+    let bundle = sandbox.path().join("bundle.tar.gz");
+    let output = sandbox
+        .script_with_path(&plugin, &["-o", bundle.to_str().unwrap()], &bin)
+        .output()
+        .unwrap();
+    assert_success(&output);
+    let root = unpack(&bundle, &sandbox.path().join("unpacked"));
+    let manifest: Value = serde_json::from_str(&read(&root, "manifest.json")).unwrap();
+    assert_eq!(manifest["collector"]["name"], "ktriage-collect");
+}
+
+/// kubectl itself finds the plugin and runs it. Needs a real kubectl on the test's PATH (the
+/// development machines and CI have one); elsewhere there is nothing to run it with.
+#[test]
+fn kubectl_runs_the_plugin() {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let Some(kubectl) = std::env::split_paths(&path)
+        .map(|dir| dir.join("kubectl"))
+        .find(|p| p.is_file())
+    else {
+        eprintln!("no kubectl on PATH: kubectl_runs_the_plugin checks nothing here");
+        return;
+    };
+    let sandbox = Sandbox::new();
+    let plugin = install_plugin(&sandbox);
+    let mut paths = vec![plugin.parent().unwrap().to_path_buf()];
+    paths.extend(std::env::split_paths(&path));
+    let kubectl = |args: &[&str]| {
+        Command::new(&kubectl)
+            .args(args)
+            .env("PATH", std::env::join_paths(&paths).unwrap())
+            .env("HOME", sandbox.path())
+            .output()
+            .unwrap()
+    };
+    let list = kubectl(&["plugin", "list"]);
+    let stdout = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        stdout.lines().any(|l| Path::new(l) == plugin),
+        "{stdout}{}",
+        String::from_utf8_lossy(&list.stderr)
+    );
+    let help = kubectl(&["ktriage-collect", "--help"]);
+    assert!(
+        help.status.success(),
+        "{}",
+        String::from_utf8_lossy(&help.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&help.stdout)
+            .contains("Usage: kubectl ktriage-collect [--context C]")
+    );
 }
 
 #[test]
