@@ -236,6 +236,8 @@ mod tests {
             commands: vec![
                 "kubectl -n velero logs velero-7d9c5b6f4d-k2x8q -c velero --previous".to_owned(),
             ],
+            change_commands: vec![],
+            explains: vec![],
             notes: vec![],
             log_tail: vec![
                 "An error occurred: unknown command \"server-junk\" for \"velero\"".to_owned(),
