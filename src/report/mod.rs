@@ -118,7 +118,9 @@ impl View {
 pub enum ColorChoice {
     /// When the output is a terminal and `NO_COLOR` is unset or empty.
     Auto,
+    /// Even into a file or a pipe, and whatever `NO_COLOR` says.
     Always,
+    /// Plain text.
     Never,
 }
 
