@@ -20,7 +20,7 @@ use crate::bundle::{BundleSource, printable, read_bundle};
 use crate::cli::{Cli, Command, Config, MergeArgs};
 use crate::diagnose::{ReportFinding, diagnose};
 use crate::redact::redact;
-use crate::report::{BundleReport, Findings, Report};
+use crate::report::{BundleReport, ColorChoice, Findings, Report, View};
 use crate::rules::registry::{CORRELATIONS, RULES, find_rule};
 
 /// What `main` should exit with.
@@ -50,7 +50,8 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<Outcome> {
         Command::Analyze(args) => {
             let cfg = Config::resolve(args).map_err(anyhow::Error::msg)?;
             let report = analyze(&cfg)?;
-            write_report(&report, cfg.format, cfg.output.as_deref(), stdout)?;
+            let view = (cfg.color, cfg.limit, cfg.verbose);
+            write_report(&report, cfg.format, view, cfg.output.as_deref(), stdout)?;
             Ok(outcome(&report))
         }
         Command::Merge(args) => merge(&args, stdout),
@@ -575,7 +576,12 @@ fn merge(args: &MergeArgs, stdout: &mut dyn Write) -> Result<Outcome> {
     bundles.dedup_by(|a, b| a.path == b.path);
     let mut report = Report::new(bundles, findings);
     report.retain_min_severity(crate::rank::severity_level(&args.min_severity));
-    write_report(&report, args.format, args.output.as_deref(), stdout)?;
+    let view = (
+        crate::report::ColorChoice::Auto,
+        Some(crate::report::DEFAULT_LIMIT),
+        false,
+    );
+    write_report(&report, args.format, view, args.output.as_deref(), stdout)?;
     Ok(outcome(&report))
 }
 
@@ -589,22 +595,45 @@ fn outcome(report: &Report) -> Outcome {
     }
 }
 
+/// The table's layout: `--color`, `--limit`/`--all` and `--verbose` as given, the width and
+/// whether to colour from the environment and whether the output is a terminal (`View`).
+fn table_view(
+    (color, limit, verbose): (ColorChoice, Option<usize>, bool),
+    to_stdout: bool,
+) -> View {
+    let terminal = to_stdout && io::stdout().is_terminal();
+    let columns = std::env::var("COLUMNS").ok();
+    let no_color = std::env::var("NO_COLOR").ok();
+    let terminal_width = terminal
+        .then(|| terminal_size::terminal_size_of(io::stdout()))
+        .flatten()
+        .map(|(w, _)| usize::from(w.0));
+    View {
+        width: View::width_from(columns.as_deref(), terminal_width),
+        color: color.resolve(terminal, no_color.as_deref()),
+        limit,
+        verbose,
+    }
+}
+
 fn write_report(
     report: &Report,
     format: crate::report::Format,
+    view: (ColorChoice, Option<usize>, bool),
     output: Option<&Path>,
     stdout: &mut dyn Write,
 ) -> Result<()> {
+    let view = table_view(view, output.is_none());
     if let Some(path) = output {
         let file = File::create(path)
             .with_context(|| format!("cannot write the report to `{}`", path.display()))?;
         let mut w = BufWriter::new(file);
-        report.render(format, &mut w)?;
+        report.render_view(format, &view, &mut w)?;
         w.flush()
             .with_context(|| format!("cannot write the report to `{}`", path.display()))?;
     } else {
         let mut w = BufWriter::new(stdout);
-        report.render(format, &mut w)?;
+        report.render_view(format, &view, &mut w)?;
         match w.flush() {
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
             other => other?,

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::bundle::Limits;
-use crate::report::Format;
+use crate::report::{ColorChoice, Format};
 use crate::rules::registry::RuleSet;
 
 /// Offline CrashLoopBackOff triage for Kubernetes support bundles.
@@ -90,6 +90,20 @@ pub struct AnalyzeArgs {
     /// No progress display or warnings on stderr (errors are still printed).
     #[arg(short, long)]
     pub quiet: bool,
+    /// Table: colour severities when stdout is a terminal and NO_COLOR is unset or empty
+    /// (auto), always or never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
+    pub color: ColorChoice,
+    /// Table: list at most N findings, the rest counted [default: 25].
+    #[arg(long, value_name = "N", conflicts_with = "all")]
+    pub limit: Option<usize>,
+    /// Table: list every finding (and every fleet group).
+    #[arg(long)]
+    pub all: bool,
+    /// Table: every detail of each finding (all evidence, remedies, commands, alternatives,
+    /// notes) instead of its 2-4 line summary.
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 /// `ktriage merge`.
@@ -167,6 +181,10 @@ pub struct Config {
     pub shard: Option<(usize, usize)>,
     pub limits: Limits,
     pub quiet: bool,
+    /// Table layout: colour, findings listed (`None`: all), details.
+    pub color: ColorChoice,
+    pub limit: Option<usize>,
+    pub verbose: bool,
 }
 
 impl Config {
@@ -198,6 +216,13 @@ impl Config {
                 ..Limits::default()
             },
             quiet: args.quiet,
+            color: args.color,
+            limit: if args.all {
+                None
+            } else {
+                Some(args.limit.unwrap_or(crate::report::DEFAULT_LIMIT))
+            },
+            verbose: args.verbose,
         })
     }
 }

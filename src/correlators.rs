@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::correlate::Subject;
-use crate::diagnose::{ReportFinding, WorkloadName};
+use crate::diagnose::{Member, ReportFinding, WorkloadName, split_commands};
 use crate::model::pod::{Container, PodSpec};
 use crate::model::{Cluster, Node, Pod, Workload};
 use crate::rank;
@@ -98,6 +98,10 @@ impl Correlation {
         let mut nodes: Vec<String> = explained.iter().flat_map(|f| f.nodes.clone()).collect();
         nodes.sort();
         nodes.dedup();
+        let mut explains: Vec<Member> = explained.iter().map(|f| Member::of(f)).collect();
+        explains.sort();
+        explains.dedup();
+        let (commands, change_commands) = split_commands(self.commands);
         let confidence = self.confidence.min(0.99);
         let score = (self.base.min(1.0) * confidence * 1000.0).round() / 1000.0;
         ReportFinding {
@@ -118,7 +122,9 @@ impl Correlation {
             evidence: self.evidence,
             alternatives: Vec::new(),
             remediation: self.remediation,
-            commands: self.commands,
+            commands,
+            change_commands,
+            explains,
             notes: self.notes,
             log_tail: Vec::new(),
             bundle: explained

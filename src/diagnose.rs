@@ -41,7 +41,15 @@ pub struct ReportFinding {
     pub evidence: Vec<Evidence>,
     pub alternatives: Vec<Alternative>,
     pub remediation: Vec<String>,
+    /// Read-only commands that confirm the finding (they change nothing in the cluster).
     pub commands: Vec<String>,
+    /// Commands of the remedy that change the cluster (a rollback, a debug copy of a pod):
+    /// never needed to confirm the finding.
+    #[serde(default)]
+    pub change_commands: Vec<String>,
+    /// The findings a correlation explains (empty for other findings): same cluster and bundle.
+    #[serde(default)]
+    pub explains: Vec<Member>,
     /// What could not be seen or judged (no previous log, events expired, …).
     #[serde(default)]
     pub notes: Vec<String>,
@@ -64,6 +72,86 @@ pub struct ReportFinding {
 pub struct WorkloadName {
     pub kind: String,
     pub name: String,
+}
+
+/// A finding a correlation explains: its cause, workload and container.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Member {
+    pub cause: String,
+    pub namespace: String,
+    pub workload: WorkloadName,
+    pub container: String,
+}
+
+impl Member {
+    /// The member `f` is.
+    #[must_use]
+    pub fn of(f: &ReportFinding) -> Self {
+        Self {
+            cause: f.cause.clone(),
+            namespace: f.namespace.clone(),
+            workload: f.workload.clone(),
+            container: f.container.clone(),
+        }
+    }
+}
+
+/// Splits commands into those that only read the cluster and those that change it, each in
+/// its order. A command is read-only when every `kubectl`/`oc` in it (a pipeline or list too)
+/// runs a reading verb; other programs (`docker manifest inspect`, `grep`) never touch it.
+#[must_use]
+pub fn split_commands(commands: Vec<String>) -> (Vec<String>, Vec<String>) {
+    commands.into_iter().partition(|c| is_read_only(c))
+}
+
+/// Whether a shell command only reads the cluster (see `split_commands`).
+#[must_use]
+pub fn is_read_only(command: &str) -> bool {
+    command
+        .split(['|', ';', '&'])
+        .all(|part| is_read_only_call(part.split_whitespace()))
+}
+
+/// One program call of a command line, as words.
+fn is_read_only_call<'a>(mut words: impl Iterator<Item = &'a str>) -> bool {
+    /// Global flags whose value is the next word.
+    const WITH_VALUE: &[&str] = &["-n", "--namespace", "--context", "--kubeconfig", "-s"];
+    let Some(program) = words.next() else {
+        return true;
+    };
+    if program != "kubectl" && program != "oc" {
+        return true;
+    }
+    let mut verb = Vec::new();
+    while let Some(w) = words.next() {
+        if WITH_VALUE.contains(&w) {
+            words.next();
+        } else if !w.starts_with('-') {
+            verb.push(w);
+            if verb.len() == 2 {
+                break;
+            }
+        }
+    }
+    matches!(
+        verb.as_slice(),
+        [
+            "get"
+                | "describe"
+                | "logs"
+                | "top"
+                | "explain"
+                | "api-resources"
+                | "api-versions"
+                | "version"
+                | "cluster-info"
+                | "events"
+                | "diff",
+            ..
+        ] | ["auth", "can-i" | "whoami"]
+            | ["rollout", "history" | "status"]
+            | ["config", "view" | "get-contexts" | "current-context"]
+    )
 }
 
 /// `last_termination` of a finding.
@@ -276,6 +364,7 @@ fn build(
             commands.push(cmd.clone());
         }
     }
+    let (commands, change_commands) = split_commands(commands);
     let workload_pods = pod_counts
         .get(&(
             ns.as_str(),
@@ -315,6 +404,8 @@ fn build(
         alternatives,
         remediation: best.remediation,
         commands,
+        change_commands,
+        explains: Vec::new(),
         notes,
         log_tail: log_tail(s),
         bundle: bundle_path.to_owned(),
@@ -377,4 +468,37 @@ fn round2(x: f64) -> f64 {
 
 fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod command_tests {
+    use super::{is_read_only, split_commands};
+
+    #[test]
+    fn commands_that_change_the_cluster_are_told_apart() {
+        for read in [
+            "kubectl -n shop describe pod api-7d9c5b6f4d-k2x8q",
+            "kubectl -n shop logs api-7d9c5b6f4d-k2x8q -c api --previous | grep -iE 'OutOfMemoryError'",
+            "kubectl -n shop rollout history deployment/api --revision=4",
+            "kubectl top pods -A --sort-by=memory | head -20; kubectl top node worker-1",
+            "kubectl --context prod auth can-i list pods",
+            "docker manifest inspect registry.example.com/media/thumbnailer:0.9.4",
+        ] {
+            assert!(is_read_only(read), "{read}");
+        }
+        for change in [
+            "kubectl -n shop rollout undo deployment/api --to-revision=4",
+            "kubectl -n shop debug -it api-7d9c5b6f4d-k2x8q --copy-to=api-debug --container=api -- sh",
+            "kubectl cordon worker-1 && kubectl drain worker-1 --ignore-daemonsets",
+            "kubectl -n shop delete pod --field-selector=status.phase==Failed",
+        ] {
+            assert!(!is_read_only(change), "{change}");
+        }
+        let (read, change) = split_commands(vec![
+            "kubectl -n shop rollout history statefulset/db".to_owned(),
+            "kubectl -n shop rollout undo statefulset/db".to_owned(),
+        ]);
+        assert_eq!(read, ["kubectl -n shop rollout history statefulset/db"]);
+        assert_eq!(change, ["kubectl -n shop rollout undo statefulset/db"]);
+    }
 }

@@ -6,10 +6,31 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 fn ktriage(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ktriage"))
-        .args(args)
-        .output()
-        .expect("ktriage runs")
+    ktriage_env(args, &[])
+}
+
+/// Runs ktriage with `env` set and `COLUMNS`/`NO_COLOR` otherwise unset (the table's layout
+/// reads them).
+fn ktriage_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ktriage"));
+    cmd.args(args).env_remove("COLUMNS").env_remove("NO_COLOR");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("ktriage runs")
+}
+
+/// The table of `args` at `columns` columns.
+fn table(args: &[&str], columns: &str) -> String {
+    let mut all = vec!["analyze"];
+    all.extend_from_slice(args);
+    String::from_utf8(ktriage_env(&all, &[("COLUMNS", columns)]).stdout).expect("utf-8")
+}
+
+/// Words of a text as the word check compares them: runs of letters, digits, `.`, `_`, `-`.
+fn tokens(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_alphanumeric() || matches!(c, '.' | '_' | '-')))
+        .filter(|t| !t.is_empty())
 }
 
 fn samples() -> PathBuf {
@@ -124,6 +145,8 @@ fn json_report_follows_the_schema() {
             "alternatives",
             "remediation",
             "commands",
+            "change_commands",
+            "explains",
         ] {
             assert!(f.get(key).is_some(), "finding lacks `{key}`: {f}");
         }
@@ -236,6 +259,7 @@ fn formats_and_filters() {
     let p = path.to_str().expect("utf-8");
     let table = String::from_utf8(ktriage(&["analyze", p]).stdout).expect("utf-8");
     assert!(table.contains("liveness-probe-kill"), "{table}");
+    // Not a terminal and no `COLUMNS`: 100 columns, no colour.
     assert!(
         table.lines().all(|l| l.chars().count() <= 100),
         "table wider than 100 columns:\n{table}"
@@ -273,4 +297,161 @@ fn rules_and_explain() {
         "{explain}"
     );
     assert_eq!(ktriage(&["explain", "nope"]).status.code(), Some(2));
+}
+
+/// The samples' table at 80 columns: no line wider than 80 characters, no word broken (every
+/// word is one of the report's or is cut with `…`), each finding in 2-4 lines, the first one on
+/// the first screen.
+#[test]
+fn samples_table_fits_80_columns() {
+    let s = samples();
+    let p = s.to_str().expect("utf-8");
+    let text = table(&["--all", p], "80");
+    insta::assert_snapshot!("samples_table_80_columns", text);
+    for line in text.lines() {
+        assert!(line.chars().count() <= 80, "wider than 80: {line:?}");
+    }
+    // Every word in full: the verbose table (wrapped, never cut) and the JSON report.
+    let full = table(&["--all", "--verbose", p], "120");
+    let json =
+        String::from_utf8(ktriage(&["analyze", "--format", "json", p]).stdout).expect("utf-8");
+    let known: std::collections::BTreeSet<&str> = tokens(&full)
+        .chain(tokens(&json))
+        // The labels only the summary table has.
+        .chain([
+            "fix",
+            "details",
+            "--verbose",
+            "--format",
+            "markdown",
+            "json",
+        ])
+        .chain(["a", "cause", "ktriage", "explain", "CAUSE"])
+        .collect();
+    for word in text.split_whitespace().filter(|w| !w.ends_with('…')) {
+        for t in tokens(word) {
+            assert!(
+                known.contains(t),
+                "`{t}` of `{word}` is not a word of the report"
+            );
+        }
+    }
+    let mut findings = 0;
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
+        if !line.starts_with('#') {
+            continue;
+        }
+        findings += 1;
+        let mut n = 1;
+        while lines
+            .peek()
+            .is_some_and(|l| l.starts_with("   ") && !l.starts_with("   - #"))
+        {
+            lines.next();
+            n += 1;
+        }
+        assert!((2..=4).contains(&n), "finding in {n} lines: {line}");
+    }
+    assert_eq!(findings, 12, "{text}");
+    let first = text.lines().position(|l| l.starts_with("#1 ")).expect("#1");
+    assert!(first < 20, "the first finding is on line {first}:\n{text}");
+}
+
+/// `--limit N` lists N findings and says how many more there are; `--all` lists every one;
+/// the default lists 25.
+#[test]
+fn limit_and_all() {
+    let s = samples();
+    let p = s.to_str().expect("utf-8");
+    let headlines = |text: &str| text.lines().filter(|l| l.starts_with('#')).count();
+    let three = table(&["--limit", "3", p], "100");
+    assert_eq!(headlines(&three), 3, "{three}");
+    assert!(
+        three.contains("+9 more findings (--limit N or --all lists them)"),
+        "{three}"
+    );
+    let all = table(&["--all", p], "100");
+    assert_eq!(headlines(&all), 12);
+    assert!(!all.contains("more finding"), "{all}");
+    assert_eq!(
+        table(&[p], "100"),
+        all,
+        "12 findings are under the default 25"
+    );
+    let out = ktriage(&["analyze", "--limit", "3", "--all", p]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// Colour only on a terminal (never here: stdout is a pipe) or with `--color always`;
+/// `NO_COLOR` does not override `always`. The width follows `COLUMNS`.
+#[test]
+fn colour_and_width_flags() {
+    let s = samples().join("oom-killed");
+    let p = s.to_str().expect("utf-8");
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut all = vec!["analyze"];
+        all.extend_from_slice(args);
+        all.push(p);
+        String::from_utf8(ktriage_env(&all, env).stdout).expect("utf-8")
+    };
+    assert!(!run(&[], &[]).contains('\x1b'));
+    assert!(!run(&["--color", "never"], &[]).contains('\x1b'));
+    assert!(!run(&["--color", "auto"], &[]).contains('\x1b'));
+    let always = run(&["--color", "always"], &[("NO_COLOR", "1")]);
+    assert!(always.contains("#1 \x1b[31mHIGH\x1b[0m "), "{always:?}");
+    // Only the severity is coloured: without the codes the text is the plain table.
+    assert_eq!(
+        always.replace("\x1b[31m", "").replace("\x1b[0m", ""),
+        run(&["--color", "never"], &[])
+    );
+    let narrow = run(&[], &[("COLUMNS", "60")]);
+    assert!(narrow.lines().all(|l| l.chars().count() <= 60), "{narrow}");
+    assert!(narrow.lines().any(|l| l.chars().count() > 50), "{narrow}");
+}
+
+/// A correlation is one headline with the findings it explains folded under it; its command
+/// that changes the cluster is under what to do, never under "confirm with".
+#[test]
+fn correlation_folds_its_members() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/rules/rollout-regression/fires-rollout-regression-env-renamed");
+    let p = dir.to_str().expect("utf-8");
+    let text = table(&[p], "80");
+    let heads: Vec<&str> = text.lines().filter(|l| l.starts_with('#')).collect();
+    assert_eq!(heads.len(), 1, "{text}");
+    assert!(heads[0].starts_with("#1 MEDIUM fixture/shop/checkout/checkout"));
+    assert!(text.contains("   rollout-regression 0.96: "), "{text}");
+    assert!(
+        text.contains("\n   - #2 invalid-app-config 0.95  shop/checkout/checkout  restarts 6\n"),
+        "{text}"
+    );
+    let verbose = table(&["--verbose", p], "100");
+    let (todo, confirm) = verbose
+        .split_once("confirm with (read-only):")
+        .expect("confirm section");
+    assert!(
+        todo.contains(
+            "$ kubectl -n shop rollout undo deployment/checkout --to-revision=3   # changes the cluster"
+        ),
+        "{verbose}"
+    );
+    assert!(!confirm.contains("rollout undo"), "{verbose}");
+    let (_, report) = json_report(&[p]);
+    let f = &report["findings"][0];
+    assert_eq!(f["cause"], "rollout-regression");
+    assert_eq!(
+        f["change_commands"],
+        serde_json::json!(["kubectl -n shop rollout undo deployment/checkout --to-revision=3"])
+    );
+    assert_eq!(
+        f["explains"],
+        serde_json::json!([{"cause": "invalid-app-config", "namespace": "shop",
+            "workload": {"kind": "Deployment", "name": "checkout"}, "container": "checkout"}])
+    );
+    for f in report["findings"].as_array().expect("findings") {
+        for c in f["commands"].as_array().expect("commands") {
+            assert!(!c.as_str().expect("str").contains(" undo "), "{c}");
+        }
+    }
 }

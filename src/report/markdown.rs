@@ -98,6 +98,22 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 .collect();
             writeln!(out, "- **also possible:** {}", alts.join(", "))?;
         }
+        if !f.explains.is_empty() {
+            let members: Vec<String> = f
+                .explains
+                .iter()
+                .map(|m| {
+                    format!(
+                        "`{}` of {} `{}` / `{}`",
+                        m.cause,
+                        m.workload.kind,
+                        code(&m.workload.name),
+                        code(&m.container)
+                    )
+                })
+                .collect();
+            writeln!(out, "- **explains:** {}", members.join(", "))?;
+        }
         writeln!(out, "\n**Evidence**\n")?;
         for e in &f.evidence {
             writeln!(
@@ -132,7 +148,14 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         for (i, r) in f.remediation.iter().enumerate() {
             writeln!(out, "{}. {r}", i + 1)?;
         }
-        writeln!(out, "\n**Confirm with**\n\n```sh")?;
+        if !f.change_commands.is_empty() {
+            writeln!(out, "\nThese commands change the cluster:\n\n```sh")?;
+            for c in &f.change_commands {
+                writeln!(out, "{c}")?;
+            }
+            writeln!(out, "```")?;
+        }
+        writeln!(out, "\n**Confirm with** (read-only)\n\n```sh")?;
         for c in &f.commands {
             writeln!(out, "{c}")?;
         }

@@ -72,6 +72,71 @@ pub enum Format {
     Markdown,
 }
 
+pub use table::{DEFAULT_LIMIT, DEFAULT_WIDTH, MAX_WIDTH, MIN_WIDTH};
+
+/// How the table is laid out; the other formats ignore it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct View {
+    /// Columns a line may take (characters; see `View::width_from`).
+    pub width: usize,
+    /// ANSI colour for severity.
+    pub color: bool,
+    /// Most findings shown as headlines (the rest are counted); `None` shows them all.
+    pub limit: Option<usize>,
+    /// Every detail of each finding instead of its 2-4 line summary.
+    pub verbose: bool,
+}
+
+impl Default for View {
+    /// 100 columns, no colour, the first `DEFAULT_LIMIT` findings, summaries.
+    fn default() -> Self {
+        Self {
+            width: DEFAULT_WIDTH,
+            color: false,
+            limit: Some(DEFAULT_LIMIT),
+            verbose: false,
+        }
+    }
+}
+
+impl View {
+    /// The table's width: `COLUMNS` when it is a number, else the terminal's width (when stdout
+    /// is one), else `DEFAULT_WIDTH`; kept within `MIN_WIDTH..=MAX_WIDTH`.
+    #[must_use]
+    pub fn width_from(columns: Option<&str>, terminal: Option<usize>) -> usize {
+        columns
+            .and_then(|c| c.trim().parse::<usize>().ok())
+            .filter(|&c| c > 0)
+            .or(terminal.filter(|&c| c > 0))
+            .unwrap_or(DEFAULT_WIDTH)
+            .clamp(MIN_WIDTH, MAX_WIDTH)
+    }
+}
+
+/// `--color`: when severities are coloured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// When the output is a terminal and `NO_COLOR` is unset or empty.
+    Auto,
+    /// Even into a file or a pipe, and whatever `NO_COLOR` says.
+    Always,
+    /// Plain text.
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour, given whether the output is a terminal and the value of `NO_COLOR`
+    /// (<https://no-color.org>: any non-empty value turns colour off unless asked for).
+    #[must_use]
+    pub fn resolve(self, is_terminal: bool, no_color: Option<&str>) -> bool {
+        match self {
+            Self::Always => true,
+            Self::Never => false,
+            Self::Auto => is_terminal && no_color.is_none_or(str::is_empty),
+        }
+    }
+}
+
 impl Report {
     /// Builds a report: ranks the findings across bundles and computes the fleet view.
     #[must_use]
@@ -115,13 +180,21 @@ impl Report {
             .len()
     }
 
-    /// Writes the report in `format`.
+    /// Writes the report in `format`, a table in the default `View`.
     ///
     /// # Errors
     /// Any error of the writer.
     pub fn render(&self, format: Format, out: &mut dyn Write) -> io::Result<()> {
+        self.render_view(format, &View::default(), out)
+    }
+
+    /// Writes the report in `format`, a table laid out as `view` says.
+    ///
+    /// # Errors
+    /// Any error of the writer, or of reading back spilled findings.
+    pub fn render_view(&self, format: Format, view: &View, out: &mut dyn Write) -> io::Result<()> {
         match format {
-            Format::Table => table::render(self, out),
+            Format::Table => table::render(self, view, out),
             Format::Json => json::render(self, out),
             Format::Markdown => markdown::render(self, out),
         }
@@ -236,6 +309,8 @@ mod tests {
             commands: vec![
                 "kubectl -n velero logs velero-7d9c5b6f4d-k2x8q -c velero --previous".to_owned(),
             ],
+            change_commands: vec![],
+            explains: vec![],
             notes: vec![],
             log_tail: vec![
                 "An error occurred: unknown command \"server-junk\" for \"velero\"".to_owned(),
@@ -352,6 +427,73 @@ mod tests {
         assert_eq!(
             a.findings.into_whole().unwrap(),
             b.findings.into_whole().unwrap()
+        );
+    }
+
+    #[test]
+    fn width_follows_columns_then_the_terminal() {
+        assert_eq!(View::width_from(Some("80"), Some(200)), 80);
+        assert_eq!(View::width_from(None, Some(90)), 90);
+        assert_eq!(View::width_from(Some("wide"), Some(90)), 90);
+        assert_eq!(View::width_from(Some("0"), None), DEFAULT_WIDTH);
+        assert_eq!(View::width_from(None, None), DEFAULT_WIDTH);
+        assert_eq!(View::width_from(Some("400"), None), MAX_WIDTH);
+        assert_eq!(View::width_from(Some("20"), None), MIN_WIDTH);
+    }
+
+    #[test]
+    fn colour_follows_the_terminal_and_no_color() {
+        assert!(ColorChoice::Auto.resolve(true, None));
+        assert!(ColorChoice::Auto.resolve(true, Some("")));
+        assert!(!ColorChoice::Auto.resolve(true, Some("1")));
+        assert!(!ColorChoice::Auto.resolve(false, None));
+        assert!(ColorChoice::Always.resolve(false, Some("1")));
+        assert!(!ColorChoice::Never.resolve(true, None));
+    }
+
+    /// Forty clusters failing the same ways: each fleet group names a few clusters and counts
+    /// the rest, only the first groups are listed, and the first finding is on the first screen.
+    #[test]
+    fn fleet_of_many_clusters_leaves_room_for_the_findings() {
+        let clusters: Vec<String> = (0..40).map(|i| format!("prod-region-{i:02}")).collect();
+        let mut findings = Vec::new();
+        for (i, c) in clusters.iter().enumerate() {
+            for cause in [
+                "bad-args",
+                "oom-killed",
+                "dns-failure",
+                "exec-format",
+                "sigterm",
+            ] {
+                findings.push(finding(c, cause, 0.5 + 0.01 * (i as f64)));
+            }
+        }
+        let report = Report::new(clusters.iter().map(|c| bundle(c)).collect(), findings);
+        let view = View {
+            width: 80,
+            ..View::default()
+        };
+        let mut out = Vec::new();
+        report.render_view(Format::Table, &view, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
+        assert!(
+            text.contains(
+                "    40 clusters: prod-region-00, prod-region-01, prod-region-02 +37 more\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "  +2 more groups of the same failure in several clusters (--all lists them)"
+            ),
+            "{text}"
+        );
+        let first = text.lines().position(|l| l.starts_with("#1 ")).unwrap();
+        assert!(first < 15, "{text}");
+        assert!(
+            text.contains("+175 more findings (--limit N or --all lists them)"),
+            "{text}"
         );
     }
 

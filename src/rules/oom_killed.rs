@@ -1,5 +1,6 @@
 //! `oom-killed`: the container exceeds its memory limit and the kernel kills it.
 
+use super::oom_at_start::memory_bytes;
 use super::{
     CERTAIN, Evidence, Finding, POSSIBLE, RuleContext, termination_evidence, waiting_evidence,
 };
@@ -72,6 +73,16 @@ fn finding(s: &Subject<'_>, mut confidence: f64, limit: Option<&str>) -> Finding
         f = f.evidence(Evidence::spec(s, field, flag));
     }
     f.confidence = confidence.min(0.99);
+    // The decisive fact goes first: a heap allowed to grow past the limit is the cause, and
+    // raising the limit only moves the kill.
+    let heap_above = heap
+        .as_ref()
+        .zip(limit)
+        .and_then(|((flag, _), l)| Some(heap_bytes(flag)? >= memory_bytes(l)?))
+        .unwrap_or(false);
+    if let (Some((flag, _)), Some(l), true) = (&heap, limit, heap_above) {
+        f = f.remedy(format!("`{flag}` is above the {l} memory limit of `{name}`: the heap alone outgrows the container; size the heap to ~75% of the limit (e.g. `-XX:MaxRAMPercentage=75` instead of a fixed -Xmx), then raise the limit if that is too little"));
+    }
     let runtime = s.runtime_secs();
     match (limit, runtime) {
         (Some(l), Some(secs)) if secs < 60.0 => {
@@ -93,8 +104,8 @@ fn finding(s: &Subject<'_>, mut confidence: f64, limit: Option<&str>) -> Finding
             f = f.remedy(format!("set a memory request and limit on `{name}` and check the node's memory (see `node-oom`)"));
         }
     }
-    if let Some((flag, _)) = heap {
-        f = f.remedy(format!("`{flag}` lets the heap alone reach the limit: size the heap to ~75% of the limit (e.g. `-XX:MaxRAMPercentage=75` instead of a fixed -Xmx)"));
+    if let (Some((flag, _)), false) = (&heap, heap_above) {
+        f = f.remedy(format!("with `{flag}` the heap and the runtime's other memory can reach the limit: size the heap to ~75% of the limit (e.g. `-XX:MaxRAMPercentage=75` instead of a fixed -Xmx)"));
     }
     let ns = &s.pod.metadata.namespace;
     f.command(format!(
@@ -130,4 +141,45 @@ fn heap_flag(s: &Subject<'_>) -> Option<(String, String)> {
         }
     }
     None
+}
+
+/// The heap size a flag sets, in bytes: `-Xmx768m`, `-Xmx2g`, `--max-old-space-size=768` (MiB),
+/// also behind an env name (`JAVA_TOOL_OPTIONS=-Xmx768m`). `None` for a relative flag
+/// (`-XX:MaxRAMPercentage`).
+fn heap_bytes(flag: &str) -> Option<f64> {
+    if let Some(i) = flag.find("-Xmx") {
+        let size = &flag[i + 4..];
+        let (digits, factor) = match size.char_indices().last()? {
+            (at, 'k' | 'K') => (&size[..at], 1024.0),
+            (at, 'm' | 'M') => (&size[..at], 1_048_576.0),
+            (at, 'g' | 'G') => (&size[..at], 1_073_741_824.0),
+            (at, 't' | 'T') => (&size[..at], 1_099_511_627_776.0),
+            _ => (size, 1.0),
+        };
+        return digits.parse::<f64>().ok().map(|n| n * factor);
+    }
+    let i = flag.find("--max-old-space-size=")?;
+    let mib = &flag[i + "--max-old-space-size=".len()..];
+    mib.parse::<f64>().ok().map(|m| m * 1_048_576.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::heap_bytes;
+
+    #[test]
+    fn heap_flag_sizes() {
+        assert_eq!(
+            heap_bytes("JAVA_TOOL_OPTIONS=-Xmx768m"),
+            Some(805_306_368.0)
+        );
+        assert_eq!(heap_bytes("-Xmx2g"), Some(2_147_483_648.0));
+        assert_eq!(heap_bytes("-Xmx536870912"), Some(536_870_912.0));
+        assert_eq!(heap_bytes("--max-old-space-size=768"), Some(805_306_368.0));
+        assert_eq!(
+            heap_bytes("NODE_OPTIONS=--max-old-space-size=512"),
+            Some(536_870_912.0)
+        );
+        assert_eq!(heap_bytes("-XX:MaxRAMPercentage=75"), None);
+    }
 }
