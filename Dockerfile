@@ -14,13 +14,14 @@ ARG DEBIAN_RELEASE=bookworm
 FROM rust:${RUST_VERSION}-${DEBIAN_RELEASE} AS build
 WORKDIR /src
 # Only what the build reads (.dockerignore keeps target/, fixtures and samples out). make and
-# a C compiler, which jemalloc and liblzma build with, come with the rust image.
+# a C compiler, which jemalloc and liblzma build with, come with the rust image. jemalloc keeps
+# the memory of a run over many bundles flat (Cargo.toml).
 COPY Cargo.toml Cargo.lock ./
 COPY .cargo/ .cargo/
 COPY src/ src/
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
-    cargo build --release --locked \
+    cargo build --release --locked --features jemalloc \
     && install -D -m 0755 target/release/ktriage /out/ktriage
 
 FROM debian:${DEBIAN_RELEASE}-slim

@@ -22,7 +22,7 @@ if [[ ! -x /usr/bin/time ]]; then
     exit 2
 fi
 
-cargo build --release --quiet
+cargo build --release --quiet --features jemalloc
 
 generate() { # DIR CLUSTERS
     if [[ ! -f "$1/.done" ]]; then

@@ -42,8 +42,9 @@ mkdir -p "$out" "$(dirname "$manifest")"
 staging=$(mktemp -d)
 trap 'rm -rf "$staging"' EXIT
 install -m 0755 collector/ktriage-collect "$staging/ktriage-collect"
+install -m 0644 LICENSE "$staging/LICENSE"
 "$tar" --create --format=ustar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
-    --directory "$staging" ktriage-collect | gzip -9 -n >"$staging/$archive_name"
+    --directory "$staging" LICENSE ktriage-collect | gzip -9 -n >"$staging/$archive_name"
 mv "$staging/$archive_name" "$out/$archive_name"
 sum=$(sha256 "$out/$archive_name" | cut -d ' ' -f 1)
 
@@ -82,6 +83,8 @@ spec:
     sha256: $sum
     files:
     - from: ktriage-collect
+      to: .
+    - from: LICENSE
       to: .
     bin: ktriage-collect
 MANIFEST

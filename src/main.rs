@@ -7,8 +7,8 @@ use clap::Parser;
 use ktriage::app::{Outcome, run};
 use ktriage::cli::Cli;
 
-/// jemalloc: memory stays flat over thousands of bundles (see Cargo.toml).
-#[cfg(not(target_env = "msvc"))]
+/// jemalloc (the `jemalloc` feature): memory stays flat over thousands of bundles (see Cargo.toml).
+#[cfg(all(feature = "jemalloc", not(target_env = "msvc")))]
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 

@@ -95,8 +95,8 @@ fn the_manifest_is_what_the_packaging_script_writes() {
     assert_eq!(os["key"], "os");
     assert_eq!(os["operator"], "In");
 
-    // The archive holds the collector as it is in the repository, executable, and `bin` and
-    // `files` name it.
+    // The archive holds the collector as it is in the repository, executable, and the licence;
+    // `bin` and `files` name them.
     let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(
         fs::File::open(&archive).unwrap(),
     ));
@@ -109,12 +109,19 @@ fn the_manifest_is_what_the_packaging_script_writes() {
         entry.read_to_end(&mut bytes).unwrap();
         members.push((path, mode, bytes));
     }
-    assert_eq!(members.len(), 1);
+    assert_eq!(members.len(), 2, "LICENSE and ktriage-collect, sorted");
     let (path, mode, bytes) = &members[0];
+    assert_eq!(path, "LICENSE");
+    assert_eq!(mode & 0o777, 0o644);
+    assert!(*bytes == fs::read(repo_path("LICENSE")).unwrap());
+    let (path, mode, bytes) = &members[1];
     assert_eq!(path, "ktriage-collect");
     assert_eq!(mode & 0o777, 0o755);
     assert!(*bytes == fs::read(repo_path("collector/ktriage-collect")).unwrap());
     assert_eq!(platform["bin"], "ktriage-collect");
     assert_eq!(platform["files"][0]["from"], "ktriage-collect");
-    assert_eq!(platform["files"][0]["to"], ".");
+    assert_eq!(platform["files"][1]["from"], "LICENSE");
+    for file in platform["files"].as_sequence().unwrap() {
+        assert_eq!(file["to"], ".");
+    }
 }
