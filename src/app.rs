@@ -21,7 +21,10 @@ use crate::cli::{Cli, Command, Config, MergeArgs};
 use crate::diagnose::{ReportFinding, diagnose};
 use crate::redact::redact;
 use crate::report::{BundleReport, Findings, Report};
-use crate::rules::registry::{CORRELATIONS, RULES, find_rule};
+use crate::rules::registry::{
+    CORRELATIONS, Explained, REASONS, RULES, find_explained, find_rule, nearest,
+};
+use crate::rules::{RuleDef, RuleKind};
 
 /// What `main` should exit with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,37 +72,141 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<Outcome> {
             }
             Ok(Outcome::Clean)
         }
-        Command::Rules => {
-            for rule in RULES {
-                writeln!(stdout, "{:<28} {}", rule.cause, rule.summary())?;
-            }
-            writeln!(stdout, "\ncorrelations:")?;
-            for (cause, what) in CORRELATIONS {
-                writeln!(stdout, "{cause:<28} {what}")?;
-            }
-            writeln!(stdout, "\naliases:")?;
-            writeln!(
-                stdout,
-                "{:<28} `missing-config-ref` when nothing restarts (waiting `CreateContainerConfigError`)",
-                "create-container-config-error"
-            )?;
+        Command::Rules { format } => {
+            list_rules(&format, stdout)?;
             Ok(Outcome::Clean)
         }
         Command::Explain { cause } => {
-            let Some(rule) = find_rule(&cause) else {
-                if let Some((c, what)) = CORRELATIONS.iter().find(|(c, _)| *c == cause) {
-                    writeln!(stdout, "# `{c}`\n\nA correlation: {what}.")?;
-                    return Ok(Outcome::Clean);
-                }
-                bail!("unknown cause `{cause}` (see `ktriage rules`)");
-            };
-            writeln!(stdout, "# `{}`\n", rule.cause)?;
-            for line in rule.explanation.lines() {
-                writeln!(stdout, "{}", line.strip_prefix(' ').unwrap_or(line))?;
-            }
+            explain(&cause, stdout)?;
             Ok(Outcome::Clean)
         }
     }
+}
+
+/// `ktriage rules`: every cause id with its summary, the correlations and the names `explain`
+/// also accepts, as a table or as JSON.
+fn list_rules(format: &str, out: &mut dyn Write) -> Result<()> {
+    if format == "json" {
+        let entry =
+            |cause: &str, summary: &str| serde_json::json!({ "cause": cause, "summary": summary });
+        let aliases: Vec<serde_json::Value> = REASONS
+            .iter()
+            .map(|(reason, causes)| serde_json::json!({ "name": reason, "causes": causes }))
+            .chain([
+                serde_json::json!({ "name": "CrashLoopBackOff", "causes": crash_loop_causes() }),
+                serde_json::json!({ "name": "create-container-config-error", "causes": ["missing-config-ref"] }),
+            ])
+            .collect();
+        let list = serde_json::json!({
+            "rules": RULES.iter().map(|r| entry(r.cause, &r.summary())).collect::<Vec<_>>(),
+            "correlations": CORRELATIONS.iter().map(|(c, what)| entry(c, what)).collect::<Vec<_>>(),
+            "aliases": aliases,
+        });
+        // Written whole, so that a closed pipe is an `io::Error` (which exits quietly).
+        writeln!(out, "{}", serde_json::to_string_pretty(&list)?)?;
+        return Ok(());
+    }
+    for rule in RULES {
+        writeln!(out, "{:<28} {}", rule.cause, rule.summary())?;
+    }
+    writeln!(out, "\ncorrelations:")?;
+    for (cause, what) in CORRELATIONS {
+        writeln!(out, "{cause:<28} {what}")?;
+    }
+    writeln!(out, "\naliases:")?;
+    writeln!(
+        out,
+        "{:<28} `missing-config-ref` when nothing restarts (waiting `CreateContainerConfigError`)",
+        "create-container-config-error"
+    )?;
+    writeln!(
+        out,
+        "{:<28} the symptom; `ktriage explain CrashLoopBackOff` lists its causes",
+        "CrashLoopBackOff"
+    )?;
+    for (reason, causes) in REASONS {
+        let causes: Vec<String> = causes.iter().map(|c| format!("`{c}`")).collect();
+        writeln!(out, "{reason:<28} {}", causes.join(", "))?;
+    }
+    Ok(())
+}
+
+/// The causes of a restart loop (`CrashLoopBackOff`), as opposed to states that are not one.
+fn crash_loop_causes() -> Vec<&'static str> {
+    RULES
+        .iter()
+        .filter(|r| r.kind == RuleKind::CrashLoop)
+        .map(|r| r.cause)
+        .collect()
+}
+
+/// `ktriage explain NAME`: a rule's or correlation's documentation, or what a Kubernetes reason
+/// stands for.
+///
+/// # Errors
+/// An unknown name, with the nearest known ones.
+fn explain(name: &str, out: &mut dyn Write) -> Result<()> {
+    let print_rule = |out: &mut dyn Write, rule: &RuleDef| -> Result<()> {
+        writeln!(out, "# `{}`\n", rule.cause)?;
+        for line in rule.explanation.lines() {
+            writeln!(out, "{}", line.strip_prefix(' ').unwrap_or(line))?;
+        }
+        Ok(())
+    };
+    let list = |out: &mut dyn Write, causes: &[&str]| -> Result<()> {
+        for cause in causes {
+            let summary = find_rule(cause).map(RuleDef::summary).unwrap_or_default();
+            writeln!(out, "- `{cause}`: {summary}")?;
+        }
+        Ok(())
+    };
+    match find_explained(name) {
+        Some(Explained::Rule(rule)) => print_rule(out, rule)?,
+        Some(Explained::Correlation(cause)) => {
+            let text = crate::correlators::explanation(cause)
+                .context("a correlation without documentation (a bug; please report it)")?;
+            writeln!(out, "# `{cause}` (a correlation)\n\n{text}")?;
+        }
+        Some(Explained::Reason(reason, [cause])) => {
+            writeln!(
+                out,
+                "`{reason}` is a Kubernetes reason; ktriage reports its cause as `{cause}`.\n"
+            )?;
+            let rule = find_rule(cause).context("a reason naming an unknown cause")?;
+            print_rule(out, rule)?;
+        }
+        Some(Explained::Reason(reason, causes)) => {
+            writeln!(
+                out,
+                "# `{reason}`\n\n`{reason}` is a Kubernetes reason with several causes; ktriage tells \
+                 these apart (`ktriage explain CAUSE` for each):\n"
+            )?;
+            list(out, causes)?;
+        }
+        Some(Explained::CrashLoop) => {
+            writeln!(
+                out,
+                "# `CrashLoopBackOff`\n\n`CrashLoopBackOff` is not a cause: it is the state of a container \
+                 that keeps exiting and that the kubelet restarts with a growing back-off (10s, 20s, \
+                 40s, ... capped at 5 minutes). ktriage reports why the container exits: \
+                 `ktriage analyze BUNDLE` names the cause, `ktriage explain CAUSE` explains it.\n\n\
+                 The causes it tells apart:\n"
+            )?;
+            list(out, &crash_loop_causes())?;
+        }
+        None => {
+            let near = nearest(name);
+            if near.is_empty() {
+                bail!("unknown cause `{name}` (see `ktriage rules`)");
+            }
+            let near: Vec<String> = near.iter().map(|n| format!("`{n}`")).collect();
+            bail!(
+                "unknown cause `{name}`; did you mean {}? (see `ktriage rules`)",
+                near.join(" or ")
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Analyzes every input of `cfg` and builds the report.

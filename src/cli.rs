@@ -29,10 +29,15 @@ pub enum Command {
     /// Merge the JSON reports of shards into one (re-ranked, fleet recomputed).
     Merge(MergeArgs),
     /// List the causes ktriage reports.
-    Rules,
+    Rules {
+        /// Output format: `table` (one cause a line) or `json`.
+        #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = ["table", "json"])]
+        format: String,
+    },
     /// Print what a cause means, its signals and its remedy.
     Explain {
-        /// A cause id, as `ktriage rules` lists them.
+        /// A cause or correlation id as `ktriage rules` lists them, or a Kubernetes reason
+        /// (`OOMKilled`, `CrashLoopBackOff`, `ImagePullBackOff`, `CreateContainerConfigError`).
         cause: String,
     },
     /// Write large synthetic bundles for benchmarks and batch tests (not for users).

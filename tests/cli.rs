@@ -274,3 +274,142 @@ fn rules_and_explain() {
     );
     assert_eq!(ktriage(&["explain", "nope"]).status.code(), Some(2));
 }
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// `explain` takes the Kubernetes reason names users type, whatever their case.
+#[test]
+fn explain_accepts_kubernetes_reasons() {
+    let out = ktriage(&["explain", "OOMKilled"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stdout(&out).starts_with("# `oom-killed`\n"),
+        "{}",
+        stdout(&out)
+    );
+    let out = ktriage(&["explain", "crashloopbackoff"]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("`CrashLoopBackOff` is not a cause: it is the state of a container"),
+        "{text}"
+    );
+    assert!(
+        text.contains("- `oom-killed`: ") && text.contains("- `bad-args`: "),
+        "{text}"
+    );
+    assert!(
+        !text.contains("- `evicted`"),
+        "evicted is not a crash loop: {text}"
+    );
+    for reason in ["ImagePullBackOff", "ErrImagePull"] {
+        let text = stdout(&ktriage(&["explain", reason]));
+        assert!(
+            text.starts_with(&format!(
+                "`{reason}` is a Kubernetes reason; ktriage reports its cause as `image-pull`."
+            )),
+            "{text}"
+        );
+        assert!(text.contains("# `image-pull`"), "{text}");
+    }
+    let text = stdout(&ktriage(&["explain", "CreateContainerConfigError"]));
+    assert!(text.contains("# `missing-config-ref`"), "{text}");
+    let text = stdout(&ktriage(&["explain", "RunContainerError"]));
+    assert!(
+        text.contains("is a Kubernetes reason with several causes")
+            && text.contains("- `command-not-found`: "),
+        "{text}"
+    );
+}
+
+/// An unknown name exits 2 and suggests the nearest ids; a far-off one only points at `rules`.
+#[test]
+fn explain_suggests_the_nearest_cause() {
+    let out = ktriage(&["explain", "oom-kiled"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "ktriage: unknown cause `oom-kiled`; did you mean `oom-killed`? (see `ktriage rules`)\n"
+    );
+    let out = ktriage(&["explain", "ImagePullBackof"]);
+    assert!(
+        stderr(&out).contains("did you mean `ImagePullBackOff`?"),
+        "{}",
+        stderr(&out)
+    );
+    let out = ktriage(&["explain", "kubernetes"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "ktriage: unknown cause `kubernetes` (see `ktriage rules`)\n"
+    );
+}
+
+/// Every correlation id `rules` lists has its own documentation.
+#[test]
+fn explain_documents_the_correlations() {
+    for cause in [
+        "rollout-regression",
+        "shared-dependency-down",
+        "node-correlated",
+        "fleet",
+    ] {
+        let out = ktriage(&["explain", cause]);
+        assert_eq!(out.status.code(), Some(0), "{cause}");
+        let text = stdout(&out);
+        assert!(
+            text.starts_with(&format!("# `{cause}` (a correlation)")),
+            "{text}"
+        );
+        for heading in [
+            "## What it detects",
+            "## Evidence",
+            "## Remedy",
+            "## Not covered",
+        ] {
+            assert!(text.contains(heading), "{cause} lacks {heading}");
+        }
+    }
+}
+
+/// `rules --format json` lists rules, correlations and the reason names `explain` accepts.
+#[test]
+fn rules_as_json() {
+    let out = ktriage(&["rules", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let list: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let rules = list["rules"].as_array().expect("rules");
+    assert!(rules.len() >= 30);
+    let oom = rules
+        .iter()
+        .find(|r| r["cause"] == "oom-killed")
+        .expect("oom-killed");
+    assert!(oom["summary"].as_str().expect("summary").contains("memory"));
+    let correlations: Vec<&str> = list["correlations"]
+        .as_array()
+        .expect("correlations")
+        .iter()
+        .map(|c| c["cause"].as_str().expect("cause"))
+        .collect();
+    assert_eq!(
+        correlations,
+        [
+            "fleet",
+            "node-correlated",
+            "rollout-regression",
+            "shared-dependency-down"
+        ]
+    );
+    let pull = list["aliases"]
+        .as_array()
+        .expect("aliases")
+        .iter()
+        .find(|a| a["name"] == "ImagePullBackOff")
+        .expect("ImagePullBackOff");
+    assert_eq!(pull["causes"], serde_json::json!(["image-pull"]));
+}
