@@ -252,9 +252,14 @@ fn print_warnings(b: &BundleReport) {
     }
     if b.warnings.len() > MAX_STDERR_WARNINGS {
         eprintln!(
-            "ktriage: warning: `{}`: {} more warnings in the report",
+            "ktriage: warning: `{}`: {} more warning{} in the report",
             b.path,
-            b.warnings.len() - MAX_STDERR_WARNINGS
+            b.warnings.len() - MAX_STDERR_WARNINGS,
+            if b.warnings.len() == MAX_STDERR_WARNINGS + 1 {
+                ""
+            } else {
+                "s"
+            }
         );
     }
 }
@@ -683,7 +688,8 @@ fn write_report(
     output: Option<&Path>,
     stdout: &mut dyn Write,
 ) -> Result<()> {
-    if let Some(path) = output {
+    // `-o -` is standard output, as for most tools.
+    if let Some(path) = output.filter(|p| *p != Path::new("-")) {
         let file = File::create(path)
             .with_context(|| format!("cannot write the report to `{}`", path.display()))?;
         let mut w = BufWriter::new(file);

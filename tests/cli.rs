@@ -413,3 +413,122 @@ fn rules_as_json() {
         .expect("ImagePullBackOff");
     assert_eq!(pull["causes"], serde_json::json!(["image-pull"]));
 }
+
+/// Copies a sample bundle directory to `to`, to change it in a test.
+fn copy_sample(name: &str, to: &Path) {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).expect("mkdir");
+        for entry in std::fs::read_dir(from).expect("read_dir") {
+            let entry = entry.expect("entry");
+            let target = to.join(entry.file_name());
+            if entry.file_type().expect("type").is_dir() {
+                copy(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), &target).expect("copy");
+            }
+        }
+    }
+    copy(&samples().join(name), to);
+}
+
+/// Tabs and control characters in quoted log lines stay readable in every format: tabs become
+/// spaces, an escape character is shown as `\x1b`, never Rust's `\u{9}` form nor the raw byte.
+#[test]
+fn control_characters_in_logs_are_readable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bundle = dir.path().join("bad-args");
+    copy_sample("bad-args", &bundle);
+    for pod in ["inventory-fk8l94n2m2-tsfnc", "inventory-fk8l94n2m2-v4mgd"] {
+        let log = bundle.join(format!("logs/shop/{pod}/inventory.previous.log"));
+        let mut text = std::fs::read_to_string(&log).expect("log");
+        text.push_str("2026-11-28T04:57:50.008302999Z \x1b[31mexit\x1b[0m:\tstatus 2\n");
+        std::fs::write(&log, text).expect("write log");
+    }
+    let path = bundle.to_str().expect("utf-8");
+    for format in ["table", "json", "markdown"] {
+        let out = ktriage(&["analyze", "--format", format, path]);
+        assert_eq!(out.status.code(), Some(1), "{format}: {}", stderr(&out));
+        let text = stdout(&out);
+        assert!(!text.contains("u{"), "{format}: {text}");
+        assert!(
+            !text.contains('\x1b') && !text.contains('\t'),
+            "{format}: {text}"
+        );
+        if format != "table" {
+            // The Go flag usage indents with a tab after four spaces: one tab stop, 8 columns.
+            assert!(
+                text.contains("        HTTP listen address (default"),
+                "{format}: {text}"
+            );
+            let escaped = if format == "json" {
+                r"\\x1b[31mexit\\x1b[0m:    status 2"
+            } else {
+                r"\x1b[31mexit\x1b[0m:    status 2"
+            };
+            assert!(text.contains(escaped), "{format}: {text}");
+        }
+    }
+}
+
+/// `-o -` writes to standard output (no file named `-`), for `analyze` and `merge`.
+#[test]
+fn output_dash_is_stdout() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sample = samples().join("oom-killed");
+    let out = Command::new(env!("CARGO_BIN_EXE_ktriage"))
+        .current_dir(dir.path())
+        .args(["analyze", "--format", "json", "-o", "-"])
+        .arg(&sample)
+        .output()
+        .expect("ktriage runs");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json on stdout");
+    assert_eq!(report["findings"][0]["cause"], "oom-killed");
+    let shard = dir.path().join("shard.json");
+    std::fs::write(&shard, &out.stdout).expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_ktriage"))
+        .current_dir(dir.path())
+        .args([
+            "merge",
+            "--format",
+            "markdown",
+            "--output",
+            "-",
+            "shard.json",
+        ])
+        .output()
+        .expect("ktriage runs");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("# ktriage report"));
+    assert!(!dir.path().join("-").exists());
+}
+
+/// Counts in summary lines agree with their number: "1 warning", "2 warnings".
+#[test]
+fn one_warning_is_singular() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bundle = dir.path().join("oom-killed");
+    copy_sample("oom-killed", &bundle);
+    std::fs::write(
+        bundle.join("namespaces/shop/cronjobs.yaml"),
+        "apiVersion: v1\nitems: [\nkind: List\n",
+    )
+    .expect("write");
+    let out = ktriage(&["analyze", bundle.to_str().expect("utf-8")]);
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("ktriage: 1 bundle, 1 cluster, 1 finding (1 high)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\n1 warning (files that could not be read or collected)"),
+        "{text}"
+    );
+    std::fs::write(
+        bundle.join("namespaces/shop/jobs.yaml"),
+        "apiVersion: v1\nitems: [\nkind: List\n",
+    )
+    .expect("write");
+    let text = stdout(&ktriage(&["analyze", bundle.to_str().expect("utf-8")]));
+    assert!(text.contains("\n2 warnings (files"), "{text}");
+}

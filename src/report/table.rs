@@ -118,7 +118,8 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     if warned > 0 {
         writeln!(
             out,
-            "\n{warned} warnings (files that could not be read or collected); see --format json or markdown"
+            "\n{warned} warning{} (files that could not be read or collected); see --format json or markdown",
+            plural(warned)
         )?;
     }
     Ok(())
