@@ -214,7 +214,13 @@ fn explain(name: &str, out: &mut dyn Write) -> Result<()> {
 /// # Errors
 /// When no input is given or found, or the thread pool cannot be built.
 pub fn analyze(cfg: &Config) -> Result<Report> {
-    let mut sources = crate::discover::discover(&cfg.paths);
+    let discovered = crate::discover::discover(&cfg.paths);
+    if !cfg.quiet {
+        for w in &discovered.warnings {
+            eprintln!("ktriage: warning: {}", printable(w));
+        }
+    }
+    let mut sources = discovered.sources;
     if sources.is_empty() {
         bail!(
             "no bundles found in {}",
@@ -489,6 +495,20 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
 }
 
 fn scan_inner(source: &BundleSource, cfg: &Config, path: &str, free: Free) -> BundleOutcome {
+    if let Some(root) = &source.within {
+        let what = if source.path.is_dir() {
+            "a directory"
+        } else {
+            "a file"
+        };
+        let root = printable(&root.display().to_string()).into_owned();
+        return failed(
+            path,
+            &format!(
+                "`{path}` is {what} inside the bundle `{root}`, not a bundle: analyze `{root}`"
+            ),
+        );
+    }
     let raw = match read_bundle(source, &cfg.limits) {
         Ok(raw) => raw,
         Err(e) => return failed(path, &e.to_string()),

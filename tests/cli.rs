@@ -532,3 +532,115 @@ fn one_warning_is_singular() {
     let text = stdout(&ktriage(&["analyze", bundle.to_str().expect("utf-8")]));
     assert!(text.contains("\n2 warnings (files"), "{text}");
 }
+
+/// A file or directory inside a bundle is not a bundle of 0 pods: the failure names the bundle.
+#[test]
+fn a_path_inside_a_bundle_names_the_bundle() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (inside, what) in [
+        ("samples/oom-killed/manifest.json", "a file"),
+        ("samples/oom-killed/namespaces", "a directory"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_ktriage"))
+            .current_dir(root)
+            .args(["analyze", "--format", "json", inside])
+            .output()
+            .expect("ktriage runs");
+        assert_eq!(out.status.code(), Some(2), "{inside}");
+        let message = format!(
+            "`{inside}` is {what} inside the bundle `samples/oom-killed`, not a bundle: analyze `samples/oom-killed`"
+        );
+        assert_eq!(stderr(&out), format!("ktriage: error: {message}\n"));
+        let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+        let bundles = report["bundles"].as_array().expect("bundles");
+        assert_eq!(
+            bundles.len(),
+            1,
+            "one failure, not one per file: {bundles:?}"
+        );
+        assert_eq!(bundles[0]["status"], "failed");
+        assert_eq!(bundles[0]["error"], message.as_str());
+    }
+}
+
+/// The same bundle named twice (two spellings of a path, a link, a search that finds a path
+/// also given) is analyzed once, with a warning naming both paths.
+#[cfg(unix)]
+#[test]
+fn the_same_bundle_twice_is_analyzed_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sample = samples().join("oom-killed");
+    let link = dir.path().join("alias");
+    std::os::unix::fs::symlink(&sample, &link).expect("symlink");
+    let dump = dir.path().join("dump.txt");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/bundles/cluster-info-dump-stdout.txt"),
+        &dump,
+    )
+    .expect("copy");
+    let hard = dir.path().join("same-dump.txt");
+    std::fs::hard_link(&dump, &hard).expect("hard link");
+    let (s, l, d, h) = (
+        sample.to_str().expect("utf-8"),
+        link.to_str().expect("utf-8"),
+        dump.to_str().expect("utf-8"),
+        hard.to_str().expect("utf-8"),
+    );
+    let out = ktriage(&["analyze", "--format", "json", s, l, d, h, s]);
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let paths: Vec<&str> = report["bundles"]
+        .as_array()
+        .expect("bundles")
+        .iter()
+        .map(|b| b["path"].as_str().expect("path"))
+        .collect();
+    assert_eq!(paths.len(), 2, "{paths:?}");
+    let err = stderr(&out);
+    // Sorted paths: the temporary directory's come first, so they are the ones kept.
+    let first = |a: &str, b: &str| {
+        if a < b {
+            (a.to_owned(), b.to_owned())
+        } else {
+            (b.to_owned(), a.to_owned())
+        }
+    };
+    let (kept, other) = first(l, s);
+    assert!(
+        err.contains(&format!(
+            "ktriage: warning: `{other}` is the same directory as `{kept}`: analyzed once, as `{kept}`\n"
+        )),
+        "{err}"
+    );
+    let (kept, other) = first(d, h);
+    assert!(
+        err.contains(&format!(
+            "ktriage: warning: `{other}` is the same file as `{kept}`: analyzed once, as `{kept}`\n"
+        )),
+        "{err}"
+    );
+    // The same path twice: one warning, however often it is given.
+    let out = ktriage(&["analyze", "--format", "json", s, s, s]);
+    assert_eq!(
+        stderr(&out)
+            .matches(&format!(
+                "ktriage: warning: `{s}` is named more than once: analyzed once\n"
+            ))
+            .count(),
+        1,
+        "{}",
+        stderr(&out)
+    );
+    // Copies are different files: both are analyzed.
+    let copy = dir.path().join("copy.txt");
+    std::fs::copy(&dump, &copy).expect("copy");
+    let out = ktriage(&[
+        "analyze",
+        "--format",
+        "json",
+        d,
+        copy.to_str().expect("utf-8"),
+    ]);
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["bundles"].as_array().expect("bundles").len(), 2);
+    assert!(!stderr(&out).contains("analyzed once"), "{}", stderr(&out));
+}

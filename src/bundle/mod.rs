@@ -17,12 +17,18 @@ pub use archive::{read_archive, read_bundle};
 pub struct BundleSource {
     /// The path as given or as found under a given directory.
     pub path: PathBuf,
+    /// The bundle directory `path` lies inside, when it is a file or directory of a bundle
+    /// rather than a bundle: analyzing it fails with a message naming that bundle.
+    pub within: Option<PathBuf>,
 }
 
 impl BundleSource {
     #[must_use]
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        Self { path: path.into() }
+        Self {
+            path: path.into(),
+            within: None,
+        }
     }
 
     /// The file or directory name without archive extensions (`prod-eu-1.tar.gz` -> `prod-eu-1`).
