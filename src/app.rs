@@ -3,6 +3,7 @@
 //! each bundle is analyzed sequentially and purely by `scan_one`.
 
 use std::cell::{Cell, RefCell};
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -42,6 +43,20 @@ pub enum Outcome {
 pub struct BundleOutcome {
     pub report: BundleReport,
     pub findings: Vec<ReportFinding>,
+    /// The namespaces the bundle holds, gathered only when `--namespace` filters (to say so
+    /// when a value matches none).
+    pub namespaces: Vec<String>,
+}
+
+/// What `scan_all` gathered from all bundles.
+#[derive(Debug)]
+pub struct Scanned {
+    /// Each bundle's report, in input order.
+    pub bundles: Vec<BundleReport>,
+    /// The findings `--namespace` and `--cluster` keep, not yet ranked.
+    pub findings: Findings,
+    /// The namespaces the bundles hold (only when `--namespace` filters).
+    pub namespaces: BTreeSet<String>,
 }
 
 /// Runs a parsed command line, writing to `stdout` unless `--output` is given.
@@ -234,7 +249,11 @@ pub fn analyze(cfg: &Config) -> Result<Report> {
     if let Some((k, n)) = cfg.shard {
         sources = crate::discover::shard(sources, k, n);
     }
-    let (bundles, findings) = scan_all(&sources, cfg)?;
+    let Scanned {
+        bundles,
+        findings,
+        namespaces,
+    } = scan_all(&sources, cfg)?;
     for b in &bundles {
         if let Some(err) = &b.error {
             eprintln!("ktriage: error: {err}");
@@ -243,9 +262,45 @@ pub fn analyze(cfg: &Config) -> Result<Report> {
             print_warnings(b);
         }
     }
+    if !cfg.quiet {
+        let clusters: BTreeSet<String> = bundles.iter().filter_map(|b| b.cluster.clone()).collect();
+        for (flag, values, held) in [
+            ("--namespace", &cfg.namespaces, &namespaces),
+            ("--cluster", &cfg.clusters, &clusters),
+        ] {
+            for value in values.iter().filter(|v| !held.contains(*v)) {
+                eprintln!("ktriage: warning: {}", unmatched_filter(flag, value, held));
+            }
+        }
+    }
     let mut report = Report::new(bundles, findings);
     report.retain_min_severity(cfg.min_severity);
     Ok(report)
+}
+
+/// Most values listed by a warning about a filter that matches nothing.
+const MAX_LISTED: usize = 20;
+
+/// The warning for a `--namespace` or `--cluster` value that no bundle holds, listing what the
+/// bundles do hold.
+fn unmatched_filter(flag: &str, value: &str, held: &BTreeSet<String>) -> String {
+    let what = flag.trim_start_matches('-');
+    let value = printable(value);
+    if held.is_empty() {
+        return format!("{flag} `{value}` matches nothing: the bundles analyzed hold no {what}");
+    }
+    let mut listed: Vec<String> = held
+        .iter()
+        .take(MAX_LISTED)
+        .map(|h| format!("`{}`", printable(h)))
+        .collect();
+    if held.len() > MAX_LISTED {
+        listed.push(format!("and {} more", held.len() - MAX_LISTED));
+    }
+    format!(
+        "{flag} `{value}` matches no {what} of the bundles analyzed, which hold: {}",
+        listed.join(", ")
+    )
 }
 
 /// Most warnings per bundle echoed on stderr; the report lists them all.
@@ -270,12 +325,11 @@ fn print_warnings(b: &BundleReport) {
     }
 }
 
-/// Analyzes bundles in parallel on `--threads` workers: the bundles' reports in input order,
-/// and their findings (those `--namespace` and `--cluster` keep), not yet ranked.
+/// Analyzes bundles in parallel on `--threads` workers.
 ///
 /// # Errors
 /// When the thread pool cannot be built.
-pub fn scan_all(sources: &[BundleSource], cfg: &Config) -> Result<(Vec<BundleReport>, Findings)> {
+pub fn scan_all(sources: &[BundleSource], cfg: &Config) -> Result<Scanned> {
     let mut builder = rayon::ThreadPoolBuilder::new().stack_size(16 << 20);
     if let Some(n) = cfg.threads {
         builder = builder.num_threads(n);
@@ -318,10 +372,11 @@ pub fn scan_all(sources: &[BundleSource], cfg: &Config) -> Result<(Vec<BundleRep
         if let Some(t) = ticker {
             let _ = t.join();
         }
-        let (kept, findings) = keeper.join().unwrap_or_else(|_| {
+        let (kept, findings, namespaces) = keeper.join().unwrap_or_else(|_| {
             (
                 (0..sources.len()).map(|_| None).collect(),
                 Findings::default(),
+                BTreeSet::new(),
             )
         });
         let bundles = kept
@@ -338,28 +393,35 @@ pub fn scan_all(sources: &[BundleSource], cfg: &Config) -> Result<(Vec<BundleRep
                 })
             })
             .collect();
-        (bundles, findings)
+        Scanned {
+            bundles,
+            findings,
+            namespaces,
+        }
     }))
 }
 
-/// Holds the outcomes the workers finish: each bundle's report by input position, and all
-/// findings, spilled when there is more than one bundle.
+/// Holds the outcomes the workers finish: each bundle's report by input position, all
+/// findings (spilled when there is more than one bundle), and the namespaces they hold.
 fn keep(
     rx: mpsc::Receiver<(usize, BundleOutcome)>,
     count: usize,
-) -> (Vec<Option<BundleReport>>, Findings) {
+) -> (Vec<Option<BundleReport>>, Findings, BTreeSet<String>) {
     let mut kept: Vec<Option<BundleReport>> = (0..count).map(|_| None).collect();
     let mut findings = findings_for(count);
+    let mut all_namespaces = BTreeSet::new();
     for (index, outcome) in rx {
         let BundleOutcome {
             report,
             findings: found,
+            namespaces,
         } = outcome;
         findings.extend(found);
+        all_namespaces.extend(namespaces);
         // Copied: what stays is allocated by this thread.
         kept[index] = Some(report.clone());
     }
-    (kept, findings)
+    (kept, findings, all_namespaces)
 }
 
 /// Where the findings of `count` bundles (or shard reports) are gathered: spilled to a
@@ -547,12 +609,34 @@ fn scan_inner(source: &BundleSource, cfg: &Config, path: &str, free: Free) -> Bu
             findings: findings.len(),
         },
         findings,
+        namespaces: if cfg.namespaces.is_empty() {
+            Vec::new()
+        } else {
+            held_namespaces(&loaded.cluster)
+        },
     };
     match free {
         Free::Background => release(loaded.cluster),
         Free::Here => drop(loaded.cluster),
     }
     outcome
+}
+
+/// The namespaces a cluster holds pods or workloads in, sorted.
+fn held_namespaces(cluster: &crate::model::Cluster) -> Vec<String> {
+    let names: BTreeSet<&str> = cluster
+        .pods
+        .iter()
+        .map(|p| p.metadata.namespace.as_str())
+        .chain(
+            cluster
+                .workloads
+                .iter()
+                .map(|w| w.metadata.namespace.as_str()),
+        )
+        .filter(|ns| !ns.is_empty())
+        .collect();
+    names.into_iter().map(str::to_owned).collect()
 }
 
 /// Where a finished bundle's model is freed.
@@ -658,6 +742,7 @@ fn failed(path: &str, error: &str) -> BundleOutcome {
             findings: 0,
         },
         findings: Vec::new(),
+        namespaces: Vec::new(),
     }
 }
 

@@ -60,11 +60,11 @@ pub struct AnalyzeArgs {
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
-    /// Only findings in this namespace (repeatable).
-    #[arg(long = "namespace", value_name = "NS")]
+    /// Only findings in these namespaces (comma-separated, repeatable).
+    #[arg(long = "namespace", value_delimiter = ',', value_name = "NS,...")]
     pub namespaces: Vec<String>,
-    /// Only findings in this cluster (repeatable).
-    #[arg(long = "cluster", value_name = "NAME")]
+    /// Only findings in these clusters (comma-separated, repeatable).
+    #[arg(long = "cluster", value_delimiter = ',', value_name = "NAME,...")]
     pub clusters: Vec<String>,
     /// Only these causes (comma-separated cause ids).
     #[arg(long, value_delimiter = ',', value_name = "CAUSE,...")]
@@ -155,7 +155,7 @@ impl Config {
     /// # Errors
     /// A message naming the flag that is wrong.
     pub fn resolve(args: AnalyzeArgs) -> Result<Self, String> {
-        let rules = RuleSet::new(&args.select, &args.ignore)?;
+        let rules = RuleSet::new(&list(args.select), &list(args.ignore))?;
         let shard = args.shard.as_deref().map(parse_shard).transpose()?;
         if args.threads == Some(0) {
             return Err("--threads: must be at least 1".to_owned());
@@ -166,8 +166,8 @@ impl Config {
             format: args.format,
             output: args.output,
             threads: args.threads,
-            namespaces: args.namespaces,
-            clusters: args.clusters,
+            namespaces: list(args.namespaces),
+            clusters: list(args.clusters),
             rules,
             min_severity: crate::rank::severity_level(&args.min_severity),
             shard,
@@ -180,6 +180,16 @@ impl Config {
             quiet: args.quiet,
         })
     }
+}
+
+/// A list flag's values, spaces around each trimmed and empty ones dropped
+/// (`--namespace "shop, payments,"`).
+fn list(values: Vec<String>) -> Vec<String> {
+    values
+        .into_iter()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .collect()
 }
 
 /// Parses `K/N` with `0 <= K < N`.

@@ -644,3 +644,71 @@ fn the_same_bundle_twice_is_analyzed_once() {
     assert_eq!(report["bundles"].as_array().expect("bundles").len(), 2);
     assert!(!stderr(&out).contains("analyzed once"), "{}", stderr(&out));
 }
+
+/// A `--namespace` or `--cluster` value that no bundle holds is a warning naming the value and
+/// what the bundles hold, not a quiet "0 findings"; list flags take comma-separated values with
+/// spaces around them.
+#[test]
+fn filters_that_match_nothing_say_so() {
+    let (oom, bad) = (samples().join("oom-killed"), samples().join("bad-args"));
+    let (oom, bad) = (oom.to_str().expect("utf-8"), bad.to_str().expect("utf-8"));
+    let out = ktriage(&[
+        "analyze",
+        "--format",
+        "json",
+        "--namespace",
+        "shpo",
+        oom,
+        bad,
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        stderr(&out),
+        "ktriage: warning: --namespace `shpo` matches no namespace of the bundles analyzed, which hold: `shop`\n"
+    );
+    let out = ktriage(&[
+        "analyze",
+        "--format",
+        "json",
+        "--cluster",
+        "prod-eu1",
+        oom,
+        bad,
+    ]);
+    assert_eq!(
+        stderr(&out),
+        "ktriage: warning: --cluster `prod-eu1` matches no cluster of the bundles analyzed, which hold: `prod-eu-1`, `staging-eu-1`\n"
+    );
+    // Lists: `shop` matches, `shpo` does not; spaces and empty items are ignored.
+    let out = ktriage(&[
+        "analyze",
+        "--format",
+        "json",
+        "--namespace",
+        " shpo, shop,",
+        "--cluster",
+        "prod-eu-1 , staging-eu-1",
+        "--select",
+        "oom-killed, bad-args",
+        "--ignore",
+        " dns-failure",
+        oom,
+        bad,
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        "ktriage: warning: --namespace `shpo` matches no namespace of the bundles analyzed, which hold: `shop`\n"
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let causes: Vec<&str> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["cause"].as_str().expect("cause"))
+        .collect();
+    assert_eq!(causes, ["bad-args", "oom-killed"]);
+    // `--quiet` silences warnings.
+    let out = ktriage(&["analyze", "--quiet", "--cluster", "nope", oom]);
+    assert_eq!(stderr(&out), "");
+}
