@@ -3,7 +3,7 @@
 //! each bundle is analyzed sequentially and purely by `scan_one`.
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -21,7 +21,7 @@ use crate::bundle::{BundleSource, printable, read_bundle};
 use crate::cli::{Cli, Command, Config, MergeArgs};
 use crate::diagnose::{ReportFinding, diagnose};
 use crate::redact::redact;
-use crate::report::{BundleReport, Findings, Report};
+use crate::report::{BundleReport, Findings, Report, Shard};
 use crate::rules::registry::{
     CORRELATIONS, Explained, REASONS, RULES, find_explained, find_rule, nearest,
 };
@@ -246,6 +246,7 @@ pub fn analyze(cfg: &Config) -> Result<Report> {
                 .join(", ")
         );
     }
+    let total_inputs = sources.len();
     if let Some((k, n)) = cfg.shard {
         sources = crate::discover::shard(sources, k, n);
     }
@@ -275,6 +276,11 @@ pub fn analyze(cfg: &Config) -> Result<Report> {
     }
     let mut report = Report::new(bundles, findings);
     report.retain_min_severity(cfg.min_severity);
+    report.shard = cfg.shard.map(|(index, count)| Shard {
+        index,
+        count,
+        total_inputs,
+    });
     Ok(report)
 }
 
@@ -747,9 +753,16 @@ fn failed(path: &str, error: &str) -> BundleOutcome {
 }
 
 /// `ktriage merge`: shard reports -> one report, as a single run would give it.
+///
+/// # Errors
+/// An unreadable report; the same shard twice, shards of different runs, or a bundle in two
+/// reports (its findings would count twice). A missing shard is only a warning.
 fn merge(args: &MergeArgs, stdout: &mut dyn Write) -> Result<Outcome> {
     let mut bundles = Vec::new();
     let mut findings = findings_for(args.reports.len());
+    // shard index -> the report that is it; bundle path -> the report holding it.
+    let mut shards: BTreeMap<usize, (&Path, Shard)> = BTreeMap::new();
+    let mut holders: BTreeMap<String, &Path> = BTreeMap::new();
     for path in &args.reports {
         let text = std::fs::read(path)
             .with_context(|| format!("cannot read report `{}`", path.display()))?;
@@ -763,6 +776,20 @@ fn merge(args: &MergeArgs, stdout: &mut dyn Write) -> Result<Outcome> {
                 crate::report::SCHEMA_VERSION
             );
         }
+        if let Some(shard) = report.shard {
+            check_shard(&shards, path, shard)?;
+            shards.insert(shard.index, (path, shard));
+        }
+        for b in &report.bundles {
+            if let Some(other) = holders.insert(b.path.clone(), path) {
+                bail!(
+                    "`{}` and `{}` both analyzed `{}`: overlapping inputs (merge the reports of one sharded run, each shard once)",
+                    other.display(),
+                    path.display(),
+                    b.path
+                );
+            }
+        }
         bundles.extend(report.bundles);
         let found = report
             .findings
@@ -770,11 +797,60 @@ fn merge(args: &MergeArgs, stdout: &mut dyn Write) -> Result<Outcome> {
             .with_context(|| format!("cannot read the findings of `{}`", path.display()))?;
         findings.extend(found);
     }
-    bundles.dedup_by(|a, b| a.path == b.path);
+    if let Some((_, first)) = shards.values().next() {
+        let missing: Vec<String> = (0..first.count)
+            .filter(|k| !shards.contains_key(k))
+            .map(|k| format!("{k}/{}", first.count))
+            .collect();
+        if !missing.is_empty() {
+            let got: Vec<String> = shards
+                .keys()
+                .map(|k| format!("{k}/{}", first.count))
+                .collect();
+            eprintln!(
+                "ktriage: warning: shard{} {} missing (got {}): the merged report lacks {} bundles",
+                if missing.len() == 1 { "" } else { "s" },
+                missing.join(", "),
+                got.join(", "),
+                if missing.len() == 1 { "its" } else { "their" }
+            );
+        }
+    }
     let mut report = Report::new(bundles, findings);
     report.retain_min_severity(crate::rank::severity_level(&args.min_severity));
     write_report(&report, args.format, args.output.as_deref(), stdout)?;
     Ok(outcome(&report))
+}
+
+/// Refuses a shard report that repeats a shard already read, or that comes from another run
+/// (another N, or another number of inputs).
+fn check_shard(seen: &BTreeMap<usize, (&Path, Shard)>, path: &Path, shard: Shard) -> Result<()> {
+    let name = |s: &Shard| format!("{}/{}", s.index, s.count);
+    if let Some((other, _)) = seen
+        .get(&shard.index)
+        .filter(|(_, s)| s.count == shard.count)
+    {
+        bail!(
+            "`{}` and `{}` are both shard {}: give each shard's report once",
+            other.display(),
+            path.display(),
+            name(&shard)
+        );
+    }
+    if let Some((other, first)) = seen.values().next()
+        && (first.count != shard.count || first.total_inputs != shard.total_inputs)
+    {
+        bail!(
+            "`{}` (shard {} of {} inputs) and `{}` (shard {} of {} inputs) come from different runs",
+            other.display(),
+            name(first),
+            first.total_inputs,
+            path.display(),
+            name(&shard),
+            shard.total_inputs
+        );
+    }
+    Ok(())
 }
 
 fn outcome(report: &Report) -> Outcome {

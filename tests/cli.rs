@@ -712,3 +712,95 @@ fn filters_that_match_nothing_say_so() {
     let out = ktriage(&["analyze", "--quiet", "--cluster", "nope", oom]);
     assert_eq!(stderr(&out), "");
 }
+
+/// Runs `ktriage` in the crate's directory (so that `samples` stays a relative path).
+fn ktriage_here(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ktriage"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .output()
+        .expect("ktriage runs")
+}
+
+/// Shard reports say which share they are; `merge` refuses the same shard twice, shards of
+/// different runs and overlapping inputs (exit 2), and warns when a shard is missing.
+#[test]
+fn merge_checks_its_shards() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let shard = |k: &str| {
+        let path = dir
+            .path()
+            .join(format!("shard-{}.json", k.replace('/', "-of-")));
+        let p = path.to_str().expect("utf-8").to_owned();
+        ktriage_here(&[
+            "analyze", "--quiet", "--format", "json", "--shard", k, "-o", &p, "samples",
+        ]);
+        p
+    };
+    let (s0, s1, s2) = (shard("0/3"), shard("1/3"), shard("2/3"));
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(&s1).expect("shard report")).expect("json");
+    assert_eq!(
+        report["shard"],
+        serde_json::json!({ "index": 1, "count": 3, "total_inputs": 13 })
+    );
+    assert!(
+        report["bundles"]
+            .as_array()
+            .expect("bundles")
+            .iter()
+            .all(|b| b["path"].as_str().expect("path").starts_with("samples/"))
+    );
+    // All shards: no warning, and no `shard` key in the merged report.
+    let out = ktriage(&["merge", &s0, &s1, &s2]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stderr(&out), "");
+    let merged: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(merged.get("shard").is_none());
+    assert_eq!(merged["bundles"].as_array().expect("bundles").len(), 13);
+    // A missing shard is a warning naming it.
+    let out = ktriage(&["merge", &s0, &s2]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "ktriage: warning: shard 1/3 missing (got 0/3, 2/3): the merged report lacks its bundles\n"
+    );
+    // The same shard twice.
+    let out = ktriage(&["merge", &s0, &s1, &s1]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        format!("ktriage: `{s1}` and `{s1}` are both shard 1/3: give each shard's report once\n")
+    );
+    assert!(out.stdout.is_empty());
+    // Shards of another split of the inputs.
+    let other = shard("1/4");
+    let out = ktriage(&["merge", &s0, &other]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "ktriage: `{s0}` (shard 0/3 of 13 inputs) and `{other}` (shard 1/4 of 13 inputs) come from different runs\n"
+        )
+    );
+    // A bundle in two reports: its findings would count twice.
+    let whole = dir.path().join("oom.json");
+    let w = whole.to_str().expect("utf-8");
+    ktriage_here(&["analyze", "--format", "json", "-o", w, "samples/oom-killed"]);
+    let holder = [&s0, &s1, &s2]
+        .into_iter()
+        .find(|s| {
+            std::fs::read_to_string(s)
+                .expect("read")
+                .contains("\"samples/oom-killed\"")
+        })
+        .expect("a shard holds samples/oom-killed");
+    let out = ktriage(&["merge", holder, w]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "ktriage: `{holder}` and `{w}` both analyzed `samples/oom-killed`: overlapping inputs (merge the reports of one sharded run, each shard once)\n"
+        )
+    );
+}
