@@ -804,3 +804,38 @@ fn merge_checks_its_shards() {
         )
     );
 }
+
+/// Markdown escapes the Markdown in names (a cluster name is free text) and shows bundle paths
+/// as given: relative stays relative, and Markdown characters in a path are not mangled.
+#[test]
+fn markdown_escapes_names_and_keeps_paths_as_given() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bundle = dir.path().join("case_*7*");
+    copy_sample("oom-killed", &bundle);
+    let manifest = bundle.join("manifest.json");
+    let text = std::fs::read_to_string(&manifest).expect("manifest");
+    std::fs::write(
+        &manifest,
+        text.replace(
+            "\"cluster\": \"prod-eu-1\"",
+            "\"cluster\": \"prod|eu_1 <b>\"",
+        ),
+    )
+    .expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_ktriage"))
+        .current_dir(dir.path())
+        .args(["analyze", "--format", "markdown", "case_*7*"])
+        .output()
+        .expect("ktriage runs");
+    let md = stdout(&out);
+    assert!(
+        md.contains(
+            "| `case_*7*` | ktriage | prod\\|eu\\_1 \\<b\\> | 2026-11-28T05:00:00Z | ok |\n"
+        ),
+        "{md}"
+    );
+    assert!(
+        md.contains("- **where:** cluster `prod|eu_1 <b>`, namespace `shop`"),
+        "{md}"
+    );
+}
