@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::correlate::Subject;
 use crate::diagnose::{ReportFinding, WorkloadName};
-use crate::model::pod::{Container, PodSpec};
+use crate::model::pod::{Container, PodSpec, SecurityContext};
 use crate::model::{Cluster, Node, Pod, Workload};
 use crate::rank;
 use crate::rules::registry::RuleSet;
@@ -759,7 +759,11 @@ fn diff_templates(old: &PodSpec, new: &PodSpec) -> Vec<(String, String)> {
     if old.security_context != new.security_context {
         out.push((
             "securityContext".to_owned(),
-            format!("{:?} → {:?}", old.security_context, new.security_context),
+            format!(
+                "{} → {}",
+                security_context_text(&old.security_context),
+                security_context_text(&new.security_context)
+            ),
         ));
     }
     let refs = |s: &PodSpec| -> BTreeSet<String> {
@@ -859,7 +863,11 @@ fn diff_container(path: &str, o: &Container, n: &Container, out: &mut Vec<(Strin
     if o.security_context != n.security_context {
         out.push((
             format!("{path}.securityContext"),
-            format!("{:?} → {:?}", o.security_context, n.security_context),
+            format!(
+                "{} → {}",
+                security_context_text(&o.security_context),
+                security_context_text(&n.security_context)
+            ),
         ));
     }
     let mounts = |c: &Container| -> BTreeSet<String> {
@@ -924,6 +932,44 @@ fn diff_env(path: &str, o: &Container, n: &Container, out: &mut Vec<(String, Str
         };
         out.push((format!("{path}.env[{name}]"), text));
     }
+}
+
+/// A securityContext as the fields it sets, named as in the pod spec:
+/// `{runAsNonRoot: true, capabilities.drop: [ALL]}` (not Rust's debug form).
+fn security_context_text(s: &SecurityContext) -> String {
+    let mut parts = Vec::new();
+    let flags = [
+        ("runAsNonRoot", s.run_as_non_root),
+        ("readOnlyRootFilesystem", s.read_only_root_filesystem),
+        ("privileged", s.privileged),
+        ("allowPrivilegeEscalation", s.allow_privilege_escalation),
+    ];
+    let ids = [
+        ("runAsUser", s.run_as_user),
+        ("runAsGroup", s.run_as_group),
+        ("fsGroup", s.fs_group),
+    ];
+    parts.extend(
+        flags
+            .iter()
+            .filter_map(|(name, v)| v.map(|v| format!("{name}: {v}"))),
+    );
+    parts.extend(
+        ids.iter()
+            .filter_map(|(name, v)| v.map(|v| format!("{name}: {v}"))),
+    );
+    for (name, list) in [
+        ("capabilities.add", &s.capabilities.add),
+        ("capabilities.drop", &s.capabilities.drop),
+    ] {
+        if !list.is_empty() {
+            parts.push(format!("{name}: [{}]", list.join(", ")));
+        }
+    }
+    if let Some(p) = &s.seccomp_profile {
+        parts.push(format!("seccompProfile.type: {}", p.kind));
+    }
+    format!("{{{}}}", parts.join(", "))
 }
 
 /// "added x; removed y".
@@ -1506,6 +1552,26 @@ mod tests {
             services: vec![svc],
             ..Cluster::default()
         }
+    }
+
+    /// A changed securityContext is shown in the pod spec's names, not Rust's debug form.
+    #[test]
+    fn security_context_changes_read_like_the_spec() {
+        let old: SecurityContext =
+            serde_yaml_ng::from_str("runAsNonRoot: true\nrunAsUser: 1000\n").expect("valid");
+        let new: SecurityContext = serde_yaml_ng::from_str(
+            "readOnlyRootFilesystem: true\ncapabilities: {drop: [ALL]}\nseccompProfile: {type: RuntimeDefault}\n",
+        )
+        .expect("valid");
+        assert_eq!(
+            security_context_text(&old),
+            "{runAsNonRoot: true, runAsUser: 1000}"
+        );
+        assert_eq!(
+            security_context_text(&new),
+            "{readOnlyRootFilesystem: true, capabilities.drop: [ALL], seccompProfile.type: RuntimeDefault}"
+        );
+        assert_eq!(security_context_text(&SecurityContext::default()), "{}");
     }
 
     #[test]
