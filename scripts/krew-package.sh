@@ -66,7 +66,7 @@ spec:
   description: |
     Dumps the pods, events, workloads, nodes and the logs of crash-looping containers of a
     cluster into one redacted .tar.gz that \`ktriage analyze\` reads offline to find the root
-    causes of CrashLoopBackOff. Secret values are never fetched; env values and log lines that
+    causes of CrashLoopBackOff. Secret values are never written to the bundle; env values and log lines that
     look like credentials are masked. Needs only kubectl, bash, tar and gzip.
   caveats: |
     The bundle holds your cluster's resource YAML and recent logs (redacted). Check it before

@@ -3,6 +3,7 @@
 //! each bundle is analyzed sequentially and purely by `scan_one`.
 
 use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -20,8 +21,11 @@ use crate::bundle::{BundleSource, printable, read_bundle};
 use crate::cli::{Cli, Command, Config, MergeArgs};
 use crate::diagnose::{ReportFinding, diagnose};
 use crate::redact::redact;
-use crate::report::{BundleReport, ColorChoice, Findings, Report, View};
-use crate::rules::registry::{CORRELATIONS, RULES, find_rule};
+use crate::report::{BundleReport, ColorChoice, Findings, Report, Shard, View};
+use crate::rules::registry::{
+    CORRELATIONS, Explained, REASONS, RULES, find_explained, find_rule, nearest,
+};
+use crate::rules::{RuleDef, RuleKind};
 
 /// What `main` should exit with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +43,20 @@ pub enum Outcome {
 pub struct BundleOutcome {
     pub report: BundleReport,
     pub findings: Vec<ReportFinding>,
+    /// The namespaces the bundle holds, gathered only when `--namespace` filters (to say so
+    /// when a value matches none).
+    pub namespaces: Vec<String>,
+}
+
+/// What `scan_all` gathered from all bundles.
+#[derive(Debug)]
+pub struct Scanned {
+    /// Each bundle's report, in input order.
+    pub bundles: Vec<BundleReport>,
+    /// The findings `--namespace` and `--cluster` keep, not yet ranked.
+    pub findings: Findings,
+    /// The namespaces the bundles hold (only when `--namespace` filters).
+    pub namespaces: BTreeSet<String>,
 }
 
 /// Runs a parsed command line, writing to `stdout` unless `--output` is given.
@@ -70,34 +88,12 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<Outcome> {
             }
             Ok(Outcome::Clean)
         }
-        Command::Rules => {
-            for rule in RULES {
-                writeln!(stdout, "{:<28} {}", rule.cause, rule.summary())?;
-            }
-            writeln!(stdout, "\ncorrelations:")?;
-            for (cause, what) in CORRELATIONS {
-                writeln!(stdout, "{cause:<28} {what}")?;
-            }
-            writeln!(stdout, "\naliases:")?;
-            writeln!(
-                stdout,
-                "{:<28} `missing-config-ref` when nothing restarts (waiting `CreateContainerConfigError`)",
-                "create-container-config-error"
-            )?;
+        Command::Rules { format } => {
+            list_rules(&format, stdout)?;
             Ok(Outcome::Clean)
         }
         Command::Explain { cause } => {
-            let Some(rule) = find_rule(&cause) else {
-                if let Some((c, what)) = CORRELATIONS.iter().find(|(c, _)| *c == cause) {
-                    writeln!(stdout, "# `{c}`\n\nA correlation: {what}.")?;
-                    return Ok(Outcome::Clean);
-                }
-                bail!("unknown cause `{cause}` (see `ktriage rules`)");
-            };
-            writeln!(stdout, "# `{}`\n", rule.cause)?;
-            for line in rule.explanation.lines() {
-                writeln!(stdout, "{}", line.strip_prefix(' ').unwrap_or(line))?;
-            }
+            explain(&cause, stdout)?;
             Ok(Outcome::Clean)
         }
         // Installation files (src/install.rs).
@@ -122,12 +118,144 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<Outcome> {
     }
 }
 
+/// `ktriage rules`: every cause id with its summary, the correlations and the names `explain`
+/// also accepts, as a table or as JSON.
+fn list_rules(format: &str, out: &mut dyn Write) -> Result<()> {
+    if format == "json" {
+        let entry =
+            |cause: &str, summary: &str| serde_json::json!({ "cause": cause, "summary": summary });
+        let aliases: Vec<serde_json::Value> = REASONS
+            .iter()
+            .map(|(reason, causes)| serde_json::json!({ "name": reason, "causes": causes }))
+            .chain([
+                serde_json::json!({ "name": "CrashLoopBackOff", "causes": crash_loop_causes() }),
+                serde_json::json!({ "name": "create-container-config-error", "causes": ["missing-config-ref"] }),
+            ])
+            .collect();
+        let list = serde_json::json!({
+            "rules": RULES.iter().map(|r| entry(r.cause, &r.summary())).collect::<Vec<_>>(),
+            "correlations": CORRELATIONS.iter().map(|(c, what)| entry(c, what)).collect::<Vec<_>>(),
+            "aliases": aliases,
+        });
+        // Written whole, so that a closed pipe is an `io::Error` (which exits quietly).
+        writeln!(out, "{}", serde_json::to_string_pretty(&list)?)?;
+        return Ok(());
+    }
+    for rule in RULES {
+        writeln!(out, "{:<28} {}", rule.cause, rule.summary())?;
+    }
+    writeln!(out, "\ncorrelations:")?;
+    for (cause, what) in CORRELATIONS {
+        writeln!(out, "{cause:<28} {what}")?;
+    }
+    writeln!(out, "\naliases:")?;
+    writeln!(
+        out,
+        "{:<28} `missing-config-ref` when nothing restarts (waiting `CreateContainerConfigError`)",
+        "create-container-config-error"
+    )?;
+    writeln!(
+        out,
+        "{:<28} the symptom; `ktriage explain CrashLoopBackOff` lists its causes",
+        "CrashLoopBackOff"
+    )?;
+    for (reason, causes) in REASONS {
+        let causes: Vec<String> = causes.iter().map(|c| format!("`{c}`")).collect();
+        writeln!(out, "{reason:<28} {}", causes.join(", "))?;
+    }
+    Ok(())
+}
+
+/// The causes of a restart loop (`CrashLoopBackOff`), as opposed to states that are not one.
+fn crash_loop_causes() -> Vec<&'static str> {
+    RULES
+        .iter()
+        .filter(|r| r.kind == RuleKind::CrashLoop)
+        .map(|r| r.cause)
+        .collect()
+}
+
+/// `ktriage explain NAME`: a rule's or correlation's documentation, or what a Kubernetes reason
+/// stands for.
+///
+/// # Errors
+/// An unknown name, with the nearest known ones.
+fn explain(name: &str, out: &mut dyn Write) -> Result<()> {
+    let print_rule = |out: &mut dyn Write, rule: &RuleDef| -> Result<()> {
+        writeln!(out, "# `{}`\n", rule.cause)?;
+        for line in rule.explanation.lines() {
+            writeln!(out, "{}", line.strip_prefix(' ').unwrap_or(line))?;
+        }
+        Ok(())
+    };
+    let list = |out: &mut dyn Write, causes: &[&str]| -> Result<()> {
+        for cause in causes {
+            let summary = find_rule(cause).map(RuleDef::summary).unwrap_or_default();
+            writeln!(out, "- `{cause}`: {summary}")?;
+        }
+        Ok(())
+    };
+    match find_explained(name) {
+        Some(Explained::Rule(rule)) => print_rule(out, rule)?,
+        Some(Explained::Correlation(cause)) => {
+            let text = crate::correlators::explanation(cause)
+                .context("a correlation without documentation (a bug; please report it)")?;
+            writeln!(out, "# `{cause}` (a correlation)\n\n{text}")?;
+        }
+        Some(Explained::Reason(reason, [cause])) => {
+            writeln!(
+                out,
+                "`{reason}` is a Kubernetes reason; ktriage reports its cause as `{cause}`.\n"
+            )?;
+            let rule = find_rule(cause).context("a reason naming an unknown cause")?;
+            print_rule(out, rule)?;
+        }
+        Some(Explained::Reason(reason, causes)) => {
+            writeln!(
+                out,
+                "# `{reason}`\n\n`{reason}` is a Kubernetes reason with several causes; ktriage tells \
+                 these apart (`ktriage explain CAUSE` for each):\n"
+            )?;
+            list(out, causes)?;
+        }
+        Some(Explained::CrashLoop) => {
+            writeln!(
+                out,
+                "# `CrashLoopBackOff`\n\n`CrashLoopBackOff` is not a cause: it is the state of a container \
+                 that keeps exiting and that the kubelet restarts with a growing back-off (10s, 20s, \
+                 40s, ... capped at 5 minutes). ktriage reports why the container exits: \
+                 `ktriage analyze BUNDLE` names the cause, `ktriage explain CAUSE` explains it.\n\n\
+                 The causes it tells apart:\n"
+            )?;
+            list(out, &crash_loop_causes())?;
+        }
+        None => {
+            let near = nearest(name);
+            if near.is_empty() {
+                bail!("unknown cause `{name}` (see `ktriage rules`)");
+            }
+            let near: Vec<String> = near.iter().map(|n| format!("`{n}`")).collect();
+            bail!(
+                "unknown cause `{name}`; did you mean {}? (see `ktriage rules`)",
+                near.join(" or ")
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Analyzes every input of `cfg` and builds the report.
 ///
 /// # Errors
 /// When no input is given or found, or the thread pool cannot be built.
 pub fn analyze(cfg: &Config) -> Result<Report> {
-    let mut sources = crate::discover::discover(&cfg.paths);
+    let discovered = crate::discover::discover(&cfg.paths);
+    if !cfg.quiet {
+        for w in &discovered.warnings {
+            eprintln!("ktriage: warning: {}", printable(w));
+        }
+    }
+    let mut sources = discovered.sources;
     if sources.is_empty() {
         bail!(
             "no bundles found in {}",
@@ -138,10 +266,15 @@ pub fn analyze(cfg: &Config) -> Result<Report> {
                 .join(", ")
         );
     }
+    let total_inputs = sources.len();
     if let Some((k, n)) = cfg.shard {
         sources = crate::discover::shard(sources, k, n);
     }
-    let (bundles, findings) = scan_all(&sources, cfg)?;
+    let Scanned {
+        bundles,
+        findings,
+        namespaces,
+    } = scan_all(&sources, cfg)?;
     for b in &bundles {
         if let Some(err) = &b.error {
             eprintln!("ktriage: error: {err}");
@@ -150,9 +283,50 @@ pub fn analyze(cfg: &Config) -> Result<Report> {
             print_warnings(b);
         }
     }
+    if !cfg.quiet {
+        let clusters: BTreeSet<String> = bundles.iter().filter_map(|b| b.cluster.clone()).collect();
+        for (flag, values, held) in [
+            ("--namespace", &cfg.namespaces, &namespaces),
+            ("--cluster", &cfg.clusters, &clusters),
+        ] {
+            for value in values.iter().filter(|v| !held.contains(*v)) {
+                eprintln!("ktriage: warning: {}", unmatched_filter(flag, value, held));
+            }
+        }
+    }
     let mut report = Report::new(bundles, findings);
     report.retain_min_severity(cfg.min_severity);
+    report.shard = cfg.shard.map(|(index, count)| Shard {
+        index,
+        count,
+        total_inputs,
+    });
     Ok(report)
+}
+
+/// Most values listed by a warning about a filter that matches nothing.
+const MAX_LISTED: usize = 20;
+
+/// The warning for a `--namespace` or `--cluster` value that no bundle holds, listing what the
+/// bundles do hold.
+fn unmatched_filter(flag: &str, value: &str, held: &BTreeSet<String>) -> String {
+    let what = flag.trim_start_matches('-');
+    let value = printable(value);
+    if held.is_empty() {
+        return format!("{flag} `{value}` matches nothing: the bundles analyzed hold no {what}");
+    }
+    let mut listed: Vec<String> = held
+        .iter()
+        .take(MAX_LISTED)
+        .map(|h| format!("`{}`", printable(h)))
+        .collect();
+    if held.len() > MAX_LISTED {
+        listed.push(format!("and {} more", held.len() - MAX_LISTED));
+    }
+    format!(
+        "{flag} `{value}` matches no {what} of the bundles analyzed, which hold: {}",
+        listed.join(", ")
+    )
 }
 
 /// Most warnings per bundle echoed on stderr; the report lists them all.
@@ -165,19 +339,23 @@ fn print_warnings(b: &BundleReport) {
     }
     if b.warnings.len() > MAX_STDERR_WARNINGS {
         eprintln!(
-            "ktriage: warning: `{}`: {} more warnings in the report",
+            "ktriage: warning: `{}`: {} more warning{} in the report",
             b.path,
-            b.warnings.len() - MAX_STDERR_WARNINGS
+            b.warnings.len() - MAX_STDERR_WARNINGS,
+            if b.warnings.len() == MAX_STDERR_WARNINGS + 1 {
+                ""
+            } else {
+                "s"
+            }
         );
     }
 }
 
-/// Analyzes bundles in parallel on `--threads` workers: the bundles' reports in input order,
-/// and their findings (those `--namespace` and `--cluster` keep), not yet ranked.
+/// Analyzes bundles in parallel on `--threads` workers.
 ///
 /// # Errors
 /// When the thread pool cannot be built.
-pub fn scan_all(sources: &[BundleSource], cfg: &Config) -> Result<(Vec<BundleReport>, Findings)> {
+pub fn scan_all(sources: &[BundleSource], cfg: &Config) -> Result<Scanned> {
     let mut builder = rayon::ThreadPoolBuilder::new().stack_size(16 << 20);
     if let Some(n) = cfg.threads {
         builder = builder.num_threads(n);
@@ -220,10 +398,11 @@ pub fn scan_all(sources: &[BundleSource], cfg: &Config) -> Result<(Vec<BundleRep
         if let Some(t) = ticker {
             let _ = t.join();
         }
-        let (kept, findings) = keeper.join().unwrap_or_else(|_| {
+        let (kept, findings, namespaces) = keeper.join().unwrap_or_else(|_| {
             (
                 (0..sources.len()).map(|_| None).collect(),
                 Findings::default(),
+                BTreeSet::new(),
             )
         });
         let bundles = kept
@@ -240,28 +419,35 @@ pub fn scan_all(sources: &[BundleSource], cfg: &Config) -> Result<(Vec<BundleRep
                 })
             })
             .collect();
-        (bundles, findings)
+        Scanned {
+            bundles,
+            findings,
+            namespaces,
+        }
     }))
 }
 
-/// Holds the outcomes the workers finish: each bundle's report by input position, and all
-/// findings, spilled when there is more than one bundle.
+/// Holds the outcomes the workers finish: each bundle's report by input position, all
+/// findings (spilled when there is more than one bundle), and the namespaces they hold.
 fn keep(
     rx: mpsc::Receiver<(usize, BundleOutcome)>,
     count: usize,
-) -> (Vec<Option<BundleReport>>, Findings) {
+) -> (Vec<Option<BundleReport>>, Findings, BTreeSet<String>) {
     let mut kept: Vec<Option<BundleReport>> = (0..count).map(|_| None).collect();
     let mut findings = findings_for(count);
+    let mut all_namespaces = BTreeSet::new();
     for (index, outcome) in rx {
         let BundleOutcome {
             report,
             findings: found,
+            namespaces,
         } = outcome;
         findings.extend(found);
+        all_namespaces.extend(namespaces);
         // Copied: what stays is allocated by this thread.
         kept[index] = Some(report.clone());
     }
-    (kept, findings)
+    (kept, findings, all_namespaces)
 }
 
 /// Where the findings of `count` bundles (or shard reports) are gathered: spilled to a
@@ -397,6 +583,20 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
 }
 
 fn scan_inner(source: &BundleSource, cfg: &Config, path: &str, free: Free) -> BundleOutcome {
+    if let Some(root) = &source.within {
+        let what = if source.path.is_dir() {
+            "a directory"
+        } else {
+            "a file"
+        };
+        let root = printable(&root.display().to_string()).into_owned();
+        return failed(
+            path,
+            &format!(
+                "`{path}` is {what} inside the bundle `{root}`, not a bundle: analyze `{root}`"
+            ),
+        );
+    }
     let raw = match read_bundle(source, &cfg.limits) {
         Ok(raw) => raw,
         Err(e) => return failed(path, &e.to_string()),
@@ -435,12 +635,34 @@ fn scan_inner(source: &BundleSource, cfg: &Config, path: &str, free: Free) -> Bu
             findings: findings.len(),
         },
         findings,
+        namespaces: if cfg.namespaces.is_empty() {
+            Vec::new()
+        } else {
+            held_namespaces(&loaded.cluster)
+        },
     };
     match free {
         Free::Background => release(loaded.cluster),
         Free::Here => drop(loaded.cluster),
     }
     outcome
+}
+
+/// The namespaces a cluster holds pods or workloads in, sorted.
+fn held_namespaces(cluster: &crate::model::Cluster) -> Vec<String> {
+    let names: BTreeSet<&str> = cluster
+        .pods
+        .iter()
+        .map(|p| p.metadata.namespace.as_str())
+        .chain(
+            cluster
+                .workloads
+                .iter()
+                .map(|w| w.metadata.namespace.as_str()),
+        )
+        .filter(|ns| !ns.is_empty())
+        .collect();
+    names.into_iter().map(str::to_owned).collect()
 }
 
 /// Where a finished bundle's model is freed.
@@ -546,13 +768,21 @@ fn failed(path: &str, error: &str) -> BundleOutcome {
             findings: 0,
         },
         findings: Vec::new(),
+        namespaces: Vec::new(),
     }
 }
 
 /// `ktriage merge`: shard reports -> one report, as a single run would give it.
+///
+/// # Errors
+/// An unreadable report; the same shard twice, shards of different runs, or a bundle in two
+/// reports (its findings would count twice). A missing shard is only a warning.
 fn merge(args: &MergeArgs, stdout: &mut dyn Write) -> Result<Outcome> {
     let mut bundles = Vec::new();
     let mut findings = findings_for(args.reports.len());
+    // shard index -> the report that is it; bundle path -> the report holding it.
+    let mut shards: BTreeMap<usize, (&Path, Shard)> = BTreeMap::new();
+    let mut holders: BTreeMap<String, &Path> = BTreeMap::new();
     for path in &args.reports {
         let text = std::fs::read(path)
             .with_context(|| format!("cannot read report `{}`", path.display()))?;
@@ -566,6 +796,20 @@ fn merge(args: &MergeArgs, stdout: &mut dyn Write) -> Result<Outcome> {
                 crate::report::SCHEMA_VERSION
             );
         }
+        if let Some(shard) = report.shard {
+            check_shard(&shards, path, shard)?;
+            shards.insert(shard.index, (path, shard));
+        }
+        for b in &report.bundles {
+            if let Some(other) = holders.insert(b.path.clone(), path) {
+                bail!(
+                    "`{}` and `{}` both analyzed `{}`: overlapping inputs (merge the reports of one sharded run, each shard once)",
+                    other.display(),
+                    path.display(),
+                    b.path
+                );
+            }
+        }
         bundles.extend(report.bundles);
         let found = report
             .findings
@@ -573,7 +817,25 @@ fn merge(args: &MergeArgs, stdout: &mut dyn Write) -> Result<Outcome> {
             .with_context(|| format!("cannot read the findings of `{}`", path.display()))?;
         findings.extend(found);
     }
-    bundles.dedup_by(|a, b| a.path == b.path);
+    if let Some((_, first)) = shards.values().next() {
+        let missing: Vec<String> = (0..first.count)
+            .filter(|k| !shards.contains_key(k))
+            .map(|k| format!("{k}/{}", first.count))
+            .collect();
+        if !missing.is_empty() {
+            let got: Vec<String> = shards
+                .keys()
+                .map(|k| format!("{k}/{}", first.count))
+                .collect();
+            eprintln!(
+                "ktriage: warning: shard{} {} missing (got {}): the merged report lacks {} bundles",
+                if missing.len() == 1 { "" } else { "s" },
+                missing.join(", "),
+                got.join(", "),
+                if missing.len() == 1 { "its" } else { "their" }
+            );
+        }
+    }
     let mut report = Report::new(bundles, findings);
     report.retain_min_severity(crate::rank::severity_level(&args.min_severity));
     let view = (
@@ -583,6 +845,37 @@ fn merge(args: &MergeArgs, stdout: &mut dyn Write) -> Result<Outcome> {
     );
     write_report(&report, args.format, view, args.output.as_deref(), stdout)?;
     Ok(outcome(&report))
+}
+
+/// Refuses a shard report that repeats a shard already read, or that comes from another run
+/// (another N, or another number of inputs).
+fn check_shard(seen: &BTreeMap<usize, (&Path, Shard)>, path: &Path, shard: Shard) -> Result<()> {
+    let name = |s: &Shard| format!("{}/{}", s.index, s.count);
+    if let Some((other, _)) = seen
+        .get(&shard.index)
+        .filter(|(_, s)| s.count == shard.count)
+    {
+        bail!(
+            "`{}` and `{}` are both shard {}: give each shard's report once",
+            other.display(),
+            path.display(),
+            name(&shard)
+        );
+    }
+    if let Some((other, first)) = seen.values().next()
+        && (first.count != shard.count || first.total_inputs != shard.total_inputs)
+    {
+        bail!(
+            "`{}` (shard {} of {} inputs) and `{}` (shard {} of {} inputs) come from different runs",
+            other.display(),
+            name(first),
+            first.total_inputs,
+            path.display(),
+            name(&shard),
+            shard.total_inputs
+        );
+    }
+    Ok(())
 }
 
 fn outcome(report: &Report) -> Outcome {
@@ -623,6 +916,8 @@ fn write_report(
     output: Option<&Path>,
     stdout: &mut dyn Write,
 ) -> Result<()> {
+    // `-o -` is standard output, as for most tools.
+    let output = output.filter(|p| *p != Path::new("-"));
     let view = table_view(view, output.is_none());
     if let Some(path) = output {
         let file = File::create(path)

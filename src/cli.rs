@@ -29,10 +29,15 @@ pub enum Command {
     /// Merge the JSON reports of shards into one (re-ranked, fleet recomputed).
     Merge(MergeArgs),
     /// List the causes ktriage reports.
-    Rules,
+    Rules {
+        /// Output format: `table` (one cause a line) or `json`.
+        #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = ["table", "json"])]
+        format: String,
+    },
     /// Print what a cause means, its signals and its remedy.
     Explain {
-        /// A cause id, as `ktriage rules` lists them.
+        /// A cause or correlation id as `ktriage rules` lists them, or a Kubernetes reason
+        /// (`OOMKilled`, `CrashLoopBackOff`, `ImagePullBackOff`, `CreateContainerConfigError`).
         cause: String,
     },
     /// Write large synthetic bundles for benchmarks and batch tests (not for users).
@@ -54,17 +59,17 @@ pub struct AnalyzeArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
-    /// Write the report to FILE instead of standard output.
+    /// Write the report to FILE instead of standard output (`-`: standard output).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
-    /// Only findings in this namespace (repeatable).
-    #[arg(long = "namespace", value_name = "NS")]
+    /// Only findings in these namespaces (comma-separated, repeatable).
+    #[arg(long = "namespace", value_delimiter = ',', value_name = "NS,...")]
     pub namespaces: Vec<String>,
-    /// Only findings in this cluster (repeatable).
-    #[arg(long = "cluster", value_name = "NAME")]
+    /// Only findings in these clusters (comma-separated, repeatable).
+    #[arg(long = "cluster", value_delimiter = ',', value_name = "NAME,...")]
     pub clusters: Vec<String>,
     /// Only these causes (comma-separated cause ids).
     #[arg(long, value_delimiter = ',', value_name = "CAUSE,...")]
@@ -115,7 +120,7 @@ pub struct MergeArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "json")]
     pub format: Format,
-    /// Write the merged report to FILE instead of standard output.
+    /// Write the merged report to FILE instead of standard output (`-`: standard output).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Only findings at or above this severity.
@@ -193,7 +198,7 @@ impl Config {
     /// # Errors
     /// A message naming the flag that is wrong.
     pub fn resolve(args: AnalyzeArgs) -> Result<Self, String> {
-        let rules = RuleSet::new(&args.select, &args.ignore)?;
+        let rules = RuleSet::new(&list(args.select), &list(args.ignore))?;
         let shard = args.shard.as_deref().map(parse_shard).transpose()?;
         if args.threads == Some(0) {
             return Err("--threads: must be at least 1".to_owned());
@@ -204,8 +209,8 @@ impl Config {
             format: args.format,
             output: args.output,
             threads: args.threads,
-            namespaces: args.namespaces,
-            clusters: args.clusters,
+            namespaces: list(args.namespaces),
+            clusters: list(args.clusters),
             rules,
             min_severity: crate::rank::severity_level(&args.min_severity),
             shard,
@@ -225,6 +230,16 @@ impl Config {
             verbose: args.verbose,
         })
     }
+}
+
+/// A list flag's values, spaces around each trimmed and empty ones dropped
+/// (`--namespace "shop, payments,"`).
+fn list(values: Vec<String>) -> Vec<String> {
+    values
+        .into_iter()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .collect()
 }
 
 /// Parses `K/N` with `0 <= K < N`.

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::correlate::Subject;
 use crate::diagnose::{Member, ReportFinding, WorkloadName, split_commands};
-use crate::model::pod::{Container, PodSpec};
+use crate::model::pod::{Container, PodSpec, SecurityContext};
 use crate::model::{Cluster, Node, Pod, Workload};
 use crate::rank;
 use crate::rules::registry::RuleSet;
@@ -31,6 +31,124 @@ const SENSITIVE: &[&str] = &[
     "KEY",
     "CREDENTIAL",
     "AUTH",
+];
+
+/// What `ktriage explain` prints for a correlation id (Markdown, the headings of a rule's doc).
+#[must_use]
+pub fn explanation(cause: &str) -> Option<&'static str> {
+    EXPLANATIONS
+        .iter()
+        .find(|(c, _)| *c == cause)
+        .map(|(_, text)| *text)
+}
+
+/// The documentation of each correlation, by id (`rules::registry::CORRELATIONS`).
+static EXPLANATIONS: &[(&str, &str)] = &[
+    (
+        "fleet",
+        "## What it detects
+The same failure in several clusters: findings of the same cause for the same workload and
+container (pod-name hashes removed, so `api-7d9c5b6f4d-k2x8q` and `api-5f6b8c9d7-x2x9z` are one
+workload) in two or more of the clusters analyzed together.
+
+## Why it crash-loops
+It does not add a cause: each cluster's findings say why the containers exit. A failure shared by
+clusters usually comes from what they share: an image, a chart version, a configuration pushed
+everywhere, an external service.
+
+## Evidence
+- the findings it groups, by rank (`fleet[].finding_ranks` in JSON)
+- the clusters they come from and the number of pods
+
+## Remedy
+Fix the shared origin once (the image, the chart values, the dependency) rather than cluster by
+cluster; the first finding of the group shows the evidence.
+
+## Not covered
+It is part of the report, not a finding: `--select`/`--ignore` do not change it, and it appears
+only when the bundles of more than one cluster are analyzed (or merged) together.
+",
+    ),
+    (
+        "node-correlated",
+        "## What it detects
+Restart loops of three or more unrelated workloads on one node, while pods on other nodes are
+running and ready, or while the containers on that node all ended within the same minute.
+
+## Why it crash-loops
+The node, not the apps: a failing disk, memory or PID pressure, a broken network plugin, a kubelet
+or container runtime that restarted and took every container with it.
+
+## Evidence
+- the node's conditions (`Ready`, `MemoryPressure`, `DiskPressure`, `PIDPressure`, and any other
+  condition that is bad, such as node-problem-detector's) from `cluster/nodes.yaml`
+- the node's latest `Warning` events
+- the best evidence of each workload's finding, and their `lastState.terminated.finishedAt` when
+  they ended in the same minute (certain with a bad condition or a common end, strong otherwise)
+
+## Remedy
+Move the workloads off the node (`kubectl cordon`, then `kubectl drain --ignore-daemonsets
+--delete-emptydir-data`), read the kubelet and container runtime logs on the node, and fix or
+replace it. The findings it explains get the note \"part of node-correlated: node `<node>`\".
+
+## Not covered
+Fewer than three workloads on the node; pods of one workload only (a DaemonSet failing everywhere
+is that workload's finding); node problems that leave no condition, event or common end time.
+",
+    ),
+    (
+        "rollout-regression",
+        "## What it detects
+A rollout that broke a workload: a Deployment whose newest ReplicaSet's pods crash-loop while pods
+of an older ReplicaSet run and are ready, or a StatefulSet whose pods of the update revision fail
+while pods of the current revision are healthy.
+
+## Why it crash-loops
+The new pod template (an image, a command, an env variable, a resource limit, a securityContext)
+or what it references does not work; the old revision still does.
+
+## Evidence
+- the revisions (`deployment.kubernetes.io/revision`, `controller-revision-hash`) of the failing
+  and the healthy pods
+- the template fields that changed between the two revisions, values of sensitive env names hidden
+- the Deployment's `Progressing` condition when the rollout timed out (`ProgressDeadlineExceeded`)
+- at least as certain as the loops it explains, so it ranks above them
+
+## Remedy
+Roll back (`kubectl rollout undo deployment/<name> --to-revision=<old>`), then fix what changed in
+the new revision before rolling forward. When the templates are equal, compare the ConfigMaps and
+Secrets they reference and the image digests (`imageID`) of old and new pods (a mutable tag).
+
+## Not covered
+DaemonSets and other kinds; a ReplicaSet scaled to zero (its template is not kept); a first rollout
+with no older healthy revision; a rollout in which every revision fails.
+",
+    ),
+    (
+        "shared-dependency-down",
+        "## What it detects
+One dependency that several workloads fail on: `dependency-unreachable` or `dns-failure` findings
+of two or more workloads whose logs name the same target, a Service (by name, FQDN or cluster IP)
+or a host outside the cluster.
+
+## Why it crash-loops
+The dependency is down or unreachable, and each client exits instead of retrying: the loops end
+when it is back.
+
+## Evidence
+- the log line of each failing workload naming the dependency
+- for a Service: its endpoints (none ready?) and the findings of its own pods
+- its score weighs the highest impact of the findings it explains by 1.3
+
+## Remedy
+Bring the dependency back (its pods, its endpoints, its selector; for a host outside the cluster
+DNS, egress firewall, NetworkPolicy). Make the clients retry with back-off instead of exiting.
+
+## Not covered
+A single workload failing on a dependency (that is its `dependency-unreachable` finding); failures
+that do not name their target in the log.
+",
+    ),
 ];
 
 /// Adds correlation findings (enabled causes only) and notes on the findings they explain;
@@ -647,7 +765,11 @@ fn diff_templates(old: &PodSpec, new: &PodSpec) -> Vec<(String, String)> {
     if old.security_context != new.security_context {
         out.push((
             "securityContext".to_owned(),
-            format!("{:?} → {:?}", old.security_context, new.security_context),
+            format!(
+                "{} → {}",
+                security_context_text(&old.security_context),
+                security_context_text(&new.security_context)
+            ),
         ));
     }
     let refs = |s: &PodSpec| -> BTreeSet<String> {
@@ -747,7 +869,11 @@ fn diff_container(path: &str, o: &Container, n: &Container, out: &mut Vec<(Strin
     if o.security_context != n.security_context {
         out.push((
             format!("{path}.securityContext"),
-            format!("{:?} → {:?}", o.security_context, n.security_context),
+            format!(
+                "{} → {}",
+                security_context_text(&o.security_context),
+                security_context_text(&n.security_context)
+            ),
         ));
     }
     let mounts = |c: &Container| -> BTreeSet<String> {
@@ -812,6 +938,44 @@ fn diff_env(path: &str, o: &Container, n: &Container, out: &mut Vec<(String, Str
         };
         out.push((format!("{path}.env[{name}]"), text));
     }
+}
+
+/// A securityContext as the fields it sets, named as in the pod spec:
+/// `{runAsNonRoot: true, capabilities.drop: [ALL]}` (not Rust's debug form).
+fn security_context_text(s: &SecurityContext) -> String {
+    let mut parts = Vec::new();
+    let flags = [
+        ("runAsNonRoot", s.run_as_non_root),
+        ("readOnlyRootFilesystem", s.read_only_root_filesystem),
+        ("privileged", s.privileged),
+        ("allowPrivilegeEscalation", s.allow_privilege_escalation),
+    ];
+    let ids = [
+        ("runAsUser", s.run_as_user),
+        ("runAsGroup", s.run_as_group),
+        ("fsGroup", s.fs_group),
+    ];
+    parts.extend(
+        flags
+            .iter()
+            .filter_map(|(name, v)| v.map(|v| format!("{name}: {v}"))),
+    );
+    parts.extend(
+        ids.iter()
+            .filter_map(|(name, v)| v.map(|v| format!("{name}: {v}"))),
+    );
+    for (name, list) in [
+        ("capabilities.add", &s.capabilities.add),
+        ("capabilities.drop", &s.capabilities.drop),
+    ] {
+        if !list.is_empty() {
+            parts.push(format!("{name}: [{}]", list.join(", ")));
+        }
+    }
+    if let Some(p) = &s.seccomp_profile {
+        parts.push(format!("seccompProfile.type: {}", p.kind));
+    }
+    format!("{{{}}}", parts.join(", "))
 }
 
 /// "added x; removed y".
@@ -1394,6 +1558,26 @@ mod tests {
             services: vec![svc],
             ..Cluster::default()
         }
+    }
+
+    /// A changed securityContext is shown in the pod spec's names, not Rust's debug form.
+    #[test]
+    fn security_context_changes_read_like_the_spec() {
+        let old: SecurityContext =
+            serde_yaml_ng::from_str("runAsNonRoot: true\nrunAsUser: 1000\n").expect("valid");
+        let new: SecurityContext = serde_yaml_ng::from_str(
+            "readOnlyRootFilesystem: true\ncapabilities: {drop: [ALL]}\nseccompProfile: {type: RuntimeDefault}\n",
+        )
+        .expect("valid");
+        assert_eq!(
+            security_context_text(&old),
+            "{runAsNonRoot: true, runAsUser: 1000}"
+        );
+        assert_eq!(
+            security_context_text(&new),
+            "{readOnlyRootFilesystem: true, capabilities.drop: [ALL], seccompProfile.type: RuntimeDefault}"
+        );
+        assert_eq!(security_context_text(&SecurityContext::default()), "{}");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! marker file or directory); any other directory is searched for bundles. A bundle directory
 //! is never searched for further bundles inside it.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::bundle::BundleSource;
@@ -24,21 +25,106 @@ const BUNDLE_EXTENSIONS: &[&str] = &[
     ".txt",
 ];
 
-/// Expands the command-line paths into bundle sources, sorted and de-duplicated. A path that
-/// does not exist is kept, so that its failure is reported like any other.
+/// The bundles to analyze, and what was wrong with the paths that named them.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    /// Sorted, each bundle once.
+    pub sources: Vec<BundleSource>,
+    /// One line for each bundle named more than once (by two paths, a link, or a directory
+    /// search that found a path also given), naming both paths.
+    pub warnings: Vec<String>,
+}
+
+/// Expands the command-line paths into bundle sources, sorted, each bundle once. A path that
+/// does not exist is kept, so that its failure is reported like any other; so is a path inside
+/// a bundle directory, marked (`BundleSource::within`) to fail with a message naming the bundle.
+///
+/// The same bundle is recognized by identity, not by name: the same file or directory (device
+/// and inode on Unix, the canonical path elsewhere), however it was named. Two copies of a
+/// bundle are two bundles.
 #[must_use]
-pub fn discover(paths: &[PathBuf]) -> Vec<BundleSource> {
+pub fn discover(paths: &[PathBuf]) -> Discovered {
     let mut out = Vec::new();
     for path in paths {
-        if path.is_dir() && !is_bundle_dir(path) {
+        let within = enclosing_bundle(path);
+        if within.is_some() {
+            out.push(BundleSource {
+                path: path.clone(),
+                within,
+            });
+        } else if path.is_dir() && !is_bundle_dir(path) {
             search(path, &mut out, 0);
         } else {
             out.push(BundleSource::new(path.clone()));
         }
     }
     out.sort();
-    out.dedup();
-    out
+    let mut warnings = Vec::new();
+    let mut seen: BTreeMap<Identity, usize> = BTreeMap::new();
+    let mut sources: Vec<BundleSource> = Vec::with_capacity(out.len());
+    for source in out {
+        let id = identity(&source.path);
+        if let Some(&first) = seen.get(&id) {
+            let kept: &BundleSource = &sources[first];
+            let (a, b) = (kept.path.display(), source.path.display());
+            let warning = if kept.path == source.path {
+                format!("`{a}` is named more than once: analyzed once")
+            } else {
+                let what = if source.path.is_dir() {
+                    "directory"
+                } else {
+                    "file"
+                };
+                format!("`{b}` is the same {what} as `{a}`: analyzed once, as `{a}`")
+            };
+            if !warnings.contains(&warning) {
+                warnings.push(warning);
+            }
+            continue;
+        }
+        seen.insert(id, sources.len());
+        sources.push(source);
+    }
+    Discovered { sources, warnings }
+}
+
+/// What makes two paths the same bundle.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Identity {
+    /// Device and inode (links followed).
+    Node(u64, u64),
+    /// The canonical path, or the path as given when it cannot be resolved.
+    Path(PathBuf),
+}
+
+fn identity(path: &Path) -> Identity {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let Ok(meta) = std::fs::metadata(path) {
+            return Identity::Node(meta.dev(), meta.ino());
+        }
+    }
+    Identity::Path(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned()))
+}
+
+/// The bundle directory that `path` lies inside, when `path` is not a bundle itself: a file
+/// or directory of a bundle (`dump/manifest.json`, `dump/namespaces/`). The ancestors are those
+/// of the path as given (`samples/x/manifest.json` -> `samples/x`), so the message shows it
+/// as the user wrote it.
+#[must_use]
+pub fn enclosing_bundle(path: &Path) -> Option<PathBuf> {
+    if !path.exists() || (path.is_dir() && is_bundle_dir(path)) {
+        return None;
+    }
+    path.ancestors().skip(1).find_map(|a| {
+        let dir = if a.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            a
+        };
+        is_bundle_dir(dir).then(|| dir.to_owned())
+    })
 }
 
 fn search(dir: &Path, out: &mut Vec<BundleSource>, depth: usize) {

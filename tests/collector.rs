@@ -812,6 +812,19 @@ fn usage_and_help() {
     ] {
         assert!(help.contains(option), "--help lacks {option}");
     }
+    // What goes over the wire for Secrets, what is written, and the permissions, said exactly.
+    let help_text = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    for statement in [
+        "The API server sends each Secret whole, values included, to kubectl",
+        "prints only name, labels, type and key names, so values are never written to the bundle or to disk",
+        "Permissions (RBAC): `list` on nodes and namespaces;",
+        "configmaps and secrets in each namespace collected; `get` on pods/log.",
+    ] {
+        assert!(
+            help_text.contains(statement),
+            "--help lacks {statement:?}:\n{help}"
+        );
+    }
     for args in [
         &["-n", "shop", "-A"][..],
         &["--tail", "many"],

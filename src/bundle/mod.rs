@@ -17,12 +17,18 @@ pub use archive::{read_archive, read_bundle};
 pub struct BundleSource {
     /// The path as given or as found under a given directory.
     pub path: PathBuf,
+    /// The bundle directory `path` lies inside, when it is a file or directory of a bundle
+    /// rather than a bundle: analyzing it fails with a message naming that bundle.
+    pub within: Option<PathBuf>,
 }
 
 impl BundleSource {
     #[must_use]
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        Self { path: path.into() }
+        Self {
+            path: path.into(),
+            within: None,
+        }
     }
 
     /// The file or directory name without archive extensions (`prod-eu-1.tar.gz` -> `prod-eu-1`).
@@ -215,29 +221,63 @@ pub(crate) fn is_wanted(path: &str) -> bool {
         || (path.contains("/rotated/") && name.ends_with(".gz"))
 }
 
-/// `text` with control characters escaped (`\u{1b}`), so a hostile member name cannot drive
-/// the terminal a report is printed on.
+/// Tab stops of tabs expanded by `printable`, every 8 columns as on a terminal.
+const TAB_STOP: usize = 8;
+
+/// `text` safe to print and still readable: tabs expanded to spaces (stops every 8 columns),
+/// other control characters shown as visible escapes (`\n`, `\r`, `\x1b`; C1 controls as
+/// `\u0085`), so a hostile member name or log line cannot drive the terminal a report is
+/// printed on.
 #[must_use]
 pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
     if !text.chars().any(char::is_control) {
         return std::borrow::Cow::Borrowed(text);
     }
-    std::borrow::Cow::Owned(
-        text.chars()
-            .map(|c| {
-                if c.is_control() {
-                    c.escape_unicode().to_string()
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect(),
-    )
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut column = 0;
+    for c in text.chars() {
+        let before = out.len();
+        match c {
+            '\t' => {
+                let n = TAB_STOP - column % TAB_STOP;
+                out.extend(std::iter::repeat_n(' ', n));
+            }
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if u32::from(c) < 0x20 || c == '\x7f' => {
+                out.push_str(&format!("\\x{:02x}", u32::from(c)));
+            }
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+        // Escapes are ASCII; a printable character counts as one column.
+        column += if c.is_control() {
+            out.len() - before
+        } else {
+            1
+        };
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_readable() {
+        assert_eq!(printable("plain"), "plain");
+        assert_eq!(printable("a\tb"), "a       b");
+        assert_eq!(printable("key:\tvalue\tx"), "key:    value   x");
+        assert_eq!(printable("\tat com.shop.Main"), "        at com.shop.Main");
+        assert_eq!(
+            printable("\x1b[31mred\x1b[0m\r\n\x7f"),
+            "\\x1b[31mred\\x1b[0m\\r\\n\\x7f"
+        );
+        assert_eq!(printable("\u{85}next"), "\\u0085next");
+        // An escape moves the tab stops as its printed width does.
+        assert_eq!(printable("\x07\tx"), "\\x07    x");
+    }
 
     #[test]
     fn member_paths() {

@@ -12,10 +12,10 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for b in &report.bundles {
         writeln!(
             out,
-            "| `{}` | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} |",
             cell(&code(&b.path)),
             b.format.as_deref().unwrap_or("-"),
-            cell(b.cluster.as_deref().unwrap_or("-")),
+            text(b.cluster.as_deref().unwrap_or("-")),
             b.collected_at.as_deref().unwrap_or("-"),
             b.status
         )?;
@@ -33,8 +33,8 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 out,
                 "| `{}` | {} | {} | {} | {} |",
                 e.cause,
-                cell(&e.signature),
-                cell(&e.clusters.join(", ")),
+                text(&e.signature),
+                text(&e.clusters.join(", ")),
                 e.pods,
                 ranks.join(" ")
             )?;
@@ -45,20 +45,24 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     for f in report.findings.iter() {
         let f = f?;
-        writeln!(out, "\n### {}. {}\n", f.rank, f.title)?;
+        writeln!(out, "\n### {}. {}\n", f.rank, prose(&f.title))?;
         writeln!(
             out,
             "- **cause:** `{}` (confidence {:.2}), severity **{}**, score {:.3}",
             f.cause, f.confidence, f.severity, f.score
         )?;
-        let mut place = vec![format!("cluster `{}`", code(&f.cluster))];
+        let mut place = vec![format!("cluster {}", code(&f.cluster))];
         if !f.namespace.is_empty() {
-            place.push(format!("namespace `{}`", code(&f.namespace)));
+            place.push(format!("namespace {}", code(&f.namespace)));
         }
-        place.push(format!("{} `{}`", f.workload.kind, code(&f.workload.name)));
+        place.push(format!(
+            "{} {}",
+            text(&f.workload.kind),
+            code(&f.workload.name)
+        ));
         if !f.container.is_empty() {
             place.push(format!(
-                "container `{}` ({})",
+                "container {} ({})",
                 code(&f.container),
                 f.container_kind
             ));
@@ -69,7 +73,7 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             "- **pods:** {} — restarts: {}",
             f.pods
                 .iter()
-                .map(|p| format!("`{}`", code(p)))
+                .map(|p| code(p))
                 .collect::<Vec<_>>()
                 .join(", "),
             f.restart_count
@@ -77,7 +81,7 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         if let Some(t) = &f.last_termination {
             let mut parts = Vec::new();
             if let Some(r) = &t.reason {
-                parts.push(format!("reason `{r}`"));
+                parts.push(format!("reason {}", code(r)));
             }
             if let Some(c) = t.exit_code {
                 parts.push(format!("exit code {c}"));
@@ -118,10 +122,10 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         for e in &f.evidence {
             writeln!(
                 out,
-                "- {} `{}` ({}): `{}`",
+                "- {} {} ({}): {}",
                 e.kind_name(),
                 code(&e.source),
-                e.locator.replace('\n', " "),
+                prose(&e.locator),
                 code(&e.text)
             )?;
         }
@@ -141,12 +145,12 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 "\n**Notes (what the bundle does not show, what this finding explains)**\n"
             )?;
             for n in &f.notes {
-                writeln!(out, "- {n}")?;
+                writeln!(out, "- {}", prose(n))?;
             }
         }
         writeln!(out, "\n**What to do**\n")?;
         for (i, r) in f.remediation.iter().enumerate() {
-            writeln!(out, "{}. {r}", i + 1)?;
+            writeln!(out, "{}. {}", i + 1, prose(r))?;
         }
         if !f.change_commands.is_empty() {
             writeln!(out, "\nThese commands change the cluster:\n\n```sh")?;
@@ -157,7 +161,7 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
         writeln!(out, "\n**Confirm with** (read-only)\n\n```sh")?;
         for c in &f.commands {
-            writeln!(out, "{c}")?;
+            writeln!(out, "{}", c.replace("```", "'''"))?;
         }
         writeln!(out, "```")?;
     }
@@ -171,12 +175,9 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         for b in failed {
             writeln!(
                 out,
-                "- `{}`: {}",
+                "- {}: {}",
                 code(&b.path),
-                b.error
-                    .as_deref()
-                    .unwrap_or("unknown error")
-                    .replace('\n', " ")
+                prose(b.error.as_deref().unwrap_or("unknown error"))
             )?;
         }
     }
@@ -189,21 +190,92 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "\n## Warnings\n")?;
         for b in warned {
             for w in &b.warnings {
-                writeln!(out, "- `{}`: {}", code(&b.path), w.replace('\n', " "))?;
+                writeln!(out, "- {}: {}", code(&b.path), prose(w))?;
             }
         }
     }
     Ok(())
 }
 
-/// Text safe inside a Markdown table cell.
+/// A code span safe inside a Markdown table cell: GFM needs `|` escaped even inside one (`text`
+/// escapes it already).
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
-/// Text safe inside inline code: a backtick would end the span, a newline the line.
+/// Characters that Markdown could read as markup in running text.
+const MARKUP: &[char] = &['\\', '`', '*', '_', '[', ']', '<', '>', '|', '~', '#'];
+
+/// Plain text (a cluster name, a message) with every Markdown character escaped, on one line.
+fn text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\n' => out.push(' '),
+            c if MARKUP.contains(&c) => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A message that marks names as code spans (``container `api` was OOM-killed``): the spans
+/// are kept, the text between them escaped; a backtick that closes nothing is escaped too.
+fn prose(s: &str) -> String {
+    let s = s.replace('\n', " ");
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s.as_str();
+    while let Some(start) = rest.find('`') {
+        out.push_str(&text(&rest[..start]));
+        let run = backticks_at(&rest[start..]);
+        let after = &rest[start + run..];
+        if let Some(end) = closing_run(after, run) {
+            out.push_str(&rest[start..start + run + end + run]);
+            rest = &after[end + run..];
+        } else {
+            out.push_str(&text(&rest[start..start + run]));
+            rest = after;
+        }
+    }
+    out.push_str(&text(rest));
+    out
+}
+
+/// How many backticks `s` starts with.
+fn backticks_at(s: &str) -> usize {
+    s.len() - s.trim_start_matches('`').len()
+}
+
+/// Where the next run of exactly `n` backticks starts in `s`.
+fn closing_run(s: &str, n: usize) -> Option<usize> {
+    let mut i = 0;
+    while let Some(found) = s[i..].find('`') {
+        let at = i + found;
+        let len = backticks_at(&s[at..]);
+        if len == n {
+            return Some(at);
+        }
+        i = at + len;
+    }
+    None
+}
+
+/// `s` as an inline code span that shows it exactly (a bundle path as given, backticks
+/// included): the fence is one backtick longer than the longest run inside, and a space pads
+/// content that starts or ends with a backtick or a space. Newlines become spaces.
 fn code(s: &str) -> String {
-    s.replace('`', "'").replace('\n', " ")
+    let s = s.replace('\n', " ");
+    let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if s.starts_with(['`', ' ']) || s.ends_with(['`', ' ']) {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{s}{pad}{fence}")
 }
 
 #[cfg(test)]
@@ -212,17 +284,20 @@ mod tests {
     use crate::report::{BundleReport, Format};
 
     /// Names come from the bundle (a bundle's file name, a cluster name in its manifest):
-    /// backticks, pipes and newlines in them must not break the inline code or the tables.
+    /// backticks, pipes, Markdown characters and newlines in them must not break the inline
+    /// code or the tables, and a path shows exactly as given.
     #[test]
     fn bundle_names_cannot_break_the_markup() {
         let bundle = BundleReport {
             path: "tickets/a`b|c.tar.gz".to_owned(),
             format: Some("ktriage".to_owned()),
-            cluster: Some("prod|eu\nx".to_owned()),
+            cluster: Some("prod|eu_*1*\nx".to_owned()),
             collected_at: None,
             status: "failed".to_owned(),
-            warnings: vec!["two\nlines".to_owned()],
-            error: Some("cannot read\nit".to_owned()),
+            warnings: vec![
+                "`pods.yaml`: two\nlines with <b>tags</b> and a stray ` tick".to_owned(),
+            ],
+            error: Some("cannot read\nit: *bad* [link](x)".to_owned()),
             pods: 0,
             findings: 0,
         };
@@ -237,15 +312,35 @@ mod tests {
             .expect("bundle row");
         assert_eq!(
             row,
-            "| `tickets/a'b\\|c.tar.gz` | ktriage | prod\\|eu x | - | failed |"
+            r"| ``tickets/a`b\|c.tar.gz`` | ktriage | prod\|eu\_\*1\* x | - | failed |"
         );
         assert!(
-            text.contains("- `tickets/a'b|c.tar.gz`: cannot read it"),
+            text.contains(r"- ``tickets/a`b|c.tar.gz``: cannot read it: \*bad\* \[link\](x)"),
             "{text}"
         );
         assert!(
-            text.contains("- `tickets/a'b|c.tar.gz`: two lines"),
+            text.contains(
+                r"- ``tickets/a`b|c.tar.gz``: `pods.yaml`: two lines with \<b\>tags\</b\> and a stray \` tick"
+            ),
             "{text}"
         );
+    }
+
+    #[test]
+    fn code_spans_show_their_text_exactly() {
+        assert_eq!(code("samples/oom-killed"), "`samples/oom-killed`");
+        assert_eq!(code("a``b"), "```a``b```");
+        assert_eq!(code("`x"), "`` `x ``");
+        assert_eq!(code("two\nlines"), "`two lines`");
+    }
+
+    #[test]
+    fn prose_keeps_its_code_spans() {
+        assert_eq!(
+            prose("container `my_app` of `shop/*` exits *now*"),
+            r"container `my_app` of `shop/*` exits \*now\*"
+        );
+        assert_eq!(prose("``a`b`` and _x_"), r"``a`b`` and \_x\_");
+        assert_eq!(prose("one ` alone"), r"one \` alone");
     }
 }

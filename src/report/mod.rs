@@ -21,6 +21,9 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub struct Report {
     pub schema_version: u32,
     pub tool: Tool,
+    /// Which share of the inputs this report covers, in a `--shard K/N` run's report only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
     pub bundles: Vec<BundleReport>,
     /// Ranked; held whole or spilled to a temporary file (`Findings`).
     pub findings: Findings,
@@ -32,6 +35,17 @@ pub struct Report {
 pub struct Tool {
     pub name: String,
     pub version: String,
+}
+
+/// The share of the inputs one `--shard K/N` run analyzed; its inputs are its `bundles[].path`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    /// K, from 0.
+    pub index: usize,
+    /// N.
+    pub count: usize,
+    /// Inputs found before sharding: all N shards together analyze this many bundles.
+    pub total_inputs: usize,
 }
 
 /// What happened to one input.
@@ -151,6 +165,7 @@ impl Report {
                 name: "ktriage".to_owned(),
                 version: env!("CARGO_PKG_VERSION").to_owned(),
             },
+            shard: None,
             bundles,
             findings,
             fleet,

@@ -83,6 +83,117 @@ pub fn find_rule(cause: &str) -> Option<&'static RuleDef> {
     RULES.iter().copied().find(|r| r.cause == cause)
 }
 
+/// Causes behind a container that the runtime fails to create or start.
+const START_FAILURES: &[&str] = &[
+    "command-not-found",
+    "exec-format",
+    "not-executable",
+    "oom-at-start",
+    "runtime-start-failure",
+];
+
+/// Kubernetes reason names users type (the `STATUS` of `kubectl get pods`, `reason` fields and
+/// event reasons) and the causes they point at. `CrashLoopBackOff` is not listed: it is the
+/// symptom of every crash-loop cause (`explain` lists them); `OOMKilled` folds to `oom-killed`.
+pub static REASONS: &[(&str, &[&str])] = &[
+    ("BackoffLimitExceeded", &["job-backoff-limit"]),
+    ("ContainerCannotRun", START_FAILURES),
+    ("CreateContainerConfigError", &["missing-config-ref"]),
+    ("CreateContainerError", START_FAILURES),
+    ("ErrImageNeverPull", &["image-pull"]),
+    ("ErrImagePull", &["image-pull"]),
+    ("Evicted", &["evicted"]),
+    ("ImagePullBackOff", &["image-pull"]),
+    ("InvalidImageName", &["image-pull"]),
+    ("PostStartHookError", &["lifecycle-hook-failure"]),
+    ("RunContainerError", START_FAILURES),
+    ("StartError", START_FAILURES),
+];
+
+/// What a name typed for `ktriage explain` stands for.
+#[derive(Clone, Copy)]
+pub enum Explained {
+    Rule(&'static RuleDef),
+    /// A correlation id of `CORRELATIONS`.
+    Correlation(&'static str),
+    /// A Kubernetes reason (as spelled in `REASONS`) and the causes it points at.
+    Reason(&'static str, &'static [&'static str]),
+    /// `CrashLoopBackOff`: the symptom, not a cause.
+    CrashLoop,
+}
+
+/// Looks a cause id, correlation id or Kubernetes reason up, ignoring case, `-`, `_` and spaces
+/// (`OOMKilled`, `oom_killed`, `crashloopbackoff`).
+#[must_use]
+pub fn find_explained(name: &str) -> Option<Explained> {
+    if let Some(rule) = find_rule(name.trim()) {
+        return Some(Explained::Rule(rule));
+    }
+    let key = fold(name);
+    if let Some(rule) = RULES.iter().find(|r| fold(r.cause) == key) {
+        return Some(Explained::Rule(rule));
+    }
+    if let Some((c, _)) = CORRELATIONS.iter().find(|(c, _)| fold(c) == key) {
+        return Some(Explained::Correlation(c));
+    }
+    if key == "crashloopbackoff" || key == "crashloop" {
+        return Some(Explained::CrashLoop);
+    }
+    REASONS
+        .iter()
+        .find(|(r, _)| fold(r) == key)
+        .map(|(r, causes)| Explained::Reason(r, causes))
+}
+
+/// The known names nearest to `name` (cause ids, correlation ids, Kubernetes reasons), closest
+/// first: at most three, each within a third of the longer name's length in edits.
+#[must_use]
+pub fn nearest(name: &str) -> Vec<&'static str> {
+    let key = fold(name);
+    let names = RULES
+        .iter()
+        .map(|r| r.cause)
+        .chain(CORRELATIONS.iter().map(|(c, _)| *c))
+        .chain(REASONS.iter().map(|(r, _)| *r))
+        .chain(["CrashLoopBackOff"]);
+    let mut scored: Vec<(usize, &'static str)> = names
+        .filter_map(|n| {
+            let folded = fold(n);
+            let distance = edit_distance(&key, &folded);
+            let within = key.chars().count().max(folded.chars().count()) / 3;
+            (distance <= within.max(1)).then_some((distance, n))
+        })
+        .collect();
+    scored.sort_unstable();
+    scored.into_iter().take(3).map(|(_, n)| n).collect()
+}
+
+/// Lowercase, without `-`, `_` and spaces: the form names are compared in.
+fn fold(name: &str) -> String {
+    name.chars()
+        .filter(|c| !matches!(c, '-' | '_' | ' '))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Levenshtein distance between two strings, in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (diagonal + usize::from(ca != *cb))
+                .min(above + 1)
+                .min(row[j] + 1);
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
 /// Which causes a run reports (`--select` / `--ignore`), resolved once.
 #[derive(Debug, Clone, Default)]
 pub struct RuleSet {
@@ -124,4 +235,53 @@ impl RuleSet {
 
 fn is_known(name: &str) -> bool {
     find_rule(name).is_some() || CORRELATIONS.iter().any(|(c, _)| *c == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kubernetes_reasons_are_explained() {
+        let cause = |name: &str| match find_explained(name) {
+            Some(Explained::Rule(r)) => r.cause.to_owned(),
+            Some(Explained::Reason(r, causes)) => format!("{r}: {}", causes.join(",")),
+            Some(Explained::Correlation(c)) => format!("correlation {c}"),
+            Some(Explained::CrashLoop) => "CrashLoopBackOff".to_owned(),
+            None => "unknown".to_owned(),
+        };
+        assert_eq!(cause("OOM-Killed"), "oom-killed");
+        assert_eq!(cause("OOMKilled"), "oom-killed");
+        assert_eq!(cause("ImagePullBackOff"), "ImagePullBackOff: image-pull");
+        assert_eq!(cause("errimagepull"), "ErrImagePull: image-pull");
+        assert_eq!(
+            cause("CreateContainerConfigError"),
+            "CreateContainerConfigError: missing-config-ref"
+        );
+        assert_eq!(cause("create-container-config-error"), "missing-config-ref");
+        assert_eq!(cause("crashloopbackoff"), "CrashLoopBackOff");
+        assert_eq!(
+            cause("Rollout_Regression"),
+            "correlation rollout-regression"
+        );
+        assert_eq!(cause("no-such-thing"), "unknown");
+    }
+
+    #[test]
+    fn every_reason_names_known_causes() {
+        for (reason, causes) in REASONS {
+            for c in *causes {
+                assert!(find_rule(c).is_some(), "{reason} names unknown `{c}`");
+            }
+        }
+    }
+
+    #[test]
+    fn nearest_names() {
+        assert_eq!(nearest("oom-kiled"), ["oom-killed"]);
+        assert_eq!(nearest("ImagePullBackof"), ["ImagePullBackOff"]);
+        assert_eq!(nearest("CrashLoopBackOf"), ["CrashLoopBackOff"]);
+        assert!(nearest("kubernetes").is_empty());
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
 }
