@@ -284,7 +284,7 @@ mod tests {
     use crate::diagnose::{Alternative, LastTermination, ReportFinding, WorkloadName};
     use crate::rules::{Evidence, EvidenceKind};
 
-    fn finding(cluster: &str, cause: &str, score: f64) -> ReportFinding {
+    pub(super) fn finding(cluster: &str, cause: &str, score: f64) -> ReportFinding {
         ReportFinding {
             rank: 0,
             score,

@@ -286,13 +286,16 @@ fn render_findings(report: &Report, view: &View, out: &mut dyn Write) -> io::Res
 fn summary_lines(f: &ReportFinding, width: usize) -> Vec<String> {
     let room = width.saturating_sub(INDENT.len());
     let mut lines = vec![headline(f, width)];
-    lines.push(format!(
-        "{INDENT}{}",
-        cut(
-            &format!("{} {:.2}: {}", f.cause, f.confidence, flat(&f.title)),
-            room
-        )
-    ));
+    let title = flat(&f.title);
+    let mut line = format!("{} {:.2}: {title}", f.cause, f.confidence);
+    // The headline names the container: a title that does not fit drops its subject so the
+    // decisive part (the host, the value) stays on screen.
+    if columns(&line) > room
+        && let Some(rest) = title.strip_prefix(&format!("container `{}` ", f.container))
+    {
+        line = format!("{} {:.2}: {rest}", f.cause, f.confidence);
+    }
+    lines.push(format!("{INDENT}{}", cut(&line, room)));
     if let Some(e) = f.evidence.first() {
         let source = format!("[{}]", short_source(&e.source, &e.locator));
         let text = flat(&e.text);
@@ -621,6 +624,23 @@ fn plural(n: usize) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A title too long for its line drops its subject (the headline names the container), so
+    /// what the title says of it stays; one that fits keeps it.
+    #[test]
+    fn a_long_title_drops_the_container_it_names() {
+        let f = crate::report::tests::finding("prod-eu-1", "bad-args", 0.9);
+        let lines = summary_lines(&f, 60);
+        assert_eq!(
+            lines[1],
+            "   bad-args 0.95: rejects its command line: `\"server-junk\"`"
+        );
+        let lines = summary_lines(&f, 100);
+        assert_eq!(
+            lines[1],
+            "   bad-args 0.95: container `velero` rejects its command line: `\"server-junk\"`"
+        );
+    }
 
     #[test]
     fn cuts_after_whole_words() {
