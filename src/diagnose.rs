@@ -168,6 +168,28 @@ pub struct LastTermination {
     pub finished_at: Option<String>,
 }
 
+impl LastTermination {
+    /// `reason OOMKilled, exit code 137, signal 9, finished 2026-…`: the facts it holds, the
+    /// reason shown through `show` (quoted in Markdown, as it is in the table).
+    #[must_use]
+    pub fn facts(&self, show: impl Fn(&str) -> String) -> Vec<String> {
+        let mut parts = Vec::new();
+        if let Some(r) = &self.reason {
+            parts.push(format!("reason {}", show(r)));
+        }
+        if let Some(c) = self.exit_code {
+            parts.push(format!("exit code {c}"));
+        }
+        if let Some(s) = self.signal {
+            parts.push(format!("signal {s}"));
+        }
+        if let Some(at) = &self.finished_at {
+            parts.push(format!("finished {at}"));
+        }
+        parts
+    }
+}
+
 /// Another cause that also matched, with its confidence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Alternative {

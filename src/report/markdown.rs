@@ -79,19 +79,7 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             f.restart_count
         )?;
         if let Some(t) = &f.last_termination {
-            let mut parts = Vec::new();
-            if let Some(r) = &t.reason {
-                parts.push(format!("reason {}", code(r)));
-            }
-            if let Some(c) = t.exit_code {
-                parts.push(format!("exit code {c}"));
-            }
-            if let Some(s) = t.signal {
-                parts.push(format!("signal {s}"));
-            }
-            if let Some(at) = &t.finished_at {
-                parts.push(format!("finished {at}"));
-            }
+            let parts = t.facts(code);
             writeln!(out, "- **last termination:** {}", parts.join(", "))?;
         }
         if !f.alternatives.is_empty() {

@@ -427,19 +427,7 @@ fn verbose_lines(f: &ReportFinding, width: usize) -> Vec<String> {
         push(INDENT, &format!("image: {}", f.image), ITEM);
     }
     if let Some(t) = &f.last_termination {
-        let mut parts = Vec::new();
-        if let Some(r) = &t.reason {
-            parts.push(format!("reason {r}"));
-        }
-        if let Some(c) = t.exit_code {
-            parts.push(format!("exit code {c}"));
-        }
-        if let Some(s) = t.signal {
-            parts.push(format!("signal {s}"));
-        }
-        if let Some(at) = &t.finished_at {
-            parts.push(format!("finished {at}"));
-        }
+        let parts = t.facts(str::to_owned);
         if !parts.is_empty() {
             push(
                 INDENT,
