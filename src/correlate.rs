@@ -231,7 +231,9 @@ fn classify(
     if waiting == Some("CrashLoopBackOff") {
         return Some(State::CrashLoop);
     }
-    let last = status.last_state.terminated.as_ref();
+    // A container between two restarts shows its last termination in `state` (real kubelets
+    // after a node restart, and reports pasted from `describe`, often have no `lastState`).
+    let last = last_termination_of(status);
     let age = last
         .and_then(|t| t.finished_at)
         .zip(cluster.collected_at)
@@ -755,6 +757,29 @@ items:
             subjects[0].status_path(),
             "status.initContainerStatuses[proxy]"
         );
+    }
+
+    /// Between two restarts, with no `lastState` (a kubelet restarted, a report pasted from
+    /// `describe`), the termination in `state` is the last one: a restart loop all the same.
+    #[test]
+    fn a_loop_without_last_state_is_read_from_state() {
+        let yaml = r#"
+items:
+- metadata: {name: trino-0, namespace: starburst, uid: t1}
+  spec:
+    containers: [{name: trino, resources: {limits: {memory: 300Mi}}}]
+  status:
+    phase: Running
+    containerStatuses:
+    - name: trino
+      ready: false
+      restartCount: 5
+      state: {terminated: {exitCode: 137, reason: OOMKilled, startedAt: "2026-11-28T04:58:32Z", finishedAt: "2026-11-28T04:58:42Z"}}
+"#;
+        let c = cluster(yaml);
+        let subjects = correlate(&c);
+        assert_eq!(subjects.len(), 1);
+        assert_eq!(subjects[0].state, State::Restarting);
     }
 
     #[test]
