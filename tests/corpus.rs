@@ -14,6 +14,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use ktriage::model::Time;
 use serde_json::{Map, Value, json};
 
 /// Top-1 accuracy below which the test fails, per share: the figures reached on the 76 cases of
@@ -27,7 +28,7 @@ const CASES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/cases");
 /// When a bundle says it was collected, for a case that shows no time: the bundle's clock. A case
 /// that shows times (a termination's `finishedAt`) is collected 5 minutes after the latest, as
 /// the report was written while the pod was failing; its events are dated before that.
-const DEFAULT_CLOCK: i64 = 1_768_478_400; // 2026-01-15T12:00:00Z
+const DEFAULT_CLOCK: &str = "2026-01-15T12:00:00Z";
 
 /// The times of one case's bundle, as RFC 3339 strings.
 struct Clock {
@@ -39,20 +40,20 @@ struct Clock {
 
 impl Clock {
     fn of(pod: &Value) -> Self {
-        let mut latest = None;
-        let mut earliest = None;
-        visit_strings(pod, &mut |s| {
-            if let Some(t) = parse_time(s) {
-                latest = latest.max(Some(t));
-                earliest = Some(earliest.map_or(t, |e: i64| e.min(t)));
-            }
-        });
-        let now = latest.map_or(DEFAULT_CLOCK, |t| t + 300);
+        let mut times = Vec::new();
+        visit_strings(pod, &mut |s| times.extend(Time::parse(s).map(Time::unix)));
+        let latest = times.iter().max().copied();
+        let now = latest.map_or_else(
+            || Time::parse(DEFAULT_CLOCK).expect("a time").unix(),
+            |t| t + 300,
+        );
+        let at = |secs: i64| Time::from_unix(secs).to_string();
+        let earliest = times.iter().min().copied().unwrap_or(now);
         Self {
-            collected: format_time(now),
-            event_first: format_time(now - 1_200),
-            event_last: format_time(now - 60),
-            created: format_time(earliest.unwrap_or(now).min(now - 1_200) - 3_600),
+            collected: at(now),
+            event_first: at(now - 1_200),
+            event_last: at(now - 60),
+            created: at(earliest.min(now - 1_200) - 3_600),
         }
     }
 }
@@ -64,58 +65,6 @@ fn visit_strings(v: &Value, f: &mut impl FnMut(&str)) {
         Value::Object(o) => o.values().for_each(|x| visit_strings(x, f)),
         _ => {}
     }
-}
-
-/// `2021-12-14T02:02:42Z` (seconds since the epoch); other text is not a time.
-fn parse_time(text: &str) -> Option<i64> {
-    let bytes = text.as_bytes();
-    if bytes.len() != 20 || bytes[4] != b'-' || bytes[10] != b'T' || bytes[19] != b'Z' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| text.get(r)?.parse::<i64>().ok();
-    let days = days_from_civil(num(0..4)?, num(5..7)?, num(8..10)?);
-    Some(days * 86_400 + num(11..13)? * 3_600 + num(14..16)? * 60 + num(17..19)?)
-}
-
-fn format_time(t: i64) -> String {
-    let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        secs / 3_600,
-        secs % 3_600 / 60,
-        secs % 60
-    )
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (
-        if m <= 2 {
-            yoe + era * 400 + 1
-        } else {
-            yoe + era * 400
-        },
-        m,
-        d,
-    )
 }
 
 /// One case file, as read.
@@ -441,6 +390,13 @@ fn list(kind: &str, items: &[Value]) -> Value {
     json!({"apiVersion": "v1", "kind": kind, "metadata": {"resourceVersion": ""}, "items": items})
 }
 
+/// Writes each log of the case where `place(container, previous)` says.
+fn write_logs(case: &Case, place: impl Fn(&str, bool) -> PathBuf) {
+    for log in &case.logs {
+        write(&place(&log.container, log.previous), &log.text);
+    }
+}
+
 fn write(path: &Path, bytes: impl AsRef<[u8]>) {
     std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
     std::fs::write(path, bytes).expect("write");
@@ -489,19 +445,13 @@ fn write_ktriage(case: &Case, dir: &Path) {
         yaml(&list("List", std::slice::from_ref(&case.pod))),
     );
     write(&res.join("events.yaml"), yaml(&list("List", &events(case))));
-    for log in &case.logs {
-        let suffix = if log.previous {
-            ".previous.log"
-        } else {
-            ".log"
-        };
-        let path = dir
-            .join("logs")
-            .join(ns)
-            .join(case.pod_name())
-            .join(format!("{}{suffix}", log.container));
-        write(&path, &log.text);
-    }
+    let pod = dir.join("logs").join(ns).join(case.pod_name());
+    write_logs(case, |c, previous| {
+        pod.join(format!(
+            "{c}{}",
+            if previous { ".previous.log" } else { ".log" }
+        ))
+    });
 }
 
 fn write_troubleshoot(case: &Case, dir: &Path) {
@@ -521,19 +471,13 @@ fn write_troubleshoot(case: &Case, dir: &Path) {
         &res.join(format!("events/{ns}.json")),
         pretty(&list("EventList", &events(case))),
     );
-    for log in &case.logs {
-        let suffix = if log.previous {
-            "-previous.log"
-        } else {
-            ".log"
-        };
-        let path = res
-            .join("pods/logs")
-            .join(ns)
-            .join(case.pod_name())
-            .join(format!("{}{suffix}", log.container));
-        write(&path, &log.text);
-    }
+    let pod = res.join("pods/logs").join(ns).join(case.pod_name());
+    write_logs(case, |c, previous| {
+        pod.join(format!(
+            "{c}{}",
+            if previous { "-previous.log" } else { ".log" }
+        ))
+    });
 }
 
 /// `kubectl cluster-info dump --output-directory`: current logs only, and for a container waiting
@@ -611,21 +555,15 @@ fn write_must_gather(case: &Case, dir: &Path) {
         &nsdir.join("core/events.yaml"),
         yaml(&list("EventList", &events(case))),
     );
-    for log in &case.logs {
-        let file = if log.previous {
+    let pods = nsdir.join("pods").join(case.pod_name());
+    write_logs(case, |c, previous| {
+        let file = if previous {
             "previous.log"
         } else {
             "current.log"
         };
-        let path = nsdir
-            .join("pods")
-            .join(case.pod_name())
-            .join(&log.container)
-            .join(&log.container)
-            .join("logs")
-            .join(file);
-        write(&path, &log.text);
-    }
+        pods.join(c).join(c).join("logs").join(file)
+    });
 }
 
 /// The top finding of each bundle of one analysis: bundle path -> (cause, confidence).
@@ -663,19 +601,6 @@ fn share(outcomes: &[&Outcome<'_>]) -> (usize, usize, f64) {
     let hits = outcomes.iter().filter(|o| o.hit()).count();
     let n = outcomes.len();
     (hits, n, if n == 0 { 1.0 } else { hits as f64 / n as f64 })
-}
-
-#[test]
-fn times_convert_both_ways() {
-    for t in [
-        "1970-01-01T00:00:00Z",
-        "2000-02-29T23:59:59Z",
-        "2021-12-14T02:02:42Z",
-    ] {
-        assert_eq!(format_time(parse_time(t).expect("a time")), t);
-    }
-    assert_eq!(parse_time("2026-01-15T12:00:00Z"), Some(DEFAULT_CLOCK));
-    assert_eq!(parse_time("100Mi"), None);
 }
 
 #[test]
