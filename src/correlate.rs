@@ -32,6 +32,12 @@ pub enum State {
     Restarting,
     /// Restarts now and then; the back-off has reset.
     Flapping,
+    /// Ended with an error and not restarted (yet): its first failure, or the container of a pod
+    /// that is never restarted.
+    Exited,
+    /// No status for the container in the bundle, but its logs or events show it failing: a pod
+    /// the kubelet has not reported on, or a dump made from pasted logs and events.
+    Unreported,
     /// Waiting for a reason that is not a loop (`ImagePullBackOff`, `CreateContainerConfigError`, …).
     Waiting,
     /// Running and never restarted, but not ready (readiness probe failing).
@@ -41,10 +47,14 @@ pub enum State {
 }
 
 impl State {
-    /// Whether the container is in a restart loop (the states the crash-loop causes explain).
+    /// Whether the container is in a restart loop, or failing the way one fails (the states
+    /// the crash-loop causes explain).
     #[must_use]
     pub fn is_loop(self) -> bool {
-        matches!(self, Self::CrashLoop | Self::Restarting | Self::Flapping)
+        matches!(
+            self,
+            Self::CrashLoop | Self::Restarting | Self::Flapping | Self::Exited | Self::Unreported
+        )
     }
 }
 
@@ -113,36 +123,45 @@ pub fn correlate(cluster: &Cluster) -> Vec<Subject<'_>> {
             events_by_pod.get(&(pod.metadata.namespace.as_str(), pod.metadata.name.as_str()));
         // Resolved for pods with a subject only (most pods have none).
         let mut workload: Option<WorkloadRef> = None;
-        let no_statuses =
-            pod.status.phase.as_deref() == Some("Failed") && pod.iter_statuses().next().is_none();
+        let pod_events = pod_events.map_or(&[][..], Vec::as_slice);
+        let failed = pod.status.phase.as_deref() == Some("Failed") || is_evicted(pod);
+        let no_statuses = failed && pod.iter_statuses().next().is_none();
         let statuses = pod
             .iter_statuses()
-            .chain(no_statuses.then(|| (ContainerKind::App, &*NO_STATUS)));
-        for (kind, status) in statuses {
-            let Some(state) = classify(
-                cluster,
-                pod,
-                kind,
-                status,
-                pod_events.map_or(&[][..], Vec::as_slice),
-            ) else {
+            .map(|(kind, status)| (kind, status, None))
+            .chain(no_statuses.then(|| (ContainerKind::App, &*NO_STATUS, None)))
+            .chain(
+                unreported_containers(pod)
+                    .filter(|_| !failed)
+                    .map(|(kind, spec)| (kind, &*NO_STATUS, Some(spec))),
+            );
+        for (kind, status, unreported) in statuses {
+            let state = match unreported {
+                Some(spec) => {
+                    shows_failure(cluster, pod, kind, spec, pod_events).then_some(State::Unreported)
+                }
+                None => classify(cluster, pod, kind, status, pod_events),
+            };
+            let Some(state) = state else {
                 continue;
             };
-            let spec = if status.name.is_empty() {
-                pod.spec.containers.first()
-            } else {
-                pod.find_container(kind, &status.name)
+            let spec = match unreported {
+                Some(spec) => Some(spec),
+                None if status.name.is_empty() => pod.spec.containers.first(),
+                None => pod.find_container(kind, &status.name),
             }
             .unwrap_or(&EMPTY_CONTAINER);
+            let name = if status.name.is_empty() {
+                spec.name.as_str()
+            } else {
+                status.name.as_str()
+            };
             let events: Vec<&Event> = pod_events
-                .into_iter()
-                .flatten()
+                .iter()
                 .copied()
-                .filter(|e| {
-                    e.container().is_none_or(|c| c == status.name) && is_current_pod(e, pod)
-                })
+                .filter(|e| e.container().is_none_or(|c| c == name) && is_current_pod(e, pod))
                 .collect();
-            let logs = cluster.find_logs(&pod.metadata.namespace, &pod.metadata.name, &status.name);
+            let logs = cluster.find_logs(&pod.metadata.namespace, &pod.metadata.name, name);
             let previous = logs
                 .and_then(|l| l.previous.as_ref())
                 .filter(|l| !l.is_empty_or_error());
@@ -206,6 +225,99 @@ fn is_current_pod(e: &Event, pod: &Pod) -> bool {
     uid.is_empty() || pod.metadata.uid.is_empty() || *uid == pod.metadata.uid
 }
 
+/// Whether the pod was evicted: `status.reason: Evicted`, or only the kubelet's message of it
+/// (`The node was low on resource: memory. …`) when a report shows no reason.
+fn is_evicted(pod: &Pod) -> bool {
+    pod.status.reason.as_deref() == Some("Evicted")
+        || pod
+            .status
+            .message
+            .as_deref()
+            .is_some_and(|m| m.starts_with("The node was low on resource"))
+}
+
+/// The init and app containers of the spec that the pod's status does not list.
+fn unreported_containers(pod: &Pod) -> impl Iterator<Item = (ContainerKind, &Container)> {
+    fn listed(list: &[ContainerStatus], name: &str) -> bool {
+        list.iter().any(|s| s.name == name)
+    }
+    let init = pod
+        .spec
+        .init_containers
+        .iter()
+        .filter(|c| !listed(&pod.status.init_container_statuses, &c.name))
+        .map(|c| {
+            let kind = if c.restart_policy.as_deref() == Some("Always") {
+                ContainerKind::Sidecar
+            } else {
+                ContainerKind::Init
+            };
+            (kind, c)
+        });
+    let app = pod
+        .spec
+        .containers
+        .iter()
+        .filter(|c| !listed(&pod.status.container_statuses, &c.name))
+        .map(|c| (ContainerKind::App, c));
+    init.chain(app)
+}
+
+/// Whether a container the pod lists no status for shows a failure of its own: the log of an
+/// earlier instance, a failure signature in its log, or a kubelet event about it failing. An
+/// event that names no container counts for the one its message names, else for the pod's
+/// first app container (so that one event is not read as a failure of every container).
+fn shows_failure(
+    cluster: &Cluster,
+    pod: &Pod,
+    kind: ContainerKind,
+    spec: &Container,
+    events: &[&Event],
+) -> bool {
+    let phase = pod.status.phase.as_deref().unwrap_or("");
+    if phase == "Succeeded" || spec.name.is_empty() {
+        return false;
+    }
+    let logs = cluster.find_logs(&pod.metadata.namespace, &pod.metadata.name, &spec.name);
+    let previous = logs.and_then(|l| l.previous.as_ref());
+    let current = logs.and_then(|l| l.current.as_ref());
+    if previous.is_some_and(|l| !l.is_empty_or_error())
+        || current.is_some_and(|l| !l.is_empty_or_error() && !l.hits().is_empty())
+    {
+        return true;
+    }
+    let first = kind == ContainerKind::App
+        && pod
+            .spec
+            .containers
+            .first()
+            .is_some_and(|c| c.name == spec.name);
+    let quoted = format!("\"{}\"", spec.name);
+    events.iter().any(|e| {
+        let about = match e.container() {
+            Some(c) => c == spec.name,
+            None => first || e.text().contains(&quoted),
+        };
+        about && is_current_pod(e, pod) && is_failure_event(e)
+    })
+}
+
+/// Whether an event is the kubelet's word that a container fails to start, run or stay up.
+fn is_failure_event(e: &Event) -> bool {
+    match e.reason.as_str() {
+        "BackOff"
+        | "Failed"
+        | "FailedMount"
+        | "FailedAttachVolume"
+        | "FailedPostStartHook"
+        | "FailedPreStopHook"
+        | "ExceededGracePeriod" => true,
+        "Unhealthy" => !e.text().starts_with("Readiness probe"),
+        "Killing" => e.text().contains("probe"),
+        _ => false,
+    }
+}
+
 /// Decides whether a container is a subject, and why.
 fn classify(
     cluster: &Cluster,
@@ -218,7 +330,7 @@ fn classify(
     if phase == "Succeeded" {
         return None;
     }
-    if phase == "Failed" {
+    if phase == "Failed" || is_evicted(pod) {
         return (kind != ContainerKind::Ephemeral)
             .then_some(State::PodFailed)
             .filter(|_| status.name.is_empty() || is_first_container(pod, kind, status));
@@ -269,6 +381,31 @@ fn classify(
     if status.restart_count >= RESTARTS_FOR_LOOP && recent && last.is_some() {
         return Some(State::Restarting);
     }
+    // Restarted often, no past termination shown (a report that pastes `kubectl get pods` and
+    // the events), and the kubelet's events say why it keeps failing.
+    if status.restart_count >= RESTARTS_FOR_LOOP
+        && last.is_none()
+        && events.iter().any(|e| is_failure_event(e))
+    {
+        return Some(State::Restarting);
+    }
+    let failed_last =
+        last.is_some_and(|t| t.exit_code != Some(0) || t.reason.as_deref() == Some("OOMKilled"));
+    let state = &status.state;
+    // A past termination with no current state shown (a report that quotes only `Last State`):
+    // the container was restarted after it.
+    if state.running.is_none()
+        && state.terminated.is_none()
+        && status.last_state.terminated.is_some()
+        && failed_last
+        && recent
+    {
+        return Some(State::Restarting);
+    }
+    // Failed, and not restarted yet (or never: `restartPolicy: Never`).
+    if state.terminated.is_some() && status.restart_count == 0 && failed_last && recent {
+        return Some(State::Exited);
+    }
     let backoff_events = events
         .iter()
         .filter(|e| {
@@ -281,8 +418,6 @@ fn classify(
     if status.restart_count > 0 && backoff_events >= 2 && recent {
         return Some(State::Restarting);
     }
-    let failed_last =
-        last.is_some_and(|t| t.exit_code != Some(0) || t.reason.as_deref() == Some("OOMKilled"));
     // Restarts now and then, or one failure shortly before collection: not (yet) a loop, but
     // the failure is worth a low-severity finding.
     let recent_failure = status.restart_count >= 1 && age.is_some_and(|a| a <= RECENT_SECS);
@@ -435,6 +570,14 @@ impl<'a> Subject<'a> {
             .and_then(|t| t.finished_at)
             .or_else(|| self.events.iter().filter_map(|e| e.time()).max())?;
         Some(self.cluster.collected_at?.seconds_since(at))
+    }
+
+    /// Whether the bundle holds the container's spec, not just its name (every container a pod
+    /// really runs has an image). When it does not, what the spec does not say is unknown, not
+    /// unset.
+    #[must_use]
+    pub fn spec_shown(&self) -> bool {
+        !self.spec.image.is_empty()
     }
 
     /// The memory limit as written (`512Mi`), if set.

@@ -329,6 +329,12 @@ fn build(
     let mut evidence = best.evidence.clone();
     evidence.truncate(MAX_EVIDENCE);
     let mut notes = best.notes.clone();
+    if s.state == State::Unreported {
+        notes.push(
+            "the bundle holds no status for this container: the diagnosis rests on its logs and events"
+                .to_owned(),
+        );
+    }
     if s.state.is_loop() && s.log.is_none() {
         let note = "no log of the last terminated instance in the bundle: the diagnosis rests on status and events only";
         if !notes

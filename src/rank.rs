@@ -43,6 +43,8 @@ pub fn impact(cluster: &Cluster, s: &Subject<'_>, failing: usize, workload_pods:
         State::NotReady => 0.35,
         State::Waiting => 0.55,
         State::PodFailed => 0.4,
+        // One failure seen, or failures a bundle shows only in logs and events.
+        State::Exited | State::Unreported => 0.5,
         State::CrashLoop | State::Restarting => {
             if matches!(s.workload.kind.as_str(), "Job" | "CronJob") {
                 0.5

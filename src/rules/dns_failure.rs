@@ -36,6 +36,13 @@ declare_rule! {
 
 const SIGNATURES: &[Signature] = &[
     Signature {
+        id: "kafka-bootstrap-dns",
+        cause: "dns-failure",
+        pattern: r"DNS resolution failed for (?:url )?(?P<target>[\w.:-]+)|No resolvable bootstrap urls given in bootstrap\.servers",
+        example: "WARN  ache.kafka.clients.ClientUtils  - Removing server kafka-headless:29092 from bootstrap.servers as DNS resolution failed for kafka-headless",
+        confidence: 0.85,
+    },
+    Signature {
         id: "go-lookup",
         cause: "dns-failure",
         pattern: r"lookup (?P<target>[\w.-]+)(?: on [\w.:\[\]]+)?: (?:(?:read|write|dial) (?:udp|tcp)[46]? \S+: )?(?:no such host|server misbehaving|i/o timeout|Temporary failure in name resolution|no answer from DNS server|(?:read: )?connection refused)",

@@ -46,8 +46,15 @@ fn is_node_reason(reason: &str, message: &str) -> bool {
 
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
     for s in cx.iter_in_state(State::PodFailed) {
-        let reason = s.pod.status.reason.as_deref().unwrap_or("");
         let message = s.pod.status.message.as_deref().unwrap_or("");
+        // A report may quote the kubelet's eviction message without the reason.
+        let reason = s.pod.status.reason.as_deref().unwrap_or_else(|| {
+            if message.starts_with("The node was low on resource") {
+                "Evicted"
+            } else {
+                ""
+            }
+        });
         if !is_node_reason(reason, message) {
             continue;
         }
@@ -93,11 +100,14 @@ fn finding(s: &Subject<'_>, reason: &str, message: &str, count: usize) -> Findin
     };
     let title = format!("{pods} {what}: not a crash loop");
     let mut f = Finding::new(&EVICTED, s, CERTAIN).title(title);
-    f = f.evidence(Evidence::pod_status(
-        s,
-        "reason",
-        format!("phase Failed, reason {reason}"),
-    ));
+    if let Some(shown) = s.pod.status.reason.as_deref() {
+        let phase = s.pod.status.phase.as_deref().unwrap_or("(not shown)");
+        f = f.evidence(Evidence::pod_status(
+            s,
+            "reason",
+            format!("phase {phase}, reason {shown}"),
+        ));
+    }
     if !message.is_empty() {
         f = f.evidence(Evidence::pod_status(s, "message", message));
     }

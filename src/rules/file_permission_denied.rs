@@ -38,6 +38,15 @@ declare_rule! {
 }
 
 const SIGNATURES: &[Signature] = &[
+    // MongoDB's words when it cannot open its lock file for writing (the data directory is not
+    // writable by its user; a read-only mount reads the same).
+    Signature {
+        id: "mongod-lock-file",
+        cause: "file-permission-denied",
+        pattern: r"Attempted to create a lock file on a read-only directory: (?P<target>\S+)",
+        example: "Attempted to create a lock file on a read-only directory: /data/db",
+        confidence: 0.7,
+    },
     Signature {
         id: "node-eacces-path",
         cause: "file-permission-denied",

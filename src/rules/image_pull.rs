@@ -66,8 +66,13 @@ enum Problem {
 }
 
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
-    for s in cx.iter_in_state(State::Waiting) {
-        let Some(reason) = s.waiting_reason().filter(|r| PULL_REASONS.contains(r)) else {
+    let candidates = cx
+        .iter_in_state(State::Waiting)
+        .chain(cx.iter_in_state(State::Unreported));
+    for s in candidates {
+        let reason = s.waiting_reason().filter(|r| PULL_REASONS.contains(r));
+        // No status in the bundle: the kubelet's events say it cannot pull.
+        let Some(reason) = reason.or_else(|| reason_from_events(s)) else {
             continue;
         };
         let failed: Vec<&Event> = s
@@ -90,6 +95,36 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         };
         out.push(finding(s, reason, &problem, &failed));
     }
+}
+
+/// The waiting reason the kubelet's pull events imply, for a container the bundle shows no
+/// status of: `ErrImagePull` after a failed pull, `ImagePullBackOff` while it waits to retry.
+fn reason_from_events(s: &Subject<'_>) -> Option<&'static str> {
+    let mut reason = None;
+    for e in &s.events {
+        let text = e.text();
+        match e.reason.as_str() {
+            "Failed"
+                if text.starts_with("Failed to pull image") || text == "Error: ErrImagePull" =>
+            {
+                reason = reason.or(Some("ErrImagePull"));
+            }
+            "Failed" if text == "Error: ImagePullBackOff" => reason = Some("ImagePullBackOff"),
+            "BackOff" if text.starts_with("Back-off pulling image") => {
+                reason = Some("ImagePullBackOff");
+            }
+            _ => {}
+        }
+    }
+    reason
+}
+
+/// The image a pull event names: `Failed to pull image "repo:tag": …`.
+fn image_of_event(text: &str) -> Option<&str> {
+    let rest = text
+        .strip_prefix("Failed to pull image \"")
+        .or_else(|| text.strip_prefix("Back-off pulling image \""))?;
+    rest.split('"').next()
 }
 
 /// Classifies one pull error message.
@@ -146,11 +181,11 @@ fn classify(text: &str) -> Problem {
 
 fn finding(s: &Subject<'_>, reason: &str, problem: &Problem, failed: &[&Event]) -> Finding {
     let name = s.name();
-    let image = if s.spec.image.is_empty() {
-        s.status.image.as_str()
-    } else {
-        s.spec.image.as_str()
-    };
+    let image = [s.spec.image.as_str(), s.status.image.as_str()]
+        .into_iter()
+        .find(|i| !i.is_empty())
+        .or_else(|| s.events.iter().find_map(|e| image_of_event(e.text())))
+        .unwrap_or("");
     let registry = registry_of(image);
     let what = match problem {
         Problem::NotFound => " (the tag or repository does not exist)".to_owned(),

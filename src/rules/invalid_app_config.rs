@@ -92,6 +92,30 @@ const SIGNATURES: &[Signature] = &[
         example: r#"Error: Config validation error: "DATABASE_HOST" is required"#,
         confidence: 0.75,
     },
+    // A config file whose structure the program's decoder rejects: Go's yaml/json, serde,
+    // Jackson, Haskell's aeson.
+    Signature {
+        id: "config-unknown-field",
+        cause: "invalid-app-config",
+        pattern: r#"field (?P<target>\w+) not found in type [\w.]+|json: unknown field \\?"[^"\\]+\\?"|unknown field `[^`]+`, expected|Unrecognized field "[^"]+"|AesonException "Error in \$\.[\w.\[\]]+|\byaml: unmarshal errors"#,
+        example: "serve: parse config: yaml: unmarshal errors:",
+        confidence: 0.8,
+    },
+    Signature {
+        id: "config-decode-error",
+        cause: "invalid-app-config",
+        pattern: r"(?i)\b(?:parse|parsing|load|loading|decode|decoding|unmarshal|unmarshalling|read|reading) (?:the )?config(?:uration)?(?: file)?(?: [\w./-]+)?: ",
+        example: "Error: failed to load config file /etc/app/config.yaml: yaml: line 12: did not find expected key",
+        confidence: 0.75,
+    },
+    // A named setting in snake, kebab or dotted case that the program checks at start.
+    Signature {
+        id: "setting-must-be",
+        cause: "invalid-app-config",
+        pattern: r"(?:^|[\s'`\x22])-{0,2}(?P<target>[a-z][a-z0-9]*(?:[_.-][a-z0-9]+)+)['`\x22]? must (?:be|contain|have|not be|match)\b",
+        example: "cookie_secret must be 16, 24, or 32 bytes to create an AES cipher when pass_access_token == true or cookie_refresh != 0, but is 15 bytes.",
+        confidence: 0.7,
+    },
 ];
 
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {

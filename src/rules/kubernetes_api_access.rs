@@ -48,7 +48,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "rbac-forbidden",
         cause: "kubernetes-api-access",
-        pattern: r#"is forbidden: User \\?"(?P<target>[^"\\]+)\\?" cannot [\w-]+ (?:resource \\?"[^"\\]+\\?"|[a-z.]+ in the namespace)|kubernetes\.client\.(?:exceptions|rest)\.ApiException: \(403\)"#,
+        pattern: r#"is forbidden: User \\?"(?P<target>[^"\\]+)\\?" cannot [\w-]+ (?:resource \\?"[^"\\]+\\?"|[a-z.]+ in the namespace)|kubernetes\.client\.(?:exceptions|rest)\.ApiException: \(403\)|the server does not allow access to the requested resource"#,
         example: r#"failed to list *v1.Secret: secrets is forbidden: User "system:serviceaccount:ops:backup-operator" cannot list resource "secrets" in API group "" at the cluster scope"#,
         confidence: 0.9,
     },

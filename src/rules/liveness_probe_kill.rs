@@ -1,6 +1,6 @@
 //! `liveness-probe-kill`: the kubelet kills the container because its liveness probe fails.
 
-use super::{CERTAIN, Finding, RuleContext};
+use super::{Finding, RuleContext};
 use crate::correlate::Subject;
 use crate::model::time::human_duration;
 
@@ -49,15 +49,22 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
             let grace = s.pod.spec.termination_grace_period_seconds.unwrap_or(30) as f64;
             r >= b * 0.8 && r <= b + grace + 15.0
         });
-        let killed_by_signal = matches!(s.exit_code(), Some(137 | 143 | 0));
-        let confidence = if !kills.is_empty() {
-            CERTAIN
-        } else if !unhealthy.is_empty() && runtime_matches && killed_by_signal {
-            0.75
-        } else {
-            continue;
-        };
-        out.push(finding(s, confidence, &kills, &unhealthy, runtime_matches));
+        if let Some(confidence) =
+            super::probe_kill_confidence(s, &kills, &unhealthy, runtime_matches)
+        {
+            out.push(finding(s, confidence, &kills, &unhealthy, runtime_matches));
+        } else if let Some(p) = probe
+            && s.spec.startup_probe.is_none()
+            && let Some(how) = stopped_in_order(s)
+        {
+            // No probe events (they expire after an hour), but the kubelet's way of ending a
+            // container, and a liveness probe that can do it.
+            let f = finding(s, 0.62, &[], &[], runtime_matches).note(format!(
+                "no `Unhealthy` or `Killing` events in the bundle (they expire after an hour): {how}, and only the liveness probe ({}) restarts a container that way",
+                p.describe()
+            ));
+            out.push(f);
+        }
     }
 }
 
@@ -103,8 +110,29 @@ fn finding(
     } else {
         f = f.remedy(format!("check why `{name}`'s health endpoint fails or times out (the `Unhealthy` message), and raise `timeoutSeconds` if the check is slow"));
     }
-    if !runtime_matches && confidence < CERTAIN {
-        f = f.note("no `Killing` event in the bundle (events may have expired); the run time and `Unhealthy` events point at the probe");
+    if !unhealthy.is_empty() && kills.is_empty() {
+        let why = if runtime_matches {
+            "the run time and `Unhealthy` events point at the probe"
+        } else {
+            "the `Unhealthy` events point at the probe"
+        };
+        f = f.note(format!(
+            "no `Killing` event in the bundle (events may have expired); {why}"
+        ));
     }
     f
+}
+
+/// How the last instance was stopped from outside, when it was: exit code 143 (SIGTERM), or a
+/// log that ends in an orderly shutdown with no error.
+fn stopped_in_order(s: &Subject<'_>) -> Option<String> {
+    if s.exit_code() == Some(143) {
+        return Some("it ended with exit code 143 (SIGTERM)".to_owned());
+    }
+    if !matches!(s.exit_code(), None | Some(0)) {
+        return None;
+    }
+    let last_hit = s.log_hits.last()?;
+    (last_hit.from_end < 20 && s.log_hits.iter().all(|h| h.signature.cause == "sigterm"))
+        .then(|| "its log ends in a shutdown on request, with no error".to_owned())
 }

@@ -439,6 +439,31 @@ pub fn probe_kill_evidence(
     f
 }
 
+/// How sure a probe's failures are what restarts the container: certain with the kubelet's
+/// `Killing` event; with `Unhealthy` events alone, likely when the container ended the way a
+/// kill ends it (SIGTERM, SIGKILL, a clean exit, or no termination in the bundle), more so when
+/// its run time matches the probe's budget; `None` when it exited with an error code of its own
+/// (then the failing probe is a symptom).
+#[must_use]
+pub fn probe_kill_confidence(
+    s: &Subject<'_>,
+    kills: &[&Event],
+    unhealthy: &[&Event],
+    runtime_matches: bool,
+) -> Option<f64> {
+    if !kills.is_empty() {
+        return Some(CERTAIN);
+    }
+    if unhealthy.is_empty() {
+        return None;
+    }
+    match s.exit_code() {
+        Some(137 | 143 | 0) if runtime_matches => Some(0.8),
+        Some(137 | 143 | 0) | None => Some(LIKELY),
+        Some(_) => None,
+    }
+}
+
 /// Evidence that the container is waiting in back-off (the loop itself).
 #[must_use]
 pub fn waiting_evidence(s: &Subject<'_>) -> Option<Evidence> {

@@ -64,6 +64,13 @@ const SIGNATURES: &[Signature] = &[
         confidence: 0.8,
     },
     Signature {
+        id: "jemalloc-abort",
+        cause: "native-crash",
+        pattern: r"<jemalloc>: (?P<target>Unsupported system page size|Error in [\w()]+|[A-Z][^\n]{5,80})",
+        example: "<jemalloc>: Unsupported system page size",
+        confidence: 0.9,
+    },
+    Signature {
         id: "jvm-fatal-error",
         cause: "native-crash",
         pattern: r"A fatal error has been detected by the Java Runtime Environment|hs_err_pid\d+\.log",

@@ -41,21 +41,37 @@ declare_rule! {
     };
 }
 
-const SIGNATURES: &[Signature] = &[Signature {
-    id: "runc-init-oom",
-    cause: "oom-at-start",
-    pattern: r"container init was OOM-killed \(memory limit too low\?\)",
-    example: "runc create failed: unable to start container process: container init was OOM-killed (memory limit too low?)",
-    confidence: CERTAIN,
-}];
+const SIGNATURES: &[Signature] = &[
+    Signature {
+        id: "runc-init-oom",
+        cause: "oom-at-start",
+        pattern: r"container init was OOM-killed \(memory limit too low\?\)",
+        example: "runc create failed: unable to start container process: container init was OOM-killed (memory limit too low?)",
+        confidence: CERTAIN,
+    },
+    // Older runc sets the limit after the init process has started; a limit below what init
+    // already uses cannot be written (EBUSY). The target is the limit it tried to write.
+    Signature {
+        id: "runc-limit-below-usage",
+        cause: "oom-at-start",
+        pattern: r"failed to write (?P<target>\d+) to memory\.(?:limit_in_bytes|max)\b.{0,300}?device or resource busy",
+        example: r#"setting cgroup config for procHooks process caused \\\"failed to write 10485760 to memory.limit_in_bytes: write /sys/fs/cgroup/memory/kubepods/burstable/pod70/ad06/memory.limit_in_bytes: device or resource busy\\\""#,
+        confidence: CERTAIN,
+    },
+];
 
 /// Limits below this are too small for any process to start (bytes).
 const TINY_LIMIT: f64 = 16.0 * 1024.0 * 1024.0;
 /// An `OOMKilled` this soon after the start is an OOM at start.
 const FAST_OOM_SECS: f64 = 5.0;
 
-static INIT_OOM: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(SIGNATURES[0].pattern).expect("valid pattern"));
+static INIT_OOM: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        "{}|{}",
+        SIGNATURES[0].pattern, SIGNATURES[1].pattern
+    ))
+    .expect("valid pattern")
+});
 
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
     for s in cx.subjects.iter().filter(|s| is_start_candidate(s)) {
@@ -94,10 +110,21 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
                 v.name,
                 limit.unwrap_or("memory")
             ),
-            (None, None) => format!(
-                "container `{name}` is OOM-killed at container init: its {} memory limit is too low to start",
-                limit.unwrap_or("(unset)")
-            ),
+            (None, None) => {
+                // The limit the runtime could not set, when the spec is not in the bundle.
+                let written = init_oom
+                    .as_ref()
+                    .and_then(|(_, text)| INIT_OOM.captures(text))
+                    .and_then(|c| c.name("target"))
+                    .map(|m| format!("{}-byte", m.as_str()));
+                format!(
+                    "container `{name}` is OOM-killed at container init: its {} memory limit is too low to start",
+                    limit
+                        .map(str::to_owned)
+                        .or(written)
+                        .unwrap_or_else(|| "(unset)".to_owned())
+                )
+            }
         };
         let mut f = Finding::new(&OOM_AT_START, s, confidence).title(title);
         if let Some((e, _)) = init_oom {

@@ -63,6 +63,15 @@ const SIGNATURES: &[Signature] = &[
         example: "accept tcp [::]:8080: accept4: too many open files; retrying in 1s",
         confidence: 0.8,
     },
+    // The node's per-user inotify limits (`fs.inotify.max_user_instances`, `max_user_watches`),
+    // shared by every container of that UID on the node.
+    Signature {
+        id: "inotify-limit",
+        cause: "resource-exhausted",
+        pattern: r"(?i)(?:user limit \(\d+\) )?on the number of inotify (?P<target>instances|watches)|inotify[_ ](?:init|add_watch)[^\n]{0,40}(?:too many open files|no space left on device)|too many inotify|fs\.inotify\.max_user_(?:instances|watches)",
+        example: "Unhandled exception. System.IO.IOException: The configured user limit (128) on the number of inotify instances has been reached, or the per-process limit on the number of open file descriptors has been reached.",
+        confidence: 0.85,
+    },
 ];
 
 /// The resource a signature says ran out.
@@ -71,6 +80,7 @@ enum Kind {
     Disk,
     Threads,
     Files,
+    Inotify,
 }
 
 impl Kind {
@@ -78,6 +88,7 @@ impl Kind {
         match signature {
             "no-space" => Self::Disk,
             "too-many-open-files" => Self::Files,
+            "inotify-limit" => Self::Inotify,
             _ => Self::Threads,
         }
     }
@@ -97,6 +108,10 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
                 format!("container `{name}` cannot create more threads or processes")
             }
             (Kind::Files, _) => format!("container `{name}` runs out of file descriptors"),
+            (Kind::Inotify, Some(what)) => {
+                format!("container `{name}` hits the node's inotify {what} limit")
+            }
+            (Kind::Inotify, None) => format!("container `{name}` hits the node's inotify limits"),
         };
         (title, remedies(s, Kind::of(hit.signature.id), target))
     });
@@ -162,6 +177,10 @@ fn remedies(s: &Subject<'_>, kind: Kind, target: Option<&str>) -> Vec<String> {
         Kind::Files => vec![
             format!("look for a descriptor leak in `{name}` (connections or files not closed; `ls /proc/1/fd | wc -l` in a debug container)"),
             "if the load really needs more, raise the `nofile` ulimit of the container runtime (containerd `LimitNOFILE`) on the nodes".to_owned(),
+        ],
+        Kind::Inotify => vec![
+            "the limit is per user on the node and shared by every container running as that UID: raise `fs.inotify.max_user_instances` / `fs.inotify.max_user_watches` with sysctl on the node (a DaemonSet or the node image), e.g. 1024 / 524288".to_owned(),
+            format!("find which containers on the node hold the instances (`find /proc/*/fd -lname anon_inode:inotify` on the node) before restarting `{name}`"),
         ],
     }
 }

@@ -53,7 +53,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "node-heap",
         cause: "runtime-heap-exhausted",
-        pattern: r"FATAL ERROR: (?:Reached heap limit|Ineffective mark-compacts near heap limit|CALL_AND_RETRY_LAST|MarkCompactCollector: young object promotion failed) Allocation failed - (?P<target>JavaScript heap out of memory)",
+        pattern: r"(?:FATAL ERROR: (?:Reached heap limit|Ineffective mark-compacts near heap limit|CALL_AND_RETRY_LAST|MarkCompactCollector: young object promotion failed)|Reached heap limit|JavaScript heap out of memory)(?: Allocation failed - (?P<target>JavaScript heap out of memory|process out of memory))?",
         example: "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory",
         confidence: 0.9,
     },

@@ -1,7 +1,7 @@
 //! `startup-probe-kill`: the kubelet kills the container because its startup probe never succeeds
 //! within `failureThreshold × periodSeconds`.
 
-use super::{CERTAIN, Evidence, Finding, RuleContext};
+use super::{Evidence, Finding, RuleContext};
 use crate::correlate::Subject;
 use crate::model::Event;
 use crate::model::time::human_duration;
@@ -58,12 +58,8 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
             let grace = s.pod.spec.termination_grace_period_seconds.unwrap_or(30) as f64;
             r >= b * 0.8 && r <= b + grace + 15.0
         });
-        let by_signal = matches!(s.exit_code(), Some(137 | 143 | 0));
-        let confidence = if !kills.is_empty() {
-            CERTAIN
-        } else if !unhealthy.is_empty() && runtime_matches && by_signal {
-            0.75
-        } else {
+        let Some(confidence) = super::probe_kill_confidence(s, &kills, &unhealthy, runtime_matches)
+        else {
             continue;
         };
         out.push(finding(s, confidence, &kills, &unhealthy));

@@ -61,7 +61,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "x509-wrong-name",
         cause: "tls-certificate",
-        pattern: r"x509: certificate is valid for [^,]+(?:, [^,]+)*?, not (?P<target>[\w.*-]+)|x509: certificate (?:is not valid for any names|relies on legacy Common Name field)",
+        pattern: r"x509: (?:certificate is valid for [^,]+(?:, [^,]+)*?, not |cannot validate certificate for )(?P<target>[\w.*:-]+)|x509: certificate (?:is not valid for any names|relies on legacy Common Name field)",
         example: "tls: failed to verify certificate: x509: certificate is valid for ingress.local, not api.payments.example.com",
         confidence: 0.85,
     },
