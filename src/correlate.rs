@@ -311,7 +311,8 @@ fn is_failure_event(e: &Event) -> bool {
         | "FailedAttachVolume"
         | "FailedPostStartHook"
         | "FailedPreStopHook"
-        | "ExceededGracePeriod" => true,
+        | "ExceededGracePeriod"
+        | "SandboxChanged" => true,
         "Unhealthy" => !e.text().starts_with("Readiness probe"),
         "Killing" => e.text().contains("probe"),
         _ => false,
@@ -420,7 +421,11 @@ fn classify(
     }
     // Restarts now and then, or one failure shortly before collection: not (yet) a loop, but
     // the failure is worth a low-severity finding.
-    let recent_failure = status.restart_count >= 1 && age.is_some_and(|a| a <= RECENT_SECS);
+    // A past termination means a restart, whatever `restartCount` says (a report may omit it).
+    let restarts = status
+        .restart_count
+        .max(i64::from(status.last_state.terminated.is_some()));
+    let recent_failure = restarts >= 1 && age.is_none_or(|a| a <= RECENT_SECS);
     if failed_last
         && ((status.restart_count >= RESTARTS_FOR_FLAPPER
             && age.is_none_or(|a| a <= FLAPPER_WINDOW_SECS))
@@ -983,5 +988,105 @@ items:
         assert_eq!(subjects[0].state, State::PodFailed);
         assert_eq!(subjects[0].name(), "search");
         assert_eq!(subjects[0].spec_path(), "spec.containers[search]");
+    }
+
+    /// A pod the bundle shows without container statuses (a kubelet that has not reported yet,
+    /// a dump made from pasted events): the container the kubelet's warnings are about is a
+    /// subject; routine events make none.
+    #[test]
+    fn a_container_without_status_is_a_subject_on_its_kubelet_warnings() {
+        let yaml = r#"
+items:
+- metadata: {name: api-7d9c-x2x4p, namespace: shop, uid: a1}
+  spec:
+    containers: [{name: api, image: "shop/api:3.1"}, {name: proxy, image: "envoyproxy/envoy:v1.30"}]
+  status: {phase: Pending}
+- metadata: {name: web-5f6b-k8s2q, namespace: shop, uid: w1}
+  spec:
+    containers: [{name: web, image: "shop/web:2.0"}]
+  status: {phase: Pending}
+"#;
+        let events = r#"
+items:
+- metadata: {name: api-7d9c-x2x4p.1, namespace: shop}
+  involvedObject: {kind: Pod, name: api-7d9c-x2x4p, namespace: shop, uid: a1, fieldPath: "spec.containers{api}"}
+  reason: Failed
+  type: Warning
+  message: 'Error: secret "shop-db" not found'
+  count: 4
+  lastTimestamp: "2026-11-28T04:58:00Z"
+- metadata: {name: web-5f6b-k8s2q.1, namespace: shop}
+  involvedObject: {kind: Pod, name: web-5f6b-k8s2q, namespace: shop, uid: w1}
+  reason: Scheduled
+  type: Normal
+  message: Successfully assigned shop/web-5f6b-k8s2q to worker-2
+  lastTimestamp: "2026-11-28T04:57:00Z"
+"#;
+        let mut c = cluster(yaml);
+        let mut warnings = Vec::new();
+        crate::formats::add_resource(
+            &mut c,
+            "events",
+            "namespaces/shop/events.yaml",
+            events.as_bytes(),
+            &mut warnings,
+        );
+        assert!(warnings.is_empty(), "{warnings:?}");
+        c.normalize();
+        let subjects = correlate(&c);
+        assert_eq!(subjects.len(), 1);
+        assert_eq!(subjects[0].state, State::Unreported);
+        assert_eq!(subjects[0].name(), "api");
+        assert_eq!(subjects[0].events.len(), 1);
+    }
+
+    /// A first failure not yet restarted, and a report that quotes only `Last State`.
+    #[test]
+    fn a_first_failure_and_a_last_state_without_current_state() {
+        let yaml = r#"
+items:
+- metadata: {name: batch-0, namespace: shop, uid: b1}
+  spec:
+    containers: [{name: batch, image: "alpine:3.19", command: [/bin/bash, -c, run]}]
+  status:
+    phase: Running
+    containerStatuses:
+    - name: batch
+      restartCount: 0
+      state: {terminated: {exitCode: 127, reason: ContainerCannotRun, finishedAt: "2026-11-28T04:59:00Z"}}
+- metadata: {name: zk-0, namespace: shop, uid: z1}
+  spec:
+    containers: [{name: zookeeper}]
+  status:
+    containerStatuses:
+    - name: zookeeper
+      lastState: {terminated: {reason: OOMKilled, exitCode: 137}}
+"#;
+        let c = cluster(yaml);
+        let subjects = correlate(&c);
+        let states: Vec<(&str, State)> = subjects.iter().map(|s| (s.name(), s.state)).collect();
+        assert_eq!(
+            states,
+            [("batch", State::Exited), ("zookeeper", State::Restarting)]
+        );
+        assert!(!subjects[1].spec_shown());
+    }
+
+    /// The kubelet's eviction message makes a failed pod even when the report leaves out
+    /// `phase` and `reason`.
+    #[test]
+    fn an_eviction_message_alone_fails_the_pod() {
+        let yaml = r#"
+items:
+- metadata: {name: kilo-x7v2q, namespace: kube-system, uid: k1}
+  spec:
+    containers: [{name: kilo, image: "squat/kilo:0.6.0"}]
+  status:
+    message: "The node was low on resource: memory. Container kilo was using 30332Ki, which exceeds its request of 0."
+"#;
+        let c = cluster(yaml);
+        let subjects = correlate(&c);
+        assert_eq!(subjects.len(), 1);
+        assert_eq!(subjects[0].state, State::PodFailed);
     }
 }

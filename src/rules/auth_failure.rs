@@ -109,7 +109,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "http-401",
         cause: "auth-failure",
-        pattern: r"(?:(?:https?)://(?P<target>[^/\s:\x22']+)[^\s\x22']*\x22?:? .*?)?(?:\b401 Unauthorized\b|\bStatusCode: 401\b|\bstatus code 401\b)",
+        pattern: r"(?:(?:https?)://(?P<target>[^/\s:\x22']+)[^\s\x22']*\x22?:? .*?)?(?:\b401 Unauthorized\b|\bStatusCode: 401\b|\bstatus code 401\b)|\b(?:api_request|API request|request) to (?P<peer>[\w.-]+) failed: HTTP 40[13]\b",
         example: "Error: request to https://api.payments.example.com/v2/merchants/self failed: 401 Unauthorized",
         confidence: 0.7,
     },

@@ -38,6 +38,14 @@ declare_rule! {
 }
 
 const SIGNATURES: &[Signature] = &[
+    // SQLite's SQLITE_READONLY, and start-up checks that a directory is writable.
+    Signature {
+        id: "not-writable",
+        cause: "file-permission-denied",
+        pattern: r"attempt to write a readonly database|(?P<target>/[\w./-]+)'? is not writable",
+        example: "GF_PATHS_DATA='/var/lib/grafana' is not writable.",
+        confidence: 0.7,
+    },
     // MongoDB's words when it cannot open its lock file for writing (the data directory is not
     // writable by its user; a read-only mount reads the same).
     Signature {
@@ -64,7 +72,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "coreutils-denied",
         cause: "file-permission-denied",
-        pattern: r"\b(?:mkdir|touch|cp|mv|ln|install|chmod|tee|rm): (?:cannot|can't) (?:create directory|create regular file|create symbolic link|touch|open|remove|change permissions of) '(?P<target>[^']+)': Permission denied",
+        pattern: r"\b(?:mkdir|touch|cp|mv|ln|install|chmod|tee|rm): (?:cannot|can't) (?:create directory|create regular file|create symbolic link|touch|open|remove|change permissions of) ['‘](?P<target>[^'’]+)['’]: Permission denied",
         example: "mkdir: cannot create directory '/data/cache': Permission denied",
         confidence: 0.8,
     },

@@ -108,6 +108,14 @@ const SIGNATURES: &[Signature] = &[
         example: "Error: failed to load config file /etc/app/config.yaml: yaml: line 12: did not find expected key",
         confidence: 0.75,
     },
+    // YAML syntax errors, as SnakeYAML, PyYAML and Go's yaml print them, in a config file.
+    Signature {
+        id: "yaml-syntax",
+        cause: "invalid-app-config",
+        pattern: r"^(?:while (?:parsing|scanning) an? (?:block mapping|block collection|simple key|flow mapping|quoted scalar|plain scalar)|expected <block end>, but found|mapping values are not allowed (?:here|in this context)|(?:yaml: line \d+: )?did not find expected (?:key|node content|'-' indicator))",
+        example: "expected <block end>, but found '<block mapping start>'",
+        confidence: 0.7,
+    },
     // A named setting in snake, kebab or dotted case that the program checks at start.
     Signature {
         id: "setting-must-be",

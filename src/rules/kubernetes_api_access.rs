@@ -45,6 +45,15 @@ declare_rule! {
 }
 
 const SIGNATURES: &[Signature] = &[
+    // An informer that cannot list what it watches: the CRD is not installed, RBAC forbids it,
+    // or the API does not answer in time.
+    Signature {
+        id: "cache-sync-timeout",
+        cause: "kubernetes-api-access",
+        pattern: r"timed out waiting for cache to be synced(?: for Kind (?P<target>[\w.*]+))?|failed to wait for [\w./, =-]*caches to sync",
+        example: "failed to wait for managed/container.digitalocean.crossplane.io/v1alpha1, kind=registries caches to sync: timed out waiting for cache to be synced for Kind *v1alpha1.Registries",
+        confidence: 0.6,
+    },
     Signature {
         id: "rbac-forbidden",
         cause: "kubernetes-api-access",

@@ -15,9 +15,11 @@ declare_rule! {
     ///
     /// ## Evidence
     /// - a `Killing` event "Container X failed liveness probe, will be restarted" (certain)
-    /// - `Unhealthy` events "Liveness probe failed: …" with the probe's output
-    /// - exit code 143 or 137 (or 0 after a graceful shutdown); a run time close to
-    ///   `initialDelaySeconds + periodSeconds × failureThreshold`
+    /// - `Unhealthy` events "Liveness probe failed: …" with the probe's output, when the container
+    ///   ended the way a kill ends it or the bundle does not say (likely; strong with a run time
+    ///   close to `initialDelaySeconds + periodSeconds × failureThreshold`)
+    /// - exit code 143, or a last log that ends in a requested shutdown with no error, with a
+    ///   liveness probe and no probe events left in the bundle (moderate)
     ///
     /// ## Remedy
     /// For a slow starter, add a `startupProbe` whose budget covers the observed start time; else

@@ -90,8 +90,10 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
             (None, Some(h)) => h.signature.confidence * h.position_weight(),
             (None, None) => continue,
         };
-        // Node.js aborts (134) on a full heap: that is the heap's story, not a native bug.
-        let heap = hits_for(s, "runtime-heap-exhausted").next().is_some();
+        // Node.js aborts (134) on a full heap: that is the heap's story, not a native bug. An
+        // allocator that reports its own failure first (jemalloc) is the native story.
+        let allocator = hit.is_some_and(|h| h.signature.id == "jemalloc-abort");
+        let heap = !allocator && hits_for(s, "runtime-heap-exhausted").next().is_some();
         if heap {
             confidence = confidence.min(POSSIBLE);
         }
@@ -112,6 +114,12 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
             }
             (None, _) => format!("container `{name}` crashes natively (JVM fatal error)"),
         };
+        let title = match hit.and_then(|h| h.target.as_deref()) {
+            Some(what) if allocator => {
+                format!("container `{name}`'s memory allocator (jemalloc) aborts: {what}")
+            }
+            _ => title,
+        };
         let mut f = Finding::new(&NATIVE_CRASH, s, confidence).title(title);
         if let Some(h) = hit {
             f = f.evidence(Evidence::log_hit(s, h));
@@ -121,6 +129,11 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         }
         if heap {
             f = f.note("the log also reports an exhausted runtime heap: the abort is the runtime giving up (see `runtime-heap-exhausted`)");
+        }
+        if allocator
+            && hit.and_then(|h| h.target.as_deref()) == Some("Unsupported system page size")
+        {
+            f = f.remedy(format!("the jemalloc in `{name}`'s image was built for a smaller page size than the node's kernel uses (arm64 kernels with 16K or 64K pages): use an image built with `--with-lg-page=16` (or the system allocator), or run it on nodes with 4K pages"));
         }
         f = remedy(s, f, signal);
         let ns = &s.pod.metadata.namespace;
@@ -186,7 +199,7 @@ fn signal_of_signature(id: &str) -> Option<Signal> {
         "segfault" => Some(Signal::Segv),
         "shm-bus-error" => Some(Signal::Bus),
         "illegal-instruction" => Some(Signal::Ill),
-        "abort" => Some(Signal::Abort),
+        "abort" | "jemalloc-abort" => Some(Signal::Abort),
         _ => None,
     }
 }

@@ -3,6 +3,8 @@
 use super::{
     CERTAIN, Evidence, Finding, RuleContext, STRONG, termination_evidence, waiting_evidence,
 };
+use crate::correlate::Subject;
+use crate::model::LogFile;
 use crate::model::time::human_duration;
 
 declare_rule! {
@@ -18,6 +20,8 @@ declare_rule! {
     /// - `lastState.terminated` is `Completed` with exit code 0 and the pod's `restartPolicy` is `Always` (certain)
     /// - no `Killing` event for a failed liveness or startup probe (those also end in exit 0)
     /// - a short run time and a `command` such as `sh -c "…"` that ends, or a daemonizing server
+    /// - no exit code in the bundle: a base OS or language image (`alpine`, `ubuntu`, `python`, …)
+    ///   with no `command` and no error in its log (likely); a last log without any error (possible)
     ///
     /// ## Remedy
     /// Run a long-lived process in the foreground as PID 1 (`exec` the server, `nginx -g 'daemon off;'`),
@@ -31,9 +35,69 @@ declare_rule! {
     };
 }
 
+/// Images whose default command is a shell, a REPL or a one-shot greeting: with no `command`
+/// of the pod's own and no terminal attached they exit at once.
+const ONE_SHOT_IMAGES: &[&str] = &[
+    "alpine",
+    "busybox",
+    "ubuntu",
+    "debian",
+    "centos",
+    "fedora",
+    "rockylinux",
+    "almalinux",
+    "amazonlinux",
+    "oraclelinux",
+    "archlinux",
+    "leap",
+    "photon",
+    "ubi",
+    "ubi-minimal",
+    "ubi-micro",
+    "cuda",
+    "python",
+    "node",
+    "ruby",
+    "golang",
+    "openjdk",
+    "eclipse-temurin",
+    "php",
+    "perl",
+    "r-base",
+    "bash",
+    "hello-world",
+];
+
+/// Words of a log line that say something went wrong.
+const TROUBLE: &[&str] = &[
+    "error",
+    "fail",
+    "fatal",
+    "exception",
+    "panic",
+    "denied",
+    "refused",
+    "cannot",
+    "can't",
+    "unable",
+    "invalid",
+    "not found",
+    "no such",
+    "warn",
+    "traceback",
+    "killed",
+    "timeout",
+    "timed out",
+    "usage:",
+    "already in use",
+];
+
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
     for s in cx.crashlooping_containers() {
         let Some(last) = s.last_termination() else {
+            if let Some(f) = without_exit_code(s) {
+                out.push(f);
+            }
             continue;
         };
         if last.exit_code != Some(0) {
@@ -85,4 +149,69 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
                 .remedy("if the work is one-shot, run it as a Job, or as an init container before the app"),
         );
     }
+}
+
+/// The repository name of an image reference, without registry, path, tag or digest:
+/// `registry.access.redhat.com/ubi9/ubi-minimal:9.4` -> `ubi-minimal`.
+fn image_name(image: &str) -> &str {
+    let image = image.split('@').next().unwrap_or(image);
+    let last = image.rsplit('/').next().unwrap_or(image);
+    last.split(':').next().unwrap_or(last)
+}
+
+/// The loop when the bundle does not show how the last instance ended: a base OS or language
+/// image run without a command of its own, or a last run whose log ends without any trouble.
+fn without_exit_code(s: &Subject<'_>) -> Option<Finding> {
+    if s.iter_events("Killing").next().is_some() || s.iter_events("Unhealthy").next().is_some() {
+        return None;
+    }
+    let name = s.name();
+    let lines = s.log.map(LogFile::lines).unwrap_or_default();
+    let base = image_name(&s.spec.image);
+    let quiet = s.log_hits.is_empty() && lines.iter().all(|l| !is_trouble(&l.text));
+    if s.spec_shown()
+        && s.command_line().is_none()
+        && ONE_SHOT_IMAGES.contains(&base)
+        && lines.len() <= 5
+        && quiet
+    {
+        let mut f = Finding::new(&NO_FOREGROUND_PROCESS, s, 0.75).title(format!(
+            "container `{name}` runs the `{base}` image with no command: its default command ends at once, and `restartPolicy: Always` restarts it"
+        ));
+        f = f.evidence(Evidence::spec(s, "image", &s.spec.image));
+        if let Some(e) = waiting_evidence(s) {
+            f = f.evidence(e);
+        }
+        f = f.note("the bundle does not show the last exit code; with no `command` or `args`, the image's own default (a shell or an interpreter) runs and exits without a terminal");
+        return Some(
+            f.remedy(format!("give `{name}` a long-running `command` (the server to run), or use an image built to run one"))
+                .remedy("for a debugging pod, `command: [sleep, infinity]` keeps it up"),
+        );
+    }
+    if lines.is_empty() || !quiet {
+        return None;
+    }
+    let log = s.log?;
+    let last_line = lines.last()?;
+    let mut f = Finding::new(&NO_FOREGROUND_PROCESS, s, 0.5).title(format!(
+        "container `{name}` ends its run without any error logged: it likely finishes and exits, and `restartPolicy: Always` restarts it"
+    ));
+    f = f.evidence(Evidence::log_line(log, last_line.number, &last_line.text));
+    if let Some(e) = waiting_evidence(s) {
+        f = f.evidence(e);
+    }
+    f = f.note("the bundle does not show the last exit code: an exit code 0 (`Completed`) would confirm this; a non-zero one would point at an error the program does not log");
+    Some(
+        f.remedy(format!("check the exit code (`kubectl describe pod`): if `{name}` exits 0, make it run a long-lived process in the foreground as PID 1"))
+            .remedy("if the work is one-shot, run it as a Job, or as an init container before the app"),
+    )
+}
+
+/// Whether a log line says something went wrong: a trouble word, or a klog error or fatal
+/// prefix (`E0210 01:36:39.123645`, `F0210 …`).
+fn is_trouble(line: &str) -> bool {
+    let b = line.as_bytes();
+    let klog = b.len() > 5 && matches!(b[0], b'E' | b'F') && b[1..5].iter().all(u8::is_ascii_digit);
+    let lower = line.to_ascii_lowercase();
+    klog || TROUBLE.iter().any(|w| lower.contains(w))
 }

@@ -23,7 +23,8 @@ declare_rule! {
     /// - a node event `SystemOOM` "System OOM encountered, victim process: …" or node-problem-detector's
     ///   `OOMKilling` "Out of memory: Killed process …" on the pod's node around the termination (certain
     ///   with `OOMKilled`; a victim named like the container's process confirms it)
-    /// - `OOMKilled` on a container without a memory limit (likely), the node's `MemoryPressure=True` (strong with it)
+    /// - `OOMKilled` on a container without a memory limit (likely; only when the bundle shows the
+    ///   container's spec), the node's `MemoryPressure=True` (strong with it)
     /// - exit code 137 without `OOMKilled` while the node reports a system OOM (strong)
     ///
     /// ## Remedy

@@ -29,6 +29,8 @@ declare_rule! {
     /// - `OOMKilled` with `resources.limits.memory` under 16Mi, or with an `m` suffix or no unit (certain)
     /// - `OOMKilled` within seconds of the start while an `emptyDir` with `medium: Memory` and no
     ///   `sizeLimit` is mounted (strong; tmpfs pages count toward the container's memory)
+    /// - runc failing to write the memory limit (`failed to write 10485760 to memory.limit_in_bytes:
+    ///   … device or resource busy`): the limit is below what the starting process already uses (certain)
     ///
     /// ## Remedy
     /// Write the quantity with a binary suffix (`512Mi`, not `512m`), raise the limit to what the

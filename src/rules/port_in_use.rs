@@ -59,7 +59,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "spring-port-in-use",
         cause: "port-in-use",
-        pattern: r"Port (?P<target>\d+) was already in use",
+        pattern: r"(?i)\bport (?P<target>\d+) (?:was|is) already (?:in use|bound|allocated|taken)",
         example: "Web server failed to start. Port 8080 was already in use.",
         confidence: 0.8,
     },

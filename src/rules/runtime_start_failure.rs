@@ -310,7 +310,18 @@ pub(super) fn start_messages<'a>(s: &Subject<'a>) -> Vec<(Evidence, &'a str)> {
         ]
         .iter()
         .any(|p| text.contains(p));
-        if let Some(m) = text.strip_prefix("Error: ").filter(|_| !is_pull) {
+        // Old kubelets passed the runtime's error on without the `Error: ` prefix.
+        let runtime = [
+            "starting container process caused",
+            "OCI runtime",
+            "oci runtime",
+        ]
+        .iter()
+        .any(|p| text.contains(p));
+        let message = text
+            .strip_prefix("Error: ")
+            .or_else(|| runtime.then_some(text));
+        if let Some(m) = message.filter(|_| !is_pull) {
             out.push((Evidence::event(e), m));
         }
     }

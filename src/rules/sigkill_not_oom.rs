@@ -20,6 +20,8 @@ declare_rule! {
     /// - `FailedPreStopHook` events, `Killing` events of the kubelet ("Stopping container", "definition
     ///   changed"), `SandboxChanged` events, node `Rebooted`/`NodeNotReady` events around the termination (strong)
     /// - exit code 137 with reason `Error` alone (possible)
+    /// - no termination in the bundle: a `FailedPreStopHook` whose command "exited with 137"
+    ///   (likely), `SandboxChanged` events (moderate)
     /// - a `Killing` event for a failed liveness or startup probe: then the probe is the cause and this
     ///   rule only adds that PID 1 did not stop within the grace period (weak)
     ///
@@ -53,6 +55,14 @@ enum Sender<'a> {
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
     for s in cx.crashlooping_containers() {
         let Some(last) = s.last_termination() else {
+            // No termination in the bundle: the kubelet's own events say it killed the container.
+            let sender = sender_of(s, None);
+            let confidence = match &sender {
+                Sender::PreStopHook(e) if e.text().contains("exited with 137") => 0.7,
+                Sender::Sandbox(_) => 0.6,
+                _ => continue,
+            };
+            out.push(finding(s, confidence, &sender));
             continue;
         };
         let reason = last.reason.as_deref();
@@ -152,7 +162,15 @@ fn finding(s: &Subject<'_>, confidence: f64, sender: &Sender<'_>) -> Finding {
             "container `{name}` is SIGKILLed (exit 137) but not OOM-killed; the bundle does not show who sent it"
         ),
     };
+    let title = if s.last_termination().is_none() {
+        title.replace(" (exit 137)", "")
+    } else {
+        title
+    };
     let mut f = Finding::new(&SIGKILL_NOT_OOM, s, confidence).title(title);
+    if s.last_termination().is_none() {
+        f = f.note("the bundle does not show how the container ended: the kubelet's events are the evidence");
+    }
     if let Some(e) = termination_evidence(s) {
         f = f.evidence(e);
     }

@@ -37,6 +37,14 @@ declare_rule! {
 }
 
 const SIGNATURES: &[Signature] = &[
+    // A schema migration that failed half-way on a database an earlier version left behind.
+    Signature {
+        id: "migration-rolled-back",
+        cause: "stale-lock-or-corrupt-state",
+        pattern: r"(?i)failed to migrate existing (?:db|database)|the migration transaction rolls back|database (?:is )?(?:left )?in a dirty state",
+        example: "        Failed to migrate existing db; the migration transaction rolls back..",
+        confidence: 0.75,
+    },
     Signature {
         id: "postgres-lock-file",
         cause: "stale-lock-or-corrupt-state",

@@ -29,6 +29,14 @@ declare_rule! {
 }
 
 const SIGNATURES: &[Signature] = &[
+    // A panic a library helper (client-go's `HandleCrash`) logs before re-raising it.
+    Signature {
+        id: "go-panic-observed",
+        cause: "unhandled-exception",
+        pattern: r#"Observed a panic: (?P<target>"[^"]+"|[^(]+)"#,
+        example: r#"E0120 15:09:31.381317       1 runtime.go:78] Observed a panic: "invalid memory address or nil pointer dereference" (runtime error: invalid memory address or nil pointer dereference)"#,
+        confidence: 0.8,
+    },
     Signature {
         id: "go-panic",
         cause: "unhandled-exception",
@@ -67,7 +75,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "node-uncaught",
         cause: "unhandled-exception",
-        pattern: r"(?:UnhandledPromiseRejection|Uncaught (?P<target>\w+)|triggerUncaughtException|node:internal/process/promises)",
+        pattern: r"(?:UnhandledPromiseRejection|Uncaught (?P<target>\w+)|triggerUncaughtException|node:internal/process/promises|^unhandledRejection: )",
         example: "node:internal/process/promises:288",
         confidence: 0.65,
     },
@@ -95,7 +103,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "node-module-missing",
         cause: "unhandled-exception",
-        pattern: r"^Error(?:: Cannot find module '(?P<target>[^'/][^']*)'| \[ERR_MODULE_NOT_FOUND\]: Cannot find (?:module|package) '(?P<esm>[^']+)')",
+        pattern: r"^Error(?:: Cannot find module '(?P<target>[^'/][^']*)'| \[ERR_MODULE_NOT_FOUND\]: Cannot find (?:module|package) '(?P<esm>[^']+)')|^Cannot find (?:module|package) '(?P<bare>[^'/][^']*)' imported from ",
         example: r"Error: Cannot find module 'express'",
         confidence: 0.65,
     },
