@@ -714,16 +714,21 @@ mod tests {
             collected_at: Time::parse("2026-11-28T05:00:00Z"),
             ..Cluster::default()
         };
+        add(&mut c, "pods", pods_yaml);
+        c
+    }
+
+    /// Reads a list of `resource` into the cluster as a bundle file of namespace `shop`.
+    fn add(c: &mut Cluster, resource: &str, yaml: &str) {
         let mut warnings = Vec::new();
         crate::formats::add_resource(
-            &mut c,
-            "pods",
-            "namespaces/shop/pods.yaml",
-            pods_yaml.as_bytes(),
+            c,
+            resource,
+            &format!("namespaces/shop/{resource}.yaml"),
+            yaml.as_bytes(),
             &mut warnings,
         );
         assert!(warnings.is_empty(), "{warnings:?}");
-        c
     }
 
     /// Each way a pod names its workload, and the revision it was made from; the counts per
@@ -1023,15 +1028,7 @@ items:
   lastTimestamp: "2026-11-28T04:57:00Z"
 "#;
         let mut c = cluster(yaml);
-        let mut warnings = Vec::new();
-        crate::formats::add_resource(
-            &mut c,
-            "events",
-            "namespaces/shop/events.yaml",
-            events.as_bytes(),
-            &mut warnings,
-        );
-        assert!(warnings.is_empty(), "{warnings:?}");
+        add(&mut c, "events", events);
         c.normalize();
         let subjects = correlate(&c);
         assert_eq!(subjects.len(), 1);
