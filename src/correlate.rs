@@ -124,7 +124,8 @@ pub fn correlate(cluster: &Cluster) -> Vec<Subject<'_>> {
         // Resolved for pods with a subject only (most pods have none).
         let mut workload: Option<WorkloadRef> = None;
         let pod_events = pod_events.map_or(&[][..], Vec::as_slice);
-        let failed = pod.status.phase.as_deref() == Some("Failed") || is_evicted(pod);
+        let failed = pod.status.phase.as_deref() == Some("Failed")
+            || pod.failure_reason() == Some("Evicted");
         let no_statuses = failed && pod.iter_statuses().next().is_none();
         let statuses = pod
             .iter_statuses()
@@ -225,17 +226,6 @@ fn is_current_pod(e: &Event, pod: &Pod) -> bool {
     uid.is_empty() || pod.metadata.uid.is_empty() || *uid == pod.metadata.uid
 }
 
-/// Whether the pod was evicted: `status.reason: Evicted`, or only the kubelet's message of it
-/// (`The node was low on resource: memory. …`) when a report shows no reason.
-fn is_evicted(pod: &Pod) -> bool {
-    pod.status.reason.as_deref() == Some("Evicted")
-        || pod
-            .status
-            .message
-            .as_deref()
-            .is_some_and(|m| m.starts_with("The node was low on resource"))
-}
-
 /// The init and app containers of the spec that the pod's status does not list.
 fn unreported_containers(pod: &Pod) -> impl Iterator<Item = (ContainerKind, &Container)> {
     fn listed(list: &[ContainerStatus], name: &str) -> bool {
@@ -331,7 +321,7 @@ fn classify(
     if phase == "Succeeded" {
         return None;
     }
-    if phase == "Failed" || is_evicted(pod) {
+    if phase == "Failed" || pod.failure_reason() == Some("Evicted") {
         return (kind != ContainerKind::Ephemeral)
             .then_some(State::PodFailed)
             .filter(|_| status.name.is_empty() || is_first_container(pod, kind, status));

@@ -851,6 +851,19 @@ impl Pod {
         init.chain(app).chain(eph)
     }
 
+    /// `status.reason`, or `Evicted` when only the kubelet's eviction message (`The node was low
+    /// on resource: memory. …`) is there (a report may quote the message without the reason).
+    #[must_use]
+    pub fn failure_reason(&self) -> Option<&str> {
+        self.status.reason.as_deref().or_else(|| {
+            self.status
+                .message
+                .as_deref()
+                .is_some_and(|m| m.starts_with("The node was low on resource"))
+                .then_some("Evicted")
+        })
+    }
+
     /// The effective restart policy (`Always` when unset, as the API server defaults it).
     #[must_use]
     pub fn restart_policy(&self) -> &str {

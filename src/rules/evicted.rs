@@ -47,14 +47,7 @@ fn is_node_reason(reason: &str, message: &str) -> bool {
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
     for s in cx.iter_in_state(State::PodFailed) {
         let message = s.pod.status.message.as_deref().unwrap_or("");
-        // A report may quote the kubelet's eviction message without the reason.
-        let reason = s.pod.status.reason.as_deref().unwrap_or_else(|| {
-            if message.starts_with("The node was low on resource") {
-                "Evicted"
-            } else {
-                ""
-            }
-        });
+        let reason = s.pod.failure_reason().unwrap_or("");
         if !is_node_reason(reason, message) {
             continue;
         }
@@ -64,7 +57,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
             .filter(|o| {
                 o.workload == s.workload
                     && o.pod.metadata.namespace == s.pod.metadata.namespace
-                    && o.pod.status.reason.as_deref() == Some(reason)
+                    && o.pod.failure_reason() == Some(reason)
             })
             .count();
         out.push(finding(s, reason, message, pods));

@@ -1,7 +1,7 @@
 //! `image-pull`: the kubelet cannot pull a container's image. Not a crash loop: the container
 //! never starts, so it never restarts.
 
-use super::{CERTAIN, Evidence, Finding, RuleContext, waiting_evidence};
+use super::{CERTAIN, Evidence, Finding, RuleContext, repository_of, waiting_evidence};
 use crate::correlate::{State, Subject};
 use crate::model::Event;
 
@@ -359,15 +359,6 @@ fn registry_of(image: &str) -> &str {
     match image.split_once('/') {
         Some((first, _)) if first.contains(['.', ':']) || first == "localhost" => first,
         _ => "docker.io",
-    }
-}
-
-/// The repository of an image reference, without tag or digest.
-fn repository_of(image: &str) -> &str {
-    let no_digest = image.split('@').next().unwrap_or(image);
-    match no_digest.rsplit_once(':') {
-        Some((repo, tag)) if !tag.contains('/') => repo,
-        _ => no_digest,
     }
 }
 

@@ -127,14 +127,14 @@ fn finding(
 
 /// How the last instance was stopped from outside, when it was: exit code 143 (SIGTERM), or a
 /// log that ends in an orderly shutdown with no error.
-fn stopped_in_order(s: &Subject<'_>) -> Option<String> {
+fn stopped_in_order(s: &Subject<'_>) -> Option<&'static str> {
     if s.exit_code() == Some(143) {
-        return Some("it ended with exit code 143 (SIGTERM)".to_owned());
+        return Some("it ended with exit code 143 (SIGTERM)");
     }
     if !matches!(s.exit_code(), None | Some(0)) {
         return None;
     }
     let last_hit = s.log_hits.last()?;
     (last_hit.from_end < 20 && s.log_hits.iter().all(|h| h.signature.cause == "sigterm"))
-        .then(|| "its log ends in a shutdown on request, with no error".to_owned())
+        .then_some("its log ends in a shutdown on request, with no error")
 }

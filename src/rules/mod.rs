@@ -464,6 +464,17 @@ pub fn probe_kill_confidence(
     }
 }
 
+/// The repository of an image reference, without tag or digest
+/// (`registry.example.com:5000/shop/api:1` -> `registry.example.com:5000/shop/api`).
+#[must_use]
+pub fn repository_of(image: &str) -> &str {
+    let no_digest = image.split('@').next().unwrap_or(image);
+    match no_digest.rsplit_once(':') {
+        Some((repo, tag)) if !tag.contains('/') => repo,
+        _ => no_digest,
+    }
+}
+
 /// Evidence that the container is waiting in back-off (the loop itself).
 #[must_use]
 pub fn waiting_evidence(s: &Subject<'_>) -> Option<Evidence> {

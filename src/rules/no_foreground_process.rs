@@ -1,7 +1,8 @@
 //! `no-foreground-process`: PID 1 finishes and exits 0 while the pod wants it running forever.
 
 use super::{
-    CERTAIN, Evidence, Finding, RuleContext, STRONG, termination_evidence, waiting_evidence,
+    CERTAIN, Evidence, Finding, RuleContext, STRONG, repository_of, termination_evidence,
+    waiting_evidence,
 };
 use crate::correlate::Subject;
 use crate::model::LogFile;
@@ -68,7 +69,9 @@ const ONE_SHOT_IMAGES: &[&str] = &[
     "hello-world",
 ];
 
-/// Words of a log line that say something went wrong.
+/// Words of a log line that say something went wrong, matched inside words too (`IOException`,
+/// `panicked`, `ConnectionError`), which `app-error-exit`'s word-bounded `error-line` signature
+/// does not see.
 const TROUBLE: &[&str] = &[
     "error",
     "fail",
@@ -151,12 +154,11 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
     }
 }
 
-/// The repository name of an image reference, without registry, path, tag or digest:
-/// `registry.access.redhat.com/ubi9/ubi-minimal:9.4` -> `ubi-minimal`.
+/// The last part of an image's repository: `registry.access.redhat.com/ubi9/ubi-minimal:9.4`
+/// -> `ubi-minimal`.
 fn image_name(image: &str) -> &str {
-    let image = image.split('@').next().unwrap_or(image);
-    let last = image.rsplit('/').next().unwrap_or(image);
-    last.split(':').next().unwrap_or(last)
+    let repo = repository_of(image);
+    repo.rsplit('/').next().unwrap_or(repo)
 }
 
 /// The loop when the bundle does not show how the last instance ended: a base OS or language

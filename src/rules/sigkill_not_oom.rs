@@ -135,37 +135,38 @@ fn finding(s: &Subject<'_>, confidence: f64, sender: &Sender<'_>) -> Finding {
     let name = s.name();
     let grace = s.pod.spec.termination_grace_period_seconds.unwrap_or(30);
     let node = s.pod.spec.node_name.as_deref().unwrap_or("its node");
+    // The bundle may show only the kubelet's events, not how the container ended.
+    let exit = if s.last_termination().is_some() {
+        " (exit 137)"
+    } else {
+        ""
+    };
     let title = match sender {
         Sender::Probe(_) => format!(
-            "container `{name}` is SIGKILLed (exit 137) after a probe kill: it did not stop within the {grace}s grace period"
+            "container `{name}` is SIGKILLed{exit} after a probe kill: it did not stop within the {grace}s grace period"
         ),
         Sender::PostStartHook(_) => {
-            format!("container `{name}` is SIGKILLed (exit 137) after its postStart hook failed")
+            format!("container `{name}` is SIGKILLed{exit} after its postStart hook failed")
         }
         Sender::PreStopHook(_) => format!(
-            "container `{name}` is SIGKILLed (exit 137): its preStop hook outlasts the {grace}s grace period"
+            "container `{name}` is SIGKILLed{exit}: its preStop hook outlasts the {grace}s grace period"
         ),
         Sender::StatusUnknown => format!(
             "container `{name}` is killed (exit 137, ContainerStatusUnknown): the runtime lost track of it on node `{node}`"
         ),
         Sender::Sandbox(_) => format!(
-            "container `{name}` is SIGKILLed (exit 137) when its pod sandbox is re-created on node `{node}`"
+            "container `{name}` is SIGKILLed{exit} when its pod sandbox is re-created on node `{node}`"
         ),
         Sender::Node(e) => format!(
-            "container `{name}` is SIGKILLed (exit 137) around a node `{}` event on `{node}`",
+            "container `{name}` is SIGKILLed{exit} around a node `{}` event on `{node}`",
             e.reason
         ),
         Sender::Kubelet(_) => format!(
-            "container `{name}` is SIGKILLed (exit 137) by the kubelet after the {grace}s grace period"
+            "container `{name}` is SIGKILLed{exit} by the kubelet after the {grace}s grace period"
         ),
         Sender::Unknown => format!(
-            "container `{name}` is SIGKILLed (exit 137) but not OOM-killed; the bundle does not show who sent it"
+            "container `{name}` is SIGKILLed{exit} but not OOM-killed; the bundle does not show who sent it"
         ),
-    };
-    let title = if s.last_termination().is_none() {
-        title.replace(" (exit 137)", "")
-    } else {
-        title
     };
     let mut f = Finding::new(&SIGKILL_NOT_OOM, s, confidence).title(title);
     if s.last_termination().is_none() {
