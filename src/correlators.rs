@@ -12,7 +12,7 @@ use crate::model::pod::{Container, PodSpec, SecurityContext};
 use crate::model::{Cluster, Node, Pod, Workload};
 use crate::rank;
 use crate::rules::registry::RuleSet;
-use crate::rules::{CERTAIN, Evidence, EvidenceKind, STRONG, best_hit};
+use crate::rules::{CERTAIN, Evidence, EvidenceKind, STRONG, best_hit, calibrated};
 
 /// Log causes whose `target` names a dependency.
 const DEPENDENCY_CAUSES: &[&str] = &["dependency-unreachable", "dns-failure"];
@@ -193,6 +193,7 @@ fn is_loop(f: &ReportFinding, subjects: &[Subject<'_>]) -> bool {
 /// A correlation finding's frame: everything but cause-specific text.
 struct Correlation {
     cause: &'static str,
+    /// As a report shows it: an evidence tier through `rules::calibrated`, like a finding's.
     confidence: f64,
     /// `impact × recency` of the findings it explains (their score over their confidence).
     base: f64,
@@ -532,7 +533,8 @@ fn explained_base(findings: &[ReportFinding], explained: &[usize]) -> f64 {
 /// A regression is at least as certain as the loops it explains (it adds the revision fact),
 /// so it ranks above them.
 fn regression_confidence(findings: &[ReportFinding], explained: &[usize]) -> f64 {
-    findings_confidence(findings, explained).map_or(CERTAIN, |c| (c + 0.01).max(CERTAIN))
+    let certain = calibrated(CERTAIN);
+    findings_confidence(findings, explained).map_or(certain, |c| (c + 0.01).max(certain))
 }
 
 /// Title and remediation of a Deployment's rollout regression.
@@ -1162,7 +1164,7 @@ fn shared_dependency(
         * SHARED_IMPACT;
     Correlation {
         cause: "shared-dependency-down",
-        confidence,
+        confidence: calibrated(confidence),
         base,
         title: format!(
             "dependency {} is unreachable for {} workloads ({}); they name it {}",
@@ -1508,7 +1510,7 @@ fn node_correlation(
         .fold(0.0, f64::max);
     let c = Correlation {
         cause: "node-correlated",
-        confidence,
+        confidence: calibrated(confidence),
         base,
         title: match moment {
             Some(at) => format!(

@@ -12,7 +12,9 @@ use crate::model::Cluster;
 use crate::model::time::human_duration;
 use crate::rank;
 use crate::rules::registry::{RULES, RuleSet};
-use crate::rules::{Evidence, Finding, RuleContext, termination_evidence, waiting_evidence};
+use crate::rules::{
+    Evidence, Finding, RuleContext, calibrated, termination_evidence, waiting_evidence,
+};
 
 /// Most evidence items shown per finding.
 const MAX_EVIDENCE: usize = 8;
@@ -236,7 +238,7 @@ pub fn diagnose(cluster: &Cluster, bundle_path: &str, rules: &RuleSet) -> Vec<Re
             if p.cause != best.cause && !alternatives.iter().any(|a| a.cause == p.cause) {
                 alternatives.push(Alternative {
                     cause: p.cause.to_owned(),
-                    confidence: round2(p.confidence),
+                    confidence: round2(calibrated(p.confidence)),
                 });
             }
         }
@@ -306,7 +308,7 @@ fn build(
         .map(|(f, _)| f.confidence)
         .fold(0.0, f64::max);
     #[allow(clippy::cast_precision_loss)]
-    let confidence = (max_conf + 0.02 * (n.saturating_sub(1)) as f64).min(0.99);
+    let confidence = (calibrated(max_conf) + 0.02 * (n.saturating_sub(1)) as f64).min(0.99);
     let (best, alternatives) = members.remove(0);
     let s = &subjects[best.subject];
     let mut pods: Vec<String> = std::iter::once(&best)

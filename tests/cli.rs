@@ -421,9 +421,9 @@ fn correlation_folds_its_members() {
     let heads: Vec<&str> = text.lines().filter(|l| l.starts_with('#')).collect();
     assert_eq!(heads.len(), 1, "{text}");
     assert!(heads[0].starts_with("#1 MEDIUM fixture/shop/checkout/checkout"));
-    assert!(text.contains("   rollout-regression 0.96: "), "{text}");
+    assert!(text.contains("   rollout-regression 0.98: "), "{text}");
     assert!(
-        text.contains("\n   - #2 invalid-app-config 0.95  shop/checkout/checkout  restarts 6\n"),
+        text.contains("\n   - #2 invalid-app-config 0.97  shop/checkout/checkout  restarts 6\n"),
         "{text}"
     );
     let verbose = table(&["--verbose", p], "100");

@@ -5,8 +5,9 @@
 //!
 //! One case in three is held out (FNV-1a of the source URL, modulo 3, is 0): rules are never tuned
 //! against those. The test fails when the top-1 accuracy of either share, in any format, falls
-//! below its floor, and prints every miss with its source, the expected and the reported cause,
-//! and the reliability of the confidence by band. `cargo test --test corpus -- --nocapture` shows
+//! below its floor, or when a confidence band with enough findings is not calibrated (its mean
+//! confidence more than 0.1 from the share of its findings that are right). It prints every miss
+//! with its source, the expected and the reported cause, and the reliability table by band. `cargo test --test corpus -- --nocapture` shows
 //! the figures of a passing run too; `KTRIAGE_CORPUS_OUT=DIR` keeps the bundles in `DIR`.
 
 use std::collections::BTreeMap;
@@ -22,6 +23,10 @@ use serde_json::{Map, Value, json};
 /// Raise them as the rules improve; never lower them to let a change through.
 const FLOOR_TUNING: f64 = 0.92;
 const FLOOR_HELD_OUT: f64 = 0.70;
+/// A confidence band with at least this many findings (both shares) must be calibrated ...
+const CALIBRATION_MIN_FINDINGS: usize = 20;
+/// ... to within this much of the share of its findings that are right.
+const CALIBRATION_TOLERANCE: f64 = 0.1;
 
 const CASES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/cases");
 
@@ -676,7 +681,7 @@ fn real_reports_are_diagnosed() {
     }
 
     let mut text = String::new();
-    let mut below = Vec::new();
+    let mut failed = Vec::new();
     let _ = writeln!(text, "corpus: {} cases, top-1 accuracy", cases.len());
     let _ = writeln!(text, "| format | tuning | held out |\n| --- | --- | --- |");
     for &(format, _) in FORMATS {
@@ -689,7 +694,7 @@ fn real_reports_are_diagnosed() {
             let (hits, n, acc) = share(&part);
             let _ = write!(row, " {hits}/{n} = {:.1}% |", acc * 100.0);
             if acc < floor {
-                below.push(format!("{format}, held out {held}: {acc:.3} < {floor}"));
+                failed.push(format!("{format}, held out {held}: {acc:.3} < {floor}"));
             }
         }
         let _ = writeln!(text, "{row}");
@@ -709,34 +714,62 @@ fn real_reports_are_diagnosed() {
         let _ = writeln!(text, "| `{cause}` | {n} | {hits} |");
     }
 
-    // Reliability: findings reported at confidence c are right about c of the time.
-    let _ = writeln!(
-        text,
-        "\n| confidence | findings | right |\n| --- | --- | --- |"
-    );
-    for (lo, hi) in [
-        (0.0, 0.5),
-        (0.5, 0.7),
-        (0.7, 0.85),
-        (0.85, 0.95),
-        (0.95, 1.01),
+    // Reliability: findings reported at confidence c are right about c of the time. Shown for
+    // the whole corpus and for each share, with the mean confidence of each band beside its
+    // accuracy (calibration is their difference).
+    for (title, held) in [
+        ("both shares", None),
+        ("tuning", Some(false)),
+        ("held out", Some(true)),
     ] {
-        let part: Vec<&Outcome<'_>> = outcomes
-            .iter()
-            .filter(|o| o.format == "ktriage")
-            .filter(|o| {
-                o.reported
-                    .as_ref()
-                    .is_some_and(|(_, c)| *c >= lo && *c < hi)
-            })
-            .collect();
-        let (hits, n, acc) = share(&part);
         let _ = writeln!(
             text,
-            "| {lo:.2}-{:.2} | {n} | {hits} ({:.0}%) |",
-            hi.min(1.0),
-            acc * 100.0
+            "\nreliability, {title}:\n| confidence | findings | mean confidence | right |\n| --- | --- | --- | --- |"
         );
+        for (lo, hi) in [
+            (0.0, 0.5),
+            (0.5, 0.7),
+            (0.7, 0.85),
+            (0.85, 0.95),
+            (0.95, 1.01),
+        ] {
+            let part: Vec<&Outcome<'_>> = outcomes
+                .iter()
+                .filter(|o| o.format == "ktriage")
+                .filter(|o| held.is_none_or(|h| o.case.held_out() == h))
+                .filter(|o| {
+                    o.reported
+                        .as_ref()
+                        .is_some_and(|(_, c)| *c >= lo && *c < hi)
+                })
+                .collect();
+            let (hits, n, acc) = share(&part);
+            if n == 0 {
+                let _ = writeln!(text, "| {lo:.2}-{:.2} | 0 | - | - |", hi.min(1.0));
+                continue;
+            }
+            let mean = part
+                .iter()
+                .filter_map(|o| o.reported.as_ref().map(|(_, c)| c))
+                .sum::<f64>()
+                / n as f64;
+            let _ = writeln!(
+                text,
+                "| {lo:.2}-{:.2} | {n} | {mean:.2} | {hits} ({:.0}%) |",
+                hi.min(1.0),
+                acc * 100.0
+            );
+            // Calibrated: where a band holds enough findings to say, its findings are right
+            // about as often as their confidence says.
+            if held.is_none()
+                && n >= CALIBRATION_MIN_FINDINGS
+                && (mean - acc).abs() > CALIBRATION_TOLERANCE
+            {
+                failed.push(format!(
+                    "confidence {lo:.2}-{hi:.2}: mean {mean:.2}, right {acc:.2} ({n} findings)"
+                ));
+            }
+        }
     }
 
     let _ = writeln!(
@@ -777,8 +810,8 @@ fn real_reports_are_diagnosed() {
     }
     eprintln!("{text}");
     assert!(
-        below.is_empty(),
-        "accuracy below the floor: {}\n{text}",
-        below.join("; ")
+        failed.is_empty(),
+        "accuracy below the floor or confidence off: {}\n{text}",
+        failed.join("; ")
     );
 }

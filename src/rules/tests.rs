@@ -248,3 +248,22 @@ fn titles_follow_the_message_style() {
         }
     }
 }
+
+#[test]
+fn calibration_keeps_the_order_of_confidences() {
+    use super::{CERTAIN, LIKELY, STRONG, WEAK, calibrated};
+    let steps: Vec<f64> = (0..=100)
+        .map(|i| calibrated(f64::from(i) / 100.0))
+        .collect();
+    assert!(
+        steps.windows(2).all(|w| w[0] < w[1]),
+        "not strictly increasing: {steps:?}"
+    );
+    // The fallback says "nothing specific matched" and keeps its value; evidence tiers show
+    // what they were measured at; nothing reaches certainty.
+    assert!((calibrated(WEAK) - WEAK).abs() < 1e-9);
+    assert!((calibrated(LIKELY) - 0.86).abs() < 1e-9);
+    assert!((calibrated(0.75) - 0.88).abs() < 1e-9);
+    assert!(calibrated(STRONG) < calibrated(CERTAIN));
+    assert!(calibrated(1.5) <= 0.99 && calibrated(-1.0) == 0.0);
+}
