@@ -138,9 +138,7 @@ pub fn correlate(cluster: &Cluster) -> Vec<Subject<'_>> {
             );
         for (kind, status, unreported) in statuses {
             let state = match unreported {
-                Some(spec) => {
-                    shows_failure(cluster, pod, kind, spec, pod_events).then_some(State::Unreported)
-                }
+                Some(spec) => unreported_state(cluster, pod, kind, spec, pod_events),
                 None => classify(cluster, pod, kind, status, pod_events),
             };
             let Some(state) = state else {
@@ -253,20 +251,21 @@ fn unreported_containers(pod: &Pod) -> impl Iterator<Item = (ContainerKind, &Con
     init.chain(app)
 }
 
-/// Whether a container the pod lists no status for shows a failure of its own: the log of an
-/// earlier instance, a failure signature in its log, or a kubelet event about it failing. An
+/// The state of a container the pod lists no status for: `Unreported` when it shows a failure of
+/// its own (the log of an earlier instance, a failure signature in its log, or a kubelet event
+/// about it failing), `NotReady` when its only sign is a failing readiness probe, else none. An
 /// event that names no container counts for the one its message names, else for the pod's
 /// first app container (so that one event is not read as a failure of every container).
-fn shows_failure(
+fn unreported_state(
     cluster: &Cluster,
     pod: &Pod,
     kind: ContainerKind,
     spec: &Container,
     events: &[&Event],
-) -> bool {
+) -> Option<State> {
     let phase = pod.status.phase.as_deref().unwrap_or("");
     if phase == "Succeeded" || spec.name.is_empty() {
-        return false;
+        return None;
     }
     let logs = cluster.find_logs(&pod.metadata.namespace, &pod.metadata.name, &spec.name);
     let previous = logs.and_then(|l| l.previous.as_ref());
@@ -274,7 +273,7 @@ fn shows_failure(
     if previous.is_some_and(|l| !l.is_empty_or_error())
         || current.is_some_and(|l| !l.is_empty_or_error() && !l.hits().is_empty())
     {
-        return true;
+        return Some(State::Unreported);
     }
     let first = kind == ContainerKind::App
         && pod
@@ -283,13 +282,24 @@ fn shows_failure(
             .first()
             .is_some_and(|c| c.name == spec.name);
     let quoted = format!("\"{}\"", spec.name);
-    events.iter().any(|e| {
-        let about = match e.container() {
+    let mut about = events.iter().filter(|e| {
+        let named = match e.container() {
             Some(c) => c == spec.name,
             None => first || e.text().contains(&quoted),
         };
-        about && is_current_pod(e, pod) && is_failure_event(e)
-    })
+        named && is_current_pod(e, pod)
+    });
+    if about.clone().any(|e| is_failure_event(e)) {
+        return Some(State::Unreported);
+    }
+    // Failing only its readiness probe, with nothing saying it ever restarted: it runs.
+    (kind == ContainerKind::App && about.any(|e| is_readiness_failure(e)))
+        .then_some(State::NotReady)
+}
+
+/// Whether an event is a failed readiness probe (which never restarts a container).
+fn is_readiness_failure(e: &Event) -> bool {
+    e.reason == "Unhealthy" && e.text().starts_with("Readiness probe")
 }
 
 /// Whether an event is the kubelet's word that a container fails to start, run or stay up.
@@ -303,7 +313,7 @@ fn is_failure_event(e: &Event) -> bool {
         | "FailedPreStopHook"
         | "ExceededGracePeriod"
         | "SandboxChanged" => true,
-        "Unhealthy" => !e.text().starts_with("Readiness probe"),
+        "Unhealthy" => !is_readiness_failure(e),
         "Killing" => e.text().contains("probe"),
         _ => false,
     }
@@ -424,9 +434,7 @@ fn classify(
         return Some(State::Flapping);
     }
     let running = status.state.running.is_some();
-    let readiness_failing = events
-        .iter()
-        .any(|e| e.reason == "Unhealthy" && e.text().starts_with("Readiness probe"));
+    let readiness_failing = events.iter().any(|e| is_readiness_failure(e));
     if running
         && !status.ready
         && kind == ContainerKind::App
@@ -573,6 +581,20 @@ impl<'a> Subject<'a> {
     #[must_use]
     pub fn spec_shown(&self) -> bool {
         !self.spec.image.is_empty()
+    }
+
+    /// Whether the bundle holds the container's status (a report pasting only logs or events
+    /// does not): when it does not, `status` is empty and says nothing.
+    #[must_use]
+    pub fn status_shown(&self) -> bool {
+        !self.status.name.is_empty()
+    }
+
+    /// Whether the bundle shows the container's `resources` (the API server always writes the
+    /// key): when it does not, whether a limit is set is unknown.
+    #[must_use]
+    pub fn resources_shown(&self) -> bool {
+        self.spec.resources.shown
     }
 
     /// The memory limit as written (`512Mi`), if set.

@@ -193,7 +193,7 @@ pub struct Container {
     pub env_from: Vec<EnvFromSource>,
     #[serde(deserialize_with = "de::list")]
     pub volume_mounts: Vec<VolumeMount>,
-    #[serde(deserialize_with = "de::nullable")]
+    #[serde(deserialize_with = "shown_resources")]
     pub resources: Resources,
     #[serde(deserialize_with = "de::nullable")]
     pub liveness_probe: Option<Box<Probe>>,
@@ -386,6 +386,18 @@ pub struct HostPathVolume {
 pub struct Resources {
     pub limits: Map,
     pub requests: Map,
+    /// Whether the document had the key. The API server always writes it (`resources: {}` when
+    /// nothing is set); a pod rebuilt from `describe` or a partial paste may not, and then what
+    /// is not there is unknown rather than unset.
+    #[serde(skip)]
+    pub shown: bool,
+}
+
+/// `resources`, marked as shown.
+fn shown_resources<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Resources, D::Error> {
+    let mut r: Resources = de::nullable(d)?;
+    r.shown = true;
+    Ok(r)
 }
 
 /// A liveness, readiness or startup probe.
@@ -449,7 +461,13 @@ impl Probe {
         } else if let Some(t) = &self.tcp_socket {
             format!("tcp :{}", t.port.as_deref().unwrap_or("?"))
         } else if let Some(e) = &self.exec {
-            format!("exec {}", e.command.join(" "))
+            // A script given inline (`sh -c` and a block) is shown by its first line.
+            let full = e.command.join(" ");
+            let mut short: String = full.lines().next().unwrap_or("").chars().take(60).collect();
+            if short.len() < full.trim_end().len() {
+                short.push('…');
+            }
+            format!("exec {short}")
         } else if let Some(g) = &self.grpc {
             format!("grpc :{}", g.port.as_deref().unwrap_or("?"))
         } else {
@@ -898,6 +916,37 @@ mod tests {
             .iter()
             .filter_map(|text| crate::yaml::from_str::<Pod>(text).ok())
             .collect()
+    }
+
+    /// `resources: {}` (what the API server writes when nothing is set) is shown and sets no
+    /// limit; a container without the key (a pod rebuilt from a paste) says nothing about it.
+    #[test]
+    fn resources_written_empty_differ_from_resources_not_shown() {
+        let pod: Pod = crate::yaml::from_str(
+            "metadata: {name: api-0, namespace: shop}
+spec:
+  containers:
+  - name: api
+    image: registry.example.com/shop/api:2.3.1
+    resources: {}
+  - name: proxy
+    image: registry.example.com/mesh/proxy:1.20
+",
+        )
+        .expect("parses");
+        let [api, proxy] = &pod.spec.containers[..] else {
+            panic!("two containers");
+        };
+        assert!(api.resources.shown && api.resources.limits.is_empty());
+        assert!(!proxy.resources.shown && proxy.resources.limits.is_empty());
+        // Every pod kubectl printed in the fixtures shows it.
+        for pod in all_pods().iter().filter(|p| !p.spec.containers.is_empty()) {
+            assert!(
+                pod.spec.containers.iter().all(|c| c.resources.shown),
+                "{}",
+                pod.metadata.name
+            );
+        }
     }
 
     /// A settled pod is never a subject, and slimming keeps every field read of it.

@@ -1,5 +1,10 @@
 //! `bad-args`: the container's command, arguments or flags are wrong.
 
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::runtime_start_failure::start_messages;
 use super::{
     Evidence, Finding, RuleContext, Signature, WEAK, check_log_signatures, termination_evidence,
 };
@@ -18,6 +23,9 @@ declare_rule! {
     ///   `error: unrecognized arguments`, `Unrecognized option`, `Could not find or load main class` (strong)
     /// - exit code 2 (Go `flag`, Python `argparse`) and a run time under a few seconds
     /// - `command[0]` starting with `-` (a flag where the executable belongs; weak on its own)
+    /// - the runtime's start error naming a flag as the program it could not find (`exec:
+    ///   "-port=80": executable file not found in $PATH`): a flag in `command`, or `args` with no
+    ///   `command` for an image with no ENTRYPOINT (strong, with or without the spec)
     ///
     /// ## Remedy
     /// Fix `command`/`args` in the pod template: remove or rename the rejected flag, or use the
@@ -103,37 +111,69 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
             steps,
         )
     });
-    // A flag where the executable belongs: kubelet runs `-x` as a program.
+    // A flag where the executable belongs: the runtime runs `-x` as a program. The spec shows
+    // it (`command` starting with a flag, or `args` with no `command`, whose first word replaces
+    // the image's CMD), or the runtime's start error names it: `exec: "-port=80": executable file
+    // not found in $PATH`.
     for s in cx.crashlooping_containers() {
-        let Some(first) = s.spec.command.first().filter(|c| c.starts_with('-')) else {
-            continue;
-        };
         if out
             .iter()
             .any(|f| f.subject == s.index && f.cause == BAD_ARGS.cause)
         {
             continue;
         }
+        let in_command = s.spec.command.first().filter(|c| c.starts_with('-'));
+        let runtime_says = start_messages(s).into_iter().find_map(|(e, text)| {
+            let target = FLAG_EXECUTED.captures(text)?.get(1)?.as_str();
+            Some((e, target))
+        });
+        // `args` starting with a flag and no `command` is the norm for images whose ENTRYPOINT
+        // is the program; it matters only when the runtime says it ran the flag.
+        let in_args = s.spec.args.first().filter(|a| {
+            s.spec.command.is_empty() && runtime_says.as_ref().is_some_and(|(_, t)| t == a)
+        });
+        let (first, field) = match (in_command, in_args, &runtime_says) {
+            (Some(c), _, _) => (c.as_str(), Some("command[0]")),
+            (None, Some(a), _) => (a.as_str(), Some("args[0]")),
+            (None, None, Some((_, target))) => (*target, None),
+            (None, None, None) => continue,
+        };
+        let name = s.name();
+        let title = if field == Some("args[0]") {
+            format!(
+                "container `{name}` has `args` but no `command`, and the image no ENTRYPOINT: the runtime runs the flag `{first}` as its program"
+            )
+        } else {
+            format!("container `{name}` has a flag `{first}` as its command")
+        };
         let mut f = Finding::new(&BAD_ARGS, s, WEAK + 0.25)
-            .title(format!("container `{}` has a flag `{first}` as its command", s.name()))
-            .evidence(Evidence::spec(s, "command[0]", first))
-            .remedy("`command` replaces the image's entrypoint: move the flags to `args`, or put the executable first");
+            .title(title)
+            .remedy("the first word of `command` (or of `args`, when `command` is unset and the image has no ENTRYPOINT) is the program that runs: put the executable first and the flags in `args`");
+        if let Some((e, target)) = runtime_says.filter(|(_, t)| *t == first) {
+            // The runtime's own words settle it.
+            f.confidence = super::STRONG;
+            f = f.evidence(e);
+            if field.is_none() {
+                f = f.note(format!(
+                    "the bundle shows no `command` or `args` of `{name}`: the flag `{target}` comes from the runtime's message"
+                ));
+            }
+        }
+        if let Some(field) = field {
+            f = f.evidence(Evidence::spec(s, field, first));
+        }
         if let Some(e) = termination_evidence(s) {
             f = f.evidence(e);
-        }
-        // The runtime's own words: `exec: "--flag": executable file not found in $PATH`.
-        let field = format!("{}.message", s.last_termination_field());
-        let runtime_says = s
-            .last_termination()
-            .and_then(|t| t.message.as_deref())
-            .filter(|m| m.contains(&format!("exec: \"{first}\"")));
-        if let Some(message) = runtime_says {
-            f.confidence = super::STRONG;
-            f = f.evidence(Evidence::status(s, &field, message));
         }
         out.push(f);
     }
 }
+
+/// The runtime's start error when the program it was told to run is a flag.
+static FLAG_EXECUTED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"exec: \\?"(-[^"\\]*)\\?": (?:executable file not found|stat |no such file)"#)
+        .expect("valid pattern")
+});
 
 #[cfg(test)]
 mod tests {

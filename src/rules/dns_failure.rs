@@ -105,6 +105,15 @@ const SIGNATURES: &[Signature] = &[
         example: "[v1.3.2.3006] System.Net.Http.HttpRequestException: Resource temporarily unavailable (api.dognzb.cr:443)",
         confidence: 0.8,
     },
+    // Reverse proxies resolve their upstreams when they load the configuration and refuse to
+    // start when one does not resolve: nginx (`upstream`, `proxy_pass`, its `resolver`), HAProxy.
+    Signature {
+        id: "proxy-upstream-not-found",
+        cause: "dns-failure",
+        pattern: r#"(?:host not found in (?:upstream|resolver) "|could not resolve address ')(?P<target>[\w.-]+)"#,
+        example: r#"nginx: [emerg] host not found in upstream "backend:8080" in /etc/nginx/conf.d/default.conf:12"#,
+        confidence: 0.85,
+    },
 ];
 
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
@@ -286,6 +295,9 @@ mod tests {
             "Error: getaddrinfo EAI_AGAIN redis-master.cache.svc.cluster.local",
             "socket.gaierror: [Errno -2] Name or service not known",
             "dial tcp: lookup redis on 10.96.0.10:53: read udp 10.244.1.5:52314->10.96.0.10:53: i/o timeout",
+            r#"2024/03/11 09:12:44 [emerg] 1#1: host not found in upstream "api-svc:8000" in /etc/nginx/conf.d/default.conf:21"#,
+            r#"nginx: [emerg] host not found in resolver "kube-dns.kube-system.svc.cluster.local" in /etc/nginx/nginx.conf:30"#,
+            "[ALERT] (1) : config : parsing [/usr/local/etc/haproxy/haproxy.cfg:42] : 'server be_app/app1' : could not resolve address 'app1.shop.svc.cluster.local'.",
         ] {
             assert!(causes(line).contains(&"dns-failure"), "{line}");
         }

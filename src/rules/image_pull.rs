@@ -22,6 +22,9 @@ declare_rule! {
     ///   (credentials or `imagePullSecrets`), `no matching manifest for linux/arm64` (no image for
     ///   the node's platform), `i/o timeout` / `TLS handshake timeout` / `no such host` (the node
     ///   cannot reach the registry)
+    /// - with no status in the bundle, the kubelet's events alone: `Failed` "Failed to pull image
+    ///   …", `Back-off pulling image …`, `InspectFailed` "… invalid reference format" (a tag
+    ///   written as a number that YAML printed as a float, `2.417603e+06`, is named)
     /// - the pod's `imagePullSecrets` and the node's architecture
     ///
     /// ## Remedy
@@ -76,7 +79,15 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         let failed: Vec<&Event> = s
-            .iter_events("Failed")
+            .events
+            .iter()
+            .copied()
+            .filter(|e| {
+                matches!(
+                    e.reason.as_str(),
+                    "Failed" | "InspectFailed" | "ErrImageNeverPull"
+                )
+            })
             // "Failed to pull image …", "Failed to apply default image tag …"; not "Error: ErrImagePull".
             .filter(|e| e.text().contains(" image "))
             .collect();
@@ -110,6 +121,12 @@ fn reason_from_events(s: &Subject<'_>) -> Option<&'static str> {
                 reason = reason.or(Some("ErrImagePull"));
             }
             "Failed" if text == "Error: ImagePullBackOff" => reason = Some("ImagePullBackOff"),
+            // The kubelet rejects the reference before any pull: `InspectFailed` "Failed to apply
+            // default image tag …: invalid reference format", then "Error: InvalidImageName".
+            "InspectFailed" => reason = Some("InvalidImageName"),
+            "Failed" if text == "Error: InvalidImageName" => reason = Some("InvalidImageName"),
+            "ErrImageNeverPull" => reason = Some("ErrImageNeverPull"),
+            "Failed" if text == "Error: ErrImageNeverPull" => reason = Some("ErrImageNeverPull"),
             "BackOff" if text.starts_with("Back-off pulling image") => {
                 reason = Some("ImagePullBackOff");
             }
@@ -119,12 +136,29 @@ fn reason_from_events(s: &Subject<'_>) -> Option<&'static str> {
     reason
 }
 
-/// The image a pull event names: `Failed to pull image "repo:tag": …`.
+/// The image a pull event names: `Failed to pull image "repo:tag": …`, `Failed to apply default
+/// image tag "repo:tag": …`, `Container image "repo:tag" is not present with pull policy of Never`.
 fn image_of_event(text: &str) -> Option<&str> {
-    let rest = text
-        .strip_prefix("Failed to pull image \"")
-        .or_else(|| text.strip_prefix("Back-off pulling image \""))?;
+    let rest = [
+        "Failed to pull image \"",
+        "Back-off pulling image \"",
+        "Failed to apply default image tag \"",
+        "Container image \"",
+    ]
+    .into_iter()
+    .find_map(|prefix| text.strip_prefix(prefix))?;
     rest.split('"').next()
+}
+
+/// Whether an image tag is a number printed in exponent notation (`2.417603e+06`): an all-digit
+/// tag left unquoted in YAML and printed back as a float.
+fn is_float_notation(tag: &str) -> bool {
+    let Some((mantissa, exponent)) = tag.split_once(['e', 'E']) else {
+        return false;
+    };
+    let digits = |t: &str| !t.is_empty() && t.chars().all(|c| c.is_ascii_digit());
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, "0"));
+    digits(int) && digits(frac) && digits(exponent.trim_start_matches(['+', '-']))
 }
 
 /// Classifies one pull error message.
@@ -214,7 +248,9 @@ fn finding(s: &Subject<'_>, reason: &str, problem: &Problem, failed: &[&Event]) 
     {
         f = f.evidence(Evidence::event(e));
     }
-    f = f.evidence(Evidence::spec(s, "image", image));
+    if s.spec_shown() {
+        f = f.evidence(Evidence::spec(s, "image", image));
+    }
     f = remedies(s, f, problem, image, reason);
     f.note(
         "the container never started: `restartCount` stays 0 and there are no logs; the back-off is between pull attempts",
@@ -265,6 +301,12 @@ fn remedies(
             ));
         }
         Problem::InvalidName => {
+            let tag = image.rsplit_once(':').map_or("", |(_, t)| t);
+            if is_float_notation(tag) {
+                f = f.remedy(format!(
+                    "the tag `{tag}` is a number that YAML (or a Helm template) turned into a float: quote the tag where it is set (`tag: \"...\"`)"
+                ));
+            }
             f = f.remedy(format!(
                 "`{image}` is not a valid image reference: fix it (lowercase repository, one `:tag` or `@sha256:` digest)"
             ));
@@ -365,6 +407,22 @@ fn registry_of(image: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numeric_tags_turned_floats_are_recognized() {
+        for tag in ["2.417603e+06", "1e+07", "3.5E-4"] {
+            assert!(is_float_notation(tag), "{tag}");
+        }
+        for tag in ["latest", "1.2.3", "e5", "2.4e", "v1e+06", "", "sha256"] {
+            assert!(!is_float_notation(tag), "{tag}");
+        }
+        assert_eq!(
+            image_of_event(
+                r#"Failed to apply default image tag "ghcr.io/apache/flink-kubernetes-operator:2.417603e+06": couldn't parse image reference "ghcr.io/apache/flink-kubernetes-operator:2.417603e+06": invalid reference format"#
+            ),
+            Some("ghcr.io/apache/flink-kubernetes-operator:2.417603e+06")
+        );
+    }
 
     #[test]
     fn pull_errors_are_classified() {

@@ -70,8 +70,8 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
             (true, true, _, _) => 0.98,
             (false, true, _, _) => 0.8,
             (true, false, true, None) => 0.9,
-            // No limit in a spec the bundle shows (else whether one is set is unknown).
-            (true, false, false, None) if s.spec_shown() => LIKELY,
+            // No limit in `resources` the bundle shows (else whether one is set is unknown).
+            (true, false, false, None) if s.resources_shown() => LIKELY,
             (false, false, true, _) => 0.6,
             _ => continue,
         };

@@ -31,6 +31,8 @@ declare_rule! {
     ///   `sizeLimit` is mounted (strong; tmpfs pages count toward the container's memory)
     /// - runc failing to write the memory limit (`failed to write 10485760 to memory.limit_in_bytes:
     ///   … device or resource busy`): the limit is below what the starting process already uses (certain)
+    /// - the runtime refusing the limit before anything runs: CRI-O's "set memory limit 10485760
+    ///   too low; should be at least 12582912", Docker's "Minimum memory limit allowed is 6MB" (certain)
     ///
     /// ## Remedy
     /// Write the quantity with a binary suffix (`512Mi`, not `512m`), raise the limit to what the
@@ -60,6 +62,16 @@ const SIGNATURES: &[Signature] = &[
         example: r#"setting cgroup config for procHooks process caused \\\"failed to write 10485760 to memory.limit_in_bytes: write /sys/fs/cgroup/memory/kubepods/burstable/pod70/ad06/memory.limit_in_bytes: device or resource busy\\\""#,
         confidence: CERTAIN,
     },
+    // The runtime refuses the limit outright, before any process runs: CRI-O's "set memory limit
+    // 10485760 too low; should be at least 12582912", Docker's "Minimum memory limit allowed is
+    // 6MB".
+    Signature {
+        id: "runtime-rejects-limit",
+        cause: "oom-at-start",
+        pattern: r"set memory limit (?P<target>\d+) too low|[Mm]inimum memory limit allowed is \d+ ?[KMG]?i?B",
+        example: "Error: set memory limit 10485760 too low; should be at least 12582912",
+        confidence: CERTAIN,
+    },
 ];
 
 /// Limits below this are too small for any process to start (bytes).
@@ -75,13 +87,22 @@ static INIT_OOM: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid pattern")
 });
 
+static LIMIT_REJECTED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(SIGNATURES[2].pattern).expect("valid pattern"));
+
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
     for s in cx.subjects.iter().filter(|s| is_start_candidate(s)) {
         let limit = s.memory_limit();
         let tiny = limit.and_then(|l| tiny_limit(l).map(|why| (l, why)));
-        let init_oom = start_messages(s)
+        let messages = start_messages(s);
+        let rejected = messages
+            .iter()
+            .find(|(_, text)| LIMIT_REJECTED.is_match(text))
+            .map(|(e, text)| (e.clone(), *text));
+        let init_oom = messages
             .into_iter()
-            .find(|(_, text)| INIT_OOM.is_match(text));
+            .find(|(_, text)| INIT_OOM.is_match(text))
+            .or_else(|| rejected.clone());
         let oom_killed = s.termination_reason() == Some("OOMKilled");
         let fast = s.runtime_secs().is_some_and(|r| r < FAST_OOM_SECS);
         let tmpfs = memory_empty_dir(s);
@@ -112,6 +133,20 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
                 v.name,
                 limit.unwrap_or("memory")
             ),
+            (None, None) if rejected.is_some() => {
+                let written = rejected
+                    .as_ref()
+                    .and_then(|(_, text)| LIMIT_REJECTED.captures(text))
+                    .and_then(|c| c.name("target"))
+                    .map(|m| format!("{}-byte", m.as_str()));
+                format!(
+                    "container `{name}` cannot start: the runtime rejects its {} memory limit as too low",
+                    limit
+                        .map(str::to_owned)
+                        .or(written)
+                        .unwrap_or_else(|| "(unset)".to_owned())
+                )
+            }
             (None, None) => {
                 // The limit the runtime could not set, when the spec is not in the bundle.
                 let written = init_oom

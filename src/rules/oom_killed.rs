@@ -42,8 +42,8 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         let limit = s.memory_limit();
         let confidence = match (last.reason.as_deref(), last.exit_code, limit) {
             (Some("OOMKilled"), _, Some(_)) => CERTAIN,
-            // The bundle does not show the spec: whether a limit is set is unknown.
-            (Some("OOMKilled"), _, None) if !s.spec_shown() => STRONG,
+            // The bundle does not show `resources`: whether a limit is set is unknown.
+            (Some("OOMKilled"), _, None) if !s.resources_shown() => STRONG,
             // OOMKilled without a limit is the node's doing; `node-oom` claims it first.
             (Some("OOMKilled"), _, None) => 0.6,
             // 137 = 128 + SIGKILL. Some runtimes omit the reason.
@@ -58,7 +58,7 @@ fn finding(s: &Subject<'_>, mut confidence: f64, limit: Option<&str>) -> Finding
     let name = s.name();
     let title = match limit {
         Some(l) => format!("container `{name}` is OOM-killed at its {l} memory limit"),
-        None if !s.spec_shown() => format!("container `{name}` is OOM-killed"),
+        None if !s.resources_shown() => format!("container `{name}` is OOM-killed"),
         None => format!("container `{name}` is OOM-killed (no memory limit set)"),
     };
     let mut f = Finding::new(&OOM_KILLED, s, confidence).title(title);
@@ -67,8 +67,10 @@ fn finding(s: &Subject<'_>, mut confidence: f64, limit: Option<&str>) -> Finding
     }
     if let Some(l) = limit {
         f = f.evidence(Evidence::spec(s, "resources.limits.memory", l));
-    } else if !s.spec_shown() {
-        f = f.note("the bundle does not show the container's spec: its memory limit is unknown");
+    } else if !s.resources_shown() {
+        f = f.note(
+            "the bundle does not show the container's `resources`: its memory limit is unknown",
+        );
     }
     if let Some(e) = waiting_evidence(s) {
         f = f.evidence(e);

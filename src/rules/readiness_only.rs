@@ -64,14 +64,20 @@ fn finding(s: &Subject<'_>, last: &Event, unhealthy: &[&Event]) -> Finding {
         .and_then(|r| r.started_at)
         .map(|t| format!(", running since {t}"))
         .unwrap_or_default();
-    f = f.evidence(Evidence::status(
-        s,
-        "ready",
-        format!(
-            "ready false, restartCount {}{since}",
-            s.status.restart_count
-        ),
-    ));
+    if s.status_shown() {
+        f = f.evidence(Evidence::status(
+            s,
+            "ready",
+            format!(
+                "ready false, restartCount {}{since}",
+                s.status.restart_count
+            ),
+        ));
+    } else {
+        f = f.note(
+            "the bundle holds no status for this container: that it never restarted rests on its events naming only readiness failures",
+        );
+    }
     if let Some(c) = s.pod_condition("Ready") {
         let reason = c.reason.as_deref().unwrap_or("");
         f = f.evidence(Evidence::pod_status(
@@ -109,6 +115,11 @@ fn finding(s: &Subject<'_>, last: &Event, unhealthy: &[&Event]) -> Finding {
         f = f.remedy(format!(
             "the probe's path does not exist ({handler} returns 404): fix `readinessProbe.httpGet.path`"
         ));
+    } else if let Some(line) = last.text().lines().find(|l| is_missing_command(l)) {
+        f = f.remedy(format!(
+            "the readiness check's own command fails in the container (`{}`): the image's shell or tools differ from what the probe assumes (a `[[` test needs bash, not `sh`); fix the probe's command",
+            line.trim()
+        ));
     } else if text.contains("timeout") || text.contains("deadline exceeded") {
         f = f.remedy(format!(
             "the readiness check ({handler}) does not answer within `timeoutSeconds`: find what blocks it, or raise the timeout if the check is slow by design"
@@ -128,6 +139,15 @@ fn finding(s: &Subject<'_>, last: &Event, unhealthy: &[&Event]) -> Finding {
 }
 
 /// The ready endpoints of each Service selecting the pod.
+/// Whether a line of a probe's output says a command or shell construct does not exist: `sh:
+/// 30: [[: not found`, `bash: curl: command not found`, `exec: "wget": executable file not found`.
+fn is_missing_command(line: &str) -> bool {
+    let line = line.trim_end();
+    line.ends_with(": not found")
+        || line.ends_with("command not found")
+        || line.contains("executable file not found")
+}
+
 fn endpoints_evidence(s: &Subject<'_>, mut f: Finding) -> Finding {
     let name = s.name();
     let ns = &s.pod.metadata.namespace;

@@ -93,7 +93,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "iptables-not-root",
         cause: "security-context-blocked",
-        pattern: r"(?:ip6?tables(?:-restore|-save)?|iptables-legacy|iptables-nft)\S*(?: v[0-9.]+ \([a-z]+\))?: .*(?:Permission denied \(you must be root\)|can't initialize ip6?tables table)",
+        pattern: r"(?:ip6?tables(?:-restore|-save)?|iptables-legacy|iptables-nft)\S*(?: v[0-9.]+(?: \([a-z]+\))?)?: .*(?:Permission denied \(you must be root\)|can't initialize ip6?tables table)",
         example: "iptables-restore: line 2 failed: Permission denied (you must be root)",
         confidence: 0.85,
     },
@@ -363,6 +363,7 @@ mod tests {
             "listen tcp :80: bind: permission denied",
             "Error: listen EACCES: permission denied 0.0.0.0:80",
             "iptables v1.8.4 (legacy): can't initialize iptables table `nat': Permission denied (you must be root)",
+            "2019/06/18 14:07:11 < iptables v1.6.0: can't initialize iptables table `nat': Permission denied (you must be root)",
             r#"error: failed switching to "redis": operation not permitted"#,
             "su-exec: setgroups: Operation not permitted",
         ] {
