@@ -267,6 +267,7 @@ pub fn diagnose(cluster: &Cluster, bundle_path: &str, rules: &RuleSet) -> Vec<Re
             members,
         ));
     }
+    out.extend(crate::rules::jobs_without_pods(cluster, bundle_path, &out));
     // Correlations read every finding, so that `--select rollout-regression` still sees the
     // loops it explains; the selection applies afterwards.
     crate::correlators::correlate_findings(cluster, &subjects, &mut out, rules);

@@ -85,7 +85,13 @@ pub fn recency(s: &Subject<'_>) -> f64 {
         // Still in back-off at collection: the failure is ongoing.
         return 1.0;
     }
-    match s.age_secs() {
+    recency_of_age(s.age_secs())
+}
+
+/// 0.3-1 for a failure `age` seconds before collection (unknown: 0.8).
+#[must_use]
+pub fn recency_of_age(age: Option<f64>) -> f64 {
+    match age {
         Some(age) => 0.3 + 0.7 * (-(age.max(0.0)) / RECENCY_TAU_SECS).exp(),
         None => 0.8,
     }

@@ -1,10 +1,15 @@
 //! `job-backoff-limit`: a Job gave up (backoff limit or deadline) after its pods failed. Not a
 //! crash loop: the Job stops retrying; reported against the Job with its pods' failure.
 
-use super::{CERTAIN, Evidence, EvidenceKind, Finding, RuleContext, termination_evidence};
+use std::collections::BTreeMap;
+
+use super::{
+    CERTAIN, Evidence, EvidenceKind, Finding, RuleContext, calibrated, termination_evidence,
+};
 use crate::correlate::{State, Subject};
-use crate::model::Workload;
+use crate::diagnose::{ReportFinding, WorkloadName};
 use crate::model::pod::Condition;
+use crate::model::{Cluster, Event, Workload};
 
 declare_rule! {
     /// ## What it detects
@@ -20,6 +25,10 @@ declare_rule! {
     /// - the Job's `Failed` condition with its reason and message (certain)
     /// - `status.failed` against `spec.backoffLimit`
     /// - the failed pods' termination (exit code, reason) and the last lines of their logs
+    /// - when the bundle holds no pod of the Job (with `restartPolicy: OnFailure` the controller
+    ///   deletes the pod it gives up on), the Job's condition or the controller's
+    ///   `BackoffLimitExceeded` / `DeadlineExceeded` event alone, with the note that what the pods
+    ///   died of is unknown
     ///
     /// ## Remedy
     /// Fix what makes the pods fail (their log and exit code say what), then re-run the Job;
@@ -138,6 +147,203 @@ fn finding(s: &Subject<'_>, job: &Workload, failed: &Condition) -> Finding {
     f.command(format!("kubectl -n {ns} describe job {job_name}"))
         .command(format!("kubectl -n {ns} logs {pod} -c {name}"))
         .note("the Job stopped retrying: its pods failed and were not restarted, so this is not a crash loop")
+}
+
+/// Failed Jobs that no finding of their pods speaks for: the Job controller deleted the pods
+/// (with `restartPolicy: OnFailure` it deletes the pod it gave up on), or the bundle holds none.
+/// The Job's `Failed` condition, or the controller's `BackoffLimitExceeded` /
+/// `DeadlineExceeded` event when the bundle holds no Job either, is all that is left; the finding
+/// says so.
+pub(crate) fn jobs_without_pods(
+    cluster: &Cluster,
+    bundle_path: &str,
+    findings: &[ReportFinding],
+) -> Vec<ReportFinding> {
+    // (namespace, name) -> the Job object and the controller's latest word, as far as known.
+    type Failed<'c> = BTreeMap<(&'c str, &'c str), (Option<&'c Workload>, Option<&'c Event>)>;
+    let mut failed: Failed<'_> = BTreeMap::new();
+    for job in cluster.workloads.iter().filter(|w| w.kind == "Job") {
+        if job
+            .status
+            .conditions
+            .iter()
+            .any(|c| c.kind == "Failed" && c.status == "True")
+        {
+            failed.insert(
+                (job.metadata.namespace.as_str(), job.metadata.name.as_str()),
+                (Some(job), None),
+            );
+        }
+    }
+    for e in &cluster.events {
+        let o = e.object();
+        if o.kind == "Job"
+            && matches!(
+                e.reason.as_str(),
+                "BackoffLimitExceeded" | "DeadlineExceeded"
+            )
+        {
+            let entry = failed
+                .entry((o.namespace.as_str(), o.name.as_str()))
+                .or_default();
+            // The latest one.
+            if entry.1.is_none_or(|prev| prev.time() <= e.time()) {
+                entry.1 = Some(e);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for ((ns, name), (job, event)) in failed {
+        let covered = findings
+            .iter()
+            .any(|f| f.namespace == ns && f.workload.kind == "Job" && f.workload.name == name)
+            || cluster.pods.iter().any(|p| {
+                p.metadata.namespace == ns
+                    && p.metadata
+                        .controller()
+                        .is_some_and(|o| o.kind == "Job" && o.name == name)
+            });
+        if covered {
+            continue;
+        }
+        out.push(orphan_finding(cluster, bundle_path, ns, name, job, event));
+    }
+    out
+}
+
+fn orphan_finding(
+    cluster: &Cluster,
+    bundle_path: &str,
+    ns: &str,
+    name: &str,
+    job: Option<&Workload>,
+    event: Option<&Event>,
+) -> ReportFinding {
+    let condition = job.and_then(|j| {
+        j.status
+            .conditions
+            .iter()
+            .find(|c| c.kind == "Failed" && c.status == "True")
+    });
+    let reason = condition
+        .and_then(|c| c.reason.as_deref())
+        .or(event.map(|e| e.reason.as_str()))
+        .unwrap_or("Failed");
+    let gave_up = match reason {
+        "BackoffLimitExceeded" => "reached its backoff limit",
+        "DeadlineExceeded" => "exceeded its active deadline",
+        _ => "failed",
+    };
+    let mut evidence = Vec::new();
+    if let (Some(job), Some(c)) = (job, condition) {
+        evidence.push(Evidence::new(
+            EvidenceKind::Status,
+            &job.source,
+            format!("{name}: status.conditions[Failed]"),
+            format!("{reason}: {}", c.message.as_deref().unwrap_or("")),
+        ));
+        let failures = job.status.failed.unwrap_or(0);
+        let limit = job.spec.backoff_limit.unwrap_or(6);
+        evidence.push(Evidence::new(
+            EvidenceKind::Status,
+            &job.source,
+            format!("{name}: status.failed"),
+            format!("{failures} failed pods, spec.backoffLimit {limit}"),
+        ));
+    }
+    if let Some(e) = event {
+        evidence.push(Evidence::event(e));
+    }
+    let deleted: Vec<&str> = cluster
+        .events
+        .iter()
+        .filter(|e| {
+            let o = e.object();
+            o.kind == "Job" && o.name == name && o.namespace == ns && e.reason == "SuccessfulDelete"
+        })
+        .filter_map(|e| e.text().strip_prefix("Deleted pod: "))
+        .collect();
+    let mut remediation = Vec::new();
+    if reason == "DeadlineExceeded" {
+        remediation.push(format!(
+            "Job `{name}` ran longer than its `activeDeadlineSeconds`: find what makes it slow or stuck, or raise the deadline if the work needs it"
+        ));
+    } else {
+        remediation.push(format!(
+            "every attempt of Job `{name}` failed and the bundle keeps none of its pods: re-run it and read the failing pod's log (`kubectl -n {ns} logs job/{name}`) while it exists"
+        ));
+    }
+    remediation.push(
+        "with `restartPolicy: OnFailure` the Job controller deletes the pod it gives up on; `restartPolicy: Never` keeps every failed pod and its log to read"
+            .to_owned(),
+    );
+    remediation.push(format!(
+        "a failed Job is not retried: after the fix, delete and re-create `{name}`"
+    ));
+    let mut notes = vec![
+        "the bundle holds no pod of this Job: what the pods died of is unknown; the Job's own status and events are the evidence".to_owned(),
+    ];
+    if !deleted.is_empty() {
+        notes.push(format!(
+            "the Job controller deleted its pod{} {}",
+            if deleted.len() == 1 { "" } else { "s" },
+            deleted
+                .iter()
+                .map(|p| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if job.is_none() {
+        notes.push(
+            "the bundle holds no Job object: its failure rests on the Job controller's event"
+                .to_owned(),
+        );
+    }
+    let confidence = calibrated(CERTAIN);
+    // A Job is one workload; it failed for good, so the failure is as recent as its last word.
+    let age = event
+        .and_then(Event::time)
+        .or_else(|| condition.and_then(|c| c.last_transition_time))
+        .and_then(|t| Some(cluster.collected_at?.seconds_since(t)));
+    let critical = crate::rank::is_system_namespace(ns);
+    let impact = if critical { 0.6 } else { 0.5 };
+    let score = impact * confidence * crate::rank::recency_of_age(age);
+    ReportFinding {
+        rank: 0,
+        score: (score * 1000.0).round() / 1000.0,
+        severity: crate::rank::severity(score).to_owned(),
+        cause: JOB_BACKOFF_LIMIT.cause.to_owned(),
+        confidence: (confidence * 100.0).round() / 100.0,
+        title: format!("job `{name}` {gave_up}; its pods are gone: not a crash loop"),
+        cluster: cluster.name.clone(),
+        namespace: ns.to_owned(),
+        workload: WorkloadName {
+            kind: "Job".to_owned(),
+            name: name.to_owned(),
+        },
+        pods: deleted.iter().map(|p| (*p).to_owned()).collect(),
+        // The pods, and so their containers, are not in the bundle.
+        container: String::new(),
+        container_kind: "app".to_owned(),
+        restart_count: 0,
+        last_termination: None,
+        evidence,
+        alternatives: Vec::new(),
+        remediation,
+        commands: vec![
+            format!("kubectl -n {ns} describe job {name}"),
+            format!("kubectl -n {ns} get events --field-selector involvedObject.name={name}"),
+            format!("kubectl -n {ns} get pods -l job-name={name}"),
+        ],
+        change_commands: Vec::new(),
+        explains: Vec::new(),
+        notes,
+        log_tail: Vec::new(),
+        bundle: bundle_path.to_owned(),
+        image: String::new(),
+        nodes: Vec::new(),
+    }
 }
 
 /// The pods' strongest log signature (any cause) and last error line; returns the signature.

@@ -68,6 +68,8 @@ mod tls_certificate;
 mod unhandled_exception;
 mod volume_mount;
 
+pub(crate) use job_backoff_limit::jobs_without_pods;
+
 /// What kind of finding a rule makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]

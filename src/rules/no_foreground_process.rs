@@ -22,7 +22,9 @@ declare_rule! {
     /// - no `Killing` event for a failed liveness or startup probe (those also end in exit 0)
     /// - a short run time and a `command` such as `sh -c "…"` that ends, or a daemonizing server
     /// - no exit code in the bundle: a base OS or language image (`alpine`, `ubuntu`, `python`, …)
-    ///   with no `command` and no error in its log (likely); a last log without any error (possible)
+    ///   with no `command` and no error in its log (likely); a `command` that ends by itself
+    ///   (`sleep 30s`, `echo …`, `sh -c` of only such steps; likely); a last log without any
+    ///   error (possible)
     ///
     /// ## Remedy
     /// Run a long-lived process in the foreground as PID 1 (`exec` the server, `nginx -g 'daemon off;'`),
@@ -190,6 +192,21 @@ fn without_exit_code(s: &Subject<'_>) -> Option<Finding> {
                 .remedy("for a debugging pod, `command: [sleep, infinity]` keeps it up"),
         );
     }
+    if let Some(ends) = finite_command(&s.spec.command, &s.spec.args).filter(|_| quiet) {
+        let cmd = s.command_line().unwrap_or_default();
+        let mut f = Finding::new(&NO_FOREGROUND_PROCESS, s, 0.75).title(format!(
+            "container `{name}` runs `{cmd}`, which {ends}, and `restartPolicy: Always` restarts it"
+        ));
+        f = f.evidence(Evidence::spec(s, "command", &cmd));
+        if let Some(e) = waiting_evidence(s) {
+            f = f.evidence(e);
+        }
+        f = f.note("the bundle does not show the last exit code; the command ends by itself, so each run exits (0) and the kubelet restarts it with a growing back-off");
+        return Some(
+            f.remedy(format!("give `{name}` a long-running `command` (the server to run; for a debugging pod `sleep infinity`)"))
+                .remedy("if the work is one-shot, run it as a Job, or as an init container before the app"),
+        );
+    }
     if lines.is_empty() || !quiet {
         return None;
     }
@@ -209,6 +226,59 @@ fn without_exit_code(s: &Subject<'_>) -> Option<Finding> {
     )
 }
 
+/// Programs that do their one thing and exit.
+const ONE_SHOT_PROGRAMS: &[&str] = &[
+    "echo", "true", "date", "env", "printenv", "hostname", "whoami", "id", "pwd", "ls", "uname",
+    "printf",
+];
+
+/// How a container's `command` and `args` end by themselves, if they visibly do: `sleep 30s`
+/// (a finite sleep), a one-shot program such as `echo`, or `sh -c` of a script made only of
+/// those. `sleep infinity`, a server, or anything unknown is not claimed.
+fn finite_command(command: &[String], args: &[String]) -> Option<String> {
+    let words: Vec<&str> = command.iter().chain(args).map(String::as_str).collect();
+    let (first, rest) = words.split_first()?;
+    let program = first.rsplit('/').next().unwrap_or(first);
+    if matches!(program, "sh" | "bash" | "ash" | "dash") {
+        let script = match rest {
+            ["-c" | "-ec" | "-ce", script] => *script,
+            _ => return None,
+        };
+        let steps: Vec<Vec<&str>> = script
+            .split([';', '\n'])
+            .flat_map(|p| p.split("&&"))
+            .map(|p| p.split_whitespace().collect::<Vec<_>>())
+            .filter(|p| !p.is_empty())
+            .collect();
+        let all_end = !steps.is_empty()
+            && steps.iter().all(|step| {
+                let (p, a) = step.split_first().expect("non-empty");
+                ends_by_itself(p, a).is_some()
+            });
+        return all_end.then(|| "ends when its script does".to_owned());
+    }
+    ends_by_itself(program, rest)
+}
+
+/// Whether one program with its arguments ends by itself, and how.
+fn ends_by_itself(program: &str, args: &[&str]) -> Option<String> {
+    if program == "sleep" {
+        let [duration] = args else {
+            return None;
+        };
+        let digits = duration.trim_end_matches(['s', 'm', 'h', 'd']);
+        let finite = !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit() || c == '.');
+        // A sleep of a day or more is meant as "forever".
+        let long = duration.ends_with('d')
+            || (duration.ends_with('h') && digits.parse::<f64>().is_ok_and(|h| h >= 24.0))
+            || digits.parse::<f64>().is_ok_and(|n| n >= 86_400.0);
+        return (finite && !long).then(|| format!("ends after {duration}"));
+    }
+    ONE_SHOT_PROGRAMS
+        .contains(&program)
+        .then(|| "ends as soon as it has printed".to_owned())
+}
+
 /// Whether a log line says something went wrong: a trouble word, or a klog error or fatal
 /// prefix (`E0210 01:36:39.123645`, `F0210 …`).
 fn is_trouble(line: &str) -> bool {
@@ -216,4 +286,46 @@ fn is_trouble(line: &str) -> bool {
     let klog = b.len() > 5 && matches!(b[0], b'E' | b'F') && b[1..5].iter().all(u8::is_ascii_digit);
     let lower = line.to_ascii_lowercase();
     klog || TROUBLE.iter().any(|w| lower.contains(w))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::finite_command;
+
+    fn words(s: &[&str]) -> Vec<String> {
+        s.iter().map(|w| (*w).to_owned()).collect()
+    }
+
+    #[test]
+    fn commands_that_end_by_themselves() {
+        for (command, args) in [
+            (&["/bin/sleep", "30s"][..], &[][..]),
+            (&["sleep"], &["3600"]),
+            (&["echo", "hello", "world"], &[]),
+            (&["sh", "-c"], &["echo starting; sleep 10"]),
+            (&["/bin/bash", "-c", "date && env"], &[]),
+        ] {
+            assert!(
+                finite_command(&words(command), &words(args)).is_some(),
+                "{command:?} {args:?}"
+            );
+        }
+        for (command, args) in [
+            (&["sleep", "infinity"][..], &[][..]),
+            (&["sleep", "365d"], &[]),
+            (&["sleep", "86400"], &[]),
+            (
+                &["sh", "-c", "echo starting; exec nginx -g 'daemon off;'"],
+                &[],
+            ),
+            (&["sh", "-c", "while true; do sleep 5; done"], &[]),
+            (&["/app/server"], &["--port=8080"]),
+            (&[], &[]),
+        ] {
+            assert!(
+                finite_command(&words(command), &words(args)).is_none(),
+                "{command:?} {args:?}"
+            );
+        }
+    }
 }

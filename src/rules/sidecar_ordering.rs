@@ -91,6 +91,17 @@ const SIGNATURES: &[Signature] = &[
         example: r"pymongo.errors.ServerSelectionTimeoutError: localhost:27017: [Errno 111] Connection refused, Timeout: 30s",
         confidence: 0.6,
     },
+    // Database clients in their own words: PgJDBC ("Connection to localhost:5432 refused. Check
+    // that the hostname and port are correct…"), MySQL ("Can't connect to MySQL server on
+    // '127.0.0.1:3306' (111)"), redis-cli ("Could not connect to Redis at 127.0.0.1:6379:
+    // Connection refused").
+    Signature {
+        id: "db-client-localhost-refused",
+        cause: "sidecar-ordering",
+        pattern: r"(?:Connection to (?:localhost|127\.0\.0\.1|\[?::1\]?):|Can't connect to MySQL server on '(?:localhost|127\.0\.0\.1):|Could not connect to Redis at (?:localhost|127\.0\.0\.1):)(?P<target>\d+)(?: refused|' \((?:111|10061)|: Connection refused)",
+        example: "java.sql.SQLException: Cannot create PoolableConnectionFactory (Connection to localhost:5432 refused. Check that the hostname and port are correct and that the postmaster is accepting TCP/IP connections.)",
+        confidence: 0.6,
+    },
 ];
 
 /// Well-known sidecars by name or image fragment, with the ports they serve by default.
@@ -296,6 +307,9 @@ mod tests {
             r"java.net.ConnectException: Connection refused: localhost/127.0.0.1:3306",
             "Error: connect ECONNREFUSED 127.0.0.1:15001",
             "dial tcp [::1]:4140: connect: connection refused",
+            "org.postgresql.util.PSQLException: Connection to localhost:5432 refused. Check that the hostname and port are correct and that the postmaster is accepting TCP/IP connections.",
+            "ERROR 2003 (HY000): Can't connect to MySQL server on '127.0.0.1:3306' (111)",
+            "Could not connect to Redis at 127.0.0.1:6379: Connection refused",
         ] {
             assert!(causes(line).contains(&"sidecar-ordering"), "{line}");
         }
@@ -305,6 +319,8 @@ mod tests {
             r"pymongo.errors.ServerSelectionTimeoutError: mongo:27017: [Errno 111] Connection refused, Timeout: 30s",
             "dial tcp 10.96.14.3:5432: connect: connection refused",
             "Error: connect ECONNREFUSED 10.96.0.20:6379",
+            "org.postgresql.util.PSQLException: Connection to postgres.db.svc.cluster.local:5432 refused. Check that the hostname and port are correct and that the postmaster is accepting TCP/IP connections.",
+            "ERROR 2003 (HY000): Can't connect to MySQL server on 'mysql:3306' (111)",
         ] {
             assert!(!causes(line).contains(&"sidecar-ordering"), "{line}");
         }
