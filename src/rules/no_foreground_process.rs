@@ -179,14 +179,15 @@ fn without_exit_code(s: &Subject<'_>) -> Option<Finding> {
         && lines.len() <= 5
         && quiet
     {
-        let mut f = Finding::new(&NO_FOREGROUND_PROCESS, s, 0.75).title(format!(
+        let title = format!(
             "container `{name}` runs the `{base}` image with no command: its default command ends at once, and `restartPolicy: Always` restarts it"
-        ));
-        f = f.evidence(Evidence::spec(s, "image", &s.spec.image));
-        if let Some(e) = waiting_evidence(s) {
-            f = f.evidence(e);
-        }
-        f = f.note("the bundle does not show the last exit code; with no `command` or `args`, the image's own default (a shell or an interpreter) runs and exits without a terminal");
+        );
+        let f = from_spec(
+            s,
+            title,
+            ("image", &s.spec.image),
+            "the bundle does not show the last exit code; with no `command` or `args`, the image's own default (a shell or an interpreter) runs and exits without a terminal",
+        );
         return Some(
             f.remedy(format!("give `{name}` a long-running `command` (the server to run), or use an image built to run one"))
                 .remedy("for a debugging pod, `command: [sleep, infinity]` keeps it up"),
@@ -194,14 +195,15 @@ fn without_exit_code(s: &Subject<'_>) -> Option<Finding> {
     }
     if let Some(ends) = finite_command(&s.spec.command, &s.spec.args).filter(|_| quiet) {
         let cmd = s.command_line().unwrap_or_default();
-        let mut f = Finding::new(&NO_FOREGROUND_PROCESS, s, 0.75).title(format!(
+        let title = format!(
             "container `{name}` runs `{cmd}`, which {ends}, and `restartPolicy: Always` restarts it"
-        ));
-        f = f.evidence(Evidence::spec(s, "command", &cmd));
-        if let Some(e) = waiting_evidence(s) {
-            f = f.evidence(e);
-        }
-        f = f.note("the bundle does not show the last exit code; the command ends by itself, so each run exits (0) and the kubelet restarts it with a growing back-off");
+        );
+        let f = from_spec(
+            s,
+            title,
+            ("command", &cmd),
+            "the bundle does not show the last exit code; the command ends by itself, so each run exits (0) and the kubelet restarts it with a growing back-off",
+        );
         return Some(
             f.remedy(format!("give `{name}` a long-running `command` (the server to run; for a debugging pod `sleep infinity`)"))
                 .remedy("if the work is one-shot, run it as a Job, or as an init container before the app"),
@@ -224,6 +226,18 @@ fn without_exit_code(s: &Subject<'_>) -> Option<Finding> {
         f.remedy(format!("check the exit code (`kubectl describe pod`): if `{name}` exits 0, make it run a long-lived process in the foreground as PID 1"))
             .remedy("if the work is one-shot, run it as a Job, or as an init container before the app"),
     )
+}
+
+/// A likely finding on what the spec shows (`field`: `value`), when the bundle does not show
+/// the exit code that would settle it.
+fn from_spec(s: &Subject<'_>, title: String, (field, value): (&str, &str), note: &str) -> Finding {
+    let mut f = Finding::new(&NO_FOREGROUND_PROCESS, s, 0.75)
+        .title(title)
+        .evidence(Evidence::spec(s, field, value));
+    if let Some(e) = waiting_evidence(s) {
+        f = f.evidence(e);
+    }
+    f.note(note)
 }
 
 /// Programs that do their one thing and exit.

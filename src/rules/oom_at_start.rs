@@ -119,6 +119,18 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         let name = s.name();
+        // The limit as the spec writes it, else the one the runtime's message names (when the
+        // bundle does not show the spec).
+        let limit_words = |found: &Option<(Evidence, &str)>, re: &Regex| {
+            limit
+                .map(str::to_owned)
+                .or_else(|| {
+                    let (_, text) = found.as_ref()?;
+                    let target = re.captures(text)?.name("target")?;
+                    Some(format!("{}-byte", target.as_str()))
+                })
+                .unwrap_or_else(|| "(unset)".to_owned())
+        };
         let title = match (&tiny, &tmpfs) {
             (Some((l, why)), _) => {
                 format!("container `{name}` is OOM-killed as it starts: memory limit `{l}` {why}")
@@ -133,35 +145,14 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
                 v.name,
                 limit.unwrap_or("memory")
             ),
-            (None, None) if rejected.is_some() => {
-                let written = rejected
-                    .as_ref()
-                    .and_then(|(_, text)| LIMIT_REJECTED.captures(text))
-                    .and_then(|c| c.name("target"))
-                    .map(|m| format!("{}-byte", m.as_str()));
-                format!(
-                    "container `{name}` cannot start: the runtime rejects its {} memory limit as too low",
-                    limit
-                        .map(str::to_owned)
-                        .or(written)
-                        .unwrap_or_else(|| "(unset)".to_owned())
-                )
-            }
-            (None, None) => {
-                // The limit the runtime could not set, when the spec is not in the bundle.
-                let written = init_oom
-                    .as_ref()
-                    .and_then(|(_, text)| INIT_OOM.captures(text))
-                    .and_then(|c| c.name("target"))
-                    .map(|m| format!("{}-byte", m.as_str()));
-                format!(
-                    "container `{name}` is OOM-killed at container init: its {} memory limit is too low to start",
-                    limit
-                        .map(str::to_owned)
-                        .or(written)
-                        .unwrap_or_else(|| "(unset)".to_owned())
-                )
-            }
+            (None, None) if rejected.is_some() => format!(
+                "container `{name}` cannot start: the runtime rejects its {} memory limit as too low",
+                limit_words(&rejected, &LIMIT_REJECTED)
+            ),
+            (None, None) => format!(
+                "container `{name}` is OOM-killed at container init: its {} memory limit is too low to start",
+                limit_words(&init_oom, &INIT_OOM)
+            ),
         };
         let mut f = Finding::new(&OOM_AT_START, s, confidence).title(title);
         if let Some((e, _)) = init_oom {
