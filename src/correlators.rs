@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::correlate::Subject;
-use crate::diagnose::{Member, ReportFinding, WorkloadName, split_commands};
+use crate::diagnose::{Member, ReportFinding, WorkloadName, round2, round3, split_commands};
 use crate::model::pod::{Container, PodSpec, SecurityContext};
 use crate::model::{Cluster, Node, Pod, Workload};
 use crate::rank;
@@ -222,13 +222,13 @@ impl Correlation {
         explains.dedup();
         let (commands, change_commands) = split_commands(self.commands);
         let confidence = self.confidence.min(0.99);
-        let score = (self.base.min(1.0) * confidence * 1000.0).round() / 1000.0;
+        let score = round3(self.base.min(1.0) * confidence);
         ReportFinding {
             rank: 0,
             score,
             severity: rank::severity(score).to_owned(),
             cause: self.cause.to_owned(),
-            confidence: (confidence * 100.0).round() / 100.0,
+            confidence: round2(confidence),
             title: self.title,
             cluster: cluster.name.clone(),
             namespace: self.namespace,

@@ -493,11 +493,13 @@ fn fallback(s: &Subject<'_>) -> Finding {
     f
 }
 
-fn round2(x: f64) -> f64 {
+/// A confidence as reports show it: two decimals.
+pub(crate) fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-fn round3(x: f64) -> f64 {
+/// A score as reports show it: three decimals.
+pub(crate) fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 

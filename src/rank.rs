@@ -57,7 +57,13 @@ pub fn impact(cluster: &Cluster, s: &Subject<'_>, failing: usize, workload_pods:
             }
         }
     };
-    let critical = is_system_namespace(&s.pod.metadata.namespace);
+    weighed_by_namespace(base, &s.pod.metadata.namespace)
+}
+
+/// An impact `base` weighed by where the workload runs: cluster infrastructure weighs more.
+#[must_use]
+pub fn weighed_by_namespace(base: f64, ns: &str) -> f64 {
+    let critical = is_system_namespace(ns);
     (base * if critical { 1.2 } else { 1.0 }).min(1.0)
 }
 

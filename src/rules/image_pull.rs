@@ -120,13 +120,19 @@ fn reason_from_events(s: &Subject<'_>) -> Option<&'static str> {
             {
                 reason = reason.or(Some("ErrImagePull"));
             }
-            "Failed" if text == "Error: ImagePullBackOff" => reason = Some("ImagePullBackOff"),
             // The kubelet rejects the reference before any pull: `InspectFailed` "Failed to apply
             // default image tag …: invalid reference format", then "Error: InvalidImageName".
             "InspectFailed" => reason = Some("InvalidImageName"),
-            "Failed" if text == "Error: InvalidImageName" => reason = Some("InvalidImageName"),
             "ErrImageNeverPull" => reason = Some("ErrImageNeverPull"),
-            "Failed" if text == "Error: ErrImageNeverPull" => reason = Some("ErrImageNeverPull"),
+            "Failed" => {
+                // "Error: ImagePullBackOff", "Error: InvalidImageName", …: the waiting reason itself.
+                if let Some(r) = text
+                    .strip_prefix("Error: ")
+                    .and_then(|r| PULL_REASONS.iter().find(|p| **p == r))
+                {
+                    reason = Some(r);
+                }
+            }
             "BackOff" if text.starts_with("Back-off pulling image") => {
                 reason = Some("ImagePullBackOff");
             }

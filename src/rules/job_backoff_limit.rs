@@ -7,7 +7,7 @@ use super::{
     CERTAIN, Evidence, EvidenceKind, Finding, RuleContext, calibrated, termination_evidence,
 };
 use crate::correlate::{State, Subject};
-use crate::diagnose::{ReportFinding, WorkloadName};
+use crate::diagnose::{ReportFinding, WorkloadName, round2, round3};
 use crate::model::pod::Condition;
 use crate::model::{Cluster, Event, Workload};
 
@@ -89,22 +89,11 @@ fn finding(s: &Subject<'_>, job: &Workload, failed: &Condition) -> Finding {
     };
     let title = format!("job `{job_name}` {gave_up} ({how}): not a crash loop");
     let mut f = Finding::new(&JOB_BACKOFF_LIMIT, s, CERTAIN).title(title);
-    let source = format!("namespaces/{ns}/jobs.yaml");
-    let message = failed.message.as_deref().unwrap_or("");
-    f = f.evidence(Evidence::new(
-        EvidenceKind::Status,
-        &source,
-        format!("{job_name}: status.conditions[Failed]"),
-        format!("{reason}: {message}"),
-    ));
+    for e in status_evidence(job, failed) {
+        f = f.evidence(e);
+    }
     let failures = job.status.failed.unwrap_or(0);
     let limit = job.spec.backoff_limit.unwrap_or(6);
-    f = f.evidence(Evidence::new(
-        EvidenceKind::Status,
-        &source,
-        format!("{job_name}: status.failed"),
-        format!("{failures} failed pods, spec.backoffLimit {limit}"),
-    ));
     if let Some(e) = s.cluster.events.iter().rfind(|e| {
         let o = e.object();
         o.kind == "Job" && o.name == *job_name && o.namespace == *ns && e.reason == reason
@@ -147,6 +136,29 @@ fn finding(s: &Subject<'_>, job: &Workload, failed: &Condition) -> Finding {
     f.command(format!("kubectl -n {ns} describe job {job_name}"))
         .command(format!("kubectl -n {ns} logs {pod} -c {name}"))
         .note("the Job stopped retrying: its pods failed and were not restarted, so this is not a crash loop")
+}
+
+/// The Job's `Failed` condition and its failure count against `backoffLimit`.
+fn status_evidence(job: &Workload, failed: &Condition) -> [Evidence; 2] {
+    let name = &job.metadata.name;
+    let reason = failed.reason.as_deref().unwrap_or("Failed");
+    let message = failed.message.as_deref().unwrap_or("");
+    let failures = job.status.failed.unwrap_or(0);
+    let limit = job.spec.backoff_limit.unwrap_or(6);
+    [
+        Evidence::new(
+            EvidenceKind::Status,
+            &job.source,
+            format!("{name}: status.conditions[Failed]"),
+            format!("{reason}: {message}"),
+        ),
+        Evidence::new(
+            EvidenceKind::Status,
+            &job.source,
+            format!("{name}: status.failed"),
+            format!("{failures} failed pods, spec.backoffLimit {limit}"),
+        ),
+    ]
 }
 
 /// Failed Jobs that no finding of their pods speaks for: the Job controller deleted the pods
@@ -236,20 +248,7 @@ fn orphan_finding(
     };
     let mut evidence = Vec::new();
     if let (Some(job), Some(c)) = (job, condition) {
-        evidence.push(Evidence::new(
-            EvidenceKind::Status,
-            &job.source,
-            format!("{name}: status.conditions[Failed]"),
-            format!("{reason}: {}", c.message.as_deref().unwrap_or("")),
-        ));
-        let failures = job.status.failed.unwrap_or(0);
-        let limit = job.spec.backoff_limit.unwrap_or(6);
-        evidence.push(Evidence::new(
-            EvidenceKind::Status,
-            &job.source,
-            format!("{name}: status.failed"),
-            format!("{failures} failed pods, spec.backoffLimit {limit}"),
-        ));
+        evidence.extend(status_evidence(job, c));
     }
     if let Some(e) = event {
         evidence.push(Evidence::event(e));
@@ -306,15 +305,15 @@ fn orphan_finding(
         .and_then(Event::time)
         .or_else(|| condition.and_then(|c| c.last_transition_time))
         .and_then(|t| Some(cluster.collected_at?.seconds_since(t)));
-    let critical = crate::rank::is_system_namespace(ns);
-    let impact = if critical { 0.6 } else { 0.5 };
+    // The impact `rank::impact` gives a failing Job.
+    let impact = crate::rank::weighed_by_namespace(0.5, ns);
     let score = impact * confidence * crate::rank::recency_of_age(age);
     ReportFinding {
         rank: 0,
-        score: (score * 1000.0).round() / 1000.0,
+        score: round3(score),
         severity: crate::rank::severity(score).to_owned(),
         cause: JOB_BACKOFF_LIMIT.cause.to_owned(),
-        confidence: (confidence * 100.0).round() / 100.0,
+        confidence: round2(confidence),
         title: format!("job `{name}` {gave_up}; its pods are gone: not a crash loop"),
         cluster: cluster.name.clone(),
         namespace: ns.to_owned(),
