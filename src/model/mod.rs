@@ -6,6 +6,7 @@
 pub(crate) mod de;
 pub mod event;
 pub mod log;
+pub mod logread;
 pub mod map;
 pub mod meta;
 pub mod objects;

@@ -101,6 +101,28 @@ const SIGNATURES: &[Signature] = &[
         example: r"Microsoft.Data.SqlClient.SqlException (0x80131904): A network-related or instance-specific error occurred while establishing a connection to SQL Server. The server was not found or was not accessible.",
         confidence: 0.75,
     },
+    Signature {
+        id: "connect-timeout",
+        cause: "dependency-unreachable",
+        pattern: r"(?i)timeout exceeded when trying to connect|Connection terminated due to connection timeout|timed out (?:while |when )?(?:trying to )?connect(?:ing)?(?: to (?P<target>[\w.-]+(?::\d+)?))?|\btimeout (?:while |when )?connecting to (?:server|host|database)\b|\bconnect ETIMEDOUT\b|\bConnectTimeout(?:Error|Exception)\b",
+        example: "18:05:40  error: timeout exceeded when trying to connect  (pg-pool/index.js:45)",
+        confidence: 0.7,
+    },
+    // Not the Kubernetes API (`/api`, `/apis` paths): that is `kubernetes-api-access`.
+    Signature {
+        id: "http-unreachable",
+        cause: "dependency-unreachable",
+        pattern: r#"(?:Get|Post|Put|Head|Patch|Delete) \\?"https?://(?P<target>[^/"\\\s]+)(?:/(?:[^a"\\\s]|a[^p"\\\s]|ap[^i"\\\s])[^"\\\s]*|/)?\\?": (?:context deadline exceeded|net/http: request canceled while waiting for connection|net/http: TLS handshake timeout|EOF\b|read: connection reset by peer)"#,
+        example: r#"Error: Get "http://vault.security.svc:8200/v1/sys/health": context deadline exceeded (Client.Timeout exceeded while awaiting headers)"#,
+        confidence: 0.7,
+    },
+    Signature {
+        id: "metadata-service",
+        cause: "dependency-unreachable",
+        pattern: r"(?i)\bec2imds\b[^\n]*?(?:deadline exceeded|timed? ?out|canceled|refused)|instance metadata[^\n]{0,160}?(?:deadline exceeded|timed? ?out|unreachable|refused|canceled)|(?P<target>169\.254\.169\.254)[^\n]{0,160}?(?:deadline exceeded|timed? ?out|refused|no route to host|unreachable)",
+        example: r#"{"level":"error","ts":"2024-11-07T09:15:49Z","logger":"setup","msg":"unable to initialize AWS cloud","error":"failed to get VPC ID: failed to fetch VPC ID from instance metadata: error in fetching vpc id through ec2 metadata: get mac metadata: operation error ec2imds: GetMetadata, canceled, context deadline exceeded"}"#,
+        confidence: 0.75,
+    },
 ];
 
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
@@ -218,6 +240,12 @@ mod tests {
             r#"Error: connection error: desc = "transport: Error while dialing dial tcp 10.96.33.2:50051: connect: connection refused""#,
             "Error: Redis connection to redis:6379 failed - connect ECONNREFUSED 10.96.0.20:6379",
             "Caused by: java.net.ConnectException: Connection refused (Connection refused)",
+            "Error: Connection terminated due to connection timeout",
+            "pymysql.err.OperationalError: (2003, \"Can't connect to MySQL server on 'mysql' (timed out)\")",
+            "redis.exceptions.TimeoutError: Timeout connecting to server",
+            "Error: connect ETIMEDOUT",
+            r#"level=fatal msg="Get \"https://minio.storage.svc:9000/probe-bucket/?location=\": net/http: request canceled while waiting for connection""#,
+            "failed to retrieve credentials: failed to refresh cached credentials, no EC2 IMDS role found, operation error ec2imds: GetMetadata, request canceled, context deadline exceeded",
         ] {
             assert!(causes(line).contains(&"dependency-unreachable"), "{line}");
         }
@@ -226,6 +254,7 @@ mod tests {
             "SQLSTATE[HY000] [1045] Access denied for user 'root'@'10.244.0.12' (using password: YES)",
             "Microsoft.Data.SqlClient.SqlException (0x80131904): Login failed for user 'sa'.",
             "Error: listen EADDRINUSE: address already in use :::3000",
+            r#"E1207 10:13:41.123456       1 reflector.go:138] Failed to watch *v1.Pod: failed to list *v1.Pod: Get "https://10.96.0.1:443/api/v1/pods?limit=500": context deadline exceeded"#,
         ] {
             assert!(!causes(line).contains(&"dependency-unreachable"), "{line}");
         }

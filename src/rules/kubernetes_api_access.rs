@@ -90,6 +90,13 @@ const SIGNATURES: &[Signature] = &[
         confidence: 0.88,
     },
     Signature {
+        id: "api-request-timeout",
+        cause: "kubernetes-api-access",
+        pattern: r#"(?:Get|Post|Put|Patch|Delete) \\?"https://(?P<target>[^/"\\\s]+)/apis?(?:/[^"\\\s]*)?\\?": (?:context deadline exceeded|net/http: TLS handshake timeout|net/http: request canceled)"#,
+        example: r#"E1207 10:13:41.123456       1 reflector.go:138] Failed to watch *v1.Pod: failed to list *v1.Pod: Get "https://10.96.0.1:443/api/v1/pods?limit=500": context deadline exceeded"#,
+        confidence: 0.85,
+    },
+    Signature {
         id: "leader-election-lost",
         cause: "kubernetes-api-access",
         pattern: r"(?i)leader ?election lost|failed to renew lease (?P<target>[\w./-]+)",

@@ -1,6 +1,7 @@
 //! `liveness-probe-kill`: the kubelet kills the container because its liveness probe fails.
 
-use super::{Finding, RuleContext};
+use super::probe::{ProbeKill, Why, stopped_from_outside};
+use super::{Finding, LIKELY, RuleContext};
 use crate::correlate::Subject;
 use crate::model::time::human_duration;
 
@@ -17,9 +18,15 @@ declare_rule! {
     /// - a `Killing` event "Container X failed liveness probe, will be restarted" (certain)
     /// - `Unhealthy` events "Liveness probe failed: …" with the probe's output, when the container
     ///   ended the way a kill ends it or the bundle does not say (likely; strong with a run time
-    ///   close to `initialDelaySeconds + periodSeconds × failureThreshold`)
-    /// - exit code 143, or a last log that ends in a requested shutdown with no error, with a
-    ///   liveness probe and no probe events left in the bundle (moderate)
+    ///   close to `initialDelaySeconds + periodSeconds × failureThreshold`, or with the reason
+    ///   the probe fails in the bundle); after an exit code of its own only when the log ends in
+    ///   a shutdown on request
+    /// - why the probe fails, read from the log: a probe port the program does not say it listens
+    ///   on, a server bound to `127.0.0.1`, a start-up the program reports as longer than the
+    ///   budget, or log timestamps that run to the budget with no line saying it is ready
+    /// - with no probe events left in the bundle: exit code 143, or a last log that ends in a
+    ///   requested shutdown with no error, with a liveness probe (moderate); a probe that cannot
+    ///   succeed (wrong port, loopback) with a kill-shaped end (likely)
     ///
     /// ## Remedy
     /// For a slow starter, add a `startupProbe` whose budget covers the observed start time; else
@@ -34,51 +41,41 @@ declare_rule! {
 
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
     for s in cx.crashlooping_containers() {
-        let kills: Vec<_> = s
-            .iter_events("Killing")
-            .filter(|e| e.text().contains("failed liveness probe"))
-            .collect();
-        let unhealthy: Vec<_> = s
-            .iter_events("Unhealthy")
-            .filter(|e| e.text().starts_with("Liveness probe"))
-            .collect();
         let probe = s.spec.liveness_probe.as_deref();
-        let budget = probe.map(super::super::model::pod::Probe::budget_secs);
-        let runtime = s.runtime_secs();
-        let runtime_matches = budget.zip(runtime).is_some_and(|(b, r)| {
-            #[allow(clippy::cast_precision_loss)]
-            let b = b as f64;
-            let grace = s.pod.spec.termination_grace_period_seconds.unwrap_or(30) as f64;
-            r >= b * 0.8 && r <= b + grace + 15.0
-        });
-        if let Some(confidence) =
-            super::probe_kill_confidence(s, &kills, &unhealthy, runtime_matches)
-        {
-            out.push(finding(s, confidence, &kills, &unhealthy, runtime_matches));
-        } else if let Some(p) = probe
-            && s.spec.startup_probe.is_none()
-            && let Some(how) = stopped_in_order(s)
-        {
-            // No probe events (they expire after an hour), but the kubelet's way of ending a
-            // container, and a liveness probe that can do it.
-            let f = finding(s, 0.62, &[], &[], runtime_matches).note(format!(
-                "no `Unhealthy` or `Killing` events in the bundle (they expire after an hour): {how}, and only the liveness probe ({}) restarts a container that way",
-                p.describe()
-            ));
-            out.push(f);
+        let kill = ProbeKill::read(s, "liveness", probe);
+        if let Some(confidence) = kill.confidence(s) {
+            out.push(finding(s, confidence, &kill));
+            continue;
         }
+        // No probe events (they expire after an hour): the kubelet's way of ending a container,
+        // or a probe that cannot succeed, and a liveness probe that can do it.
+        let Some(p) = probe.filter(|_| s.spec.startup_probe.is_none()) else {
+            continue;
+        };
+        let stopped = stopped_from_outside(s);
+        let killed_shape = stopped.is_some() || matches!(s.exit_code(), None | Some(137));
+        let (confidence, how) = match (&kill.why, stopped) {
+            (Some(why), _) if why.is_mismatch() && killed_shape => (LIKELY, why.clause()),
+            (Some(why), Some(how)) => (LIKELY, format!("{how}; {}", why.clause())),
+            (None, Some(how)) if kill.runtime_matches => (
+                LIKELY,
+                format!("{how}, after the run time the probe allows"),
+            ),
+            (None, Some(how)) => (0.62, how.to_owned()),
+            (Some(why @ Why::StillStarting { .. }), None) if killed_shape => (0.55, why.clause()),
+            _ => continue,
+        };
+        let f = finding(s, confidence, &kill).note(format!(
+            "no `Unhealthy` or `Killing` events in the bundle (they expire after an hour): {how}, and only the liveness probe ({}) restarts a container that way",
+            p.describe()
+        ));
+        out.push(f);
     }
 }
 
-fn finding(
-    s: &Subject<'_>,
-    confidence: f64,
-    kills: &[&crate::model::Event],
-    unhealthy: &[&crate::model::Event],
-    runtime_matches: bool,
-) -> Finding {
+fn finding(s: &Subject<'_>, confidence: f64, kill: &ProbeKill<'_>) -> Finding {
     let name = s.name();
-    let probe = s.spec.liveness_probe.as_deref();
+    let probe = kill.probe;
     let what = probe
         .map(|p| format!(" ({})", p.describe()))
         .unwrap_or_default();
@@ -86,16 +83,34 @@ fn finding(
         .runtime_secs()
         .map(|r| format!(" after {}", human_duration(r)))
         .unwrap_or_default();
+    let why = kill
+        .why
+        .as_ref()
+        .map(|w| format!(": {}", w.clause()))
+        .unwrap_or_default();
     let mut f = Finding::new(&LIVENESS_PROBE_KILL, s, confidence).title(format!(
-        "container `{name}` is killed by its liveness probe{what}{after}"
+        "container `{name}` is killed by its liveness probe{what}{after}{why}"
     ));
-    f = super::probe_kill_evidence(f, s, kills, unhealthy, "livenessProbe", probe);
-    let refused = unhealthy
+    f = kill.evidence(f, s, "livenessProbe");
+    let refused = kill
+        .unhealthy
         .iter()
         .any(|e| e.text().contains("connection refused"));
+    let slow = matches!(
+        kill.why,
+        Some(Why::StillStarting { .. } | Why::ReportedStart { .. })
+    );
     let still_starting = s.log.is_some() && refused && s.spec.startup_probe.is_none();
-    if let (Some(p), true) = (probe, runtime_matches || still_starting) {
-        let needed = s.runtime_secs().map_or(p.budget_secs() * 3, |r| {
+    let mismatch = kill.why.as_ref().is_some_and(Why::is_mismatch);
+    if let (Some(p), true) = (
+        probe,
+        !mismatch && (kill.runtime_matches || still_starting || slow),
+    ) {
+        let observed = match &kill.why {
+            Some(Why::ReportedStart { secs, .. }) => Some(*secs),
+            _ => kill.ran.map(|r| r.secs),
+        };
+        let needed = observed.map_or(p.budget_secs() * 3, |r| {
             #[allow(clippy::cast_possible_truncation)]
             let r = r.ceil() as i64;
             (r * 2).max(p.budget_secs() * 2)
@@ -107,13 +122,15 @@ fn finding(
             (needed + period - 1) / period
         ));
     }
-    if refused {
+    if let Some(r) = kill.remedy(name) {
+        f = f.remedy(r);
+    } else if refused {
         f = f.remedy(format!("the health endpoint refuses connections: check that `{name}` listens on the probed port and address (0.0.0.0, not 127.0.0.1)"));
     } else {
         f = f.remedy(format!("check why `{name}`'s health endpoint fails or times out (the `Unhealthy` message), and raise `timeoutSeconds` if the check is slow"));
     }
-    if !unhealthy.is_empty() && kills.is_empty() {
-        let why = if runtime_matches {
+    if !kill.unhealthy.is_empty() && kill.kills.is_empty() {
+        let why = if kill.runtime_matches {
             "the run time and `Unhealthy` events point at the probe"
         } else {
             "the `Unhealthy` events point at the probe"
@@ -123,18 +140,4 @@ fn finding(
         ));
     }
     f
-}
-
-/// How the last instance was stopped from outside, when it was: exit code 143 (SIGTERM), or a
-/// log that ends in an orderly shutdown with no error.
-fn stopped_in_order(s: &Subject<'_>) -> Option<&'static str> {
-    if s.exit_code() == Some(143) {
-        return Some("it ended with exit code 143 (SIGTERM)");
-    }
-    if !matches!(s.exit_code(), None | Some(0)) {
-        return None;
-    }
-    let last_hit = s.log_hits.last()?;
-    (last_hit.from_end < 20 && s.log_hits.iter().all(|h| h.signature.cause == "sigterm"))
-        .then_some("its log ends in a shutdown on request, with no error")
 }

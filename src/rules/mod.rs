@@ -53,6 +53,7 @@ mod not_executable;
 mod oom_at_start;
 mod oom_killed;
 mod port_in_use;
+mod probe;
 mod read_only_filesystem;
 mod readiness_only;
 mod resource_exhausted;
@@ -451,54 +452,6 @@ pub fn termination_evidence(s: &Subject<'_>) -> Option<Evidence> {
         parts.push(format!("ran {}", crate::model::time::human_duration(secs)));
     }
     (!parts.is_empty()).then(|| Evidence::status(s, s.last_termination_field(), parts.join(", ")))
-}
-
-/// Evidence of a probe kill: the last `Killing` and `Unhealthy` events, the termination, and the
-/// probe's settings (`field` is `livenessProbe` or `startupProbe`).
-#[must_use]
-pub fn probe_kill_evidence(
-    mut f: Finding,
-    s: &Subject<'_>,
-    kills: &[&Event],
-    unhealthy: &[&Event],
-    field: &str,
-    probe: Option<&crate::model::pod::Probe>,
-) -> Finding {
-    for e in kills.last().into_iter().chain(unhealthy.last()) {
-        f = f.evidence(Evidence::event(e));
-    }
-    if let Some(e) = termination_evidence(s) {
-        f = f.evidence(e);
-    }
-    if let Some(p) = probe {
-        f = f.evidence(Evidence::spec(s, field, p.settings()));
-    }
-    f
-}
-
-/// How sure a probe's failures are what restarts the container: certain with the kubelet's
-/// `Killing` event; with `Unhealthy` events alone, likely when the container ended the way a
-/// kill ends it (SIGTERM, SIGKILL, a clean exit, or no termination in the bundle), more so when
-/// its run time matches the probe's budget; `None` when it exited with an error code of its own
-/// (then the failing probe is a symptom).
-#[must_use]
-pub fn probe_kill_confidence(
-    s: &Subject<'_>,
-    kills: &[&Event],
-    unhealthy: &[&Event],
-    runtime_matches: bool,
-) -> Option<f64> {
-    if !kills.is_empty() {
-        return Some(CERTAIN);
-    }
-    if unhealthy.is_empty() {
-        return None;
-    }
-    match s.exit_code() {
-        Some(137 | 143 | 0) if runtime_matches => Some(0.8),
-        Some(137 | 143 | 0) | None => Some(LIKELY),
-        Some(_) => None,
-    }
 }
 
 /// The repository of an image reference, without tag or digest

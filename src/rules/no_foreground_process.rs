@@ -1,7 +1,8 @@
 //! `no-foreground-process`: PID 1 finishes and exits 0 while the pod wants it running forever.
 
+use super::probe::{ProbeKill, stopped_on_request};
 use super::{
-    CERTAIN, Evidence, Finding, RuleContext, STRONG, repository_of, termination_evidence,
+    CERTAIN, Evidence, Finding, POSSIBLE, RuleContext, STRONG, repository_of, termination_evidence,
     waiting_evidence,
 };
 use crate::correlate::Subject;
@@ -19,7 +20,9 @@ declare_rule! {
     ///
     /// ## Evidence
     /// - `lastState.terminated` is `Completed` with exit code 0 and the pod's `restartPolicy` is `Always` (certain)
-    /// - no `Killing` event for a failed liveness or startup probe (those also end in exit 0)
+    /// - no `Killing` event for a failed liveness or startup probe (those also end in exit 0);
+    ///   failing liveness or startup probes that had the time to kill, or a log ending in a
+    ///   shutdown on request, leave it possible only
     /// - a short run time and a `command` such as `sh -c "…"` that ends, or a daemonizing server
     /// - no exit code in the bundle: a base OS or language image (`alpine`, `ubuntu`, `python`, …)
     ///   with no `command` and no error in its log (likely); a `command` that ends by itself
@@ -113,10 +116,23 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         if !always {
             continue;
         }
-        // A probe kill can end in a clean exit 0; leave those to the probe rules.
+        // A probe kill can end in a clean exit 0; leave those to the probe rules. So can any
+        // stop on request: failing probes, or a log that ends in a requested shutdown.
         let probe_kill = s.iter_events("Killing").any(|e| e.text().contains("probe"));
+        let asked_to_stop = stopped_on_request(s).is_some()
+            || [
+                ("liveness", s.spec.liveness_probe.as_deref()),
+                ("startup", s.spec.startup_probe.as_deref()),
+            ]
+            .into_iter()
+            .any(|(name, probe)| {
+                let kill = ProbeKill::read(s, name, probe);
+                !kill.unhealthy.is_empty() && !kill.too_short
+            });
         let confidence = if probe_kill {
             0.3
+        } else if asked_to_stop {
+            POSSIBLE
         } else if last.reason.as_deref() == Some("Completed") {
             CERTAIN
         } else {

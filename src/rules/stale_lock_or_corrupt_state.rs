@@ -136,6 +136,20 @@ const SIGNATURES: &[Signature] = &[
         example: "kafka.common.InconsistentClusterIdException: The Cluster ID kVSgfurUQFGGpHMTBqBPiw doesn't match stored clusterId Some(0Qftv9yBTAmf2iDPSlIk7g) in meta.properties. The broker is trying to join the wrong cluster. Configured zookeeper.connect may be wrong.",
         confidence: 0.8,
     },
+    Signature {
+        id: "already-running",
+        cause: "stale-lock-or-corrupt-state",
+        pattern: r"(?i)\b(?:daemon|server|process|instance|service|program) (?:is )?already running\b|already running (?:with|as) pid|\bpid ?file (?P<target>\S+) (?:already )?exists|(?:stale|existing|old|leftover) pid ?file|found (?:a )?(?:stale |existing )?(?:pid|lock) ?file",
+        example: "daemon is already running",
+        confidence: 0.75,
+    },
+    Signature {
+        id: "state-unreadable",
+        cause: "stale-lock-or-corrupt-state",
+        pattern: r"(?i)unable to (?:load|read|restore) (?:the )?(?:database|db|snapshot|state|journal|txn ?log|transaction log|index)(?: (?:on|from) disk)?\b|failed to (?:load|restore|recover|replay) (?:the )?(?:database|db|snapshot|data ?dir(?:ectory)?|state|journal|WAL|write-ahead log|raft (?:log|state)|segment|checkpoint)s?\b|Unreasonable length = \d+|manifest corrupted|\b(?:file|data|database|db|snapshot|journal|log|state|index|chunk|block|page|segment|record|manifest)s? (?:is |are |was |were )?corrupt(?:ed)?\b|corruption (?:detected|found)|checksum (?:mismatch|error|failed|verification failed)|\bcrc (?:mismatch|error)|bad (?:magic number|checksum)|database is locked|is not in the form of topic-partition",
+        example: "2024-03-11 09:12:41,205 [myid:1] - ERROR [main:QuorumPeer@400] - Unable to load database on disk",
+        confidence: 0.75,
+    },
 ];
 
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
@@ -208,7 +222,10 @@ impl Kind {
     fn of(signature: &str) -> Self {
         match signature {
             "golang-migrate-dirty" | "flyway-validate" => Self::Migration,
-            "sqlite-malformed" | "wal-corruption" | "stored-state-mismatch" => Self::Corrupt,
+            "sqlite-malformed"
+            | "wal-corruption"
+            | "stored-state-mismatch"
+            | "state-unreadable" => Self::Corrupt,
             _ => Self::Lock,
         }
     }
@@ -269,6 +286,13 @@ mod tests {
             "error: Dirty database version 20241102. Fix and force version.",
             "IO error: While lock file: /data/rocksdb/LOCK: Resource temporarily unavailable",
             r#"{"level":"error","msg":"postgres exited","stderr":"FATAL:  lock file \"postmaster.pid\" already exists"}"#,
+            "Caused by: java.io.IOException: Unreasonable length = 6559049",
+            "panic: leveldb: manifest corrupted (field 'comparer'): missing [file=MANIFEST-000007]",
+            "sqlite3.OperationalError: database is locked",
+            "ERROR Found directory /var/lib/kafka/data/lost+found, 'lost+found' is not in the form of topic-partition or topic-partition.uniqueId-delete (if marked for deletion).",
+            "2024-05-02 10:00:01 ERROR: Failed to recover WAL: checksum mismatch in segment 00000012",
+            "Mar 11 09:12:41 keepalived[1]: daemon is already running",
+            "nginx: [emerg] pid file /run/nginx.pid already exists",
         ] {
             assert!(
                 causes(line).contains(&"stale-lock-or-corrupt-state"),
@@ -280,6 +304,9 @@ mod tests {
             r"[2024-01-01 00:00:00 +0000] [1] [ERROR] Connection in use: ('0.0.0.0', 8000)",
             "HINT:  Is another postmaster already running on port 5432? If not, wait a few seconds and retry.",
             "/usr/local/bin/start.sh: fork: retry: Resource temporarily unavailable",
+            "failed to load config file /etc/app/config.yaml: yaml: line 3: mapping values are not allowed in this context",
+            "Error: unable to read configuration: open /etc/app/app.toml: no such file or directory",
+            "server is listening on 0.0.0.0:8080",
         ] {
             assert!(
                 !causes(line).contains(&"stale-lock-or-corrupt-state"),

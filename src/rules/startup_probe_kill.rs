@@ -1,9 +1,9 @@
 //! `startup-probe-kill`: the kubelet kills the container because its startup probe never succeeds
 //! within `failureThreshold × periodSeconds`.
 
+use super::probe::ProbeKill;
 use super::{Evidence, Finding, RuleContext};
 use crate::correlate::Subject;
-use crate::model::Event;
 use crate::model::time::human_duration;
 
 declare_rule! {
@@ -40,35 +40,17 @@ const LOW_CPU_CORES: f64 = 0.5;
 
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
     for s in cx.crashlooping_containers() {
-        let kills: Vec<&Event> = s
-            .iter_events("Killing")
-            .filter(|e| e.text().contains("failed startup probe"))
-            .collect();
-        let unhealthy: Vec<&Event> = s
-            .iter_events("Unhealthy")
-            .filter(|e| e.text().starts_with("Startup probe"))
-            .collect();
-        let budget = s
-            .spec
-            .startup_probe
-            .as_deref()
-            .map(crate::model::pod::Probe::budget_secs);
-        let runtime_matches = budget.zip(s.runtime_secs()).is_some_and(|(b, r)| {
-            let b = b as f64;
-            let grace = s.pod.spec.termination_grace_period_seconds.unwrap_or(30) as f64;
-            r >= b * 0.8 && r <= b + grace + 15.0
-        });
-        let Some(confidence) = super::probe_kill_confidence(s, &kills, &unhealthy, runtime_matches)
-        else {
+        let kill = ProbeKill::read(s, "startup", s.spec.startup_probe.as_deref());
+        let Some(confidence) = kill.confidence(s) else {
             continue;
         };
-        out.push(finding(s, confidence, &kills, &unhealthy));
+        out.push(finding(s, confidence, &kill));
     }
 }
 
-fn finding(s: &Subject<'_>, confidence: f64, kills: &[&Event], unhealthy: &[&Event]) -> Finding {
+fn finding(s: &Subject<'_>, confidence: f64, kill: &ProbeKill<'_>) -> Finding {
     let name = s.name();
-    let probe = s.spec.startup_probe.as_deref();
+    let probe = kill.probe;
     let ran = s.runtime_secs();
     let what = probe
         .map(|p| format!(" ({}, {}s budget)", p.describe(), p.budget_secs()))
@@ -76,11 +58,16 @@ fn finding(s: &Subject<'_>, confidence: f64, kills: &[&Event], unhealthy: &[&Eve
     let after = ran
         .map(|r| format!(" after {}", human_duration(r)))
         .unwrap_or_default();
+    let why = match &kill.why {
+        Some(w) if w.is_mismatch() => w.clause(),
+        _ => "start-up takes longer than the probe allows".to_owned(),
+    };
     let mut f = Finding::new(&STARTUP_PROBE_KILL, s, confidence).title(format!(
-        "container `{name}` is killed by its startup probe{what}{after}: start-up takes longer than the probe allows"
+        "container `{name}` is killed by its startup probe{what}{after}: {why}"
     ));
-    f = super::probe_kill_evidence(f, s, kills, unhealthy, "startupProbe", probe);
+    f = kill.evidence(f, s, "startupProbe");
     if let Some(log) = s.log
+        && kill.why.is_none()
         && let Some(last) = log.lines().last()
     {
         f = f.evidence(Evidence::log_line(log, last.number, &last.text));
@@ -113,7 +100,10 @@ fn finding(s: &Subject<'_>, confidence: f64, kills: &[&Event], unhealthy: &[&Eve
             "the CPU limit `{c}` throttles start-up: raise it or remove `limits.cpu` (keep the request) so `{name}` starts within the budget"
         ));
     }
-    if unhealthy
+    if let Some(r) = kill.remedy(name) {
+        f = f.remedy(r);
+    } else if kill
+        .unhealthy
         .iter()
         .any(|e| e.text().contains("connection refused"))
     {

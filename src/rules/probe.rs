@@ -1,0 +1,353 @@
+//! Probe reasoning shared by `liveness-probe-kill` and `startup-probe-kill`: how sure the bundle
+//! makes a probe kill, and why the probe fails when the bundle shows it (a port the log says
+//! nothing listens on, a server bound to the loopback address, a start-up longer than the
+//! probe's budget as the log's own timestamps or the program's start-up report show).
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::sigterm::SIGTERM;
+use super::{CERTAIN, Evidence, Finding, LIKELY, POSSIBLE, termination_evidence};
+use crate::correlate::Subject;
+use crate::model::Event;
+use crate::model::logread::{self, Listening, Span};
+use crate::model::pod::Probe;
+use crate::model::time::human_duration;
+
+/// How a probe's kill of the last instance shows in the bundle.
+pub(super) struct ProbeKill<'a> {
+    /// `Killing` events naming this probe.
+    pub(super) kills: Vec<&'a Event>,
+    /// `Unhealthy` events of this probe.
+    pub(super) unhealthy: Vec<&'a Event>,
+    /// The probe's settings, when the bundle holds the spec.
+    pub(super) probe: Option<&'a Probe>,
+    /// How long the last instance ran: its status's start and finish, else at least the span of
+    /// its log's timestamps.
+    pub(super) ran: Option<Ran>,
+    /// Whether that run time is what the probe's budget allows before it kills.
+    pub(super) runtime_matches: bool,
+    /// Whether the instance ended (by its status) in less than half the probe's budget: too
+    /// soon for this probe to have killed it.
+    pub(super) too_short: bool,
+    /// Why the probe fails, when the bundle shows it.
+    pub(super) why: Option<Why>,
+}
+
+/// A run time and where it was read.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Ran {
+    pub(super) secs: f64,
+    /// From the log's timestamps (a lower bound), not the status.
+    pub(super) from_log: bool,
+}
+
+/// Why a probe fails.
+#[derive(Debug, Clone)]
+pub(super) enum Why {
+    /// The probe checks a port the log says the program does not listen on.
+    WrongPort {
+        probed: u16,
+        listening: Vec<Listening>,
+    },
+    /// The program listens on the probed port on the loopback address only.
+    Loopback(Listening),
+    /// The program reports a start-up longer than the probe allows.
+    ReportedStart {
+        line: u64,
+        text: String,
+        secs: f64,
+        budget: i64,
+    },
+    /// The log's timestamps run to about the probe's budget with no line saying it is ready.
+    StillStarting { span: Span, budget: i64 },
+}
+
+impl Why {
+    /// Whether the probe cannot succeed whatever the timing (a configuration mismatch).
+    pub(super) fn is_mismatch(&self) -> bool {
+        matches!(self, Why::WrongPort { .. } | Why::Loopback(_))
+    }
+
+    /// A short clause for the finding's title.
+    pub(super) fn clause(&self) -> String {
+        match self {
+            Why::WrongPort { probed, listening } => format!(
+                "it probes port {probed}, but the log says it listens on {}",
+                ports(listening)
+            ),
+            Why::Loopback(l) => format!(
+                "it listens on port {} of the loopback address only, which the kubelet cannot reach",
+                l.port
+            ),
+            Why::ReportedStart { secs, budget, .. } => format!(
+                "start-up takes {}, the probe allows ~{budget}s",
+                human_duration(*secs)
+            ),
+            Why::StillStarting { span, budget } => format!(
+                "its log runs {} with no line saying it is ready, the probe allows ~{budget}s",
+                human_duration(span.secs)
+            ),
+        }
+    }
+}
+
+fn ports(listening: &[Listening]) -> String {
+    let list: Vec<String> = listening.iter().map(|l| l.port.to_string()).collect();
+    list.join(", ")
+}
+
+impl<'a> ProbeKill<'a> {
+    /// Reads the kill of `s` by its probe: `name` is `liveness` or `startup`.
+    pub(super) fn read(s: &Subject<'a>, name: &str, probe: Option<&'a Probe>) -> Self {
+        let killing = format!("failed {name} probe");
+        let kills: Vec<&Event> = s
+            .iter_events("Killing")
+            .filter(|e| e.text().contains(&killing))
+            .collect();
+        let prefix = format!("{}{} probe", name[..1].to_ascii_uppercase(), &name[1..]);
+        let unhealthy: Vec<&Event> = s
+            .iter_events("Unhealthy")
+            .filter(|e| e.text().starts_with(&prefix))
+            .collect();
+        let ran = s
+            .runtime_secs()
+            .map(|secs| Ran {
+                secs,
+                from_log: false,
+            })
+            .or_else(|| {
+                let span = logread::span(s.log?)?;
+                Some(Ran {
+                    secs: span.secs,
+                    from_log: true,
+                })
+            });
+        let budget = probe.map(Probe::budget_secs);
+        #[allow(clippy::cast_precision_loss)]
+        let too_short = budget
+            .zip(ran)
+            .is_some_and(|(b, ran)| !ran.from_log && ran.secs < b as f64 * 0.5);
+        #[allow(clippy::cast_precision_loss)]
+        let runtime_matches = budget.zip(ran).is_some_and(|(b, ran)| {
+            let b = b as f64;
+            let grace = s.pod.spec.termination_grace_period_seconds.unwrap_or(30) as f64;
+            // A log's span misses the time before its first line.
+            let low = if ran.from_log { 0.6 } else { 0.8 };
+            ran.secs >= b * low && ran.secs <= b + grace + 15.0
+        });
+        let why = why_it_fails(s, probe, &unhealthy);
+        ProbeKill {
+            kills,
+            unhealthy,
+            probe,
+            ran,
+            runtime_matches,
+            too_short,
+            why,
+        }
+    }
+
+    /// How sure the bundle makes the kill: certain with the kubelet's `Killing` event; with
+    /// `Unhealthy` events, likely when the container ended the way a kill ends it (SIGTERM,
+    /// SIGKILL, a clean exit, or no termination in the bundle), more so when its run time
+    /// matches the probe's budget or the bundle shows why the probe fails. After an exit code of
+    /// its own, only when the log ends in a requested shutdown or the probe cannot succeed
+    /// (else the failing probe is a symptom). `None` without probe events, or when the instance
+    /// ended too soon for the probe to have killed it.
+    pub(super) fn confidence(&self, s: &Subject<'_>) -> Option<f64> {
+        if !self.kills.is_empty() {
+            return Some(CERTAIN);
+        }
+        if self.unhealthy.is_empty() || self.too_short {
+            return None;
+        }
+        let explained = self.runtime_matches || self.why.is_some();
+        match s.exit_code() {
+            Some(137 | 143 | 0) | None if explained => Some(0.8),
+            Some(137 | 143 | 0) | None => Some(LIKELY),
+            Some(_) if stopped_on_request(s).is_some() => Some(LIKELY),
+            Some(_) if self.why.as_ref().is_some_and(Why::is_mismatch) => Some(POSSIBLE),
+            Some(_) => None,
+        }
+    }
+
+    /// Adds the evidence: the last `Killing` and `Unhealthy` events, the termination, the
+    /// probe's settings (`field` is `livenessProbe` or `startupProbe`), and the lines showing
+    /// why the probe fails.
+    pub(super) fn evidence(&self, mut f: Finding, s: &Subject<'_>, field: &str) -> Finding {
+        for e in self.kills.last().into_iter().chain(self.unhealthy.last()) {
+            f = f.evidence(Evidence::event(e));
+        }
+        if let Some(e) = termination_evidence(s) {
+            f = f.evidence(e);
+        }
+        if let Some(p) = self.probe {
+            f = f.evidence(Evidence::spec(s, field, p.settings()));
+        }
+        let Some(log) = s.log else { return f };
+        match &self.why {
+            Some(Why::WrongPort { listening, .. }) => {
+                for l in listening.iter().take(2) {
+                    f = f.evidence(Evidence::log_line(log, l.line, &l.text));
+                }
+            }
+            Some(Why::Loopback(l)) => f = f.evidence(Evidence::log_line(log, l.line, &l.text)),
+            Some(Why::ReportedStart { line, text, .. }) => {
+                f = f.evidence(Evidence::log_line(log, *line, text));
+            }
+            Some(Why::StillStarting { span, .. }) => {
+                f = f
+                    .evidence(Evidence::log_line(log, span.last, &span.last_text))
+                    .note(format!(
+                        "the log's timestamps run {} from line {} to line {}, and no line says the program is ready (listening, started in …)",
+                        human_duration(span.secs),
+                        span.first,
+                        span.last
+                    ));
+            }
+            None => {
+                if let Some(ran) = self.ran.filter(|r| r.from_log && self.runtime_matches)
+                    && let Some(span) = logread::span(log)
+                {
+                    f = f
+                        .note(format!(
+                            "the status does not show how long the instance ran; its log's timestamps span {}",
+                            human_duration(ran.secs)
+                        ))
+                        .evidence(Evidence::log_line(log, span.last, &span.last_text));
+                }
+            }
+        }
+        f
+    }
+
+    /// The remedy for why the probe fails, when the bundle shows it.
+    pub(super) fn remedy(&self, name: &str) -> Option<String> {
+        Some(match self.why.as_ref()? {
+            Why::WrongPort { probed, listening } => format!(
+                "point the probe of `{name}` at the port it serves (the log says {}; the probe checks {probed}), or make it serve the health endpoint on {probed}",
+                ports(listening)
+            ),
+            Why::Loopback(l) => format!(
+                "make `{name}` listen on 0.0.0.0:{} (or the pod IP), not the loopback address: the kubelet probes the pod's IP",
+                l.port
+            ),
+            Why::ReportedStart { .. } | Why::StillStarting { .. } => return None,
+        })
+    }
+}
+
+/// How the last instance was stopped from outside, when the bundle shows it was: exit code 143
+/// (SIGTERM), or a log that ends in a shutdown on request with no error after it.
+pub(super) fn stopped_from_outside(s: &Subject<'_>) -> Option<&'static str> {
+    if s.exit_code() == Some(143) {
+        return Some("it ended with exit code 143 (SIGTERM)");
+    }
+    if !matches!(s.exit_code(), None | Some(0)) {
+        return None;
+    }
+    stopped_on_request(s)
+}
+
+/// A log whose last lines hold a shutdown on request (within its last 20 lines), with no
+/// other signature's hit on or after that line.
+pub(super) fn stopped_on_request(s: &Subject<'_>) -> Option<&'static str> {
+    let is_shutdown = |h: &&crate::logscan::LogHit| h.signature.cause == SIGTERM.cause;
+    let shutdown = s
+        .log_hits
+        .iter()
+        .filter(is_shutdown)
+        .map(|h| h.from_end)
+        .min()?;
+    let error_after = s
+        .log_hits
+        .iter()
+        .any(|h| !is_shutdown(&h) && h.from_end <= shutdown);
+    (shutdown < 20 && !error_after)
+        .then_some("its log ends in a shutdown on request, with no error after it")
+}
+
+/// The port the probe checks: its spec's port (a named port looked up in the container's ports),
+/// else the one its `Unhealthy` message dialed.
+fn probed_port(s: &Subject<'_>, probe: Option<&Probe>, unhealthy: &[&Event]) -> Option<u16> {
+    let from_spec = probe.and_then(|p| {
+        let port = p
+            .http_get
+            .as_ref()
+            .and_then(|h| h.port.as_deref())
+            .or_else(|| p.tcp_socket.as_ref().and_then(|t| t.port.as_deref()))
+            .or_else(|| p.grpc.as_ref().and_then(|t| t.port.as_deref()))?;
+        port.parse::<u16>().ok().or_else(|| {
+            let named = s
+                .spec
+                .ports
+                .iter()
+                .find(|cp| cp.name.as_deref() == Some(port))?;
+            u16::try_from(named.container_port?).ok()
+        })
+    });
+    from_spec.or_else(|| {
+        unhealthy.iter().rev().find_map(|e| {
+            let c = DIALED.captures(e.text())?;
+            c.get(1)?.as_str().parse().ok()
+        })
+    })
+}
+
+/// The address a probe dialed, in the kubelet's message: `dial tcp 10.1.2.3:8080:` or
+/// `Get "http://10.1.2.3:8080/healthz"`.
+static DIALED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:dial tcp |https?://)(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):(\d{2,5})\b")
+        .expect("valid regex")
+});
+
+/// Why the probe fails, when the bundle shows it.
+fn why_it_fails(s: &Subject<'_>, probe: Option<&Probe>, unhealthy: &[&Event]) -> Option<Why> {
+    let log = s.log?;
+    let listening = logread::listening(log);
+    if let Some(probed) = probed_port(s, probe, unhealthy)
+        && !listening.is_empty()
+        && probe.is_none_or(|p| p.exec.is_none())
+    {
+        match listening.iter().find(|l| l.port == probed) {
+            Some(l) if l.loopback => return Some(Why::Loopback(l.clone())),
+            // A program may serve ports it does not log; a refused probe says this one is not
+            // among them.
+            None if unhealthy.is_empty() || unhealthy.iter().any(|e| refused(e)) => {
+                return Some(Why::WrongPort { probed, listening });
+            }
+            _ => {}
+        }
+    }
+    let budget = probe.map(Probe::budget_secs)?;
+    #[allow(clippy::cast_precision_loss)]
+    let b = budget as f64;
+    if let Some((line, text, secs)) = logread::reported_startup(log)
+        && secs >= b * 0.8
+    {
+        return Some(Why::ReportedStart {
+            line,
+            text,
+            secs,
+            budget,
+        });
+    }
+    let span = logread::span(log)?;
+    let grace = s.pod.spec.termination_grace_period_seconds.unwrap_or(30) as f64;
+    let lines = log.lines();
+    let ready = lines.iter().any(|l| logread::says_ready(&l.text));
+    // No error on the way: a program that failed is not "still starting".
+    let erred = s
+        .log_hits
+        .iter()
+        .any(|h| h.signature.cause != SIGTERM.cause && h.from_end < 50);
+    (!ready && !erred && span.secs >= b * 0.6 && span.secs <= b + grace + 15.0)
+        .then_some(Why::StillStarting { span, budget })
+}
+
+fn refused(e: &Event) -> bool {
+    let t = e.text();
+    t.contains("connection refused") || t.contains("connect: connection reset")
+}
