@@ -93,6 +93,13 @@ const SIGNATURES: &[Signature] = &[
         example: r"python: can't open file '/app/main.py': [Errno 2] No such file or directory",
         confidence: 0.85,
     },
+    Signature {
+        id: "jarfile-missing",
+        cause: "command-not-found",
+        pattern: r"^Error: Unable to access jarfile (?P<target>\S+)",
+        example: "Error: Unable to access jarfile /app/app.jar",
+        confidence: 0.85,
+    },
 ];
 
 static REGEXES: LazyLock<Vec<Regex>> = LazyLock::new(|| compile(SIGNATURES));
@@ -235,7 +242,7 @@ fn remedy(s: &Subject<'_>, f: Finding, id: &str, crlf: bool, target: &str) -> Fi
         "missing-interpreter" | "exec-no-such-file" => f.remedy(format!(
             "the script `{target}` or the interpreter of its `#!` line is not in `{image}` (Alpine images have `sh`, not `bash`): install it or change the `#!` line; check also for CRLF line endings"
         )),
-        "entry-script-missing" => f.remedy(format!(
+        "entry-script-missing" | "jarfile-missing" => f.remedy(format!(
             "the program file `{target}` that `{name}` starts is not in `{image}`: check the path in `command`/`args` against the image's WORKDIR and COPY steps, or a volume mounted over that directory"
         )),
         "shell-not-found" => f.remedy(format!(
@@ -293,6 +300,7 @@ mod tests {
             r#"OCI runtime create failed: container_linux.go:380: starting container process caused: exec: "uvicorn": executable file not found in $PATH: unknown"#,
             r#"Error: failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "gunicorn": executable file not found in $PATH: unknown"#,
             "/bin/sh: 1: gunicorn: not found",
+            "Error: Unable to access jarfile /opt/app/service.jar",
             "/docker-entrypoint.sh: line 5: exec: gunicorn: not found",
             "/bin/sh: 1: exec: /app/run.sh: not found",
             "exec /docker-entrypoint.sh: no such file or directory",

@@ -20,11 +20,14 @@ declare_rule! {
     ///   failure`/a timeout on port 53 mean DNS itself did not answer
     /// - a Service with that short name in another namespace of the bundle (the name lacks its
     ///   namespace), or none at all (strong)
+    /// - CoreDNS's `plugin/loop: Loop (… -> :53) detected`: the DNS server forwards to itself
+    ///   through a node `resolv.conf` that names a local stub resolver (strong)
     ///
     /// ## Remedy
     /// Use the namespace-qualified Service name (`<service>.<namespace>.svc.cluster.local`), create
     /// the missing Service, or repair DNS: CoreDNS pods, NetworkPolicies allowing UDP and TCP 53
-    /// to kube-dns, `dnsPolicy: ClusterFirstWithHostNet` for hostNetwork pods.
+    /// to kube-dns, `dnsPolicy: ClusterFirstWithHostNet` for hostNetwork pods; for a forwarding
+    /// loop, the kubelet's `resolvConf` pointing at the real upstream resolvers.
     ///
     /// ## Not covered
     /// Names that resolve but refuse connections (`dependency-unreachable`), the Kubernetes API
@@ -114,12 +117,29 @@ const SIGNATURES: &[Signature] = &[
         example: r#"nginx: [emerg] host not found in upstream "backend:8080" in /etc/nginx/conf.d/default.conf:12"#,
         confidence: 0.85,
     },
+    Signature {
+        id: "dns-forward-loop",
+        cause: "dns-failure",
+        pattern: r#"plugin/loop: Loop \((?P<target>[\d.:\[\]a-f]+ -> [\d.:\[\]a-f]*:\d+)\) detected for zone"#,
+        example: r#"[FATAL] plugin/loop: Loop (127.0.0.1:34536 -> :53) detected for zone ".", see https://coredns.io/plugins/loop#troubleshooting. Query: "HINFO 4547991504243258144.3688648895315093531.""#,
+        confidence: 0.9,
+    },
 ];
 
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
     let before = out.len();
     check_log_signatures(cx, out, &DNS_FAILURE, |s, hit| {
         let name = s.name();
+        if hit.signature.id == "dns-forward-loop" {
+            return (
+                format!("container `{name}` forwards DNS queries to itself (a forwarding loop) and stops"),
+                vec![
+                    "the node's `/etc/resolv.conf` names a local stub resolver (`127.0.0.53` of systemd-resolved, `127.0.0.1` of dnsmasq), and CoreDNS's `forward . /etc/resolv.conf` sends queries back to itself: point the kubelet's `resolvConf` at the real upstream file (`/run/systemd/resolve/resolv.conf`), or forward to upstream IPs in the Corefile".to_owned(),
+                    "then restart the CoreDNS pods: `kubectl -n kube-system rollout restart deployment coredns`".to_owned(),
+                    "see https://coredns.io/plugins/loop#troubleshooting".to_owned(),
+                ],
+            );
+        }
         let title = match hit.target.as_deref() {
             Some(h) => format!("container `{name}` cannot resolve host `{h}`"),
             None => format!("container `{name}` fails on DNS name resolution"),
@@ -128,7 +148,10 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
     });
     for f in &mut out[before..] {
         let s = &cx.subjects[f.subject];
-        let Some(host) = best_hit(s, DNS_FAILURE.cause).and_then(|h| h.target.clone()) else {
+        let Some(host) = best_hit(s, DNS_FAILURE.cause)
+            .filter(|h| h.signature.id != "dns-forward-loop")
+            .and_then(|h| h.target.clone())
+        else {
             continue;
         };
         match service_lookup(s, &host) {
@@ -280,6 +303,7 @@ mod tests {
         let causes = super::super::causes_of_line;
         for line in [
             r"Error: getaddrinfo EAI_AGAIN mongo",
+            r#"[FATAL] plugin/loop: Loop (127.0.0.1:55953 -> :53) detected for zone ".", see https://coredns.io/plugins/loop#troubleshooting. Query: "HINFO 4547991504243258144.3688648895315093531.""#,
             r"MongoServerSelectionError: getaddrinfo ENOTFOUND mongodb",
             r"SQLSTATE[HY000] [2002] php_network_getaddresses: getaddrinfo failed: Name or service not known",
             r"SQLSTATE[HY000] [2002] php_network_getaddresses: getaddrinfo for mysql failed: Name does not resolve",

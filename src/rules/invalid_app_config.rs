@@ -86,6 +86,13 @@ const SIGNATURES: &[Signature] = &[
         confidence: 0.8,
     },
     Signature {
+        id: "database-missing",
+        cause: "invalid-app-config",
+        pattern: r#"(?:\bdatabase \\?"|Unknown database '|Cannot open database \\?")(?P<target>[^"'\\]+)(?:\\?" does not exist|'|\\?" requested by the login)"#,
+        example: r#"2026-12-07 10:13:41.201 UTC [88] FATAL:  database "orders" does not exist"#,
+        confidence: 0.75,
+    },
+    Signature {
         id: "config-validation",
         cause: "invalid-app-config",
         pattern: r#"Config validation error: "(?P<target>[^"]+)"|validation errors? for [A-Za-z0-9_]*(?:Settings|Config)$|^yaml: (?:unmarshal errors|line \d+: )"#,
@@ -199,6 +206,10 @@ mod tests {
         for line in [
             r#"django.core.exceptions.ImproperlyConfigured: Either "SECRET_KEY" or "SECRET_KEY_FILE" settings parameters must be set."#,
             "KeyError: 'DATABASE_URL'",
+            r#"2026-12-07 10:13:41.201 UTC [88] FATAL:  database "orders" does not exist"#,
+            r#"sqlalchemy.exc.OperationalError: (psycopg2.OperationalError) connection to server at "postgres" (10.96.14.3), port 5432 failed: FATAL:  database "airflow" does not exist"#,
+            "SQLSTATE[HY000] [1049] Unknown database 'speedtest_tracker'",
+            r#"Microsoft.Data.SqlClient.SqlException (0x80131904): Cannot open database "Orders" requested by the login. The login failed."#,
             "django.core.exceptions.ImproperlyConfigured: The SECRET_KEY setting must not be empty.",
             "django.core.exceptions.ImproperlyConfigured: Set the DATABASE_URL environment variable",
             "ArgumentError: Missing `secret_key_base` for 'production' environment, set this string with `bin/rails credentials:edit`",

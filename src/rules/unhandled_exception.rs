@@ -80,6 +80,13 @@ const SIGNATURES: &[Signature] = &[
         confidence: 0.65,
     },
     Signature {
+        id: "node-error-code",
+        cause: "unhandled-exception",
+        pattern: r"^(?:Uncaught )?(?P<target>(?:Type|Reference|Range|Syntax|System)?Error) \[(?:ERR|E)_[A-Z_]+\]: ",
+        example: r#"TypeError [ERR_INVALID_ARG_TYPE]: The "path" argument must be of type string. Received undefined"#,
+        confidence: 0.6,
+    },
+    Signature {
         id: "rust-panic",
         cause: "unhandled-exception",
         pattern: r"thread '[^']+' panicked at",
@@ -135,6 +142,8 @@ mod tests {
         for line in [
             "Unhandled Exception: System.InvalidOperationException: No service for type 'Api.IClock' has been registered.",
             "Error: Cannot find module 'btoa'",
+            r#"TypeError [ERR_INVALID_ARG_TYPE]: The "path" argument must be of type string. Received undefined"#,
+            "RangeError [ERR_SOCKET_BAD_PORT]: options.port should be >= 0 and < 65536. Received type number (NaN).",
             "Error [ERR_MODULE_NOT_FOUND]: Cannot find module '/fredy/mcp/mcpHttpRoute.js' imported from /fredy/lib/api/api.js",
             "Error [ERR_MODULE_NOT_FOUND]: Cannot find package 'express' imported from /app/index.js",
             "panic: runtime error: invalid memory address or nil pointer dereference",
