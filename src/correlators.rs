@@ -45,6 +45,34 @@ pub fn explanation(cause: &str) -> Option<&'static str> {
 /// The documentation of each correlation, by id (`rules::registry::CORRELATIONS`).
 static EXPLANATIONS: &[(&str, &str)] = &[
     (
+        "control-plane-disruption",
+        "## What it detects
+Containers of two or more workloads that exit within the same minute, each after its log says the
+Kubernetes API did not answer in time: leader election lost, a lease not renewed, the API
+server's address timing out or refusing. One disruption of the control plane, not several
+independent failures.
+
+## Why it crash-loops
+Controllers built on client-go exit when they cannot renew their leader-election lease; each
+restart fails the same way while the API server or etcd is unavailable or too slow.
+
+## Evidence
+- the log line of each workload saying the API did not answer (`kubernetes-api-access` signatures
+  `leader-election-lost`, `api-unreachable-ip`, `api-unreachable-name`, `api-request-timeout`)
+- their last terminations ending within one minute of each other (certain with three workloads or
+  more, strong with two)
+
+## Remedy
+Look at the control plane at that time (API server and etcd restarts or latency, control-plane node
+load, the network between nodes and control plane) rather than at each workload. If the API is slow
+but up, give the controllers more slack (lease duration, renew deadline).
+
+## Not covered
+A single workload losing its lease (its `kubernetes-api-access` finding); API errors that are each
+workload's own (RBAC `forbidden`, missing CRDs).
+",
+    ),
+    (
         "fleet",
         "## What it detects
 The same failure in several clusters: findings of the same cause for the same workload and
@@ -169,6 +197,9 @@ pub fn correlate_findings(
     }
     if rules.is_enabled("node-correlated") {
         node_correlations(cluster, subjects, findings, &mut added);
+    }
+    if rules.is_enabled("control-plane-disruption") {
+        control_plane_disruption(cluster, subjects, findings, &mut added);
     }
     findings.extend(added);
 }
@@ -533,8 +564,13 @@ fn explained_base(findings: &[ReportFinding], explained: &[usize]) -> f64 {
 /// A regression is at least as certain as the loops it explains (it adds the revision fact),
 /// so it ranks above them.
 fn regression_confidence(findings: &[ReportFinding], explained: &[usize]) -> f64 {
-    let certain = calibrated(CERTAIN);
-    findings_confidence(findings, explained).map_or(certain, |c| (c + 0.01).max(certain))
+    above_members(calibrated(CERTAIN), findings, explained)
+}
+
+/// A correlation's confidence when it adds a fact to the findings it explains: its own tier, and
+/// at least a little above the most certain of them, so that it ranks above them.
+fn above_members(tier: f64, findings: &[ReportFinding], explained: &[usize]) -> f64 {
+    findings_confidence(findings, explained).map_or(tier, |c| (c + 0.01).max(tier))
 }
 
 /// Title and remediation of a Deployment's rollout regression.
@@ -1330,7 +1366,7 @@ fn node_correlations(
             .collect();
         // Unrelated containers all ending in the same minute: the node or its runtime restarted
         // (a strong signal even on a single-node cluster, where nothing is healthy elsewhere).
-        let moment = simultaneous_end(findings, &explained);
+        let moment = simultaneous_end(findings, &explained, NODE_MIN_WORKLOADS);
         if healthy_elsewhere.is_empty() && moment.is_none() {
             continue;
         }
@@ -1354,9 +1390,9 @@ fn node_correlations(
     }
 }
 
-/// The time at which the last instances of at least `NODE_MIN_WORKLOADS` different workloads
-/// among `explained` ended within one minute of each other, if they did.
-fn simultaneous_end(findings: &[ReportFinding], explained: &[usize]) -> Option<String> {
+/// The time at which the last instances of at least `min` different workloads among
+/// `explained` ended within one minute of each other, if they did.
+fn simultaneous_end(findings: &[ReportFinding], explained: &[usize], min: usize) -> Option<String> {
     let mut ends: Vec<(crate::model::Time, &WorkloadName)> = explained
         .iter()
         .filter_map(|&i| {
@@ -1372,7 +1408,7 @@ fn simultaneous_end(findings: &[ReportFinding], explained: &[usize]) -> Option<S
             .take_while(|(t, _)| t.seconds_since(*start) <= 60.0)
             .map(|(_, w)| *w)
             .collect();
-        if within.len() >= NODE_MIN_WORKLOADS {
+        if within.len() >= min {
             return Some(start.to_string());
         }
     }
@@ -1504,10 +1540,7 @@ fn node_correlation(
             ),
         );
     }
-    let base = explained
-        .iter()
-        .map(|&i| base_of(&findings[i]))
-        .fold(0.0, f64::max);
+    let base = explained_base(findings, explained);
     let c = Correlation {
         cause: "node-correlated",
         confidence: calibrated(confidence),
@@ -1544,6 +1577,177 @@ fn node_correlation(
         },
     };
     (c, node.to_owned())
+}
+
+// ---------------------------------------------------------------------------------------------
+// control-plane-disruption
+
+/// Signatures of `kubernetes-api-access` that say the API server did not answer in time (not
+/// that it refused: RBAC and missing CRDs are each workload's own problem).
+const API_DOWN_SIGNATURES: &[&str] = &[
+    "leader-election-lost",
+    "api-unreachable-ip",
+    "api-unreachable-name",
+    "api-request-timeout",
+];
+
+/// Fewest workloads losing the API in the same minute that make one disruption.
+const DISRUPTION_MIN_WORKLOADS: usize = 2;
+
+/// The first log hit of a finding's containers that says the API server did not answer.
+fn api_down_hit<'s>(
+    f: &ReportFinding,
+    subjects: &'s [Subject<'_>],
+) -> Option<&'s crate::logscan::LogHit> {
+    members(f, subjects).into_iter().find_map(|s| {
+        s.log_hits
+            .iter()
+            .find(|h| API_DOWN_SIGNATURES.contains(&h.signature.id))
+    })
+}
+
+fn control_plane_disruption(
+    cluster: &Cluster,
+    subjects: &[Subject<'_>],
+    findings: &mut [ReportFinding],
+    added: &mut Vec<ReportFinding>,
+) {
+    let candidates: Vec<usize> = (0..findings.len())
+        .filter(|&i| {
+            is_loop(&findings[i], subjects) && api_down_hit(&findings[i], subjects).is_some()
+        })
+        .collect();
+    let Some(at) = simultaneous_end(findings, &candidates, DISRUPTION_MIN_WORKLOADS) else {
+        return;
+    };
+    let Some(start) = crate::model::Time::parse(&at) else {
+        return;
+    };
+    // The findings whose last instance ended in that minute.
+    let explained: Vec<usize> = candidates
+        .into_iter()
+        .filter(|&i| {
+            findings[i]
+                .last_termination
+                .as_ref()
+                .and_then(|t| crate::model::Time::parse(t.finished_at.as_deref()?))
+                .is_some_and(|t| (0.0..=60.0).contains(&t.seconds_since(start)))
+        })
+        .collect();
+    let workloads: BTreeSet<(&str, &WorkloadName)> = explained
+        .iter()
+        .map(|&i| (findings[i].namespace.as_str(), &findings[i].workload))
+        .collect();
+    let count = workloads.len();
+    let namespaces: BTreeSet<&str> = workloads.iter().map(|(ns, _)| *ns).collect();
+    let one_namespace = namespaces.len() == 1;
+    let names: Vec<String> = workloads
+        .iter()
+        .map(|(ns, w)| {
+            if one_namespace {
+                format!("`{}`", w.name)
+            } else {
+                format!("`{ns}/{}`", w.name)
+            }
+        })
+        .collect();
+    let mut evidence = Vec::new();
+    for &i in &explained {
+        let f = &findings[i];
+        if let Some(hit) = api_down_hit(f, subjects) {
+            let s = members(f, subjects)[0];
+            evidence.push(Evidence::log_hit(s, hit));
+        }
+    }
+    let ends: Vec<String> = explained
+        .iter()
+        .filter_map(|&i| {
+            let f = &findings[i];
+            let t = f.last_termination.as_ref()?;
+            let code = t
+                .exit_code
+                .map_or_else(|| "?".to_owned(), |c| c.to_string());
+            Some(format!(
+                "`{}` exit {code} at {}",
+                f.container,
+                t.finished_at.as_deref()?
+            ))
+        })
+        .collect();
+    let source = explained
+        .iter()
+        .flat_map(|&i| &findings[i].evidence)
+        .find(|e| e.kind == EvidenceKind::Status)
+        .map_or("", |e| e.source.as_str());
+    evidence.insert(
+        0,
+        Evidence::new(
+            EvidenceKind::Status,
+            source,
+            format!("lastState.terminated.finishedAt around {at}"),
+            ends.join("; "),
+        ),
+    );
+    let (namespace, workload, where_) = match namespaces.iter().collect::<Vec<_>>().as_slice() {
+        [ns] => (
+            (**ns).to_owned(),
+            WorkloadName {
+                kind: "Namespace".to_owned(),
+                name: (**ns).to_owned(),
+            },
+            format!("in namespace `{ns}`"),
+        ),
+        _ => (
+            String::new(),
+            WorkloadName {
+                kind: "Cluster".to_owned(),
+                name: cluster.name.clone(),
+            },
+            "in the cluster".to_owned(),
+        ),
+    };
+    let c = Correlation {
+        cause: "control-plane-disruption",
+        // The shared moment adds to what each finding says: at least as certain as they are.
+        confidence: above_members(
+            calibrated(if count > DISRUPTION_MIN_WORKLOADS {
+                CERTAIN
+            } else {
+                STRONG
+            }),
+            findings,
+            &explained,
+        ),
+        base: explained_base(findings, &explained) * SHARED_IMPACT,
+        title: format!(
+            "the Kubernetes API stopped answering around {at}: {count} workloads {where_} ({}) lost it and exited in the same minute, one control-plane disruption rather than {count} failures",
+            names.join(", ")
+        ),
+        namespace,
+        workload,
+        container: String::new(),
+        explained: explained.clone(),
+        evidence,
+        remediation: vec![
+            format!(
+                "find why the API server did not answer around {at}: API server and etcd restarts or latency, control-plane node load, a network break between the nodes and the control plane"
+            ),
+            "the controllers exit by design when they cannot renew their leader-election lease and recover once the API answers: fix the control plane rather than each workload".to_owned(),
+            "if the API is slow but up, give the controllers more slack (`--leader-elect-lease-duration`, `--leader-elect-renew-deadline`) or fewer API calls".to_owned(),
+        ],
+        commands: vec![
+            "kubectl get --raw='/readyz?verbose'".to_owned(),
+            "kubectl -n kube-system get pods -o wide".to_owned(),
+            "kubectl get events -A --field-selector reason=LeaderElection".to_owned(),
+        ],
+        notes: Vec::new(),
+    };
+    for &i in &explained {
+        findings[i]
+            .notes
+            .push(format!("part of control-plane-disruption at {at}"));
+    }
+    added.push(c.build(cluster, findings));
 }
 
 #[cfg(test)]

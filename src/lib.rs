@@ -4,7 +4,8 @@
 //! paths --discover--> BundleSource --bundle::read_bundle--> RawBundle (files parsed as read)
 //!       --formats::load--> Cluster (model) --correlate--> Subjects (one per container worth a look)
 //!       --rules--> proposals --diagnose--> ReportFinding (best cause, alternatives, grouped, scored)
-//!       --correlators--> + rollout-regression / shared-dependency-down / node-correlated findings
+//!       --correlators--> + rollout-regression / shared-dependency-down / node-correlated /
+//!                        control-plane-disruption findings
 //!       --report--> ranked Report + fleet view --render--> table | json | markdown
 //! ```
 //!

@@ -538,6 +538,7 @@ fn explain_documents_the_correlations() {
         "rollout-regression",
         "shared-dependency-down",
         "node-correlated",
+        "control-plane-disruption",
         "fleet",
     ] {
         let out = ktriage(&["explain", cause]);
@@ -580,6 +581,7 @@ fn rules_as_json() {
     assert_eq!(
         correlations,
         [
+            "control-plane-disruption",
             "fleet",
             "node-correlated",
             "rollout-regression",

@@ -120,7 +120,7 @@ const SIGNATURES: &[Signature] = &[
     Signature {
         id: "dns-forward-loop",
         cause: "dns-failure",
-        pattern: r#"plugin/loop: Loop \((?P<target>[\d.:\[\]a-f]+ -> [\d.:\[\]a-f]*:\d+)\) detected for zone"#,
+        pattern: r"plugin/loop: Loop \((?P<target>[\d.:\[\]a-f]+ -> [\d.:\[\]a-f]*:\d+)\) detected for zone",
         example: r#"[FATAL] plugin/loop: Loop (127.0.0.1:34536 -> :53) detected for zone ".", see https://coredns.io/plugins/loop#troubleshooting. Query: "HINFO 4547991504243258144.3688648895315093531.""#,
         confidence: 0.9,
     },

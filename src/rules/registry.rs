@@ -55,6 +55,10 @@ pub static RULES: &[&RuleDef] = &[
 /// Correlations that group or explain other findings (not rules of their own file).
 pub static CORRELATIONS: &[(&str, &str)] = &[
     (
+        "control-plane-disruption",
+        "workloads losing the Kubernetes API in the same minute: one control-plane outage",
+    ),
+    (
         "fleet",
         "the same workload or image fails the same way in several clusters",
     ),

@@ -114,8 +114,9 @@ const SUBSYSTEMS: &[Subsystem] = &[
 ];
 
 /// Messages that other rules own: the executable (`command-not-found`, `not-executable`,
-/// `exec-format`) and runc's OOM at init (`oom-at-start`).
-const CARVED_OUT: &str = r#"exec: \\?"[^"\\]*\\?": (?:executable file not found|stat |permission denied|no such file)|exec format error|container init was OOM-killed|exec user process caused|unable to start container process: exec:"#;
+/// `exec-format`), runc's OOM at init (`oom-at-start`) and a working directory the user may not
+/// enter (`security-context-blocked`).
+const CARVED_OUT: &str = r#"exec: \\?"[^"\\]*\\?": (?:executable file not found|stat |permission denied|no such file)|exec format error|container init was OOM-killed|exec user process caused|unable to start container process: exec:|chdir to cwd \(\\?"[^"\\]+\\?"\) set in config\.json failed: permission denied"#;
 
 static SUBSYSTEM_RES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     SUBSYSTEMS

@@ -5,8 +5,10 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::runtime_start_failure::{is_start_candidate, start_messages};
 use super::{
-    Evidence, Finding, RuleContext, Signature, best_hit, check_log_signatures, waiting_evidence,
+    CERTAIN, Evidence, Finding, RuleContext, Signature, best_hit, check_log_signatures,
+    waiting_evidence,
 };
 use crate::correlate::Subject;
 
@@ -110,9 +112,17 @@ const SIGNATURES: &[Signature] = &[
 static RUN_AS_NON_ROOT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(SIGNATURES[0].pattern).expect("checked by a test"));
 
+/// The runtime refusing to enter the working directory as the container's user.
+static CWD_DENIED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"chdir to cwd \(\\?"(?P<target>[^"\\]+)\\?"\) set in config\.json failed: permission denied"#)
+        .expect("valid regex")
+});
+
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
     for s in cx.subjects {
         if let Some(f) = run_as_non_root(s) {
+            out.push(f);
+        } else if let Some(f) = working_dir_denied(s) {
             out.push(f);
         }
     }
@@ -137,6 +147,15 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
             // EPERM alone is too common to claim without a restriction that explains it, or
             // when it is not among the last lines before the exit (entrypoints often log and
             // ignore a failed chmod or setcap).
+            // An ownership or mode change refused to the container's user: a dropped CHOWN or
+            // FOWNER capability, or a filesystem that refuses it (NFS `root_squash`).
+            ("eperm", _)
+                if restrictions.is_empty()
+                    && hit.from_end <= 10
+                    && is_ownership_change(&hit.text) =>
+            {
+                f = f.note("no capability restriction in the bundle's spec: a PodSecurityPolicy or admission policy may drop CHOWN/FOWNER, or the volume's filesystem (NFS with `root_squash`) refuses ownership changes");
+            }
             ("eperm", _) if restrictions.is_empty() || hit.from_end > 10 => continue,
             ("eperm", _) => f.confidence += 0.15,
             (_, Some(p))
@@ -152,6 +171,65 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         }
         out.push(f);
     }
+}
+
+/// Whether a log line is `chown`, `chmod` or `chgrp` refused (`chown: /data: Operation not
+/// permitted`, `chown: changing ownership of '/data': Operation not permitted`).
+fn is_ownership_change(line: &str) -> bool {
+    [
+        "chown",
+        "chmod",
+        "chgrp",
+        "changing ownership",
+        "changing permissions",
+    ]
+    .iter()
+    .any(|w| line.contains(w))
+}
+
+/// A finding for a container whose user may not enter its working directory: the runtime's
+/// `chdir to cwd ("/home/nonroot") set in config.json failed: permission denied`.
+fn working_dir_denied(s: &Subject<'_>) -> Option<Finding> {
+    if !is_start_candidate(s) {
+        return None;
+    }
+    let (evidence, dir) = start_messages(s).into_iter().find_map(|(e, text)| {
+        let dir = CWD_DENIED
+            .captures(text)?
+            .name("target")?
+            .as_str()
+            .to_owned();
+        Some((e, dir))
+    })?;
+    let name = s.name();
+    let (c, p) = (&s.spec.security_context, &s.pod.spec.security_context);
+    let user = c.run_as_user.or(p.run_as_user);
+    let group = c.run_as_group.or(p.run_as_group);
+    let who = match (user, group) {
+        (Some(u), Some(g)) => format!("user {u} (group {g})"),
+        (Some(u), None) => format!("user {u}"),
+        (None, Some(g)) => format!("group {g}"),
+        (None, None) => "its user".to_owned(),
+    };
+    let mut f = Finding::new(&SECURITY_CONTEXT_BLOCKED, s, CERTAIN)
+        .title(format!(
+            "container `{name}` cannot start: {who} may not enter its working directory `{dir}`"
+        ))
+        .evidence(evidence);
+    for (field, value) in [
+        ("securityContext.runAsUser", user),
+        ("securityContext.runAsGroup", group),
+    ] {
+        if let Some(v) = value {
+            f = f.evidence(Evidence::spec(s, field, v.to_string()));
+        }
+    }
+    Some(
+        f.remedy(format!(
+            "run `{name}` as the image's own user (the owner of `{dir}`, e.g. 65532 for distroless `nonroot` images) in `securityContext.runAsUser`/`runAsGroup`, or set `workingDir` to a directory that user may read"
+        ))
+        .remedy("a pod-level `securityContext` applies to every container: give sidecars that need another user their own container-level `runAsUser`"),
+    )
 }
 
 /// A finding for a container the kubelet refuses to start because of `runAsNonRoot`.

@@ -150,6 +150,13 @@ const SIGNATURES: &[Signature] = &[
         example: "2024-03-11 09:12:41,205 [myid:1] - ERROR [main:QuorumPeer@400] - Unable to load database on disk",
         confidence: 0.75,
     },
+    Signature {
+        id: "data-version-mismatch",
+        cause: "stale-lock-or-corrupt-state",
+        pattern: r"database files are incompatible with server|data directory was initialized by PostgreSQL version (?P<target>[\d.]+)|UPGRADE PROBLEM: (?:Found an invalid featureCompatibilityVersion|The data files need to be fully upgraded)|cannot upgrade a node from version \[[^\]]+\] directly to version|Invalid MySQL server downgrade: Cannot downgrade from \d+ to \d+|Cannot upgrade server earlier than [\d.]+ to [\d.]+",
+        example: "2024-11-04 12:51:27.538 GMT [1] FATAL:  database files are incompatible with server",
+        confidence: 0.85,
+    },
 ];
 
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
@@ -172,6 +179,12 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
                 format!("container `{name}` stops on a failed schema migration")
             }
             (Kind::Corrupt, _) => format!("container `{name}` finds its persistent data corrupt"),
+            (Kind::Version, Some(v)) => format!(
+                "container `{name}` finds data written by another version ({v}) on its volume"
+            ),
+            (Kind::Version, None) => format!(
+                "container `{name}` finds data written by an incompatible version on its volume"
+            ),
         };
         (title, remedies(s, kind, target))
     });
@@ -216,12 +229,15 @@ enum Kind {
     Lock,
     Corrupt,
     Migration,
+    /// Data written by another major version of the program.
+    Version,
 }
 
 impl Kind {
     fn of(signature: &str) -> Self {
         match signature {
             "golang-migrate-dirty" | "flyway-validate" => Self::Migration,
+            "data-version-mismatch" => Self::Version,
             "sqlite-malformed"
             | "wal-corruption"
             | "stored-state-mismatch"
@@ -258,6 +274,13 @@ fn remedies(s: &Subject<'_>, kind: Kind, target: Option<&str>) -> Vec<String> {
                 format!("the pod's app containers wait behind `{name}` and start once the schema version is clean")
             },
         ],
+        Kind::Version => vec![
+            format!(
+                "the image of `{name}` is another major version than the data on its volume{}: pin the image back to the data's version (a chart upgrade often moves it), then upgrade the data with the program's own procedure (`pg_upgrade` or dump and restore for PostgreSQL, one major version at a time for Elasticsearch and MongoDB)",
+                target.map(|v| format!(" (written by {v})")).unwrap_or_default()
+            ),
+            "back up the volume before any upgrade step".to_owned(),
+        ],
         Kind::Corrupt => vec![
             "stop the writers, back up the volume, then run the store's repair or recovery tool, or restore from backup".to_owned(),
             "look for what cut the last write short: an OOM kill, a node failure, or two instances writing the same volume".to_owned(),
@@ -283,6 +306,10 @@ mod tests {
             r#"{"t":{"$date":"2024-01-01T00:00:00.000+00:00"},"s":"E","c":"STORAGE","id":22435,"ctx":"initandlisten","msg":"WiredTiger error","attr":{"error":16,"message":"[1700000000:0][1:0x7f], wiredtiger_open: __posix_file_lock, 393: /data/db/WiredTiger.lock: handle-lock: fcntl: Device or resource busy"}}"#,
             r#"Cannot acquire directory lock on "/var/lib/dgraph/p".  Another process is using this Badger database.: resource temporarily unavailable"#,
             r"PANIC:  could not locate a valid checkpoint record",
+            "2024-11-04 12:51:27.538 GMT [1] DETAIL:  The data directory was initialized by PostgreSQL version 16, which is not compatible with this version 17.0.",
+            r#"{"t":{"$date":"2024-06-01T10:00:00.000+00:00"},"s":"F","c":"CONTROL","id":20573,"ctx":"initandlisten","msg":"Wrong mongod version","attr":{"error":"UPGRADE PROBLEM: Found an invalid featureCompatibilityVersion document (ERROR: Location4926900: Invalid featureCompatibilityVersion document in admin.system.version: { _id: \"featureCompatibilityVersion\", version: \"4.4\" }. See https://docs.mongodb.com/master/release-notes/6.0-compatibility/#feature-compatibility. :: caused by :: Invalid feature compatibility version value, expected '5.0' or '5.3' or '6.0'."}}"#,
+            "java.lang.IllegalStateException: cannot upgrade a node from version [6.8.23] directly to version [8.5.1], upgrade to version [7.17.0] first.",
+            "2024-03-01T10:00:00.000000Z 0 [ERROR] [MY-013171] [InnoDB] Cannot upgrade server earlier than 5.7 to 8.0",
             "error: Dirty database version 20241102. Fix and force version.",
             "IO error: While lock file: /data/rocksdb/LOCK: Resource temporarily unavailable",
             r#"{"level":"error","msg":"postgres exited","stderr":"FATAL:  lock file \"postmaster.pid\" already exists"}"#,
