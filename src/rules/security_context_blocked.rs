@@ -33,12 +33,16 @@ declare_rule! {
     ///   and no `NET_BIND_SERVICE` (strong)
     /// - `Operation not permitted` / `EPERM` / iptables `you must be root`; EPERM only among the
     ///   last lines before the exit and only when the securityContext drops capabilities, sets a
-    ///   seccomp profile, forbids privilege escalation or runs as non-root (likely)
+    ///   seccomp profile, forbids privilege escalation or runs as non-root (likely); a refused
+    ///   `chown`/`chmod` among the last lines without such a restriction in the bundle (possible:
+    ///   an admission policy may drop CHOWN, or an NFS volume may squash root)
+    /// - the runtime's `chdir to cwd ("/home/nonroot") … permission denied`: the user the
+    ///   securityContext sets may not enter the image's working directory (certain)
     ///
     /// ## Remedy
     /// Set a numeric `runAsUser` (or `USER 1000` in the image); listen on a port ≥ 1024 and point
     /// the Service's `targetPort` at it, or add `NET_BIND_SERVICE`; add back only the capability
-    /// the operation needs.
+    /// the operation needs; run as the image's own user when its working directory is private.
     ///
     /// ## Not covered
     /// File ownership and mode (`file-permission-denied`), read-only filesystems
@@ -202,9 +206,9 @@ fn working_dir_denied(s: &Subject<'_>) -> Option<Finding> {
         Some((e, dir))
     })?;
     let name = s.name();
-    let (c, p) = (&s.spec.security_context, &s.pod.spec.security_context);
-    let user = c.run_as_user.or(p.run_as_user);
-    let group = c.run_as_group.or(p.run_as_group);
+    let (own, pod) = (&s.spec.security_context, &s.pod.spec.security_context);
+    let user = own.run_as_user.or(pod.run_as_user);
+    let group = own.run_as_group.or(pod.run_as_group);
     let who = match (user, group) {
         (Some(u), Some(g)) => format!("user {u} (group {g})"),
         (Some(u), None) => format!("user {u}"),
@@ -216,13 +220,18 @@ fn working_dir_denied(s: &Subject<'_>) -> Option<Finding> {
             "container `{name}` cannot start: {who} may not enter its working directory `{dir}`"
         ))
         .evidence(evidence);
-    for (field, value) in [
-        ("securityContext.runAsUser", user),
-        ("securityContext.runAsGroup", group),
-    ] {
-        if let Some(v) = value {
-            f = f.evidence(Evidence::spec(s, field, v.to_string()));
-        }
+    // Each value where it was set: the container's own securityContext, else the pod's.
+    let fields = [
+        ("runAsUser", own.run_as_user, pod.run_as_user),
+        ("runAsGroup", own.run_as_group, pod.run_as_group),
+    ];
+    for (field, in_container, in_pod) in fields {
+        let (path, value) = match (in_container, in_pod) {
+            (Some(v), _) => (format!("securityContext.{field}"), v),
+            (None, Some(v)) => (format!("spec.securityContext.{field}"), v),
+            (None, None) => continue,
+        };
+        f = f.evidence(Evidence::spec(s, &path, value.to_string()));
     }
     Some(
         f.remedy(format!(
