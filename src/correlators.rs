@@ -69,7 +69,8 @@ but up, give the controllers more slack (lease duration, renew deadline).
 
 ## Not covered
 A single workload losing its lease (its `kubernetes-api-access` finding); API errors that are each
-workload's own (RBAC `forbidden`, missing CRDs).
+workload's own (RBAC `forbidden`, missing CRDs); loops that a node restart already explains
+(`node-correlated`: on a single-node cluster the API server restarts with the node).
 ",
     ),
     (
@@ -1415,6 +1416,32 @@ fn simultaneous_end(findings: &[ReportFinding], explained: &[usize], min: usize)
     None
 }
 
+/// Evidence of when the last instances of the `explained` findings ended (`` `api` exit 1 at
+/// 2026-11-28T04:52:10Z; … ``), located at `locator` in the file of their status evidence.
+fn ends_evidence(findings: &[ReportFinding], explained: &[usize], locator: String) -> Evidence {
+    let ends: Vec<String> = explained
+        .iter()
+        .filter_map(|&i| {
+            let f = &findings[i];
+            let t = f.last_termination.as_ref()?;
+            let code = t
+                .exit_code
+                .map_or_else(|| "?".to_owned(), |c| c.to_string());
+            Some(format!(
+                "`{}` exit {code} at {}",
+                f.container,
+                t.finished_at.as_deref()?
+            ))
+        })
+        .collect();
+    let source = explained
+        .iter()
+        .flat_map(|&i| &findings[i].evidence)
+        .find(|e| e.kind == EvidenceKind::Status)
+        .map_or("", |e| e.source.as_str());
+    Evidence::new(EvidenceKind::Status, source, locator, ends.join("; "))
+}
+
 fn node_correlation(
     cluster: &Cluster,
     findings: &[ReportFinding],
@@ -1483,35 +1510,14 @@ fn node_correlation(
         CERTAIN
     };
     if let Some(at) = moment {
-        let ends: Vec<String> = explained
-            .iter()
-            .filter_map(|&i| {
-                let f = &findings[i];
-                let t = f.last_termination.as_ref()?;
-                let code = t
-                    .exit_code
-                    .map_or_else(|| "?".to_owned(), |c| c.to_string());
-                Some(format!(
-                    "`{}` exit {code} at {}",
-                    f.container,
-                    t.finished_at.as_deref()?
-                ))
-            })
-            .collect();
-        let source = explained
-            .iter()
-            .flat_map(|&i| &findings[i].evidence)
-            .find(|e| e.kind == EvidenceKind::Status)
-            .map_or("", |e| e.source.as_str());
         evidence.insert(
             0,
-            Evidence::new(
-                EvidenceKind::Status,
-                source,
+            ends_evidence(
+                findings,
+                explained,
                 format!(
                     "lastState.terminated.finishedAt of the containers on `{node}` around {at}"
                 ),
-                ends.join("; "),
             ),
         );
     }
@@ -1612,9 +1618,17 @@ fn control_plane_disruption(
     findings: &mut [ReportFinding],
     added: &mut Vec<ReportFinding>,
 ) {
+    // A node that restarted explains the API loss of the workloads on it (on a single-node
+    // cluster the API server restarted with it): those stay under `node-correlated`.
     let candidates: Vec<usize> = (0..findings.len())
         .filter(|&i| {
-            is_loop(&findings[i], subjects) && api_down_hit(&findings[i], subjects).is_some()
+            let f = &findings[i];
+            is_loop(f, subjects)
+                && api_down_hit(f, subjects).is_some()
+                && !f
+                    .notes
+                    .iter()
+                    .any(|n| n.starts_with("part of node-correlated"))
         })
         .collect();
     let Some(at) = simultaneous_end(findings, &candidates, DISRUPTION_MIN_WORKLOADS) else {
@@ -1659,33 +1673,12 @@ fn control_plane_disruption(
             evidence.push(Evidence::log_hit(s, hit));
         }
     }
-    let ends: Vec<String> = explained
-        .iter()
-        .filter_map(|&i| {
-            let f = &findings[i];
-            let t = f.last_termination.as_ref()?;
-            let code = t
-                .exit_code
-                .map_or_else(|| "?".to_owned(), |c| c.to_string());
-            Some(format!(
-                "`{}` exit {code} at {}",
-                f.container,
-                t.finished_at.as_deref()?
-            ))
-        })
-        .collect();
-    let source = explained
-        .iter()
-        .flat_map(|&i| &findings[i].evidence)
-        .find(|e| e.kind == EvidenceKind::Status)
-        .map_or("", |e| e.source.as_str());
     evidence.insert(
         0,
-        Evidence::new(
-            EvidenceKind::Status,
-            source,
+        ends_evidence(
+            findings,
+            &explained,
             format!("lastState.terminated.finishedAt around {at}"),
-            ends.join("; "),
         ),
     );
     let (namespace, workload, where_) = match namespaces.iter().collect::<Vec<_>>().as_slice() {

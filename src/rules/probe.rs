@@ -306,10 +306,10 @@ static DIALED: LazyLock<Regex> = LazyLock::new(|| {
 /// Why the probe fails, when the bundle shows it.
 fn why_it_fails(s: &Subject<'_>, probe: Option<&Probe>, unhealthy: &[&Event]) -> Option<Why> {
     let log = s.log?;
-    let listening = logread::listening(log);
     if let Some(probed) = probed_port(s, probe, unhealthy)
-        && !listening.is_empty()
         && probe.is_none_or(|p| p.exec.is_none())
+        && let listening = logread::listening(log)
+        && !listening.is_empty()
     {
         match listening.iter().find(|l| l.port == probed) {
             Some(l) if l.loopback => return Some(Why::Loopback(l.clone())),
