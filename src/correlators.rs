@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::correlate::Subject;
 use crate::diagnose::{Member, ReportFinding, WorkloadName, round2, round3, split_commands};
 use crate::model::pod::{Container, PodSpec, SecurityContext};
-use crate::model::{Cluster, Node, Pod, Workload};
+use crate::model::{Cluster, Node, Pod, Time, Workload};
 use crate::rank;
 use crate::rules::registry::RuleSet;
 use crate::rules::{CERTAIN, Evidence, EvidenceKind, STRONG, best_hit, calibrated};
@@ -1367,7 +1367,8 @@ fn node_correlations(
             .collect();
         // Unrelated containers all ending in the same minute: the node or its runtime restarted
         // (a strong signal even on a single-node cluster, where nothing is healthy elsewhere).
-        let moment = simultaneous_end(findings, &explained, NODE_MIN_WORKLOADS);
+        let moment = simultaneous_end(findings, &explained, NODE_MIN_WORKLOADS)
+            .map(|(at, _)| at.to_string());
         if healthy_elsewhere.is_empty() && moment.is_none() {
             continue;
         }
@@ -1392,25 +1393,32 @@ fn node_correlations(
 }
 
 /// The time at which the last instances of at least `min` different workloads among
-/// `explained` ended within one minute of each other, if they did.
-fn simultaneous_end(findings: &[ReportFinding], explained: &[usize], min: usize) -> Option<String> {
-    let mut ends: Vec<(crate::model::Time, &WorkloadName)> = explained
+/// `explained` ended within one minute of each other, if they did, and the findings that ended
+/// in that minute.
+fn simultaneous_end(
+    findings: &[ReportFinding],
+    explained: &[usize],
+    min: usize,
+) -> Option<(Time, Vec<usize>)> {
+    let mut ends: Vec<(Time, &WorkloadName, usize)> = explained
         .iter()
         .filter_map(|&i| {
             let f = &findings[i];
             let at = f.last_termination.as_ref()?.finished_at.as_deref()?;
-            Some((crate::model::Time::parse(at)?, &f.workload))
+            Some((Time::parse(at)?, &f.workload, i))
         })
         .collect();
     ends.sort();
-    for (i, (start, _)) in ends.iter().enumerate() {
-        let within: BTreeSet<&WorkloadName> = ends[i..]
+    for (i, (start, _, _)) in ends.iter().enumerate() {
+        let within: Vec<&(Time, &WorkloadName, usize)> = ends[i..]
             .iter()
-            .take_while(|(t, _)| t.seconds_since(*start) <= 60.0)
-            .map(|(_, w)| *w)
+            .take_while(|(t, _, _)| t.seconds_since(*start) <= 60.0)
             .collect();
-        if within.len() >= min {
-            return Some(start.to_string());
+        let workloads: BTreeSet<&WorkloadName> = within.iter().map(|(_, w, _)| *w).collect();
+        if workloads.len() >= min {
+            let mut members: Vec<usize> = within.iter().map(|(_, _, i)| *i).collect();
+            members.sort_unstable();
+            return Some((*start, members));
         }
     }
     None
@@ -1631,23 +1639,10 @@ fn control_plane_disruption(
                     .any(|n| n.starts_with("part of node-correlated"))
         })
         .collect();
-    let Some(at) = simultaneous_end(findings, &candidates, DISRUPTION_MIN_WORKLOADS) else {
+    let Some((at, explained)) = simultaneous_end(findings, &candidates, DISRUPTION_MIN_WORKLOADS)
+    else {
         return;
     };
-    let Some(start) = crate::model::Time::parse(&at) else {
-        return;
-    };
-    // The findings whose last instance ended in that minute.
-    let explained: Vec<usize> = candidates
-        .into_iter()
-        .filter(|&i| {
-            findings[i]
-                .last_termination
-                .as_ref()
-                .and_then(|t| crate::model::Time::parse(t.finished_at.as_deref()?))
-                .is_some_and(|t| (0.0..=60.0).contains(&t.seconds_since(start)))
-        })
-        .collect();
     let workloads: BTreeSet<(&str, &WorkloadName)> = explained
         .iter()
         .map(|&i| (findings[i].namespace.as_str(), &findings[i].workload))

@@ -11,7 +11,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::log::{LogFile, LogLine};
+use super::log::LogLine;
+use crate::logscan::truncate;
 
 /// Seconds on the line's own clock: since the epoch when the line shows a date, else since
 /// midnight (klog's month-day is counted in days of a 31-day month, enough for differences).
@@ -123,19 +124,20 @@ fn line_secs(line: &LogLine<'_>) -> Option<Clock> {
     }
 }
 
-/// The time from the first to the last timestamped line of the kept window. Undated clocks
+/// The time from the first to the last timestamped line of a log's kept lines (blank lines
+/// aside). Undated clocks
 /// that go back more than 12 hours are taken to have passed midnight.
 #[must_use]
-pub fn span(log: &LogFile) -> Option<Span> {
+pub fn span(lines: &[LogLine<'_>]) -> Option<Span> {
     let mut first: Option<(u64, f64)> = None;
     let mut last: Option<(u64, String, f64)> = None;
     let mut prev: Option<Clock> = None;
     let mut offset = 0.0;
-    for line in log.lines() {
+    for line in lines {
         if line.text.trim().is_empty() {
             continue;
         }
-        let Some(clock) = line_secs(&line) else {
+        let Some(clock) = line_secs(line) else {
             continue;
         };
         if let Some(p) = prev {
@@ -168,7 +170,7 @@ pub fn span(log: &LogFile) -> Option<Span> {
 }
 
 fn quote(text: &str) -> String {
-    text.trim().chars().take(160).collect()
+    truncate(text.trim(), 160).to_owned()
 }
 
 static LISTEN_LINE: LazyLock<Regex> = LazyLock::new(|| {
@@ -187,11 +189,11 @@ static LISTEN_PORT: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
-/// The ports the log says the process listens on, in line order.
+/// The ports a log's lines say the process listens on, in line order.
 #[must_use]
-pub fn listening(log: &LogFile) -> Vec<Listening> {
+pub fn listening(lines: &[LogLine<'_>]) -> Vec<Listening> {
     let mut out: Vec<Listening> = Vec::new();
-    for line in log.lines() {
+    for line in lines {
         if !LISTEN_LINE.is_match(&line.text) {
             continue;
         }
@@ -235,8 +237,8 @@ static STARTED_IN: LazyLock<Regex> = LazyLock::new(|| {
 /// The start-up time the program reports (`Started App in 95.3 seconds`, `started in 45.612s`,
 /// `Server startup in [12345] milliseconds`, Jetty's `Started @12345ms`), with its line.
 #[must_use]
-pub fn reported_startup(log: &LogFile) -> Option<(u64, String, f64)> {
-    log.lines().into_iter().find_map(|line| {
+pub fn reported_startup(lines: &[LogLine<'_>]) -> Option<(u64, String, f64)> {
+    lines.iter().find_map(|line| {
         let c = STARTED_IN.captures(&line.text)?;
         let secs = if let Some(ms) = c.name("jetty") {
             ms.as_str().parse::<f64>().ok()? / 1000.0
@@ -271,6 +273,7 @@ pub fn says_ready(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::LogFile;
 
     fn log(text: &str) -> LogFile {
         LogFile::new(
@@ -345,12 +348,15 @@ mod tests {
     #[test]
     fn span_runs_from_the_first_to_the_last_timestamped_line() {
         let l = log("10:13:41 [INFO] start\n  at some.Frame\n10:14:20 [INFO] shutdown.start\n");
-        let s = span(&l).expect("span");
+        let s = span(&l.lines()).expect("span");
         assert_eq!((s.first, s.last), (1, 3));
         assert!((s.secs - 39.0).abs() < 1e-9);
         let midnight = log("23:59:50 booting\n00:00:40 still booting\n");
-        assert!((span(&midnight).expect("span").secs - 50.0).abs() < 1e-9);
-        assert_eq!(span(&log("no clock here\n10:00:00 one line\n")), None);
+        assert!((span(&midnight.lines()).expect("span").secs - 50.0).abs() < 1e-9);
+        assert_eq!(
+            span(&log("no clock here\n10:00:00 one line\n").lines()),
+            None
+        );
     }
 
     #[test]
@@ -362,7 +368,10 @@ mod tests {
             "level=info ts=2026-12-07T10:13:43Z msg=\"Listening on\" address=:9090\n",
             "10:13:44 connecting to db at postgres.shop.svc:5432\n",
         ));
-        let ports: Vec<(u16, bool)> = listening(&l).iter().map(|l| (l.port, l.loopback)).collect();
+        let ports: Vec<(u16, bool)> = listening(&l.lines())
+            .iter()
+            .map(|l| (l.port, l.loopback))
+            .collect();
         assert_eq!(
             ports,
             [(8080, false), (80, false), (8000, true), (9090, false)]
@@ -389,11 +398,14 @@ mod tests {
                 8.712,
             ),
         ] {
-            let (_, _, got) = reported_startup(&log(line)).unwrap_or_else(|| panic!("{line}"));
+            let (_, _, got) =
+                reported_startup(&log(line).lines()).unwrap_or_else(|| panic!("{line}"));
             assert!((got - secs).abs() < 1e-9, "{line}: {got}");
             assert!(says_ready(line), "{line}");
         }
-        assert!(reported_startup(&log("10:13:41 starting migrations in 3 steps\n")).is_none());
+        assert!(
+            reported_startup(&log("10:13:41 starting migrations in 3 steps\n").lines()).is_none()
+        );
         assert!(!says_ready(
             "10:13:41 [INFO] taskworker.spawn_child (pid=19)"
         ));

@@ -10,10 +10,10 @@ use regex::Regex;
 use super::sigterm::SIGTERM;
 use super::{CERTAIN, Evidence, Finding, LIKELY, POSSIBLE, termination_evidence};
 use crate::correlate::Subject;
-use crate::model::Event;
 use crate::model::logread::{self, Listening, Span};
 use crate::model::pod::Probe;
 use crate::model::time::human_duration;
+use crate::model::{Event, LogFile, LogLine};
 
 /// How a probe's kill of the last instance shows in the bundle.
 pub(super) struct ProbeKill<'a> {
@@ -26,6 +26,8 @@ pub(super) struct ProbeKill<'a> {
     /// How long the last instance ran: its status's start and finish, else at least the span of
     /// its log's timestamps.
     pub(super) ran: Option<Ran>,
+    /// The span of the log's own timestamps.
+    pub(super) span: Option<Span>,
     /// Whether that run time is what the probe's budget allows before it kills.
     pub(super) runtime_matches: bool,
     /// Whether the instance ended (by its status) in less than half the probe's budget: too
@@ -111,6 +113,9 @@ impl<'a> ProbeKill<'a> {
             .iter_events("Unhealthy")
             .filter(|e| e.text().starts_with(&prefix))
             .collect();
+        // The log's lines are decoded once for everything read from them.
+        let lines = s.log.map(LogFile::lines).unwrap_or_default();
+        let span = logread::span(&lines);
         let ran = s
             .runtime_secs()
             .map(|secs| Ran {
@@ -118,8 +123,7 @@ impl<'a> ProbeKill<'a> {
                 from_log: false,
             })
             .or_else(|| {
-                let span = logread::span(s.log?)?;
-                Some(Ran {
+                span.as_ref().map(|span| Ran {
                     secs: span.secs,
                     from_log: true,
                 })
@@ -129,20 +133,17 @@ impl<'a> ProbeKill<'a> {
         let too_short = budget
             .zip(ran)
             .is_some_and(|(b, ran)| !ran.from_log && ran.secs < b as f64 * 0.5);
-        #[allow(clippy::cast_precision_loss)]
+        // A log's span misses the time before its first line.
         let runtime_matches = budget.zip(ran).is_some_and(|(b, ran)| {
-            let b = b as f64;
-            let grace = s.pod.spec.termination_grace_period_seconds.unwrap_or(30) as f64;
-            // A log's span misses the time before its first line.
-            let low = if ran.from_log { 0.6 } else { 0.8 };
-            ran.secs >= b * low && ran.secs <= b + grace + 15.0
+            fits_budget(s, ran.secs, b, if ran.from_log { 0.6 } else { 0.8 })
         });
-        let why = why_it_fails(s, probe, &unhealthy);
+        let why = why_it_fails(s, probe, &unhealthy, &lines, span.as_ref());
         ProbeKill {
             kills,
             unhealthy,
             probe,
             ran,
+            span,
             runtime_matches,
             too_short,
             why,
@@ -209,7 +210,7 @@ impl<'a> ProbeKill<'a> {
             }
             None => {
                 if let Some(ran) = self.ran.filter(|r| r.from_log && self.runtime_matches)
-                    && let Some(span) = logread::span(log)
+                    && let Some(span) = &self.span
                 {
                     f = f
                         .note(format!(
@@ -303,12 +304,27 @@ static DIALED: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
-/// Why the probe fails, when the bundle shows it.
-fn why_it_fails(s: &Subject<'_>, probe: Option<&Probe>, unhealthy: &[&Event]) -> Option<Why> {
-    let log = s.log?;
+/// Whether a run of `secs` ends where a probe with `budget` kills: from `low` × the budget to
+/// the budget plus the grace period and a margin.
+fn fits_budget(s: &Subject<'_>, secs: f64, budget: i64, low: f64) -> bool {
+    #[allow(clippy::cast_precision_loss)]
+    let b = budget as f64;
+    #[allow(clippy::cast_precision_loss)]
+    let grace = s.pod.spec.termination_grace_period_seconds.unwrap_or(30) as f64;
+    secs >= b * low && secs <= b + grace + 15.0
+}
+
+/// Why the probe fails, when the bundle shows it (`lines` and `span`: the log's, read once).
+fn why_it_fails(
+    s: &Subject<'_>,
+    probe: Option<&Probe>,
+    unhealthy: &[&Event],
+    lines: &[LogLine<'_>],
+    span: Option<&Span>,
+) -> Option<Why> {
     if let Some(probed) = probed_port(s, probe, unhealthy)
         && probe.is_none_or(|p| p.exec.is_none())
-        && let listening = logread::listening(log)
+        && let listening = logread::listening(lines)
         && !listening.is_empty()
     {
         match listening.iter().find(|l| l.port == probed) {
@@ -323,9 +339,8 @@ fn why_it_fails(s: &Subject<'_>, probe: Option<&Probe>, unhealthy: &[&Event]) ->
     }
     let budget = probe.map(Probe::budget_secs)?;
     #[allow(clippy::cast_precision_loss)]
-    let b = budget as f64;
-    if let Some((line, text, secs)) = logread::reported_startup(log)
-        && secs >= b * 0.8
+    if let Some((line, text, secs)) = logread::reported_startup(lines)
+        && secs >= budget as f64 * 0.8
     {
         return Some(Why::ReportedStart {
             line,
@@ -334,17 +349,17 @@ fn why_it_fails(s: &Subject<'_>, probe: Option<&Probe>, unhealthy: &[&Event]) ->
             budget,
         });
     }
-    let span = logread::span(log)?;
-    let grace = s.pod.spec.termination_grace_period_seconds.unwrap_or(30) as f64;
-    let lines = log.lines();
+    let span = span?;
     let ready = lines.iter().any(|l| logread::says_ready(&l.text));
     // No error on the way: a program that failed is not "still starting".
     let erred = s
         .log_hits
         .iter()
         .any(|h| h.signature.cause != SIGTERM.cause && h.from_end < 50);
-    (!ready && !erred && span.secs >= b * 0.6 && span.secs <= b + grace + 15.0)
-        .then_some(Why::StillStarting { span, budget })
+    (!ready && !erred && fits_budget(s, span.secs, budget, 0.6)).then(|| Why::StillStarting {
+        span: span.clone(),
+        budget,
+    })
 }
 
 fn refused(e: &Event) -> bool {

@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::security_context_blocked::is_working_dir_denied;
 use super::{Evidence, Finding, RuleContext, Signature, termination_evidence, waiting_evidence};
 use crate::correlate::{State, Subject};
 
@@ -114,9 +115,9 @@ const SUBSYSTEMS: &[Subsystem] = &[
 ];
 
 /// Messages that other rules own: the executable (`command-not-found`, `not-executable`,
-/// `exec-format`), runc's OOM at init (`oom-at-start`) and a working directory the user may not
-/// enter (`security-context-blocked`).
-const CARVED_OUT: &str = r#"exec: \\?"[^"\\]*\\?": (?:executable file not found|stat |permission denied|no such file)|exec format error|container init was OOM-killed|exec user process caused|unable to start container process: exec:|chdir to cwd \(\\?"[^"\\]+\\?"\) set in config\.json failed: permission denied"#;
+/// `exec-format`) and runc's OOM at init (`oom-at-start`). (A working directory the user may not
+/// enter is `security-context-blocked`'s: `is_working_dir_denied`.)
+const CARVED_OUT: &str = r#"exec: \\?"[^"\\]*\\?": (?:executable file not found|stat |permission denied|no such file)|exec format error|container init was OOM-killed|exec user process caused|unable to start container process: exec:"#;
 
 static SUBSYSTEM_RES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     SUBSYSTEMS
@@ -133,7 +134,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         let messages = start_messages(s);
         let Some((index, evidence, text)) = messages
             .iter()
-            .filter(|(_, text)| !CARVED_OUT_RE.is_match(text))
+            .filter(|(_, text)| !CARVED_OUT_RE.is_match(text) && !is_working_dir_denied(text))
             .find_map(|(e, text)| {
                 SUBSYSTEM_RES
                     .iter()

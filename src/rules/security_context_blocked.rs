@@ -191,6 +191,11 @@ fn is_ownership_change(line: &str) -> bool {
     .any(|w| line.contains(w))
 }
 
+/// Whether a runtime message says the container's user may not enter its working directory.
+pub(super) fn is_working_dir_denied(message: &str) -> bool {
+    CWD_DENIED.is_match(message)
+}
+
 /// A finding for a container whose user may not enter its working directory: the runtime's
 /// `chdir to cwd ("/home/nonroot") set in config.json failed: permission denied`.
 fn working_dir_denied(s: &Subject<'_>) -> Option<Finding> {
