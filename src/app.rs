@@ -18,12 +18,14 @@ use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 
 use crate::bundle::{BundleSource, printable, read_bundle};
+use crate::cause::{ALIASES, Cause};
 use crate::cli::{Cli, Command, Config, MergeArgs};
-use crate::diagnose::{ReportFinding, diagnose};
+use crate::diagnose::diagnose;
+use crate::finding::{BundleStatus, ReportFinding};
 use crate::redact::redact;
 use crate::report::{BundleReport, ColorChoice, Findings, Report, Shard, View};
 use crate::rules::registry::{
-    CORRELATIONS, Explained, REASONS, RULES, find_explained, find_rule, nearest,
+    CORRELATIONS, Explained, REASONS, RULES, find_explained, nearest, rule_of,
 };
 use crate::rules::{RuleDef, RuleKind};
 
@@ -123,18 +125,22 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<Outcome> {
 fn list_rules(format: &str, out: &mut dyn Write) -> Result<()> {
     if format == "json" {
         let entry =
-            |cause: &str, summary: &str| serde_json::json!({ "cause": cause, "summary": summary });
+            |cause: Cause, summary: &str| serde_json::json!({ "cause": cause, "summary": summary });
         let aliases: Vec<serde_json::Value> = REASONS
             .iter()
             .map(|(reason, causes)| serde_json::json!({ "name": reason, "causes": causes }))
             .chain([
                 serde_json::json!({ "name": "CrashLoopBackOff", "causes": crash_loop_causes() }),
-                serde_json::json!({ "name": "create-container-config-error", "causes": ["missing-config-ref"] }),
             ])
+            .chain(
+                ALIASES
+                    .iter()
+                    .map(|a| serde_json::json!({ "name": a.name, "causes": [a.cause] })),
+            )
             .collect();
         let list = serde_json::json!({
             "rules": RULES.iter().map(|r| entry(r.cause, &r.summary())).collect::<Vec<_>>(),
-            "correlations": CORRELATIONS.iter().map(|(c, what)| entry(c, what)).collect::<Vec<_>>(),
+            "correlations": CORRELATIONS.iter().map(|(c, what)| entry(*c, what)).collect::<Vec<_>>(),
             "aliases": aliases,
         });
         // Written whole, so that a closed pipe is an `io::Error` (which exits quietly).
@@ -142,18 +148,16 @@ fn list_rules(format: &str, out: &mut dyn Write) -> Result<()> {
         return Ok(());
     }
     for rule in RULES {
-        writeln!(out, "{:<28} {}", rule.cause, rule.summary())?;
+        writeln!(out, "{:<28} {}", rule.cause.id(), rule.summary())?;
     }
     writeln!(out, "\ncorrelations:")?;
     for (cause, what) in CORRELATIONS {
-        writeln!(out, "{cause:<28} {what}")?;
+        writeln!(out, "{:<28} {what}", cause.id())?;
     }
     writeln!(out, "\naliases:")?;
-    writeln!(
-        out,
-        "{:<28} `missing-config-ref` when nothing restarts (waiting `CreateContainerConfigError`)",
-        "create-container-config-error"
-    )?;
+    for alias in ALIASES {
+        writeln!(out, "{:<28} `{}` {}", alias.name, alias.cause, alias.note)?;
+    }
     writeln!(
         out,
         "{:<28} the symptom; `ktriage explain CrashLoopBackOff` lists its causes",
@@ -167,7 +171,7 @@ fn list_rules(format: &str, out: &mut dyn Write) -> Result<()> {
 }
 
 /// The causes of a restart loop (`CrashLoopBackOff`), as opposed to states that are not one.
-fn crash_loop_causes() -> Vec<&'static str> {
+fn crash_loop_causes() -> Vec<Cause> {
     RULES
         .iter()
         .filter(|r| r.kind == RuleKind::CrashLoop)
@@ -188,9 +192,9 @@ fn explain(name: &str, out: &mut dyn Write) -> Result<()> {
         }
         Ok(())
     };
-    let list = |out: &mut dyn Write, causes: &[&str]| -> Result<()> {
+    let list = |out: &mut dyn Write, causes: &[Cause]| -> Result<()> {
         for cause in causes {
-            let summary = find_rule(cause).map(RuleDef::summary).unwrap_or_default();
+            let summary = rule_of(*cause).map(RuleDef::summary).unwrap_or_default();
             writeln!(out, "- `{cause}`: {summary}")?;
         }
         Ok(())
@@ -207,7 +211,7 @@ fn explain(name: &str, out: &mut dyn Write) -> Result<()> {
                 out,
                 "`{reason}` is a Kubernetes reason; ktriage reports its cause as `{cause}`.\n"
             )?;
-            let rule = find_rule(cause).context("a reason naming an unknown cause")?;
+            let rule = rule_of(*cause).context("a reason naming an unknown cause")?;
             print_rule(out, rule)?;
         }
         Some(Explained::Reason(reason, causes)) => {
@@ -610,9 +614,9 @@ fn scan_inner(source: &BundleSource, cfg: &Config, path: &str, free: Free) -> Bu
     // Only warnings about unreadable or uncollected files make a bundle partial; an empty
     // cluster is a valid snapshot, worth a warning but analyzed in full.
     let status = if loaded.warnings.is_empty() {
-        "ok"
+        BundleStatus::Ok
     } else {
-        "partial"
+        BundleStatus::Partial
     };
     let mut warnings: Vec<String> = loaded
         .warnings
@@ -628,7 +632,7 @@ fn scan_inner(source: &BundleSource, cfg: &Config, path: &str, free: Free) -> Bu
             format: Some(loaded.format.as_str().to_owned()),
             cluster: Some(printable(&loaded.cluster.name).into_owned()),
             collected_at: loaded.cluster.collected_at.map(|t| t.to_string()),
-            status: status.to_owned(),
+            status,
             warnings,
             error: None,
             pods: loaded.cluster.pods.len(),
@@ -761,7 +765,7 @@ fn failed(path: &str, error: &str) -> BundleOutcome {
             format: None,
             cluster: None,
             collected_at: None,
-            status: "failed".to_owned(),
+            status: BundleStatus::Failed,
             warnings: Vec::new(),
             error: Some(printable(error).into_owned()),
             pods: 0,
@@ -837,7 +841,7 @@ fn merge(args: &MergeArgs, stdout: &mut dyn Write) -> Result<Outcome> {
         }
     }
     let mut report = Report::new(bundles, findings);
-    report.retain_min_severity(crate::rank::severity_level(&args.min_severity));
+    report.retain_min_severity(args.min_severity);
     let view = (
         crate::report::ColorChoice::Auto,
         Some(crate::report::DEFAULT_LIMIT),

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::bundle::Limits;
+use crate::finding::Severity;
 use crate::report::{ColorChoice, Format};
 use crate::rules::registry::RuleSet;
 
@@ -78,8 +79,8 @@ pub struct AnalyzeArgs {
     #[arg(long, value_delimiter = ',', value_name = "CAUSE,...")]
     pub ignore: Vec<String>,
     /// Only findings at or above this severity; also sets what makes the exit status 1.
-    #[arg(long, value_name = "LEVEL", default_value = "low", value_parser = ["low", "medium", "high", "critical"])]
-    pub min_severity: String,
+    #[arg(long, value_name = "LEVEL", default_value = "low", value_parser = severity_parser())]
+    pub min_severity: Severity,
     /// Analyze the K-th of N equal shares of the inputs (0-based), e.g. `--shard 0/4`.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
@@ -124,8 +125,8 @@ pub struct MergeArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Only findings at or above this severity.
-    #[arg(long, value_name = "LEVEL", default_value = "low", value_parser = ["low", "medium", "high", "critical"])]
-    pub min_severity: String,
+    #[arg(long, value_name = "LEVEL", default_value = "low", value_parser = severity_parser())]
+    pub min_severity: Severity,
 }
 
 /// `ktriage generate` (hidden).
@@ -181,7 +182,7 @@ pub struct Config {
     pub namespaces: Vec<String>,
     pub clusters: Vec<String>,
     pub rules: RuleSet,
-    pub min_severity: u8,
+    pub min_severity: Severity,
     /// (K, N): this run's share.
     pub shard: Option<(usize, usize)>,
     pub limits: Limits,
@@ -212,7 +213,7 @@ impl Config {
             namespaces: list(args.namespaces),
             clusters: list(args.clusters),
             rules,
-            min_severity: crate::rank::severity_level(&args.min_severity),
+            min_severity: args.min_severity,
             shard,
             limits: Limits {
                 max_entry_bytes: mib(args.max_entry_size),
@@ -254,6 +255,15 @@ fn parse_shard(text: &str) -> Result<(usize, usize), String> {
         return Err(err());
     }
     Ok((k, n))
+}
+
+/// `--min-severity`: one of the severity names, listed in `--help` lowest first.
+fn severity_parser() -> impl clap::builder::TypedValueParser<Value = Severity> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(
+        Severity::WORST_FIRST.map(Severity::name).into_iter().rev(),
+    )
+    .map(|name| name.parse::<Severity>().expect("a listed severity name"))
 }
 
 #[cfg(test)]

@@ -6,16 +6,18 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::cause::Cause;
 use crate::correlate::Subject;
-use crate::diagnose::{Member, ReportFinding, WorkloadName, round2, round3, split_commands};
+use crate::finding::{
+    Member, ReportFinding, Severity, WorkloadName, round2, round3, split_commands,
+};
 use crate::model::pod::{Container, PodSpec, SecurityContext};
 use crate::model::{Cluster, Node, Pod, Time, Workload};
-use crate::rank;
 use crate::rules::registry::RuleSet;
 use crate::rules::{CERTAIN, Evidence, EvidenceKind, STRONG, best_hit, calibrated};
 
 /// Log causes whose `target` names a dependency.
-const DEPENDENCY_CAUSES: &[&str] = &["dependency-unreachable", "dns-failure"];
+const DEPENDENCY_CAUSES: &[Cause] = &[Cause::DependencyUnreachable, Cause::DnsFailure];
 /// Unrelated workloads failing on one node before the node is suspected.
 const NODE_MIN_WORKLOADS: usize = 3;
 /// Impact multiplier of a dependency several workloads share (docs/design.md §4).
@@ -35,7 +37,7 @@ const SENSITIVE: &[&str] = &[
 
 /// What `ktriage explain` prints for a correlation id (Markdown, the headings of a rule's doc).
 #[must_use]
-pub fn explanation(cause: &str) -> Option<&'static str> {
+pub fn explanation(cause: Cause) -> Option<&'static str> {
     EXPLANATIONS
         .iter()
         .find(|(c, _)| *c == cause)
@@ -43,9 +45,9 @@ pub fn explanation(cause: &str) -> Option<&'static str> {
 }
 
 /// The documentation of each correlation, by id (`rules::registry::CORRELATIONS`).
-static EXPLANATIONS: &[(&str, &str)] = &[
+static EXPLANATIONS: &[(Cause, &str)] = &[
     (
-        "control-plane-disruption",
+        Cause::ControlPlaneDisruption,
         "## What it detects
 Containers of two or more workloads that exit within the same minute, each after its log says the
 Kubernetes API did not answer in time: leader election lost, a lease not renewed, the API
@@ -74,7 +76,7 @@ workload's own (RBAC `forbidden`, missing CRDs); loops that a node restart alrea
 ",
     ),
     (
-        "fleet",
+        Cause::Fleet,
         "## What it detects
 The same failure in several clusters: findings of the same cause for the same workload and
 container (pod-name hashes removed, so `api-7d9c5b6f4d-k2x8q` and `api-5f6b8c9d7-x2x9z` are one
@@ -99,7 +101,7 @@ only when the bundles of more than one cluster are analyzed (or merged) together
 ",
     ),
     (
-        "node-correlated",
+        Cause::NodeCorrelated,
         "## What it detects
 Restart loops of three or more unrelated workloads on one node, while pods on other nodes are
 running and ready, or while the containers on that node all ended within the same minute.
@@ -126,7 +128,7 @@ is that workload's finding); node problems that leave no condition, event or com
 ",
     ),
     (
-        "rollout-regression",
+        Cause::RolloutRegression,
         "## What it detects
 A rollout that broke a workload: a Deployment whose newest ReplicaSet's pods crash-loop while pods
 of an older ReplicaSet run and are ready, or a StatefulSet whose pods of the update revision fail
@@ -154,7 +156,7 @@ with no older healthy revision; a rollout in which every revision fails.
 ",
     ),
     (
-        "shared-dependency-down",
+        Cause::SharedDependencyDown,
         "## What it detects
 One dependency that several workloads fail on: `dependency-unreachable` or `dns-failure` findings
 of two or more workloads whose logs name the same target, a Service (by name, FQDN or cluster IP)
@@ -190,16 +192,16 @@ pub fn correlate_findings(
 ) {
     fold_blocked_app_containers(cluster, findings);
     let mut added = Vec::new();
-    if rules.is_enabled("rollout-regression") {
+    if rules.is_enabled(Cause::RolloutRegression) {
         rollout_regressions(cluster, subjects, findings, &mut added);
     }
-    if rules.is_enabled("shared-dependency-down") {
+    if rules.is_enabled(Cause::SharedDependencyDown) {
         shared_dependencies(cluster, subjects, findings, &mut added);
     }
-    if rules.is_enabled("node-correlated") {
+    if rules.is_enabled(Cause::NodeCorrelated) {
         node_correlations(cluster, subjects, findings, &mut added);
     }
-    if rules.is_enabled("control-plane-disruption") {
+    if rules.is_enabled(Cause::ControlPlaneDisruption) {
         control_plane_disruption(cluster, subjects, findings, &mut added);
     }
     findings.extend(added);
@@ -224,7 +226,7 @@ fn is_loop(f: &ReportFinding, subjects: &[Subject<'_>]) -> bool {
 
 /// A correlation finding's frame: everything but cause-specific text.
 struct Correlation {
-    cause: &'static str,
+    cause: Cause,
     /// As a report shows it: an evidence tier through `rules::calibrated`, like a finding's.
     confidence: f64,
     /// `impact × recency` of the findings it explains (their score over their confidence).
@@ -258,8 +260,8 @@ impl Correlation {
         ReportFinding {
             rank: 0,
             score,
-            severity: rank::severity(score).to_owned(),
-            cause: self.cause.to_owned(),
+            severity: Severity::of_score(score),
+            cause: self.cause,
             confidence: round2(confidence),
             title: self.title,
             cluster: cluster.name.clone(),
@@ -484,10 +486,7 @@ fn deployment_regression(
     let changed: Vec<&str> = changes.iter().map(|(f, _)| f.as_str()).collect();
     let (mut title, remediation) = regression_text(ns, name, new_rev, old_rev, &changed);
     // Name the concrete failure the new revision shows, so the headline says what breaks.
-    let mut causes: Vec<&str> = explained
-        .iter()
-        .map(|&i| findings[i].cause.as_str())
-        .collect();
+    let mut causes: Vec<&str> = explained.iter().map(|&i| findings[i].cause.id()).collect();
     causes.sort_unstable();
     causes.dedup();
     title = title.replacen(
@@ -510,7 +509,7 @@ fn deployment_regression(
         );
     }
     Some(Correlation {
-        cause: "rollout-regression",
+        cause: Cause::RolloutRegression,
         confidence: regression_confidence(findings, explained),
         base: explained_base(findings, explained),
         title,
@@ -673,7 +672,7 @@ fn statefulset_regression(
         format!("; changed: {}", summarize_fields(&changed))
     };
     Some(Correlation {
-        cause: "rollout-regression",
+        cause: Cause::RolloutRegression,
         confidence: regression_confidence(findings, explained),
         base: explained_base(findings, explained),
         title: format!(
@@ -1102,11 +1101,11 @@ fn shared_dependencies(
     // target -> (finding index, subject, the target as written)
     let mut by_target: BTreeMap<Target, Vec<(usize, usize, String)>> = BTreeMap::new();
     for (i, f) in findings.iter().enumerate() {
-        if !DEPENDENCY_CAUSES.contains(&f.cause.as_str()) {
+        if !DEPENDENCY_CAUSES.contains(&f.cause) {
             continue;
         }
         let Some((s, written)) = members(f, subjects).into_iter().find_map(|s| {
-            let hit = best_hit(s, &f.cause)?;
+            let hit = best_hit(s, f.cause)?;
             Some((s, hit.target.clone()?))
         }) else {
             continue;
@@ -1158,7 +1157,7 @@ fn shared_dependency(
     let written: BTreeSet<&str> = victims.iter().map(|(_, _, w)| w.as_str()).collect();
     for (fi, si, _) in victims {
         let s = &subjects[*si];
-        if let Some(hit) = best_hit(s, &findings[*fi].cause) {
+        if let Some(hit) = best_hit(s, findings[*fi].cause) {
             evidence.push(Evidence::log_hit(s, hit));
         }
     }
@@ -1200,7 +1199,7 @@ fn shared_dependency(
         .fold(0.0, f64::max)
         * SHARED_IMPACT;
     Correlation {
-        cause: "shared-dependency-down",
+        cause: Cause::SharedDependencyDown,
         confidence: calibrated(confidence),
         base,
         title: format!(
@@ -1556,7 +1555,7 @@ fn node_correlation(
     }
     let base = explained_base(findings, explained);
     let c = Correlation {
-        cause: "node-correlated",
+        cause: Cause::NodeCorrelated,
         confidence: calibrated(confidence),
         base,
         title: match moment {
@@ -1695,7 +1694,7 @@ fn control_plane_disruption(
         ),
     };
     let c = Correlation {
-        cause: "control-plane-disruption",
+        cause: Cause::ControlPlaneDisruption,
         // The shared moment adds to what each finding says: at least as certain as they are.
         confidence: above_members(
             calibrated(if count > DISRUPTION_MIN_WORKLOADS {
@@ -1920,16 +1919,16 @@ items:
         let raw = crate::bundle::read_bundle(&source, &crate::bundle::Limits::default())
             .expect("fixture is readable");
         let loaded = crate::formats::load(&source, raw).expect("fixture is a ktriage bundle");
-        let causes = |rules: &RuleSet| -> Vec<String> {
+        let causes = |rules: &RuleSet| -> Vec<Cause> {
             crate::diagnose::diagnose(&loaded.cluster, "fixture", rules)
                 .into_iter()
                 .map(|f| f.cause)
                 .collect()
         };
-        assert!(causes(&RuleSet::default()).contains(&"rollout-regression".to_owned()));
+        assert!(causes(&RuleSet::default()).contains(&Cause::RolloutRegression));
         let ignore = RuleSet::new(&[], &["rollout-regression".to_owned()]).expect("known");
-        assert_eq!(causes(&ignore), ["invalid-app-config"]);
+        assert_eq!(causes(&ignore), [Cause::InvalidAppConfig]);
         let select = RuleSet::new(&["rollout-regression".to_owned()], &[]).expect("known");
-        assert_eq!(causes(&select), ["rollout-regression"]);
+        assert_eq!(causes(&select), [Cause::RolloutRegression]);
     }
 }

@@ -5,199 +5,24 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-
+use crate::cause::Cause;
 use crate::correlate::{State, Subject};
+use crate::finding::{
+    Alternative, Evidence, LastTermination, ReportFinding, Severity, WorkloadName, round2, round3,
+    split_commands,
+};
 use crate::model::Cluster;
 use crate::model::time::human_duration;
 use crate::rank;
 use crate::rules::registry::{RULES, RuleSet};
-use crate::rules::{
-    Evidence, Finding, RuleContext, calibrated, termination_evidence, waiting_evidence,
-};
+use crate::rules::{Finding, RuleContext, calibrated, termination_evidence, waiting_evidence};
 
 /// Most evidence items shown per finding.
 const MAX_EVIDENCE: usize = 8;
 /// The cause of the fallback rule, proposed for any non-zero exit.
-const FALLBACK_CAUSE: &str = "app-error-exit";
+const FALLBACK_CAUSE: Cause = Cause::AppErrorExit;
 /// Log lines quoted as the tail of the last instance's log.
 const LOG_TAIL_LINES: usize = 8;
-
-/// A finding as reported: one workload + container + cause, with its pods.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ReportFinding {
-    pub rank: usize,
-    pub score: f64,
-    pub severity: String,
-    pub cause: String,
-    pub confidence: f64,
-    pub title: String,
-    pub cluster: String,
-    pub namespace: String,
-    pub workload: WorkloadName,
-    pub pods: Vec<String>,
-    pub container: String,
-    pub container_kind: String,
-    pub restart_count: i64,
-    pub last_termination: Option<LastTermination>,
-    pub evidence: Vec<Evidence>,
-    pub alternatives: Vec<Alternative>,
-    pub remediation: Vec<String>,
-    /// Read-only commands that confirm the finding (they change nothing in the cluster).
-    pub commands: Vec<String>,
-    /// Commands of the remedy that change the cluster (a rollback, a debug copy of a pod):
-    /// never needed to confirm the finding.
-    #[serde(default)]
-    pub change_commands: Vec<String>,
-    /// The findings a correlation explains (empty for other findings): same cluster and bundle.
-    #[serde(default)]
-    pub explains: Vec<Member>,
-    /// What could not be seen or judged (no previous log, events expired, …).
-    #[serde(default)]
-    pub notes: Vec<String>,
-    /// The last lines of the last terminated instance's log, redacted.
-    #[serde(default)]
-    pub log_tail: Vec<String>,
-    /// Path of the bundle the finding comes from (as given on the command line).
-    #[serde(default)]
-    pub bundle: String,
-    /// The container image.
-    #[serde(default)]
-    pub image: String,
-    /// The node(s) the failing pods ran on.
-    #[serde(default)]
-    pub nodes: Vec<String>,
-}
-
-/// `workload` of a finding.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct WorkloadName {
-    pub kind: String,
-    pub name: String,
-}
-
-/// A finding a correlation explains: its cause, workload and container.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Member {
-    pub cause: String,
-    pub namespace: String,
-    pub workload: WorkloadName,
-    pub container: String,
-}
-
-impl Member {
-    /// The member `f` is.
-    #[must_use]
-    pub fn of(f: &ReportFinding) -> Self {
-        Self {
-            cause: f.cause.clone(),
-            namespace: f.namespace.clone(),
-            workload: f.workload.clone(),
-            container: f.container.clone(),
-        }
-    }
-}
-
-/// Splits commands into those that only read the cluster and those that change it, each in
-/// its order. A command is read-only when every `kubectl`/`oc` in it (a pipeline or list too)
-/// runs a reading verb; other programs (`docker manifest inspect`, `grep`) never touch it.
-#[must_use]
-pub fn split_commands(commands: Vec<String>) -> (Vec<String>, Vec<String>) {
-    commands.into_iter().partition(|c| is_read_only(c))
-}
-
-/// Whether a shell command only reads the cluster (see `split_commands`).
-#[must_use]
-pub fn is_read_only(command: &str) -> bool {
-    command
-        .split(['|', ';', '&'])
-        .all(|part| is_read_only_call(part.split_whitespace()))
-}
-
-/// One program call of a command line, as words.
-fn is_read_only_call<'a>(mut words: impl Iterator<Item = &'a str>) -> bool {
-    /// Global flags whose value is the next word.
-    const WITH_VALUE: &[&str] = &["-n", "--namespace", "--context", "--kubeconfig", "-s"];
-    let Some(program) = words.next() else {
-        return true;
-    };
-    if program != "kubectl" && program != "oc" {
-        return true;
-    }
-    let mut verb = Vec::new();
-    while let Some(w) = words.next() {
-        if WITH_VALUE.contains(&w) {
-            words.next();
-        } else if !w.starts_with('-') {
-            verb.push(w);
-            if verb.len() == 2 {
-                break;
-            }
-        }
-    }
-    matches!(
-        verb.as_slice(),
-        [
-            "get"
-                | "describe"
-                | "logs"
-                | "top"
-                | "explain"
-                | "api-resources"
-                | "api-versions"
-                | "version"
-                | "cluster-info"
-                | "events"
-                | "diff",
-            ..
-        ] | ["auth", "can-i" | "whoami"]
-            | ["rollout", "history" | "status"]
-            | ["config", "view" | "get-contexts" | "current-context"]
-    )
-}
-
-/// `last_termination` of a finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LastTermination {
-    pub reason: Option<String>,
-    pub exit_code: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub signal: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub started_at: Option<String>,
-    pub finished_at: Option<String>,
-}
-
-impl LastTermination {
-    /// `reason OOMKilled, exit code 137, signal 9, finished 2026-…`: the facts it holds, the
-    /// reason shown through `show` (quoted in Markdown, as it is in the table).
-    #[must_use]
-    pub fn facts(&self, show: impl Fn(&str) -> String) -> Vec<String> {
-        let mut parts = Vec::new();
-        if let Some(r) = &self.reason {
-            parts.push(format!("reason {}", show(r)));
-        }
-        if let Some(c) = self.exit_code {
-            parts.push(format!("exit code {c}"));
-        }
-        if let Some(s) = self.signal {
-            parts.push(format!("signal {s}"));
-        }
-        if let Some(at) = &self.finished_at {
-            parts.push(format!("finished {at}"));
-        }
-        parts
-    }
-}
-
-/// Another cause that also matched, with its confidence.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Alternative {
-    pub cause: String,
-    pub confidence: f64,
-}
 
 /// Runs every rule over the cluster and returns its findings, scored but not yet ranked
 /// across bundles (`rank` is 0).
@@ -226,7 +51,7 @@ pub fn diagnose(cluster: &Cluster, bundle_path: &str, rules: &RuleSet) -> Vec<Re
         list.sort_by(|a, b| {
             b.confidence
                 .total_cmp(&a.confidence)
-                .then_with(|| a.cause.cmp(b.cause))
+                .then_with(|| a.cause.cmp(&b.cause))
         });
         let best = list.remove(0);
         let mut alternatives: Vec<Alternative> = Vec::new();
@@ -237,7 +62,7 @@ pub fn diagnose(cluster: &Cluster, bundle_path: &str, rules: &RuleSet) -> Vec<Re
             }
             if p.cause != best.cause && !alternatives.iter().any(|a| a.cause == p.cause) {
                 alternatives.push(Alternative {
-                    cause: p.cause.to_owned(),
+                    cause: p.cause,
                     confidence: round2(calibrated(p.confidence)),
                 });
             }
@@ -271,7 +96,7 @@ pub fn diagnose(cluster: &Cluster, bundle_path: &str, rules: &RuleSet) -> Vec<Re
     // Correlations read every finding, so that `--select rollout-regression` still sees the
     // loops it explains; the selection applies afterwards.
     crate::correlators::correlate_findings(cluster, &subjects, &mut out, rules);
-    out.retain(|f| rules.is_enabled(&f.cause));
+    out.retain(|f| rules.is_enabled(f.cause));
     out
 }
 
@@ -281,7 +106,7 @@ struct GroupKey {
     workload: WorkloadName,
     container: String,
     kind: &'static str,
-    cause: &'static str,
+    cause: Cause,
 }
 
 /// One finding from the proposals of the same cause for replicas of one workload container.
@@ -410,8 +235,8 @@ fn build(
     ReportFinding {
         rank: 0,
         score: round3(score),
-        severity: rank::severity(score).to_owned(),
-        cause: key.cause.to_owned(),
+        severity: Severity::of_score(score),
+        cause: key.cause,
         confidence: round2(confidence),
         title: best.title.clone(),
         cluster: cluster.name.clone(),
@@ -425,9 +250,10 @@ fn build(
             reason: t.reason.clone(),
             exit_code: t.exit_code,
             signal: t.signal,
-            message: t.message.as_deref().map(|m| {
-                crate::redact::redact(crate::logscan::truncate(m.trim(), 600)).into_owned()
-            }),
+            message: t
+                .message
+                .as_deref()
+                .map(|m| crate::redact::redact(crate::text::truncate(m.trim(), 600)).into_owned()),
             started_at: t.started_at.map(|t| t.to_string()),
             finished_at: t.finished_at.map(|t| t.to_string()),
         }),
@@ -455,7 +281,7 @@ fn log_tail(s: &Subject<'_>) -> Vec<String> {
     // Redacted as one text, not line by line: a private-key block spans lines.
     let tail: Vec<&str> = lines
         .iter()
-        .map(|l| crate::logscan::truncate(&l.text, 300))
+        .map(|l| crate::text::truncate(&l.text, 300))
         .collect();
     crate::redact::redact(&tail.join("\n"))
         .lines()
@@ -466,7 +292,7 @@ fn log_tail(s: &Subject<'_>) -> Vec<String> {
 /// A finding for a looping container no rule explained: the loop itself is the evidence.
 fn fallback(s: &Subject<'_>) -> Finding {
     let rule =
-        &crate::rules::registry::find_rule(FALLBACK_CAUSE).expect("app-error-exit is registered");
+        &crate::rules::registry::rule_of(FALLBACK_CAUSE).expect("app-error-exit is registered");
     let mut f = Finding::new(rule, s, crate::rules::WEAK)
         .title(format!(
             "container `{}` is in a restart loop; no cause could be identified",
@@ -491,47 +317,4 @@ fn fallback(s: &Subject<'_>) -> Finding {
         ));
     }
     f
-}
-
-/// A confidence as reports show it: two decimals.
-pub(crate) fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
-}
-
-/// A score as reports show it: three decimals.
-pub(crate) fn round3(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
-}
-
-#[cfg(test)]
-mod command_tests {
-    use super::{is_read_only, split_commands};
-
-    #[test]
-    fn commands_that_change_the_cluster_are_told_apart() {
-        for read in [
-            "kubectl -n shop describe pod api-7d9c5b6f4d-k2x8q",
-            "kubectl -n shop logs api-7d9c5b6f4d-k2x8q -c api --previous | grep -iE 'OutOfMemoryError'",
-            "kubectl -n shop rollout history deployment/api --revision=4",
-            "kubectl top pods -A --sort-by=memory | head -20; kubectl top node worker-1",
-            "kubectl --context prod auth can-i list pods",
-            "docker manifest inspect registry.example.com/media/thumbnailer:0.9.4",
-        ] {
-            assert!(is_read_only(read), "{read}");
-        }
-        for change in [
-            "kubectl -n shop rollout undo deployment/api --to-revision=4",
-            "kubectl -n shop debug -it api-7d9c5b6f4d-k2x8q --copy-to=api-debug --container=api -- sh",
-            "kubectl cordon worker-1 && kubectl drain worker-1 --ignore-daemonsets",
-            "kubectl -n shop delete pod --field-selector=status.phase==Failed",
-        ] {
-            assert!(!is_read_only(change), "{change}");
-        }
-        let (read, change) = split_commands(vec![
-            "kubectl -n shop rollout history statefulset/db".to_owned(),
-            "kubectl -n shop rollout undo statefulset/db".to_owned(),
-        ]);
-        assert_eq!(read, ["kubectl -n shop rollout history statefulset/db"]);
-        assert_eq!(change, ["kubectl -n shop rollout undo statefulset/db"]);
-    }
 }

@@ -15,11 +15,13 @@
 
 pub mod app;
 pub mod bundle;
+pub mod cause;
 pub mod cli;
 pub mod correlate;
 pub mod correlators;
 pub mod diagnose;
 pub mod discover;
+pub mod finding;
 pub mod formats;
 pub mod generate;
 pub mod install;
@@ -30,4 +32,5 @@ pub mod rank;
 pub mod redact;
 pub mod report;
 pub mod rules;
+mod text;
 mod yaml;

@@ -23,8 +23,10 @@ use aho_corasick::{AhoCorasick, Anchored, MatchKind, StartKind};
 use regex::Regex;
 use regex_syntax::hir::{Class, Hir, HirKind};
 
+use crate::cause::Cause;
 use crate::model::LogFile;
 use crate::rules::{Signature, registry};
+use crate::text::truncate;
 
 /// Longest line prefix that patterns are matched against (a 1 GB line is not scanned whole).
 const MAX_MATCH_LEN: usize = 4096;
@@ -43,6 +45,8 @@ pub enum HitSource {
 /// One line matched by one signature.
 #[derive(Debug, Clone)]
 pub struct LogHit {
+    /// The cause of the rule that declares the signature.
+    pub cause: Cause,
     pub signature: &'static Signature,
     pub source: HitSource,
     /// Lines between this one and the end of the log (0 = the last line).
@@ -63,7 +67,7 @@ impl LogHit {
 
 /// Every rule's signatures, ready for scanning.
 struct Compiled {
-    signatures: Vec<&'static Signature>,
+    signatures: Vec<Declared>,
     /// Each signature's regex, compiled when a line first holds one of its literals.
     regexes: Vec<OnceLock<Regex>>,
     /// Every signature's literals, ASCII case-insensitive (what `(?i)` folds beyond ASCII, like
@@ -78,20 +82,23 @@ struct Compiled {
     unfiltered: Vec<usize>,
 }
 
+/// A signature and the cause of the rule that declares it.
+type Declared = (Cause, &'static Signature);
+
 static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
     Compiled::new(
         registry::RULES
             .iter()
-            .flat_map(|r| r.signatures.iter())
+            .flat_map(|r| r.signatures.iter().map(|s| (r.cause, s)))
             .collect(),
     )
 });
 
 impl Compiled {
-    fn new(signatures: Vec<&'static Signature>) -> Compiled {
+    fn new(signatures: Vec<Declared>) -> Compiled {
         let mut owners: BTreeMap<Vec<u8>, Vec<usize>> = BTreeMap::new();
         let mut unfiltered = Vec::new();
-        for (index, signature) in signatures.iter().enumerate() {
+        for (index, (_, signature)) in signatures.iter().enumerate() {
             match required_literals(signature.pattern) {
                 Some(required) => {
                     for literal in required {
@@ -132,7 +139,7 @@ impl Compiled {
 
     fn regex(&self, index: usize) -> &Regex {
         self.regexes[index].get_or_init(|| {
-            Regex::new(self.signatures[index].pattern)
+            Regex::new(self.signatures[index].1.pattern)
                 .expect("rule signatures are valid regexes (checked by a test)")
         })
     }
@@ -303,8 +310,10 @@ impl<'c> Scan<'c> {
             let target = captures
                 .name("target")
                 .map(|m| m.as_str().trim_matches(['"', '\'', '`']).to_owned());
+            let (cause, signature) = compiled.signatures[index];
             let hit = LogHit {
-                signature: compiled.signatures[index],
+                cause,
+                signature,
                 source: source(),
                 from_end,
                 text: truncate(line.trim(), MAX_TEXT_LEN).to_owned(),
@@ -527,18 +536,6 @@ fn normalize(mut set: Literals) -> Literals {
     set
 }
 
-/// The longest prefix of `s` of at most `max` bytes that ends on a char boundary.
-pub(crate) fn truncate(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
-}
-
 #[cfg(test)]
 mod tests {
     use std::io::Read as _;
@@ -561,14 +558,14 @@ mod tests {
     /// The scan as it was before the literal search: every decoded line through one `RegexSet`
     /// of every signature.
     struct Reference {
-        signatures: Vec<&'static Signature>,
+        signatures: Vec<Declared>,
         set: RegexSet,
         regexes: Vec<Regex>,
     }
 
     impl Reference {
-        fn new(signatures: Vec<&'static Signature>) -> Reference {
-            let patterns: Vec<&str> = signatures.iter().map(|s| s.pattern).collect();
+        fn new(signatures: Vec<Declared>) -> Reference {
+            let patterns: Vec<&str> = signatures.iter().map(|(_, s)| s.pattern).collect();
             Reference {
                 // As it was built: with a small lazy-DFA cache, the set falls back to the much
                 // slower PikeVM.
@@ -594,8 +591,10 @@ mod tests {
                         .captures(probe)
                         .and_then(|c| c.name("target"))
                         .map(|m| m.as_str().trim_matches(['"', '\'', '`']).to_owned());
+                    let (cause, signature) = self.signatures[index];
                     let hit = LogHit {
-                        signature: self.signatures[index],
+                        cause,
+                        signature,
                         source: source.clone(),
                         from_end: *from_end,
                         text: truncate(line.trim(), MAX_TEXT_LEN).to_owned(),
@@ -630,10 +629,10 @@ mod tests {
 
     static REFERENCE: LazyLock<Reference> = LazyLock::new(|| Reference::new(all_signatures()));
 
-    fn all_signatures() -> Vec<&'static Signature> {
+    fn all_signatures() -> Vec<Declared> {
         registry::RULES
             .iter()
-            .flat_map(|r| r.signatures.iter())
+            .flat_map(|r| r.signatures.iter().map(|s| (r.cause, s)))
             .collect()
     }
 
@@ -789,7 +788,7 @@ mod tests {
     fn same_hits_as_every_line_through_every_pattern_on_every_example() {
         let mut lines = vec!["starting".to_owned()];
         let mut long = Vec::new();
-        for signature in all_signatures() {
+        for (_, signature) in all_signatures() {
             lines.extend(example_variants(signature.example));
             lines.push("request completed status=200".to_owned());
             long.extend(long_variants(signature.example));
@@ -848,7 +847,7 @@ mod tests {
         let message: String = REFERENCE
             .signatures
             .iter()
-            .map(|s| format!("{}\r\nexit\n", s.example))
+            .map(|(_, s)| format!("{}\r\nexit\n", s.example))
             .collect();
         let lines: Vec<&str> = message.lines().collect();
         let total = lines.len();
@@ -863,19 +862,18 @@ mod tests {
     }
 
     /// Signatures made up for the tests (leaked: they live as long as the registry's).
-    fn made_up(patterns: &[&str]) -> Vec<&'static Signature> {
+    fn made_up(patterns: &[&str]) -> Vec<Declared> {
         patterns
             .iter()
             .enumerate()
             .map(|(i, pattern)| {
                 let signature = Signature {
                     id: Box::leak(format!("s{i:02}").into_boxed_str()),
-                    cause: "made-up",
                     pattern: Box::leak(pattern.to_string().into_boxed_str()),
                     example: "",
                     confidence: 0.5,
                 };
-                &*Box::leak(Box::new(signature))
+                (Cause::AppErrorExit, &*Box::leak(Box::new(signature)))
             })
             .collect()
     }
@@ -946,7 +944,7 @@ mod tests {
     /// would go through its regex (correct, but several times slower).
     #[test]
     fn every_signature_has_literals_to_look_for() {
-        for signature in all_signatures() {
+        for (_, signature) in all_signatures() {
             let literals = required_literals(signature.pattern);
             let shortest = literals.iter().flatten().map(Vec::len).min();
             assert!(
@@ -1013,11 +1011,6 @@ mod tests {
                     sig.id,
                     sig.example
                 );
-                assert_eq!(
-                    sig.cause, rule.cause,
-                    "{} is declared under the wrong rule",
-                    sig.id
-                );
             }
         }
     }
@@ -1034,7 +1027,7 @@ mod tests {
         };
         let hits: Vec<_> = scan_log(&log)
             .into_iter()
-            .filter(|h| h.signature.cause == "dependency-unreachable")
+            .filter(|h| h.cause == Cause::DependencyUnreachable)
             .collect();
         assert_eq!(hits.len(), 2);
         assert_eq!(

@@ -6,9 +6,8 @@
 use std::cmp::Ordering;
 
 use crate::correlate::{State, Subject};
-use crate::diagnose::ReportFinding;
+use crate::finding::{Key, ReportFinding};
 use crate::model::Cluster;
-use crate::report::Key;
 
 /// Namespaces whose workloads the whole cluster depends on.
 const SYSTEM_NAMESPACES: &[&str] = &[
@@ -103,28 +102,6 @@ pub fn recency_of_age(age: Option<f64>) -> f64 {
     }
 }
 
-/// Severity of a score.
-#[must_use]
-pub fn severity(score: f64) -> &'static str {
-    match score {
-        s if s >= 0.7 => "critical",
-        s if s >= 0.45 => "high",
-        s if s >= 0.25 => "medium",
-        _ => "low",
-    }
-}
-
-/// Numeric order of a severity name (higher is worse).
-#[must_use]
-pub fn severity_level(name: &str) -> u8 {
-    match name {
-        "critical" => 3,
-        "high" => 2,
-        "medium" => 1,
-        _ => 0,
-    }
-}
-
 /// The total order of findings: score, then restarts, then identity.
 #[must_use]
 pub fn compare(a: &ReportFinding, b: &ReportFinding) -> Ordering {
@@ -143,7 +120,7 @@ pub fn compare_keys(a: &Key<'_>, b: &Key<'_>) -> Ordering {
         .then_with(|| a.namespace.cmp(b.namespace))
         .then_with(|| (a.kind, a.name).cmp(&(b.kind, b.name)))
         .then_with(|| a.container.cmp(b.container))
-        .then_with(|| a.cause.cmp(b.cause))
+        .then_with(|| a.cause.cmp(&b.cause))
 }
 
 /// Sorts findings and numbers them from 1.

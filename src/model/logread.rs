@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::log::LogLine;
-use crate::logscan::truncate;
+use crate::text::truncate;
 
 /// Seconds on the line's own clock: since the epoch when the line shows a date, else since
 /// midnight (klog's month-day is counted in days of a 31-day month, enough for differences).

@@ -19,46 +19,8 @@ use flate2::read::DeflateDecoder;
 use flate2::{Compress, Compression, FlushCompress, Status};
 use serde::{Deserialize, Serialize};
 
-use crate::diagnose::ReportFinding;
-
-/// What ranking, `--min-severity` and the fleet view read of a finding.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Key<'a> {
-    pub score: f64,
-    pub confidence: f64,
-    pub restart_count: i64,
-    pub cluster: &'a str,
-    pub bundle: &'a str,
-    pub namespace: &'a str,
-    pub kind: &'a str,
-    pub name: &'a str,
-    pub container: &'a str,
-    pub cause: &'a str,
-    pub severity: &'a str,
-    /// Number of pods.
-    pub pods: usize,
-}
-
-impl ReportFinding {
-    /// The fields ranking, filtering and grouping read.
-    #[must_use]
-    pub fn key(&self) -> Key<'_> {
-        Key {
-            score: self.score,
-            confidence: self.confidence,
-            restart_count: self.restart_count,
-            cluster: &self.cluster,
-            bundle: &self.bundle,
-            namespace: &self.namespace,
-            kind: &self.workload.kind,
-            name: &self.workload.name,
-            container: &self.container,
-            cause: &self.cause,
-            severity: &self.severity,
-            pods: self.pods.len(),
-        }
-    }
-}
+use crate::cause::Cause;
+use crate::finding::{Key, ReportFinding, Severity};
 
 /// The ranked findings of a report.
 #[derive(Default)]
@@ -79,8 +41,10 @@ struct SpilledKey {
     score: f64,
     confidence: f64,
     restart_count: i64,
-    /// cluster, bundle, namespace, kind, name, container, cause, severity.
-    names: [u32; 8],
+    /// cluster, bundle, namespace, kind, name, container.
+    names: [u32; 6],
+    cause: Cause,
+    severity: Severity,
     pods: u32,
     len: u32,
     at: u64,
@@ -118,11 +82,11 @@ impl Findings {
             k.kind,
             k.name,
             k.container,
-            k.cause,
-            k.severity,
         ]
         .map(|n| self.names.id(n));
         self.held.push(Held::Spilled(SpilledKey {
+            cause: k.cause,
+            severity: k.severity,
             score: k.score,
             confidence: k.confidence,
             restart_count: k.restart_count,
@@ -247,8 +211,8 @@ impl Held {
                     kind: name(3),
                     name: name(4),
                     container: name(5),
-                    cause: name(6),
-                    severity: name(7),
+                    cause: s.cause,
+                    severity: s.severity,
                     pods: s.pods as usize,
                 }
             }

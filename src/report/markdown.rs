@@ -3,6 +3,7 @@
 use std::io::{self, Write};
 
 use super::Report;
+use crate::finding::BundleStatus;
 
 pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "# ktriage report\n")?;
@@ -156,7 +157,7 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let failed: Vec<_> = report
         .bundles
         .iter()
-        .filter(|b| b.status == "failed")
+        .filter(|b| b.status == BundleStatus::Failed)
         .collect();
     if !failed.is_empty() {
         writeln!(out, "\n## Could not analyze\n")?;
@@ -281,7 +282,7 @@ mod tests {
             format: Some("ktriage".to_owned()),
             cluster: Some("prod|eu_*1*\nx".to_owned()),
             collected_at: None,
-            status: "failed".to_owned(),
+            status: BundleStatus::Failed,
             warnings: vec![
                 "`pods.yaml`: two\nlines with <b>tags</b> and a stray ` tick".to_owned(),
             ],

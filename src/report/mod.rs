@@ -11,7 +11,10 @@ use std::io::{self, Write};
 
 use serde::{Deserialize, Serialize};
 
-pub use findings::{Findings, Key};
+use crate::cause::Cause;
+use crate::finding::{BundleStatus, Severity};
+
+pub use findings::Findings;
 
 /// JSON report schema version (docs/design.md §5).
 pub const SCHEMA_VERSION: u32 = 1;
@@ -55,8 +58,7 @@ pub struct BundleReport {
     pub format: Option<String>,
     pub cluster: Option<String>,
     pub collected_at: Option<String>,
-    /// `ok`, `partial` (analyzed with warnings) or `failed`.
-    pub status: String,
+    pub status: BundleStatus,
     pub warnings: Vec<String>,
     pub error: Option<String>,
     /// Pods read from the bundle.
@@ -70,7 +72,7 @@ pub struct BundleReport {
 /// The same failure in several clusters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FleetEntry {
-    pub cause: String,
+    pub cause: Cause,
     /// `Deployment velero / velero`: workload and container, pod-name hashes normalized.
     pub signature: String,
     pub clusters: Vec<String>,
@@ -172,17 +174,18 @@ impl Report {
         }
     }
 
-    /// Keeps only findings at or above `level` (0 low … 3 critical) and renumbers them.
-    pub fn retain_min_severity(&mut self, level: u8) {
-        self.findings
-            .retain(|k| crate::rank::severity_level(k.severity) >= level);
+    /// Keeps only findings at or above `level` and renumbers them.
+    pub fn retain_min_severity(&mut self, level: Severity) {
+        self.findings.retain(|k| k.severity >= level);
         self.fleet = fleet(&self.findings);
     }
 
     /// Whether any bundle failed outright.
     #[must_use]
     pub fn has_failures(&self) -> bool {
-        self.bundles.iter().any(|b| b.status == "failed")
+        self.bundles
+            .iter()
+            .any(|b| b.status == BundleStatus::Failed)
     }
 
     /// Number of distinct clusters among analyzed bundles.
@@ -222,7 +225,7 @@ impl Report {
 pub fn fleet(findings: &Findings) -> Vec<FleetEntry> {
     // (cause, signature) -> (clusters, pods, finding ranks)
     type Group<'a> = (BTreeSet<&'a str>, usize, Vec<usize>);
-    let mut groups: BTreeMap<(&str, String), Group<'_>> = BTreeMap::new();
+    let mut groups: BTreeMap<(Cause, String), Group<'_>> = BTreeMap::new();
     for (rank, f) in findings.keys() {
         let signature = format!(
             "{} {} / {}",
@@ -241,7 +244,7 @@ pub fn fleet(findings: &Findings) -> Vec<FleetEntry> {
         .map(|((cause, signature), (clusters, pods, mut ranks))| {
             ranks.sort_unstable();
             FleetEntry {
-                cause: cause.to_owned(),
+                cause,
                 signature,
                 clusters: clusters.into_iter().map(str::to_owned).collect(),
                 pods,
@@ -281,15 +284,15 @@ fn normalize_name(name: &str, kind: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnose::{Alternative, LastTermination, ReportFinding, WorkloadName};
+    use crate::finding::{Alternative, LastTermination, ReportFinding, WorkloadName};
     use crate::rules::{Evidence, EvidenceKind};
 
     pub(super) fn finding(cluster: &str, cause: &str, score: f64) -> ReportFinding {
         ReportFinding {
             rank: 0,
             score,
-            severity: crate::rank::severity(score).to_owned(),
-            cause: cause.to_owned(),
+            severity: Severity::of_score(score),
+            cause: Cause::from_id(cause).expect("a cause id"),
             confidence: 0.95,
             title: "container `velero` rejects its command line: `\"server-junk\"`".to_owned(),
             cluster: cluster.to_owned(),
@@ -317,7 +320,7 @@ mod tests {
                 "An error occurred: unknown command \"server-junk\" for \"velero\"",
             )],
             alternatives: vec![Alternative {
-                cause: "unhandled-exception".to_owned(),
+                cause: Cause::UnhandledException,
                 confidence: 0.4,
             }],
             remediation: vec!["fix the command line of `velero` in the pod template".to_owned()],
@@ -342,7 +345,7 @@ mod tests {
             format: Some("ktriage".to_owned()),
             cluster: Some(cluster.to_owned()),
             collected_at: Some("2026-11-28T05:00:00Z".to_owned()),
-            status: "ok".to_owned(),
+            status: BundleStatus::Ok,
             warnings: vec![],
             error: None,
             pods: 12,
@@ -352,7 +355,7 @@ mod tests {
 
     fn report() -> Report {
         let mut broken = bundle("broken");
-        broken.status = "failed".to_owned();
+        broken.status = BundleStatus::Failed;
         broken.cluster = None;
         broken.format = None;
         broken.error =
@@ -430,8 +433,8 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a.fleet, b.fleet);
         assert_eq!(a.fleet.len(), 3);
-        a.retain_min_severity(2);
-        b.retain_min_severity(2);
+        a.retain_min_severity(Severity::High);
+        b.retain_min_severity(Severity::High);
         assert!(b.findings.len() < 10 && !b.findings.is_empty());
         for format in [Format::Table, Format::Markdown, Format::Json] {
             let (mut x, mut y) = (Vec::new(), Vec::new());

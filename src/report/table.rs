@@ -5,9 +5,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{self, Write};
 
-use super::{Key, Report, View};
-use crate::diagnose::{Member, ReportFinding};
-use crate::rules::registry::CORRELATIONS;
+use super::{Report, View};
+use crate::cause::Cause;
+use crate::finding::{BundleStatus, Key, Member, ReportFinding, Severity};
 
 /// Columns when neither `COLUMNS` nor a terminal says.
 pub const DEFAULT_WIDTH: usize = 100;
@@ -42,7 +42,7 @@ pub(super) fn render(report: &Report, view: &View, out: &mut dyn Write) -> io::R
     let failed: Vec<_> = report
         .bundles
         .iter()
-        .filter(|b| b.status == "failed")
+        .filter(|b| b.status == BundleStatus::Failed)
         .collect();
     if !failed.is_empty() {
         writeln!(out, "\nCould not analyze:")?;
@@ -161,10 +161,10 @@ impl Folds {
             members: BTreeMap::new(),
             folded: BTreeSet::new(),
         };
-        if !keys.iter().any(|k| is_correlation(k.cause)) {
+        if !keys.iter().any(|k| k.cause.is_correlation()) {
             return Ok(folds);
         }
-        let mut by_identity: HashMap<(&str, &str, &str, &str, &str, &str), usize> = HashMap::new();
+        let mut by_identity: HashMap<(&str, &str, &str, &str, &str, Cause), usize> = HashMap::new();
         for (i, k) in keys.iter().enumerate() {
             by_identity
                 .entry((k.bundle, k.namespace, k.kind, k.name, k.container, k.cause))
@@ -184,7 +184,7 @@ impl Folds {
                         m.workload.kind.as_str(),
                         m.workload.name.as_str(),
                         m.container.as_str(),
-                        m.cause.as_str(),
+                        m.cause,
                     ))
                     .copied()
                     .filter(|&r| r != f.rank);
@@ -200,10 +200,6 @@ impl Folds {
         }
         Ok(folds)
     }
-}
-
-fn is_correlation(cause: &str) -> bool {
-    CORRELATIONS.iter().any(|(c, _)| *c == cause)
 }
 
 /// The findings: headlines in rank order (correlations with their members folded under them),
@@ -235,7 +231,7 @@ fn render_findings(report: &Report, view: &View, out: &mut dyn Write) -> io::Res
         };
         for (i, line) in lines.iter().enumerate() {
             if i == 0 {
-                writeln!(out, "{}", paint_severity(line, &f.severity, view.color))?;
+                writeln!(out, "{}", paint_severity(line, f.severity, view.color))?;
             } else {
                 writeln!(out, "{line}")?;
             }
@@ -320,7 +316,7 @@ fn summary_lines(f: &ReportFinding, width: usize) -> Vec<String> {
 /// `#3 CRITICAL prod-eu-1/shop/api/api  restarts 14`: rank, severity, where, then the pods and
 /// restarts when they fit.
 fn headline(f: &ReportFinding, width: usize) -> String {
-    let head = format!("#{} {}", f.rank, f.severity.to_uppercase());
+    let head = format!("#{} {}", f.rank, f.severity.name().to_uppercase());
     let room = width.saturating_sub(columns(&head) + 1);
     let place = place(f);
     let mut facts = Vec::new();
@@ -392,7 +388,7 @@ fn verbose_lines(f: &ReportFinding, width: usize) -> Vec<String> {
     let mut push = |first: &str, text: &str, rest: &str| {
         lines.extend(wrap(first, text, rest, width));
     };
-    let head = format!("#{} {}", f.rank, f.severity.to_uppercase());
+    let head = format!("#{} {}", f.rank, f.severity.name().to_uppercase());
     let mut headline = format!("{} {}", head, place(f));
     if f.restart_count > 0 {
         headline.push_str(&format!("  restarts {}", f.restart_count));
@@ -480,17 +476,17 @@ fn verbose_lines(f: &ReportFinding, width: usize) -> Vec<String> {
 }
 
 /// Colours the severity word of a headline (its second word) when `color` is on.
-fn paint_severity(line: &str, severity: &str, color: bool) -> String {
+fn paint_severity(line: &str, severity: Severity, color: bool) -> String {
     if !color {
         return line.to_owned();
     }
     let code = match severity {
-        "critical" => "1;31",
-        "high" => "31",
-        "medium" => "33",
-        _ => "36",
+        Severity::Critical => "1;31",
+        Severity::High => "31",
+        Severity::Medium => "33",
+        Severity::Low => "36",
     };
-    let word = severity.to_uppercase();
+    let word = severity.name().to_uppercase();
     match line.split_once(' ') {
         Some((rank, rest)) if rest.starts_with(&word) => {
             format!("{rank} \x1b[{code}m{word}\x1b[0m{}", &rest[word.len()..])
@@ -573,7 +569,7 @@ fn short_source(source: &str, locator: &str) -> String {
 pub(super) fn summary_line(report: &Report) -> String {
     let n = report.bundles.len();
     let mut by_sev = Vec::new();
-    for sev in ["critical", "high", "medium", "low"] {
+    for sev in Severity::WORST_FIRST {
         let c = report
             .findings
             .keys()
@@ -597,7 +593,7 @@ pub(super) fn summary_line(report: &Report) -> String {
     let failed = report
         .bundles
         .iter()
-        .filter(|b| b.status == "failed")
+        .filter(|b| b.status == BundleStatus::Failed)
         .count();
     if failed > 0 {
         line.push_str(&format!(", {failed} bundle{} failed", plural(failed)));
@@ -661,9 +657,9 @@ mod tests {
     #[test]
     fn colours_only_the_severity() {
         let line = "#1 CRITICAL prod/shop/api/api  restarts 3";
-        assert_eq!(paint_severity(line, "critical", false), line);
+        assert_eq!(paint_severity(line, Severity::Critical, false), line);
         assert_eq!(
-            paint_severity(line, "critical", true),
+            paint_severity(line, Severity::Critical, true),
             "#1 \x1b[1;31mCRITICAL\x1b[0m prod/shop/api/api  restarts 3"
         );
     }

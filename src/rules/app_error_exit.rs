@@ -25,13 +25,12 @@ declare_rule! {
     /// ## Not covered
     /// Everything a more specific rule names; this rule only fills the gap.
     pub(crate) static APP_ERROR_EXIT = {
-        cause: "app-error-exit", kind: CrashLoop, check: check, signatures: SIGNATURES,
+        cause: AppErrorExit, kind: CrashLoop, check: check, signatures: SIGNATURES,
     };
 }
 
 const SIGNATURES: &[Signature] = &[Signature {
     id: "error-line",
-    cause: "app-error-exit",
     pattern: r"(?i)\b(?:error|fatal|exception|failed|failure|critical|panic)\b",
     example: "ERROR main: startup failed",
     confidence: 0.4,

@@ -31,91 +31,79 @@ declare_rule! {
     /// The Kubernetes API refusing the ServiceAccount (`kubernetes-api-access`), TLS handshake
     /// failures before authentication (`tls-certificate`).
     pub(crate) static AUTH_FAILURE = {
-        cause: "auth-failure", kind: CrashLoop, check: check, signatures: SIGNATURES,
+        cause: AuthFailure, kind: CrashLoop, check: check, signatures: SIGNATURES,
     };
 }
 
 const SIGNATURES: &[Signature] = &[
     Signature {
         id: "postgres-password",
-        cause: "auth-failure",
         pattern: r#"password authentication failed for user \\?"(?P<target>[^"\\]+)\\?""#,
         example: r#"psycopg2.OperationalError: connection to server at "orders-db" (10.96.40.12), port 5432 failed: FATAL:  password authentication failed for user "orders""#,
         confidence: 0.85,
     },
     Signature {
         id: "postgres-hba",
-        cause: "auth-failure",
         pattern: r#"no pg_hba\.conf entry for host \\?"[^"\\]+\\?", user \\?"(?P<target>[^"\\]+)\\?""#,
         example: r#"FATAL:  no pg_hba.conf entry for host "10.244.2.31", user "orders", database "orders", no encryption"#,
         confidence: 0.8,
     },
     Signature {
         id: "mysql-access-denied",
-        cause: "auth-failure",
         pattern: r"Access denied for user '(?P<target>[^']*)'@'[^']*'",
         example: "java.sql.SQLException: Access denied for user 'catalog'@'10.244.1.17' (using password: YES)",
         confidence: 0.85,
     },
     Signature {
         id: "redis-auth",
-        cause: "auth-failure",
         pattern: r"NOAUTH Authentication required|WRONGPASS invalid username-password pair|ERR invalid password|ERR AUTH <password> called without any password configured|AuthenticationError: (?:Authentication required|invalid username-password pair)",
         example: "ReplyError: WRONGPASS invalid username-password pair or user is disabled.",
         confidence: 0.85,
     },
     Signature {
         id: "kafka-sasl",
-        cause: "auth-failure",
         pattern: r"SaslAuthenticationException|SASL authentication failed|Authentication failed during authentication due to invalid credentials with SASL mechanism",
         example: "org.apache.kafka.common.errors.SaslAuthenticationException: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512",
         confidence: 0.85,
     },
     Signature {
         id: "amqp-refused",
-        cause: "auth-failure",
         pattern: r"ACCESS_REFUSED - Login was refused",
         example: "amqp.ConnectionError: ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN. For details see the broker logfile.",
         confidence: 0.85,
     },
     Signature {
         id: "aws-sdk-denied",
-        cause: "auth-failure",
         pattern: r"operation error (?P<target>[\w ]+?): \w+, https response error StatusCode: 40[03]\b.*api error (?:AccessDenied|AccessDeniedException|InvalidClientTokenId|ExpiredToken|UnrecognizedClientException|SignatureDoesNotMatch|InvalidAccessKeyId)",
         example: "operation error STS: AssumeRoleWithWebIdentity, https response error StatusCode: 403, RequestID: 1f0e3c6a-7b2d-4e59-9a41-52c8d0f7b3e1, api error AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity",
         confidence: 0.85,
     },
     Signature {
         id: "botocore-denied",
-        cause: "auth-failure",
         pattern: r"An error occurred \((?:AccessDenied|AccessDeniedException|InvalidClientTokenId|ExpiredToken|ExpiredTokenException|UnrecognizedClientException|SignatureDoesNotMatch|InvalidAccessKeyId)\) when calling the (?P<target>\w+) operation",
         example: "botocore.exceptions.ClientError: An error occurred (AccessDenied) when calling the GetObject operation: Access Denied",
         confidence: 0.85,
     },
     Signature {
         id: "cloud-no-credentials",
-        cause: "auth-failure",
         pattern: r"NoCredentialProviders|WebIdentityErr|Unable to locate credentials|failed to refresh cached credentials|invalid_grant|AADSTS\d{4,}",
         example: "oauth2: cannot fetch token: 400 Bad Request Response: {\"error\":\"invalid_grant\",\"error_description\":\"Invalid JWT Signature.\"}",
         confidence: 0.8,
     },
     Signature {
         id: "authentication-failed",
-        cause: "auth-failure",
         pattern: r"(?i)\bauthentication failed\b|\bbad auth\b|unable to authenticate user|command [a-z]+ requires authentication",
         example: "MongoServerError: bad auth : authentication failed",
         confidence: 0.75,
     },
     Signature {
         id: "http-401",
-        cause: "auth-failure",
         pattern: r"(?:(?:https?)://(?P<target>[^/\s:\x22']+)[^\s\x22']*\x22?:? .*?)?(?:\b401 Unauthorized\b|\bStatusCode: 401\b|\bstatus code 401\b)|\b(?:api_request|API request|request) to (?P<peer>[\w.-]+) failed: HTTP 40[13]\b",
         example: "Error: request to https://api.payments.example.com/v2/merchants/self failed: 401 Unauthorized",
         confidence: 0.7,
     },
     Signature {
         id: "mssql-login-failed",
-        cause: "auth-failure",
         pattern: r"Login failed for user '(?P<target>[^']*)'",
         example: r"Microsoft.Data.SqlClient.SqlException (0x80131904): Login failed for user 'sa'.",
         confidence: 0.85,

@@ -34,56 +34,49 @@ declare_rule! {
     /// ## Not covered
     /// Missing executables (`command-not-found`), missing configuration values (`invalid-app-config`).
     pub(crate) static BAD_ARGS = {
-        cause: "bad-args", kind: CrashLoop, check: check, signatures: SIGNATURES,
+        cause: BadArgs, kind: CrashLoop, check: check, signatures: SIGNATURES,
     };
 }
 
 const SIGNATURES: &[Signature] = &[
     Signature {
         id: "go-flag-undefined",
-        cause: "bad-args",
         pattern: r"flag provided but not defined: (?P<target>-{1,2}[\w.-]+)",
         example: "flag provided but not defined: -enable-tracing",
         confidence: 0.85,
     },
     Signature {
         id: "cobra-unknown",
-        cause: "bad-args",
         pattern: r#"(?i)\bunknown (?:command line flag|command|flag|shorthand flag|subcommand)[: ]+(?P<target>"[^"]+"|'[^']+'|-{1,2}[\w.-]+|\S+)"#,
         example: r#"An error occurred: unknown command "server-junk" for "velero""#,
         confidence: 0.85,
     },
     Signature {
         id: "argparse-unrecognized",
-        cause: "bad-args",
         pattern: r"[Ee]rror: (?:unrecognized arguments|unrecognised arguments|the following arguments are required|argument [\w/-]+: invalid|[Nn]o such option|No such command):? ?(?P<target>.*)",
         example: "manage.py: error: unrecognized arguments: --workers=4",
         confidence: 0.85,
     },
     Signature {
         id: "invalid-flag-value",
-        cause: "bad-args",
         pattern: r#"invalid (?:argument|value) "?(?P<target>[^"\s]*)"? for "?-{1,2}[\w.-]+"? flag"#,
         example: r#"invalid argument "fast" for "--log-level" flag: unknown level"#,
         confidence: 0.8,
     },
     Signature {
         id: "jvm-unrecognized-option",
-        cause: "bad-args",
         pattern: r"(?:Unrecognized (?:VM )?option|Error: Could not find or load main class|Unknown option):? ?(?P<target>\S+)",
         example: "Unrecognized option: --enable-preview-x",
         confidence: 0.8,
     },
     Signature {
         id: "unknown-option-generic",
-        cause: "bad-args",
         pattern: r#"(?i)(?:(?:unknown|unrecognized|invalid) (?:option|argument|command or argument)s?|\bbad option)[: ]+['"]?(?P<target>-{1,2}[\w.=-]+)"#,
         example: "nginx: invalid option: \"-x\"... unknown option: --foo",
         confidence: 0.75,
     },
     Signature {
         id: "clap-unexpected-argument",
-        cause: "bad-args",
         pattern: r"(?:Found argument|unexpected argument) '(?P<target>[^']+)'(?: which wasn't expected| found)",
         example: "error: unexpected argument '--foo' found",
         confidence: 0.85,

@@ -38,14 +38,13 @@ declare_rule! {
     /// A flag where the executable belongs (`exec: "-x"`, `bad-args`), an executable without the execute
     /// bit (`not-executable`), the wrong CPU architecture (`exec-format`).
     pub(crate) static COMMAND_NOT_FOUND = {
-        cause: "command-not-found", kind: CrashLoop, check: check, signatures: SIGNATURES,
+        cause: CommandNotFound, kind: CrashLoop, check: check, signatures: SIGNATURES,
     };
 }
 
 const SIGNATURES: &[Signature] = &[
     Signature {
         id: "oci-executable-not-found",
-        cause: "command-not-found",
         // A leading `-` is a flag in the executable's place: that is `bad-args`.
         pattern: r#"exec: \\?"(?P<target>[^"\\-][^"\\]*)\\?": (?:executable file not found in \$PATH|stat [^:]+: no such file or directory)"#,
         example: r#"failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "gunicorn": executable file not found in $PATH: unknown"#,
@@ -53,49 +52,42 @@ const SIGNATURES: &[Signature] = &[
     },
     Signature {
         id: "crlf-interpreter",
-        cause: "command-not-found",
         pattern: r"(?:: (?P<target>/\S+?)(?:\^M|\r): bad interpreter|env: [‘']?(?P<interp>[^‘'’:]+?)(?:\\r|\r)[’']?: No such file or directory)",
         example: "/bin/bash: /docker-entrypoint.sh: /bin/sh^M: bad interpreter: No such file or directory",
         confidence: 0.9,
     },
     Signature {
         id: "missing-interpreter",
-        cause: "command-not-found",
         pattern: r"(?:: (?P<target>/\S+): bad interpreter: No such file or directory|env: [‘']?(?P<interp>[^‘'’:\\]+)[’']?: No such file or directory|env: can't execute '(?P<interp2>[^']+)')",
         example: "/usr/bin/env: 'bash': No such file or directory",
         confidence: 0.85,
     },
     Signature {
         id: "exec-no-such-file",
-        cause: "command-not-found",
         pattern: r"^(?:exec (?P<target>/\S+): no such file or directory|standard_init_linux\.go:\d+: exec user process caused:? no such file or directory)",
         example: "exec /docker-entrypoint.sh: no such file or directory",
         confidence: 0.85,
     },
     Signature {
         id: "shell-not-found",
-        cause: "command-not-found",
         pattern: r"(?:^|\s)(?:(?:/bin/|/usr/bin/)?(?:sh|bash|ash|dash|zsh)(?:: line \d+)?: (?:\d+: )?(?:exec: )?|/\S+: line \d+: exec: )(?P<target>[^:\s]+): (?:not found|command not found)$",
         example: "/bin/sh: 1: gunicorn: not found",
         confidence: 0.85,
     },
     Signature {
         id: "shared-library",
-        cause: "command-not-found",
         pattern: r"error while loading shared libraries: (?P<target>\S+?): cannot open shared object file|version `(?P<glibc>GLIBC_[\d.]+)' not found|Error relocating .*: symbol not found",
         example: "/app/server: error while loading shared libraries: libssl.so.1.1: cannot open shared object file: No such file or directory",
         confidence: 0.9,
     },
     Signature {
         id: "entry-script-missing",
-        cause: "command-not-found",
         pattern: r"(?:^python[0-9.]*: can't open file|^Error: Cannot find module) '(?P<target>/[^']+)'",
         example: r"python: can't open file '/app/main.py': [Errno 2] No such file or directory",
         confidence: 0.85,
     },
     Signature {
         id: "jarfile-missing",
-        cause: "command-not-found",
         pattern: r"^Error: Unable to access jarfile (?P<target>\S+)",
         example: "Error: Unable to access jarfile /app/app.jar",
         confidence: 0.85,

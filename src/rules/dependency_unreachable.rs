@@ -26,84 +26,73 @@ declare_rule! {
     /// Name resolution failures (`dns-failure`), rejected credentials (`auth-failure`), TLS errors
     /// (`tls-certificate`), refused connections to a sidecar on localhost (`sidecar-ordering`).
     pub(crate) static DEPENDENCY_UNREACHABLE = {
-        cause: "dependency-unreachable", kind: CrashLoop, check: check, signatures: SIGNATURES,
+        cause: DependencyUnreachable, kind: CrashLoop, check: check, signatures: SIGNATURES,
     };
 }
 
 const SIGNATURES: &[Signature] = &[
     Signature {
         id: "dial-refused",
-        cause: "dependency-unreachable",
         pattern: r"(?i)dial tcp (?P<target>\[?[\w.:-]+\]?:\d+): (?:connect: )?(?:connection refused|i/o timeout|no route to host|network is unreachable)",
         example: "dial tcp 10.96.14.3:5432: connect: connection refused",
         confidence: 0.8,
     },
     Signature {
         id: "libpq-refused",
-        cause: "dependency-unreachable",
         pattern: r#"(?i)connection to server (?:at|on) "?(?P<target>[^"\s]+)"?.*(?:failed: )?(?:Connection refused|timeout expired|No route to host)"#,
         example: r#"psycopg2.OperationalError: connection to server at "postgres.shop.svc.cluster.local" (10.96.14.3), port 5432 failed: Connection refused"#,
         confidence: 0.8,
     },
     Signature {
         id: "econnrefused",
-        cause: "dependency-unreachable",
         pattern: r"(?:ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH) (?P<target>[\w.:\[\]-]+:\d+)",
         example: "Error: connect ECONNREFUSED 10.96.0.20:6379",
         confidence: 0.8,
     },
     Signature {
         id: "java-connect",
-        cause: "dependency-unreachable",
         pattern: r"(?i)(?:java\.net\.ConnectException|Connection refused|Communications link failure|Connection timed out)(?:: )?(?:.*?(?P<target>[\w.-]+:\d{2,5}))?",
         example: "java.net.ConnectException: Connection refused: kafka.shop.svc:9092",
         confidence: 0.7,
     },
     Signature {
         id: "could-not-connect",
-        cause: "dependency-unreachable",
         pattern: r"(?i)(?:could not|cannot|can't|unable to|failed to) connect to (?:\w+ )?(?:server |host )?(?:at |on )?'?(?P<target>[\w.-]+(?::\d+)?)'?",
         example: "ERROR 2002 (HY000): Can't connect to MySQL server on 'mysql.shop.svc' (111)",
         confidence: 0.7,
     },
     Signature {
         id: "redis-unreachable",
-        cause: "dependency-unreachable",
         pattern: r"(?i)Error (?:\d+ )?connecting to (?P<target>[\w.-]+:\d+)\. Connection refused",
         example: "redis.exceptions.ConnectionError: Error 111 connecting to redis:6379. Connection refused.",
         confidence: 0.8,
     },
     Signature {
         id: "kafka-node-unreachable",
-        cause: "dependency-unreachable",
         pattern: r"Connection to node -?\d+ (?:\((?:(?P<target>[A-Za-z0-9_.-]+)/)?[^)\s]*\) )?could not be established\. (?:Broker|Node) may not be available",
         example: r"[2021-05-31 05:33:19,766] WARN [AdminClient clientId=adminclient-1] Connection to node -1 (kafka-0.kafka-headless/10.244.1.9:9092) could not be established. Broker may not be available. (org.apache.kafka.clients.NetworkClient)",
         confidence: 0.75,
     },
     Signature {
         id: "pymongo-server-selection",
-        cause: "dependency-unreachable",
         pattern: r"ServerSelectionTimeoutError: (?P<target>[A-Za-z0-9_.-]+:\d+): (?:timed out|\[Errno 111\] Connection refused|\[Errno 113\] No route to host)",
         example: r"pymongo.errors.ServerSelectionTimeoutError: mongodb.db.svc.cluster.local:27017: timed out, Timeout: 30s, Topology Description: <TopologyDescription id: 63b49bba7960577dc012fbc0, topology_type: Unknown>",
         confidence: 0.8,
     },
     Signature {
         id: "pgjdbc-refused",
-        cause: "dependency-unreachable",
         pattern: r"Connection to (?P<target>[A-Za-z0-9_.-]+:\d+) refused\. Check that the hostname and port are correct",
         example: r"org.postgresql.util.PSQLException: Connection to postgres.shop.svc:5432 refused. Check that the hostname and port are correct and that the postmaster is accepting TCP/IP connections.",
         confidence: 0.8,
     },
     Signature {
         id: "client-no-nodes",
-        cause: "dependency-unreachable",
         pattern: r"\bAMQPConnectionError\b|NoNodeAvailableException|None of the configured nodes are available|No [Ll]iving connections|A network-related or instance-specific error occurred while establishing a connection to SQL Server",
         example: r"Microsoft.Data.SqlClient.SqlException (0x80131904): A network-related or instance-specific error occurred while establishing a connection to SQL Server. The server was not found or was not accessible.",
         confidence: 0.75,
     },
     Signature {
         id: "connect-timeout",
-        cause: "dependency-unreachable",
         pattern: r"(?i)timeout exceeded when trying to connect|Connection terminated due to connection timeout|timed out (?:while |when )?(?:trying to )?connect(?:ing)?(?: to (?P<target>[\w.-]+(?::\d+)?))?|\btimeout (?:while |when )?connecting to (?:server|host|database)\b|\bconnect ETIMEDOUT\b|\bConnectTimeout(?:Error|Exception)\b",
         example: "18:05:40  error: timeout exceeded when trying to connect  (pg-pool/index.js:45)",
         confidence: 0.7,
@@ -111,14 +100,12 @@ const SIGNATURES: &[Signature] = &[
     // Not the Kubernetes API (`/api`, `/apis` paths): that is `kubernetes-api-access`.
     Signature {
         id: "http-unreachable",
-        cause: "dependency-unreachable",
         pattern: r#"(?:Get|Post|Put|Head|Patch|Delete) \\?"https?://(?P<target>[^/"\\\s]+)(?:/(?:[^a"\\\s]|a[^p"\\\s]|ap[^i"\\\s])[^"\\\s]*|/)?\\?": (?:context deadline exceeded|net/http: request canceled while waiting for connection|net/http: TLS handshake timeout|EOF\b|read: connection reset by peer)"#,
         example: r#"Error: Get "http://vault.security.svc:8200/v1/sys/health": context deadline exceeded (Client.Timeout exceeded while awaiting headers)"#,
         confidence: 0.7,
     },
     Signature {
         id: "metadata-service",
-        cause: "dependency-unreachable",
         pattern: r"(?i)\bec2imds\b[^\n]*?(?:deadline exceeded|timed? ?out|canceled|refused)|instance metadata[^\n]{0,160}?(?:deadline exceeded|timed? ?out|unreachable|refused|canceled)|(?P<target>169\.254\.169\.254)[^\n]{0,160}?(?:deadline exceeded|timed? ?out|refused|no route to host|unreachable)",
         example: r#"{"level":"error","ts":"2024-11-07T09:15:49Z","logger":"setup","msg":"unable to initialize AWS cloud","error":"failed to get VPC ID: failed to fetch VPC ID from instance metadata: error in fetching vpc id through ec2 metadata: get mac metadata: operation error ec2imds: GetMetadata, canceled, context deadline exceeded"}"#,
         confidence: 0.75,

@@ -33,77 +33,67 @@ declare_rule! {
     /// Names that resolve but refuse connections (`dependency-unreachable`), the Kubernetes API
     /// itself (`kubernetes-api-access`).
     pub(crate) static DNS_FAILURE = {
-        cause: "dns-failure", kind: CrashLoop, check: check, signatures: SIGNATURES,
+        cause: DnsFailure, kind: CrashLoop, check: check, signatures: SIGNATURES,
     };
 }
 
 const SIGNATURES: &[Signature] = &[
     Signature {
         id: "kafka-bootstrap-dns",
-        cause: "dns-failure",
         pattern: r"DNS resolution failed for (?:url )?(?P<target>[\w.:-]+)|No resolvable bootstrap urls given in bootstrap\.servers",
         example: "WARN  ache.kafka.clients.ClientUtils  - Removing server kafka-headless:29092 from bootstrap.servers as DNS resolution failed for kafka-headless",
         confidence: 0.85,
     },
     Signature {
         id: "go-lookup",
-        cause: "dns-failure",
         pattern: r"lookup (?P<target>[\w.-]+)(?: on [\w.:\[\]]+)?: (?:(?:read|write|dial) (?:udp|tcp)[46]? \S+: )?(?:no such host|server misbehaving|i/o timeout|Temporary failure in name resolution|no answer from DNS server|(?:read: )?connection refused)",
         example: "dial tcp: lookup postgres.shop.svc.cluster.local on 10.96.0.10:53: no such host",
         confidence: 0.85,
     },
     Signature {
         id: "node-getaddrinfo",
-        cause: "dns-failure",
         pattern: r"getaddrinfo (?:ENOTFOUND|EAI_AGAIN) (?P<target>[\w.-]+)",
         example: "Error: getaddrinfo ENOTFOUND redis-master.cache.svc.cluster.local",
         confidence: 0.85,
     },
     Signature {
         id: "java-unknown-host",
-        cause: "dns-failure",
         pattern: r"UnknownHostException: (?P<target>[\w.-]+)",
         example: "java.net.UnknownHostException: kafka-0.kafka-headless: Name or service not known",
         confidence: 0.85,
     },
     Signature {
         id: "postgres-translate-host",
-        cause: "dns-failure",
         pattern: r#"could not translate host name \\?"(?P<target>[^"\\]+)\\?" to address"#,
         example: r#"psycopg2.OperationalError: could not translate host name "orders-db" to address: Name or service not known"#,
         confidence: 0.85,
     },
     Signature {
         id: "failed-to-resolve",
-        cause: "dns-failure",
         pattern: r"Failed to resolve '(?P<target>[^']+)'",
         example: "urllib3.exceptions.NameResolutionError: <urllib3.connection.HTTPSConnection object at 0x7f3c2a1b4d10>: Failed to resolve 'payments.internal.example.com' ([Errno -2] Name or service not known)",
         confidence: 0.85,
     },
     Signature {
         id: "nslookup-cannot-resolve",
-        cause: "dns-failure",
         pattern: r"(?:nslookup: can't resolve '|\*\* server can't find )(?P<target>[\w.-]+)",
         example: "nslookup: can't resolve 'db-migrations.shop.svc.cluster.local'",
         confidence: 0.85,
     },
     Signature {
         id: "redis-py-resolve",
-        cause: "dns-failure",
         pattern: r"Error -?\d+ connecting to (?P<target>[\w.-]+):\d+\. (?:Name or service not known|Temporary failure in name resolution|No address associated with hostname)",
         example: "redis.exceptions.ConnectionError: Error -2 connecting to redis-master.cache:6379. Name or service not known.",
         confidence: 0.85,
     },
     Signature {
         id: "resolver-generic",
-        cause: "dns-failure",
         pattern: r"Name or service not known|Name does not resolve|Could not resolve host|Temporary failure in name resolution|nodename nor servname provided|No address associated with hostname|\[Errno -3\] Try again|\bEAI_AGAIN\b",
         example: "socket.gaierror: [Errno -3] Temporary failure in name resolution",
         confidence: 0.75,
     },
     Signature {
         id: "dotnet-try-again",
-        cause: "dns-failure",
         pattern: r"HttpRequestException: Resource temporarily unavailable \((?P<target>[A-Za-z0-9_.-]+):\d+\)|ExtendedSocketException \(0+1, 11\): Resource temporarily unavailable",
         example: "[v1.3.2.3006] System.Net.Http.HttpRequestException: Resource temporarily unavailable (api.dognzb.cr:443)",
         confidence: 0.8,
@@ -112,14 +102,12 @@ const SIGNATURES: &[Signature] = &[
     // start when one does not resolve: nginx (`upstream`, `proxy_pass`, its `resolver`), HAProxy.
     Signature {
         id: "proxy-upstream-not-found",
-        cause: "dns-failure",
         pattern: r#"(?:host not found in (?:upstream|resolver) "|could not resolve address ')(?P<target>[\w.-]+)"#,
         example: r#"nginx: [emerg] host not found in upstream "backend:8080" in /etc/nginx/conf.d/default.conf:12"#,
         confidence: 0.85,
     },
     Signature {
         id: "dns-forward-loop",
-        cause: "dns-failure",
         pattern: r"plugin/loop: Loop \((?P<target>[\d.:\[\]a-f]+ -> [\d.:\[\]a-f]*:\d+)\) detected for zone",
         example: r#"[FATAL] plugin/loop: Loop (127.0.0.1:34536 -> :53) detected for zone ".", see https://coredns.io/plugins/loop#troubleshooting. Query: "HINFO 4547991504243258144.3688648895315093531.""#,
         confidence: 0.9,

@@ -29,7 +29,7 @@ declare_rule! {
     /// Containers OOM-killed at their own limit (`oom-killed`), node OOM kills that restart the
     /// container (`node-oom`).
     pub(crate) static EVICTED = {
-        cause: "evicted", kind: NotALoop, check: check, signatures: &[],
+        cause: Evicted, kind: NotALoop, check: check, signatures: &[],
     };
 }
 

@@ -21,13 +21,12 @@ declare_rule! {
     /// ## Not covered
     /// A missing executable (`command-not-found`), one without the execute bit (`not-executable`).
     pub(crate) static EXEC_FORMAT = {
-        cause: "exec-format", kind: CrashLoop, check: check, signatures: SIGNATURES,
+        cause: ExecFormat, kind: CrashLoop, check: check, signatures: SIGNATURES,
     };
 }
 
 const SIGNATURES: &[Signature] = &[Signature {
     id: "exec-format-error",
-    cause: "exec-format",
     pattern: r"(?i)(?:exec (?P<target>\S+): )?exec format error",
     example: "exec /usr/local/bin/worker: exec format error",
     confidence: 0.9,

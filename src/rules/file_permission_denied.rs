@@ -33,7 +33,7 @@ declare_rule! {
     /// 0.0.0.0:80 failed (13: Permission denied)`), an entrypoint without the execute bit
     /// (`not-executable`), writes to a read-only filesystem (`read-only-filesystem`, EROFS).
     pub(crate) static FILE_PERMISSION_DENIED = {
-        cause: "file-permission-denied", kind: CrashLoop, check: check, signatures: SIGNATURES,
+        cause: FilePermissionDenied, kind: CrashLoop, check: check, signatures: SIGNATURES,
     };
 }
 
@@ -41,7 +41,6 @@ const SIGNATURES: &[Signature] = &[
     // SQLite's SQLITE_READONLY, and start-up checks that a directory is writable.
     Signature {
         id: "not-writable",
-        cause: "file-permission-denied",
         pattern: r"attempt to write a readonly database|(?P<target>/[\w./-]+)'? is not writable",
         example: "GF_PATHS_DATA='/var/lib/grafana' is not writable.",
         confidence: 0.7,
@@ -50,112 +49,96 @@ const SIGNATURES: &[Signature] = &[
     // writable by its user; a read-only mount reads the same).
     Signature {
         id: "mongod-lock-file",
-        cause: "file-permission-denied",
         pattern: r"Attempted to create a lock file on a read-only directory: (?P<target>\S+)",
         example: "Attempted to create a lock file on a read-only directory: /data/db",
         confidence: 0.7,
     },
     Signature {
         id: "node-eacces-path",
-        cause: "file-permission-denied",
         pattern: r"EACCES: permission denied, (?:open|mkdir|scandir|access|unlink|rename|rmdir|lstat|stat|chmod|copyfile|symlink|watch) '(?P<target>[^']+)'",
         example: "Error: EACCES: permission denied, open '/app/logs/access.log'",
         confidence: 0.8,
     },
     Signature {
         id: "errno13-path",
-        cause: "file-permission-denied",
         pattern: r"\[Errno 13\] Permission denied: '(?P<target>[^']+)'",
         example: "PermissionError: [Errno 13] Permission denied: '/data/uploads/.init'",
         confidence: 0.8,
     },
     Signature {
         id: "coreutils-denied",
-        cause: "file-permission-denied",
         pattern: r"\b(?:mkdir|touch|cp|mv|ln|install|chmod|tee|rm): (?:cannot|can't) (?:create directory|create regular file|create symbolic link|touch|open|remove|change permissions of) ['‘](?P<target>[^'’]+)['’]: Permission denied",
         example: "mkdir: cannot create directory '/data/cache': Permission denied",
         confidence: 0.8,
     },
     Signature {
         id: "chown-not-permitted",
-        cause: "file-permission-denied",
         pattern: r"chown: (?:changing ownership of|cannot access) '(?P<target>[^']+)': (?:Operation not permitted|Permission denied)",
         example: "chown: changing ownership of '/var/lib/mysql': Operation not permitted",
         confidence: 0.8,
     },
     Signature {
         id: "java-access-denied",
-        cause: "file-permission-denied",
         pattern: r"java\.nio\.file\.AccessDeniedException: (?P<target>\S+)",
         example: "Caused by: java.nio.file.AccessDeniedException: /opt/kafka/data/meta.properties",
         confidence: 0.8,
     },
     Signature {
         id: "java-file-not-found-denied",
-        cause: "file-permission-denied",
         pattern: r"java\.io\.FileNotFoundException: (?P<target>\S+) \(Permission denied\)",
         example: "java.io.FileNotFoundException: /opt/app/logs/app.log (Permission denied)",
         confidence: 0.8,
     },
     Signature {
         id: "go-path-denied",
-        cause: "file-permission-denied",
         pattern: r"\b(?:open|openat|mkdir|mkdirat|stat|lstat|remove|rename|chmod|unlinkat|create) (?P<target>/[^\s:]+): permission denied",
         example: "failed to open database: open /data/badger/MANIFEST: permission denied",
         confidence: 0.8,
     },
     Signature {
         id: "nginx-open-denied",
-        cause: "file-permission-denied",
         pattern: r#"(?:open|mkdir)\(\) \\?"(?P<target>[^"\\]+)\\?" failed \(13: Permission denied\)"#,
         example: r#"nginx: [emerg] open() "/var/run/nginx.pid" failed (13: Permission denied)"#,
         confidence: 0.8,
     },
     Signature {
         id: "postgres-data-dir-ownership",
-        cause: "file-permission-denied",
         pattern: r#"data directory \\?"(?P<target>[^"\\]+)\\?" has (?:wrong ownership|invalid permissions)"#,
         example: r#"FATAL:  data directory "/var/lib/postgresql/data/pgdata" has wrong ownership"#,
         confidence: 0.85,
     },
     Signature {
         id: "could-not-path-denied",
-        cause: "file-permission-denied",
         pattern: r#"(?i)could not (?:create directory|open file|open directory|access directory|change permissions of directory|write to file|create file|open log file) \\?["'](?P<target>[^"'\\]+)\\?["'](?: for [\w ]+)?: (?:Permission denied|Operation not permitted)"#,
         example: r#"initdb: error: could not change permissions of directory "/var/lib/postgresql/data": Operation not permitted"#,
         confidence: 0.85,
     },
     Signature {
         id: "ruby-eacces",
-        cause: "file-permission-denied",
         pattern: r"Permission denied @ [a-z_]+ - (?P<target>[^\s)]+)",
         example: r"Errno::EACCES: Permission denied @ rb_sysopen - /app/tmp/pids/server.pid",
         confidence: 0.8,
     },
     Signature {
         id: "php-stream-denied",
-        cause: "file-permission-denied",
         pattern: r#"The stream or file "(?P<target>[^"]+)" could not be opened in append mode: [Ff]ailed to open stream: Permission denied"#,
         example: r#"The stream or file "/var/www/html/storage/logs/laravel.log" could not be opened in append mode: Failed to open stream: Permission denied"#,
         confidence: 0.85,
     },
     Signature {
         id: "dotnet-unauthorized-access",
-        cause: "file-permission-denied",
         pattern: r"UnauthorizedAccessException: Access to the path '(?P<target>[^']+)' is denied",
         example: r"Unhandled exception. System.UnauthorizedAccessException: Access to the path '/app/logs' is denied.",
         confidence: 0.8,
     },
     Signature {
         id: "shell-redirect-denied",
-        cause: "file-permission-denied",
         pattern: r": (?:\d+: )?(?:line \d+: )?(?:cannot|can't) create (?P<target>/[^\s:]+): Permission denied",
         example: "/bin/sh: can't create /var/log/tns-app.log: Permission denied",
         confidence: 0.8,
     },
     Signature {
         id: "errcode13-or-not-writable",
-        cause: "file-permission-denied",
         pattern: r"Can't create/write to file '(?P<target>[^']+)' \(Errcode: 13|[A-Z_]+='(?P<dir>/[^']+)' is not writable|kind: PermissionDenied|Permission denied \(os error 13\)",
         example: r"mysqld: Can't create/write to file '/var/lib/mysql/is_writable' (Errcode: 13 - Permission denied)",
         confidence: 0.8,

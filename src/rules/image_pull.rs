@@ -35,7 +35,7 @@ declare_rule! {
     /// An image that pulls but whose binary is for another CPU (`exec-format`), missing
     /// ConfigMaps or Secrets (`missing-config-ref`).
     pub(crate) static IMAGE_PULL = {
-        cause: "image-pull", kind: NotALoop, check: check, signatures: &[],
+        cause: ImagePull, kind: NotALoop, check: check, signatures: &[],
     };
 }
 

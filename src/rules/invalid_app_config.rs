@@ -24,77 +24,67 @@ declare_rule! {
     /// ## Not covered
     /// ConfigMaps, Secrets or keys missing from the cluster (`missing-config-ref`), wrong flags (`bad-args`).
     pub(crate) static INVALID_APP_CONFIG = {
-        cause: "invalid-app-config", kind: CrashLoop, check: check, signatures: SIGNATURES,
+        cause: InvalidAppConfig, kind: CrashLoop, check: check, signatures: SIGNATURES,
     };
 }
 
 const SIGNATURES: &[Signature] = &[
     Signature {
         id: "env-missing",
-        cause: "invalid-app-config",
         pattern: r"(?i)(?:missing|required|undefined|not set|unset|empty)[^A-Za-z0-9]+(?:required )?(?:environment|env)(?:ironment)? (?:variable|var)s?[: ]+['`]?(?P<target>[A-Z][A-Z0-9_]{2,})",
         example: "Error: Missing required environment variable STRIPE_API_URL",
         confidence: 0.85,
     },
     Signature {
         id: "env-var-not-set",
-        cause: "invalid-app-config",
         pattern: r"(?i)(?:environment|env) (?:variable|var) ['`]?(?P<target>[A-Z][A-Z0-9_]{2,})['`]? (?:is )?(?:not set|required|missing|must be set|is empty|undefined)",
         example: "FATAL: environment variable DATABASE_URL is not set",
         confidence: 0.85,
     },
     Signature {
         id: "envconfig-required",
-        cause: "invalid-app-config",
         pattern: r"required key (?P<target>[A-Z][A-Z0-9_]+) missing value",
         example: "envconfig.Process: required key STRIPE_API_URL missing value",
         confidence: 0.85,
     },
     Signature {
         id: "python-keyerror-env",
-        cause: "invalid-app-config",
         pattern: r#"(?:KeyError: '|key not found: ")(?P<target>[A-Z][A-Z0-9_]{2,})['"]"#,
         example: "KeyError: 'DATABASE_URL'",
         confidence: 0.75,
     },
     Signature {
         id: "spring-placeholder",
-        cause: "invalid-app-config",
         pattern: r"Could not resolve placeholder '(?P<target>[^']+)'",
         example: "java.lang.IllegalArgumentException: Could not resolve placeholder 'stripe.api.url' in value \"${stripe.api.url}\"",
         confidence: 0.85,
     },
     Signature {
         id: "config-parse-error",
-        cause: "invalid-app-config",
         pattern: r"(?i)(?:error|failed) (?:parsing|loading|reading|to parse|to load|to read) (?:the )?(?:config(?:uration)?|settings)(?: file)?[: ]+(?:open )?(?P<target>[\w-]*[./][\w./-]*)?",
         example: "Error loading config file: /etc/app/config.yaml: yaml: line 7: did not find expected key",
         confidence: 0.75,
     },
     Signature {
         id: "invalid-config-value",
-        cause: "invalid-app-config",
         pattern: r"(?i)invalid (?:configuration|config|value for|setting)[: ]+['`]?(?P<target>[\w.-]+)",
         example: "invalid configuration: log.level must be one of debug, info, warn",
         confidence: 0.7,
     },
     Signature {
         id: "framework-config-missing",
-        cause: "invalid-app-config",
         pattern: r"ImproperlyConfigured: (?P<target>.+)|Missing `secret_key_base`|No application encryption key has been specified|Failed to configure a DataSource: '[a-z]+' attribute is not specified",
         example: r"django.core.exceptions.ImproperlyConfigured: The SECRET_KEY setting must not be empty.",
         confidence: 0.8,
     },
     Signature {
         id: "database-missing",
-        cause: "invalid-app-config",
         pattern: r#"(?:\bdatabase \\?"|Unknown database '|Cannot open database \\?")(?P<target>[^"'\\]+)(?:\\?" does not exist|'|\\?" requested by the login)"#,
         example: r#"2026-12-07 10:13:41.201 UTC [88] FATAL:  database "orders" does not exist"#,
         confidence: 0.75,
     },
     Signature {
         id: "config-validation",
-        cause: "invalid-app-config",
         pattern: r#"Config validation error: "(?P<target>[^"]+)"|validation errors? for [A-Za-z0-9_]*(?:Settings|Config)$|^yaml: (?:unmarshal errors|line \d+: )"#,
         example: r#"Error: Config validation error: "DATABASE_HOST" is required"#,
         confidence: 0.75,
@@ -103,14 +93,12 @@ const SIGNATURES: &[Signature] = &[
     // Jackson, Haskell's aeson.
     Signature {
         id: "config-unknown-field",
-        cause: "invalid-app-config",
         pattern: r#"field (?P<target>\w+) not found in type [\w.]+|json: unknown field \\?"[^"\\]+\\?"|unknown field `[^`]+`, expected|Unrecognized field "[^"]+"|AesonException "Error in \$\.[\w.\[\]]+|\byaml: unmarshal errors"#,
         example: "serve: parse config: yaml: unmarshal errors:",
         confidence: 0.8,
     },
     Signature {
         id: "config-decode-error",
-        cause: "invalid-app-config",
         pattern: r"(?i)\b(?:parse|parsing|load|loading|decode|decoding|unmarshal|unmarshalling|read|reading) (?:the )?config(?:uration)?(?: file)?(?: [\w./-]+)?: ",
         example: "Error: failed to load config file /etc/app/config.yaml: yaml: line 12: did not find expected key",
         confidence: 0.75,
@@ -118,7 +106,6 @@ const SIGNATURES: &[Signature] = &[
     // YAML syntax errors, as SnakeYAML, PyYAML and Go's yaml print them, in a config file.
     Signature {
         id: "yaml-syntax",
-        cause: "invalid-app-config",
         pattern: r"^(?:while (?:parsing|scanning) an? (?:block mapping|block collection|simple key|flow mapping|quoted scalar|plain scalar)|expected <block end>, but found|mapping values are not allowed (?:here|in this context)|(?:yaml: line \d+: )?did not find expected (?:key|node content|'-' indicator))",
         example: "expected <block end>, but found '<block mapping start>'",
         confidence: 0.7,
@@ -126,7 +113,6 @@ const SIGNATURES: &[Signature] = &[
     // A named setting in snake, kebab or dotted case that the program checks at start.
     Signature {
         id: "setting-must-be",
-        cause: "invalid-app-config",
         pattern: r"(?:^|[\s'`\x22])-{0,2}(?P<target>[a-z][a-z0-9]*(?:[_.-][a-z0-9]+)+)['`\x22]? must (?:be|contain|have|not be|match)\b",
         example: "cookie_secret must be 16, 24, or 32 bytes to create an AES cipher when pass_access_token == true or cookie_refresh != 0, but is 15 bytes.",
         confidence: 0.7,

@@ -7,7 +7,7 @@ use super::{
     CERTAIN, Evidence, EvidenceKind, Finding, RuleContext, calibrated, termination_evidence,
 };
 use crate::correlate::{State, Subject};
-use crate::diagnose::{ReportFinding, WorkloadName, round2, round3};
+use crate::finding::{ReportFinding, Severity, WorkloadName, round2, round3};
 use crate::model::pod::Condition;
 use crate::model::{Cluster, Event, Workload};
 
@@ -39,7 +39,7 @@ declare_rule! {
     /// Jobs that completed (even after some failed attempts), `Succeeded` pods, Job pods still
     /// retrying (the crash-loop causes explain those), evicted Job pods (`evicted`).
     pub(crate) static JOB_BACKOFF_LIMIT = {
-        cause: "job-backoff-limit", kind: NotALoop, check: check, signatures: &[],
+        cause: JobBackoffLimit, kind: NotALoop, check: check, signatures: &[],
     };
 }
 
@@ -113,7 +113,7 @@ fn finding(s: &Subject<'_>, job: &Workload, failed: &Condition) -> Finding {
     } else {
         {
             let hint = best.map_or_else(String::new, |h| {
-                format!(" (its log points at `{}`)", h.signature.cause)
+                format!(" (its log points at `{}`)", h.cause)
             });
             f = f.remedy(format!(
                 "all {failures} attempts failed the same way{hint}: fix why `{name}` fails (`kubectl -n {ns} logs {pod} -c {name}`); retrying does not help"
@@ -311,8 +311,8 @@ fn orphan_finding(
     ReportFinding {
         rank: 0,
         score: round3(score),
-        severity: crate::rank::severity(score).to_owned(),
-        cause: JOB_BACKOFF_LIMIT.cause.to_owned(),
+        severity: Severity::of_score(score),
+        cause: JOB_BACKOFF_LIMIT.cause,
         confidence: round2(confidence),
         title: format!("job `{name}` {gave_up}; its pods are gone: not a crash loop"),
         cluster: cluster.name.clone(),

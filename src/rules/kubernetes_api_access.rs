@@ -40,7 +40,7 @@ declare_rule! {
     /// Credentials rejected by other services (`auth-failure`), TLS errors talking to other
     /// services (`tls-certificate`).
     pub(crate) static KUBERNETES_API_ACCESS = {
-        cause: "kubernetes-api-access", kind: CrashLoop, check: check, signatures: SIGNATURES,
+        cause: KubernetesApiAccess, kind: CrashLoop, check: check, signatures: SIGNATURES,
     };
 }
 
@@ -49,63 +49,54 @@ const SIGNATURES: &[Signature] = &[
     // or the API does not answer in time.
     Signature {
         id: "cache-sync-timeout",
-        cause: "kubernetes-api-access",
         pattern: r"timed out waiting for cache to be synced(?: for Kind (?P<target>[\w.*]+))?|failed to wait for [\w./, =-]*caches to sync",
         example: "failed to wait for managed/container.digitalocean.crossplane.io/v1alpha1, kind=registries caches to sync: timed out waiting for cache to be synced for Kind *v1alpha1.Registries",
         confidence: 0.6,
     },
     Signature {
         id: "rbac-forbidden",
-        cause: "kubernetes-api-access",
         pattern: r#"is forbidden: User \\?"(?P<target>[^"\\]+)\\?" cannot [\w-]+ (?:resource \\?"[^"\\]+\\?"|[a-z.]+ in the namespace)|kubernetes\.client\.(?:exceptions|rest)\.ApiException: \(403\)|the server does not allow access to the requested resource"#,
         example: r#"failed to list *v1.Secret: secrets is forbidden: User "system:serviceaccount:ops:backup-operator" cannot list resource "secrets" in API group "" at the cluster scope"#,
         confidence: 0.9,
     },
     Signature {
         id: "api-unauthorized",
-        cause: "kubernetes-api-access",
         pattern: r"failed to list \*?[\w./]+: Unauthorized|You must be logged in to the server \(Unauthorized\)|the server has asked for the client to provide credentials|error retrieving resource lock [A-Za-z0-9_./-]+: Unauthorized|kubernetes\.client\.(?:exceptions|rest)\.ApiException: \(401\)|Unauthorized! Token may have expired",
         example: "W1128 04:57:12.412312       1 reflector.go:561] k8s.io/client-go/informers/factory.go:160: failed to list *v1.ConfigMap: Unauthorized",
         confidence: 0.85,
     },
     Signature {
         id: "crd-missing",
-        cause: "kubernetes-api-access",
         pattern: r#"no matches for kind \\?"(?P<target>[^"\\]+)\\?" in version \\?"[^"\\]+\\?"|the server could not find the requested resource(?: \((?:get|list|watch|post|put|patch|delete) (?P<resource>[\w.]+)\))?"#,
         example: r#"unable to retrieve the complete list of server APIs: no matches for kind "ServiceMonitor" in version "monitoring.coreos.com/v1""#,
         confidence: 0.85,
     },
     Signature {
         id: "api-unreachable-ip",
-        cause: "kubernetes-api-access",
         pattern: r"dial tcp (?P<target>(?:\d{1,3}\.){3}1:443): (?:i/o timeout|connect: connection refused|connect: no route to host)",
         example: r#"Get "https://10.96.0.1:443/api?timeout=32s": dial tcp 10.96.0.1:443: i/o timeout"#,
         confidence: 0.88,
     },
     Signature {
         id: "api-unreachable-name",
-        cause: "kubernetes-api-access",
         pattern: r"https://(?P<target>kubernetes\.default(?:\.svc(?:\.cluster\.local)?)?)(?::443)?[/\x22].*(?:i/o timeout|connection refused|no route to host|TLS handshake timeout|context deadline exceeded)",
         example: r#"Get "https://kubernetes.default.svc/apis/coordination.k8s.io/v1/namespaces/ops/leases/backup-operator": context deadline exceeded"#,
         confidence: 0.88,
     },
     Signature {
         id: "api-request-timeout",
-        cause: "kubernetes-api-access",
         pattern: r#"(?:Get|Post|Put|Patch|Delete) \\?"https://(?P<target>[^/"\\\s]+)/apis?(?:/[^"\\\s]*)?\\?": (?:context deadline exceeded|net/http: TLS handshake timeout|net/http: request canceled)"#,
         example: r#"E1207 10:13:41.123456       1 reflector.go:138] Failed to watch *v1.Pod: failed to list *v1.Pod: Get "https://10.96.0.1:443/api/v1/pods?limit=500": context deadline exceeded"#,
         confidence: 0.85,
     },
     Signature {
         id: "leader-election-lost",
-        cause: "kubernetes-api-access",
         pattern: r"(?i)leader ?election lost|failed to renew lease (?P<target>[\w./-]+)",
         example: "E1128 04:57:41.003210       1 leaderelection.go:340] failed to renew lease ops/backup-operator: timed out waiting for the condition",
         confidence: 0.7,
     },
     Signature {
         id: "in-cluster-config",
-        cause: "kubernetes-api-access",
         pattern: r"unable to load in-cluster configuration|open /var/run/secrets/kubernetes\.io/serviceaccount/token: no such file or directory|ConfigException: Service host/port is not set",
         example: r"error: unable to load in-cluster configuration, KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be defined",
         confidence: 0.85,

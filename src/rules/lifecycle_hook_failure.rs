@@ -30,7 +30,7 @@ declare_rule! {
     /// `preStop` failures, which only delay shutdown (see `sigkill-not-oom` when they outlast the grace
     /// period); internal `PreStartHookError` (`runtime-start-failure`).
     pub(crate) static LIFECYCLE_HOOK_FAILURE = {
-        cause: "lifecycle-hook-failure", kind: CrashLoop, check: check, signatures: &[],
+        cause: LifecycleHookFailure, kind: CrashLoop, check: check, signatures: &[],
     };
 }
 
@@ -87,7 +87,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         let why = match (code, &output, &error) {
             (Some(c), Some(o), _) => format!(": it exits {c} (`{o}`)"),
             (Some(c), None, _) => format!(": it exits {c}"),
-            (None, _, Some(e)) => format!(": {}", crate::logscan::truncate(e, 160)),
+            (None, _, Some(e)) => format!(": {}", crate::text::truncate(e, 160)),
             (None, _, None) => String::new(),
         };
         let why = why.trim_end_matches(['.', ' ']);

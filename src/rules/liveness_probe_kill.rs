@@ -35,7 +35,7 @@ declare_rule! {
     /// ## Not covered
     /// Startup probe kills (`startup-probe-kill`); readiness failures, which never restart (`readiness-only`).
     pub(crate) static LIVENESS_PROBE_KILL = {
-        cause: "liveness-probe-kill", kind: CrashLoop, check: check, signatures: &[],
+        cause: LivenessProbeKill, kind: CrashLoop, check: check, signatures: &[],
     };
 }
 

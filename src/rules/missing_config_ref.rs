@@ -41,7 +41,7 @@ declare_rule! {
     /// wrong value (`invalid-app-config`), `runAsNonRoot` failures, which share the waiting reason
     /// (`security-context-blocked`).
     pub(crate) static MISSING_CONFIG_REF = {
-        cause: "missing-config-ref", kind: CrashLoop, check: check, signatures: &[],
+        cause: MissingConfigRef, kind: CrashLoop, check: check, signatures: &[],
     };
 }
 

@@ -4,22 +4,23 @@
 //! Rules never read each other's results, never sort and never format output: `diagnose`
 //! keeps the best proposal per container and lists the others as alternatives.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
+use crate::cause::Cause;
 use crate::correlate::{State, Subject};
+pub use crate::finding::{Evidence, EvidenceKind};
 use crate::logscan::{HitSource, LogHit};
 use crate::model::{Event, LogFile};
-use crate::redact::redact;
 
 /// Defines a rule: its documentation (the `///` lines, printed by `ktriage explain`), its
 /// cause id, what kind of finding it makes, its log signatures, and its `check` function.
 macro_rules! declare_rule {
     ($(#[doc = $doc:literal])* $vis:vis static $id:ident = {
-        cause: $cause:literal, kind: $kind:ident, check: $check:path, signatures: $sigs:expr $(,)?
+        cause: $cause:ident, kind: $kind:ident, check: $check:path, signatures: $sigs:expr $(,)?
     };) => {
         $(#[doc = $doc])*
         $vis static $id: $crate::rules::RuleDef = $crate::rules::RuleDef {
-            cause: $cause,
+            cause: $crate::cause::Cause::$cause,
             kind: $crate::rules::RuleKind::$kind,
             check: $check,
             signatures: $sigs,
@@ -83,8 +84,8 @@ pub enum RuleKind {
 
 /// A rule: cause id, documentation and check.
 pub struct RuleDef {
-    /// The stable cause id (docs/design.md §4).
-    pub cause: &'static str,
+    /// The cause it reports (docs/design.md §4).
+    pub cause: Cause,
     pub kind: RuleKind,
     /// The rule's documentation (its doc comment), Markdown.
     pub explanation: &'static str,
@@ -127,10 +128,8 @@ impl RuleDef {
 /// A log pattern and what it means.
 #[derive(Debug)]
 pub struct Signature {
-    /// Stable id, for tests and debugging.
+    /// Stable id, for tests and debugging. The cause a signature supports is its rule's.
     pub id: &'static str,
-    /// The cause this signature supports (must be the declaring rule's).
-    pub cause: &'static str,
     /// A `regex` pattern; a named group `target` captures what the finding names (host, key, flag).
     pub pattern: &'static str,
     /// A real line the pattern must match (checked by a test).
@@ -200,30 +199,6 @@ impl<'a> RuleContext<'a> {
     pub fn iter_in_state(&self, state: State) -> impl Iterator<Item = &'a Subject<'a>> {
         self.subjects.iter().filter(move |s| s.state == state)
     }
-}
-
-/// The kind of an evidence item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum EvidenceKind {
-    Status,
-    Event,
-    Log,
-    Spec,
-    Node,
-    Bundle,
-}
-
-/// One fact supporting a finding, with where it came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Evidence {
-    pub kind: EvidenceKind,
-    /// Path inside the bundle.
-    pub source: String,
-    /// Where in that file: a field path, an event, a line number.
-    pub locator: String,
-    /// The fact, redacted.
-    pub text: String,
 }
 
 impl Evidence {
@@ -326,25 +301,12 @@ impl Evidence {
             text,
         )
     }
-
-    /// Builds an evidence item; `text` is redacted and shortened.
-    #[must_use]
-    pub fn new(kind: EvidenceKind, source: &str, locator: String, text: impl AsRef<str>) -> Self {
-        let text = redact(text.as_ref().trim());
-        let text = crate::logscan::truncate(&text, 600).to_owned();
-        Self {
-            kind,
-            source: source.to_owned(),
-            locator,
-            text,
-        }
-    }
 }
 
 /// A cause proposed for one subject by one rule.
 #[derive(Debug, Clone)]
 pub struct Finding {
-    pub cause: &'static str,
+    pub cause: Cause,
     /// Index of the subject in the bundle's subject list.
     pub subject: usize,
     pub confidence: f64,
@@ -417,15 +379,13 @@ impl Finding {
 }
 
 /// The log hits of `cause` for a subject, in line order.
-pub fn hits_for<'s>(s: &'s Subject<'_>, cause: &str) -> impl Iterator<Item = &'s LogHit> {
-    s.log_hits
-        .iter()
-        .filter(move |h| h.signature.cause == cause)
+pub fn hits_for<'s>(s: &'s Subject<'_>, cause: Cause) -> impl Iterator<Item = &'s LogHit> {
+    s.log_hits.iter().filter(move |h| h.cause == cause)
 }
 
 /// The strongest hit of `cause` (confidence x position), the latest on ties.
 #[must_use]
-pub fn best_hit<'s>(s: &'s Subject<'_>, cause: &str) -> Option<&'s LogHit> {
+pub fn best_hit<'s>(s: &'s Subject<'_>, cause: Cause) -> Option<&'s LogHit> {
     hits_for(s, cause).max_by(|a, b| {
         let score = |h: &LogHit| h.signature.confidence * h.position_weight();
         score(a)
@@ -519,24 +479,9 @@ pub fn check_log_signatures(
 pub(crate) fn causes_of_line(line: &str) -> Vec<&'static str> {
     crate::logscan::scan_message(line)
         .iter()
-        .map(|h| h.signature.cause)
+        .map(|h| h.cause.id())
         .collect()
 }
 
 #[cfg(test)]
 mod tests;
-
-impl Evidence {
-    /// The kind as a word (`status`, `event`, `log`, …).
-    #[must_use]
-    pub fn kind_name(&self) -> &'static str {
-        match self.kind {
-            EvidenceKind::Status => "status",
-            EvidenceKind::Event => "event",
-            EvidenceKind::Log => "log",
-            EvidenceKind::Spec => "spec",
-            EvidenceKind::Node => "node",
-            EvidenceKind::Bundle => "bundle",
-        }
-    }
-}

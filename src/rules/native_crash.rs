@@ -3,6 +3,7 @@
 use super::{
     Evidence, Finding, POSSIBLE, RuleContext, Signature, best_hit, hits_for, termination_evidence,
 };
+use crate::cause::Cause;
 use crate::correlate::Subject;
 
 declare_rule! {
@@ -30,49 +31,43 @@ declare_rule! {
     /// A Go nil-pointer `panic` (`[signal SIGSEGV …]`, exit 2: `unhandled-exception`), Node.js's heap
     /// FATAL ERROR that aborts with 134 (`runtime-heap-exhausted`), SIGKILL (`oom-killed`, `sigkill-not-oom`).
     pub(crate) static NATIVE_CRASH = {
-        cause: "native-crash", kind: CrashLoop, check: check, signatures: SIGNATURES,
+        cause: NativeCrash, kind: CrashLoop, check: check, signatures: SIGNATURES,
     };
 }
 
 const SIGNATURES: &[Signature] = &[
     Signature {
         id: "segfault",
-        cause: "native-crash",
         pattern: r"Segmentation fault|SIGSEGV \(0xb\)|Fatal signal 11 \(SIGSEGV\)|Received signal 11 SEGV",
         example: "/entrypoint.sh: line 8:    14 Segmentation fault      (core dumped) /usr/local/bin/renderer",
         confidence: 0.85,
     },
     Signature {
         id: "shm-bus-error",
-        cause: "native-crash",
         pattern: r"insufficient shared memory \(shm\)|Bus error|SIGBUS \(0x7\)",
         example: "ERROR: Unexpected bus error encountered in worker. This might be caused by insufficient shared memory (shm).",
         confidence: 0.85,
     },
     Signature {
         id: "illegal-instruction",
-        cause: "native-crash",
         pattern: r"Illegal instruction|SIGILL \(0x4\)|requires a CPU with AVX support",
         example: "Illegal instruction (core dumped)",
         confidence: 0.85,
     },
     Signature {
         id: "abort",
-        cause: "native-crash",
         pattern: r"\bAborted\s+\(core dumped\)|^Aborted$|double free or corruption|\*\*\* stack smashing detected \*\*\*|terminate called after throwing an instance of|free\(\): invalid pointer|malloc\(\): corrupted",
         example: "free(): double free or corruption (out)",
         confidence: 0.8,
     },
     Signature {
         id: "jemalloc-abort",
-        cause: "native-crash",
         pattern: r"<jemalloc>: (?P<target>Unsupported system page size|Error in [\w()]+|[A-Z][^\n]{5,80})",
         example: "<jemalloc>: Unsupported system page size",
         confidence: 0.9,
     },
     Signature {
         id: "jvm-fatal-error",
-        cause: "native-crash",
         pattern: r"A fatal error has been detected by the Java Runtime Environment|hs_err_pid\d+\.log",
         example: "# A fatal error has been detected by the Java Runtime Environment:",
         confidence: 0.85,
@@ -93,7 +88,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         // Node.js aborts (134) on a full heap: that is the heap's story, not a native bug. An
         // allocator that reports its own failure first (jemalloc) is the native story.
         let allocator = hit.is_some_and(|h| h.signature.id == "jemalloc-abort");
-        let heap = !allocator && hits_for(s, "runtime-heap-exhausted").next().is_some();
+        let heap = !allocator && hits_for(s, Cause::RuntimeHeapExhausted).next().is_some();
         if heap {
             confidence = confidence.min(POSSIBLE);
         }

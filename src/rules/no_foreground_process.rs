@@ -37,7 +37,7 @@ declare_rule! {
     /// A graceful exit 0 after a probe kill (`liveness-probe-kill`, `startup-probe-kill`), Job pods
     /// (`restartPolicy: OnFailure`), which complete normally.
     pub(crate) static NO_FOREGROUND_PROCESS = {
-        cause: "no-foreground-process", kind: CrashLoop, check: check, signatures: &[],
+        cause: NoForegroundProcess, kind: CrashLoop, check: check, signatures: &[],
     };
 }
 

@@ -36,7 +36,7 @@ declare_rule! {
     /// A container exceeding its own limit (`oom-killed`; "Memory cgroup out of memory" is that case),
     /// node-pressure eviction of whole pods (`evicted`).
     pub(crate) static NODE_OOM = {
-        cause: "node-oom", kind: CrashLoop, check: check, signatures: &[],
+        cause: NodeOom, kind: CrashLoop, check: check, signatures: &[],
     };
 }
 

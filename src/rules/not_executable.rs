@@ -37,28 +37,25 @@ declare_rule! {
     /// Permission errors on data files once the program runs (`file-permission-denied`), a missing
     /// executable (`command-not-found`), the wrong architecture (`exec-format`).
     pub(crate) static NOT_EXECUTABLE = {
-        cause: "not-executable", kind: CrashLoop, check: check, signatures: SIGNATURES,
+        cause: NotExecutable, kind: CrashLoop, check: check, signatures: SIGNATURES,
     };
 }
 
 const SIGNATURES: &[Signature] = &[
     Signature {
         id: "oci-permission-denied",
-        cause: "not-executable",
         pattern: r#"exec: \\?"(?P<target>[^"\\]+)\\?": permission denied"#,
         example: r#"OCI runtime create failed: runc create failed: unable to start container process: error during container init: exec: "/app/run.sh": permission denied: unknown"#,
         confidence: 0.9,
     },
     Signature {
         id: "exec-permission-denied",
-        cause: "not-executable",
         pattern: r"^(?:exec (?P<target>/\S+): permission denied|standard_init_linux\.go:\d+: exec user process caused:? permission denied)",
         example: "exec /docker-entrypoint.sh: permission denied",
         confidence: 0.85,
     },
     Signature {
         id: "shell-permission-denied",
-        cause: "not-executable",
         pattern: r"(?:^|\s)(?:(?:/bin/|/usr/bin/)?(?:sh|bash|ash|dash)(?:: line \d+)?: (?:\d+: )?(?:exec: )?|/\S+: line \d+: exec: )(?P<target>[^\s:]+): Permission denied$",
         example: "/bin/sh: 1: ./start.sh: Permission denied",
         confidence: 0.8,

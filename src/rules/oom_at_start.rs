@@ -41,14 +41,13 @@ declare_rule! {
     /// ## Not covered
     /// OOM kills after the app has run (`oom-killed`), node-level OOM (`node-oom`).
     pub(crate) static OOM_AT_START = {
-        cause: "oom-at-start", kind: CrashLoop, check: check, signatures: SIGNATURES,
+        cause: OomAtStart, kind: CrashLoop, check: check, signatures: SIGNATURES,
     };
 }
 
 const SIGNATURES: &[Signature] = &[
     Signature {
         id: "runc-init-oom",
-        cause: "oom-at-start",
         pattern: r"container init was OOM-killed \(memory limit too low\?\)",
         example: "runc create failed: unable to start container process: container init was OOM-killed (memory limit too low?)",
         confidence: CERTAIN,
@@ -57,7 +56,6 @@ const SIGNATURES: &[Signature] = &[
     // already uses cannot be written (EBUSY). The target is the limit it tried to write.
     Signature {
         id: "runc-limit-below-usage",
-        cause: "oom-at-start",
         pattern: r"failed to write (?P<target>\d+) to memory\.(?:limit_in_bytes|max)\b.{0,300}?device or resource busy",
         example: r#"setting cgroup config for procHooks process caused \\\"failed to write 10485760 to memory.limit_in_bytes: write /sys/fs/cgroup/memory/kubepods/burstable/pod70/ad06/memory.limit_in_bytes: device or resource busy\\\""#,
         confidence: CERTAIN,
@@ -67,7 +65,6 @@ const SIGNATURES: &[Signature] = &[
     // 6MB".
     Signature {
         id: "runtime-rejects-limit",
-        cause: "oom-at-start",
         pattern: r"set memory limit (?P<target>\d+) too low|[Mm]inimum memory limit allowed is \d+ ?[KMG]?i?B",
         example: "Error: set memory limit 10485760 too low; should be at least 12582912",
         confidence: CERTAIN,

@@ -30,7 +30,7 @@ declare_rule! {
     /// OOM kills without a limit or by the node (`node-oom`), OOM at container init (`oom-at-start`),
     /// a language heap limit hit inside the limit (`runtime-heap-exhausted`), node-pressure eviction (`evicted`).
     pub(crate) static OOM_KILLED = {
-        cause: "oom-killed", kind: CrashLoop, check: check, signatures: &[],
+        cause: OomKilled, kind: CrashLoop, check: check, signatures: &[],
     };
 }
 

@@ -30,70 +30,61 @@ declare_rule! {
     /// Ports below 1024 refused to a non-root user (`security-context-blocked`), `hostPort`
     /// conflicts the scheduler reports as `FailedScheduling` (the pod never starts).
     pub(crate) static PORT_IN_USE = {
-        cause: "port-in-use", kind: CrashLoop, check: check, signatures: SIGNATURES,
+        cause: PortInUse, kind: CrashLoop, check: check, signatures: SIGNATURES,
     };
 }
 
 const SIGNATURES: &[Signature] = &[
     Signature {
         id: "go-addr-in-use",
-        cause: "port-in-use",
         pattern: r"listen (?:tcp|udp)[46]? (?P<target>\S*:\d+): bind: address already in use",
         example: "listen tcp :9090: bind: address already in use",
         confidence: 0.8,
     },
     Signature {
         id: "nginx-addr-in-use",
-        cause: "port-in-use",
         pattern: r"bind\(\) to (?P<target>\S+:\d+) failed \(98: Address already in use\)",
         example: "nginx: [emerg] bind() to 0.0.0.0:8080 failed (98: Address already in use)",
         confidence: 0.8,
     },
     Signature {
         id: "node-eaddrinuse",
-        cause: "port-in-use",
         pattern: r"EADDRINUSE: address already in use (?P<target>\S+:\d+)",
         example: "Error: listen EADDRINUSE: address already in use :::3000",
         confidence: 0.8,
     },
     Signature {
         id: "spring-port-in-use",
-        cause: "port-in-use",
         pattern: r"(?i)\bport (?P<target>\d+) (?:was|is) already (?:in use|bound|allocated|taken)",
         example: "Web server failed to start. Port 8080 was already in use.",
         confidence: 0.8,
     },
     Signature {
         id: "python-errno98",
-        cause: "port-in-use",
         pattern: r"(?i)\[Errno 98\] (?:error while attempting to bind on address \((?P<target>[^)]+)\): )?address already in use",
         example: "ERROR:    [Errno 98] error while attempting to bind on address ('0.0.0.0', 8000): address already in use",
         confidence: 0.8,
     },
     Signature {
         id: "postgres-port-in-use",
-        cause: "port-in-use",
         pattern: r"Is another postmaster already running on port (?P<target>\d+)\?",
         example: "HINT:  Is another postmaster already running on port 5432? If not, wait a few seconds and retry.",
         confidence: 0.8,
     },
     Signature {
         id: "java-bind-in-use",
-        cause: "port-in-use",
         pattern: r"java\.net\.BindException: Address already in use",
         example: "Caused by: java.net.BindException: Address already in use",
         confidence: 0.75,
     },
     Signature {
         id: "addr-in-use-generic",
-        cause: "port-in-use",
         pattern: r"(?i)address already in use|\bEADDRINUSE\b",
         example: "FATAL: could not create any TCP/IP sockets: Address already in use",
         confidence: 0.7,
     },
     Signature {
         id: "gunicorn-in-use",
-        cause: "port-in-use",
         pattern: r"\[ERROR\] Connection in use: (?P<target>\([^)]+\))",
         example: r"[2024-01-01 00:00:00 +0000] [1] [ERROR] Connection in use: ('0.0.0.0', 8000)",
         confidence: 0.8,

@@ -255,7 +255,7 @@ pub(super) fn stopped_from_outside(s: &Subject<'_>) -> Option<&'static str> {
 /// A log whose last lines hold a shutdown on request (within its last 20 lines), with no
 /// other signature's hit on or after that line.
 pub(super) fn stopped_on_request(s: &Subject<'_>) -> Option<&'static str> {
-    let is_shutdown = |h: &&crate::logscan::LogHit| h.signature.cause == SIGTERM.cause;
+    let is_shutdown = |h: &&crate::logscan::LogHit| h.cause == SIGTERM.cause;
     let shutdown = s
         .log_hits
         .iter()
@@ -355,7 +355,7 @@ fn why_it_fails(
     let erred = s
         .log_hits
         .iter()
-        .any(|h| h.signature.cause != SIGTERM.cause && h.from_end < 50);
+        .any(|h| h.cause != SIGTERM.cause && h.from_end < 50);
     (!ready && !erred && fits_budget(s, span.secs, budget, 0.6)).then(|| Why::StillStarting {
         span: span.clone(),
         budget,

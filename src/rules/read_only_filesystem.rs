@@ -29,42 +29,37 @@ declare_rule! {
     /// Permission errors on writable filesystems (`file-permission-denied`, EACCES), full disks
     /// (`resource-exhausted`).
     pub(crate) static READ_ONLY_FILESYSTEM = {
-        cause: "read-only-filesystem", kind: CrashLoop, check: check, signatures: SIGNATURES,
+        cause: ReadOnlyFilesystem, kind: CrashLoop, check: check, signatures: SIGNATURES,
     };
 }
 
 const SIGNATURES: &[Signature] = &[
     Signature {
         id: "nginx-erofs",
-        cause: "read-only-filesystem",
         pattern: r#"(?:mkdir|open|rename|chown)\(\) \\?"(?P<target>[^"\\]+)\\?" failed \(30: Read-only file system\)"#,
         example: r#"nginx: [emerg] mkdir() "/var/cache/nginx/client_temp" failed (30: Read-only file system)"#,
         confidence: 0.8,
     },
     Signature {
         id: "errno30-path",
-        cause: "read-only-filesystem",
         pattern: r"\[Errno 30\] Read-only file system: '(?P<target>[^']+)'",
         example: "OSError: [Errno 30] Read-only file system: '/app/.cache/matplotlib'",
         confidence: 0.8,
     },
     Signature {
         id: "node-erofs",
-        cause: "read-only-filesystem",
         pattern: r"EROFS: read-only file system, \w+ '(?P<target>[^']+)'",
         example: "Error: EROFS: read-only file system, open '/usr/src/app/.next/cache/config.json'",
         confidence: 0.8,
     },
     Signature {
         id: "path-read-only",
-        cause: "read-only-filesystem",
         pattern: r"(?i)(?:\b(?:open|openat|mkdir|mkdirat|create|remove|rename|chmod|unlinkat|symlink) |cannot (?:create directory|create regular file|create temporary file|touch|open) |can't create (?:directory )?|AccessDeniedException: |FileSystemException: )'?(?P<target>/[^\s:']+)'?: Read-only file system",
         example: "mkdir: cannot create directory '/var/lib/app/tmp': Read-only file system",
         confidence: 0.8,
     },
     Signature {
         id: "erofs-generic",
-        cause: "read-only-filesystem",
         // Not `(read-only file system?)`: the nginx entrypoint's harmless probe message.
         pattern: r"(?i)read-only file system(?:$|[^?])|\bEROFS\b",
         example: "ERROR: failed to write pid file: Read-only file system",

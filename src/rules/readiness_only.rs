@@ -28,7 +28,7 @@ declare_rule! {
     /// Liveness or startup probes that kill the container (`liveness-probe-kill`,
     /// `startup-probe-kill`); containers that restart.
     pub(crate) static READINESS_ONLY = {
-        cause: "readiness-only", kind: NotALoop, check: check, signatures: &[],
+        cause: ReadinessOnly, kind: NotALoop, check: check, signatures: &[],
     };
 }
 

@@ -1,5 +1,7 @@
 //! The list of rules and the selection of rules by cause id.
 
+use crate::cause::Cause;
+
 use super::{
     RuleDef, app_error_exit, auth_failure, bad_args, command_not_found, dependency_unreachable,
     dns_failure, evicted, exec_format, file_permission_denied, image_pull, invalid_app_config,
@@ -53,63 +55,64 @@ pub static RULES: &[&RuleDef] = &[
 ];
 
 /// Correlations that group or explain other findings (not rules of their own file).
-pub static CORRELATIONS: &[(&str, &str)] = &[
+pub static CORRELATIONS: &[(Cause, &str)] = &[
     (
-        "control-plane-disruption",
+        Cause::ControlPlaneDisruption,
         "workloads losing the Kubernetes API in the same minute: one control-plane outage",
     ),
     (
-        "fleet",
+        Cause::Fleet,
         "the same workload or image fails the same way in several clusters",
     ),
     (
-        "node-correlated",
+        Cause::NodeCorrelated,
         "restarts of unrelated workloads concentrated on one node",
     ),
     (
-        "rollout-regression",
+        Cause::RolloutRegression,
         "only the newest revision of a workload fails; names the template fields that changed",
     ),
     (
-        "shared-dependency-down",
+        Cause::SharedDependencyDown,
         "several workloads fail on the same dependency; points at it",
     ),
 ];
 
-/// A rule by cause id (`create-container-config-error` is an alias of `missing-config-ref`).
+/// A rule by cause id or alias ([`crate::cause::ALIASES`]).
 #[must_use]
-pub fn find_rule(cause: &str) -> Option<&'static RuleDef> {
-    let cause = if cause == "create-container-config-error" {
-        "missing-config-ref"
-    } else {
-        cause
-    };
+pub fn find_rule(name: &str) -> Option<&'static RuleDef> {
+    Cause::resolve(name).and_then(rule_of)
+}
+
+/// The rule of a cause (none for a correlation).
+#[must_use]
+pub fn rule_of(cause: Cause) -> Option<&'static RuleDef> {
     RULES.iter().copied().find(|r| r.cause == cause)
 }
 
 /// Causes behind a container that the runtime fails to create or start.
-const START_FAILURES: &[&str] = &[
-    "command-not-found",
-    "exec-format",
-    "not-executable",
-    "oom-at-start",
-    "runtime-start-failure",
+const START_FAILURES: &[Cause] = &[
+    Cause::CommandNotFound,
+    Cause::ExecFormat,
+    Cause::NotExecutable,
+    Cause::OomAtStart,
+    Cause::RuntimeStartFailure,
 ];
 
 /// Kubernetes reason names users type (the `STATUS` of `kubectl get pods`, `reason` fields and
 /// event reasons) and the causes they point at. `CrashLoopBackOff` is not listed: it is the
 /// symptom of every crash-loop cause (`explain` lists them); `OOMKilled` folds to `oom-killed`.
-pub static REASONS: &[(&str, &[&str])] = &[
-    ("BackoffLimitExceeded", &["job-backoff-limit"]),
+pub static REASONS: &[(&str, &[Cause])] = &[
+    ("BackoffLimitExceeded", &[Cause::JobBackoffLimit]),
     ("ContainerCannotRun", START_FAILURES),
-    ("CreateContainerConfigError", &["missing-config-ref"]),
+    ("CreateContainerConfigError", &[Cause::MissingConfigRef]),
     ("CreateContainerError", START_FAILURES),
-    ("ErrImageNeverPull", &["image-pull"]),
-    ("ErrImagePull", &["image-pull"]),
-    ("Evicted", &["evicted"]),
-    ("ImagePullBackOff", &["image-pull"]),
-    ("InvalidImageName", &["image-pull"]),
-    ("PostStartHookError", &["lifecycle-hook-failure"]),
+    ("ErrImageNeverPull", &[Cause::ImagePull]),
+    ("ErrImagePull", &[Cause::ImagePull]),
+    ("Evicted", &[Cause::Evicted]),
+    ("ImagePullBackOff", &[Cause::ImagePull]),
+    ("InvalidImageName", &[Cause::ImagePull]),
+    ("PostStartHookError", &[Cause::LifecycleHookFailure]),
     ("RunContainerError", START_FAILURES),
     ("StartError", START_FAILURES),
 ];
@@ -118,10 +121,10 @@ pub static REASONS: &[(&str, &[&str])] = &[
 #[derive(Clone, Copy)]
 pub enum Explained {
     Rule(&'static RuleDef),
-    /// A correlation id of `CORRELATIONS`.
-    Correlation(&'static str),
+    /// A correlation of `CORRELATIONS`.
+    Correlation(Cause),
     /// A Kubernetes reason (as spelled in `REASONS`) and the causes it points at.
-    Reason(&'static str, &'static [&'static str]),
+    Reason(&'static str, &'static [Cause]),
     /// `CrashLoopBackOff`: the symptom, not a cause.
     CrashLoop,
 }
@@ -134,11 +137,11 @@ pub fn find_explained(name: &str) -> Option<Explained> {
         return Some(Explained::Rule(rule));
     }
     let key = fold(name);
-    if let Some(rule) = RULES.iter().find(|r| fold(r.cause) == key) {
+    if let Some(rule) = RULES.iter().find(|r| fold(r.cause.id()) == key) {
         return Some(Explained::Rule(rule));
     }
-    if let Some((c, _)) = CORRELATIONS.iter().find(|(c, _)| fold(c) == key) {
-        return Some(Explained::Correlation(c));
+    if let Some((c, _)) = CORRELATIONS.iter().find(|(c, _)| fold(c.id()) == key) {
+        return Some(Explained::Correlation(*c));
     }
     if key == "crashloopbackoff" || key == "crashloop" {
         return Some(Explained::CrashLoop);
@@ -154,10 +157,9 @@ pub fn find_explained(name: &str) -> Option<Explained> {
 #[must_use]
 pub fn nearest(name: &str) -> Vec<&'static str> {
     let key = fold(name);
-    let names = RULES
+    let names = Cause::ALL
         .iter()
-        .map(|r| r.cause)
-        .chain(CORRELATIONS.iter().map(|(c, _)| *c))
+        .map(|c| c.id())
         .chain(REASONS.iter().map(|(r, _)| *r))
         .chain(["CrashLoopBackOff"]);
     let mut scored: Vec<(usize, &'static str)> = names
@@ -201,8 +203,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// Which causes a run reports (`--select` / `--ignore`), resolved once.
 #[derive(Debug, Clone, Default)]
 pub struct RuleSet {
-    select: Option<Vec<String>>,
-    ignore: Vec<String>,
+    select: Option<Vec<Cause>>,
+    ignore: Vec<Cause>,
 }
 
 impl RuleSet {
@@ -211,34 +213,28 @@ impl RuleSet {
     /// # Errors
     /// The first unknown name, with the flag it came from.
     pub fn new(select: &[String], ignore: &[String]) -> Result<Self, String> {
-        for (flag, names) in [("--select", select), ("--ignore", ignore)] {
-            if let Some(bad) = names.iter().find(|n| !is_known(n)) {
-                return Err(format!(
-                    "{flag}: unknown cause `{bad}` (see `ktriage rules`)"
-                ));
-            }
-        }
+        let resolve = |flag: &str, names: &[String]| {
+            names
+                .iter()
+                .map(|n| {
+                    Cause::resolve(n)
+                        .ok_or_else(|| format!("{flag}: unknown cause `{n}` (see `ktriage rules`)"))
+                })
+                .collect::<Result<Vec<_>, _>>()
+        };
+        let chosen = resolve("--select", select)?;
+        let ignore = resolve("--ignore", ignore)?;
         Ok(Self {
-            select: (!select.is_empty()).then(|| select.to_vec()),
-            ignore: ignore.to_vec(),
+            select: (!chosen.is_empty()).then_some(chosen),
+            ignore,
         })
     }
 
     /// Whether findings of `cause` are reported.
     #[must_use]
-    pub fn is_enabled(&self, cause: &str) -> bool {
-        let hit = |names: &[String]| {
-            names.iter().any(|n| {
-                n == cause
-                    || (n == "create-container-config-error" && cause == "missing-config-ref")
-            })
-        };
-        self.select.as_deref().is_none_or(hit) && !hit(&self.ignore)
+    pub fn is_enabled(&self, cause: Cause) -> bool {
+        self.select.as_ref().is_none_or(|s| s.contains(&cause)) && !self.ignore.contains(&cause)
     }
-}
-
-fn is_known(name: &str) -> bool {
-    find_rule(name).is_some() || CORRELATIONS.iter().any(|(c, _)| *c == name)
 }
 
 #[cfg(test)]
@@ -248,8 +244,11 @@ mod tests {
     #[test]
     fn kubernetes_reasons_are_explained() {
         let cause = |name: &str| match find_explained(name) {
-            Some(Explained::Rule(r)) => r.cause.to_owned(),
-            Some(Explained::Reason(r, causes)) => format!("{r}: {}", causes.join(",")),
+            Some(Explained::Rule(r)) => r.cause.to_string(),
+            Some(Explained::Reason(r, causes)) => {
+                let ids: Vec<&str> = causes.iter().map(|c| c.id()).collect();
+                format!("{r}: {}", ids.join(","))
+            }
             Some(Explained::Correlation(c)) => format!("correlation {c}"),
             Some(Explained::CrashLoop) => "CrashLoopBackOff".to_owned(),
             None => "unknown".to_owned(),
@@ -275,7 +274,10 @@ mod tests {
     fn every_reason_names_known_causes() {
         for (reason, causes) in REASONS {
             for c in *causes {
-                assert!(find_rule(c).is_some(), "{reason} names unknown `{c}`");
+                assert!(
+                    rule_of(*c).is_some(),
+                    "{reason} names `{c}`, which no rule reports"
+                );
             }
         }
     }

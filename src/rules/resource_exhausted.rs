@@ -30,35 +30,31 @@ declare_rule! {
     /// Memory (`oom-killed`, `runtime-heap-exhausted`), pods evicted for node disk pressure or
     /// ephemeral storage (`evicted`).
     pub(crate) static RESOURCE_EXHAUSTED = {
-        cause: "resource-exhausted", kind: CrashLoop, check: check, signatures: SIGNATURES,
+        cause: ResourceExhausted, kind: CrashLoop, check: check, signatures: SIGNATURES,
     };
 }
 
 const SIGNATURES: &[Signature] = &[
     Signature {
         id: "no-space",
-        cause: "resource-exhausted",
         pattern: r"(?i)(?:(?P<target>/[^\s:'\x22]+)['\x22]?: )?(?:no space left on device|\bENOSPC\b|disk quota exceeded)",
         example: "panic: write /var/lib/ingester/wal/00000412: no space left on device",
         confidence: 0.85,
     },
     Signature {
         id: "native-thread",
-        cause: "resource-exhausted",
         pattern: r"unable to create (?:new )?native thread|runtime: failed to create new OS thread|pthread_create failed|can't start new thread",
         example: "java.lang.OutOfMemoryError: unable to create native thread: possibly out of memory or process/resource limits reached",
         confidence: 0.85,
     },
     Signature {
         id: "fork-eagain",
-        cause: "resource-exhausted",
         pattern: r"fork: (?:retry: )?Resource temporarily unavailable|Cannot fork|fork failed: Resource temporarily unavailable",
         example: "/usr/local/bin/start.sh: fork: retry: Resource temporarily unavailable",
         confidence: 0.85,
     },
     Signature {
         id: "too-many-open-files",
-        cause: "resource-exhausted",
         pattern: r"(?i)too many open files|\bEMFILE\b",
         example: "accept tcp [::]:8080: accept4: too many open files; retrying in 1s",
         confidence: 0.8,
@@ -67,7 +63,6 @@ const SIGNATURES: &[Signature] = &[
     // shared by every container of that UID on the node.
     Signature {
         id: "inotify-limit",
-        cause: "resource-exhausted",
         pattern: r"(?i)(?:user limit \(\d+\) )?on the number of inotify (?P<target>instances|watches)|inotify[_ ](?:init|add_watch)[^\n]{0,40}(?:too many open files|no space left on device)|too many inotify|fs\.inotify\.max_user_(?:instances|watches)",
         example: "Unhandled exception. System.IO.IOException: The configured user limit (128) on the number of inotify instances has been reached, or the per-process limit on the number of open file descriptors has been reached.",
         confidence: 0.85,

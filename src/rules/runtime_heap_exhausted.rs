@@ -31,63 +31,55 @@ declare_rule! {
     /// The kernel's OOM kill at the container limit (`oom-killed`), `OutOfMemoryError: unable to create
     /// native thread`, which is thread or PID exhaustion (`resource-exhausted`).
     pub(crate) static RUNTIME_HEAP_EXHAUSTED = {
-        cause: "runtime-heap-exhausted", kind: CrashLoop, check: check, signatures: SIGNATURES,
+        cause: RuntimeHeapExhausted, kind: CrashLoop, check: check, signatures: SIGNATURES,
     };
 }
 
 const SIGNATURES: &[Signature] = &[
     Signature {
         id: "jvm-exit-on-oom",
-        cause: "runtime-heap-exhausted",
         pattern: r"Terminating due to java\.lang\.OutOfMemoryError: (?P<target>.+)",
         example: "Terminating due to java.lang.OutOfMemoryError: Java heap space",
         confidence: 0.9,
     },
     Signature {
         id: "jvm-oom",
-        cause: "runtime-heap-exhausted",
         pattern: r"java\.lang\.OutOfMemoryError: (?P<target>Java heap space|GC overhead limit exceeded|Metaspace|Compressed class space|Direct buffer memory|Requested array size exceeds VM limit)",
         example: r#"Exception in thread "main" java.lang.OutOfMemoryError: Java heap space"#,
         confidence: 0.85,
     },
     Signature {
         id: "node-heap",
-        cause: "runtime-heap-exhausted",
         pattern: r"(?:FATAL ERROR: (?:Reached heap limit|Ineffective mark-compacts near heap limit|CALL_AND_RETRY_LAST|MarkCompactCollector: young object promotion failed)|Reached heap limit|JavaScript heap out of memory)(?: Allocation failed - (?P<target>JavaScript heap out of memory|process out of memory))?",
         example: "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory",
         confidence: 0.9,
     },
     Signature {
         id: "go-out-of-memory",
-        cause: "runtime-heap-exhausted",
         pattern: r"^(?:fatal error: (?P<target>(?:runtime: )?out of memory)|runtime: out of memory: cannot allocate \d+-byte block)",
         example: "fatal error: runtime: out of memory",
         confidence: 0.9,
     },
     Signature {
         id: "python-memory-error",
-        cause: "runtime-heap-exhausted",
         pattern: r"^(?:[\w.]*\.)?_?(?:Array)?MemoryError\b(?::\s*(?P<target>.+))?$",
         example: "numpy.core._exceptions._ArrayMemoryError: Unable to allocate 7.45 GiB for an array with shape (1000000000,) and data type float64",
         confidence: 0.8,
     },
     Signature {
         id: "dotnet-oom",
-        cause: "runtime-heap-exhausted",
         pattern: r"(?P<target>System\.OutOfMemoryException)",
         example: "Unhandled exception. System.OutOfMemoryException: Exception of type 'System.OutOfMemoryException' was thrown.",
         confidence: 0.85,
     },
     Signature {
         id: "php-memory-limit",
-        cause: "runtime-heap-exhausted",
         pattern: r"Allowed memory size of (?P<target>\d+) bytes exhausted",
         example: "PHP Fatal error:  Allowed memory size of 134217728 bytes exhausted (tried to allocate 20480 bytes)",
         confidence: 0.85,
     },
     Signature {
         id: "native-alloc-failed",
-        cause: "runtime-heap-exhausted",
         pattern: r"^memory allocation of (?P<target>\d+) bytes failed|failed to allocate memory \(NoMemoryError\)",
         example: r"memory allocation of 1073741824 bytes failed",
         confidence: 0.85,

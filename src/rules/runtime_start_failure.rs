@@ -41,7 +41,7 @@ declare_rule! {
     /// the wrong CPU architecture (`exec-format`), runc's "container init was OOM-killed" (`oom-at-start`),
     /// missing ConfigMaps or Secrets (`missing-config-ref`).
     pub(crate) static RUNTIME_START_FAILURE = {
-        cause: "runtime-start-failure", kind: CrashLoop, check: check, signatures: &[],
+        cause: RuntimeStartFailure, kind: CrashLoop, check: check, signatures: &[],
     };
 }
 

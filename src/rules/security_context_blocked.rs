@@ -49,63 +49,55 @@ declare_rule! {
     /// (`read-only-filesystem`), pods rejected by Pod Security admission before they exist (no pod
     /// to analyze; see the ReplicaSet's `FailedCreate` events).
     pub(crate) static SECURITY_CONTEXT_BLOCKED = {
-        cause: "security-context-blocked", kind: CrashLoop, check: check, signatures: SIGNATURES,
+        cause: SecurityContextBlocked, kind: CrashLoop, check: check, signatures: SIGNATURES,
     };
 }
 
 const SIGNATURES: &[Signature] = &[
     Signature {
         id: "run-as-non-root",
-        cause: "security-context-blocked",
         pattern: r"container has runAsNonRoot and image (?:will run as root|has non-numeric user \((?P<target>[^)]*)\), cannot verify user is non-root)",
         example: r#"Error: container has runAsNonRoot and image will run as root (pod: "nginx-5d8f7c9b6-2xk4p_web(8c1e0f2a-3b4c-4d5e-8f6a-7b8c9d0e1f2a)", container: nginx)"#,
         confidence: 0.95,
     },
     Signature {
         id: "nginx-privileged-port",
-        cause: "security-context-blocked",
         pattern: r"bind\(\) to (?P<target>\S+:\d+) failed \(13: Permission denied\)",
         example: "nginx: [emerg] bind() to 0.0.0.0:80 failed (13: Permission denied)",
         confidence: 0.8,
     },
     Signature {
         id: "go-privileged-port",
-        cause: "security-context-blocked",
         pattern: r"listen tcp (?P<target>\S*:\d+): bind: permission denied",
         example: "http server failed: listen tcp :443: bind: permission denied",
         confidence: 0.8,
     },
     Signature {
         id: "node-privileged-port",
-        cause: "security-context-blocked",
         pattern: r"listen EACCES: permission denied (?P<target>\S+:\d+)",
         example: "Error: listen EACCES: permission denied 0.0.0.0:80",
         confidence: 0.8,
     },
     Signature {
         id: "python-privileged-port",
-        cause: "security-context-blocked",
         pattern: r"\[Errno 13\] error while attempting to bind on address \((?P<target>[^)]+)\): permission denied",
         example: "ERROR:    [Errno 13] error while attempting to bind on address ('0.0.0.0', 80): permission denied",
         confidence: 0.8,
     },
     Signature {
         id: "java-bind-denied",
-        cause: "security-context-blocked",
         pattern: r"java\.net\.(?:BindException|SocketException): Permission denied",
         example: "Caused by: java.net.BindException: Permission denied",
         confidence: 0.75,
     },
     Signature {
         id: "iptables-not-root",
-        cause: "security-context-blocked",
         pattern: r"(?:ip6?tables(?:-restore|-save)?|iptables-legacy|iptables-nft)\S*(?: v[0-9.]+(?: \([a-z]+\))?)?: .*(?:Permission denied \(you must be root\)|can't initialize ip6?tables table)",
         example: "iptables-restore: line 2 failed: Permission denied (you must be root)",
         confidence: 0.85,
     },
     Signature {
         id: "eperm",
-        cause: "security-context-blocked",
         pattern: r"(?i)\boperation not permitted\b|\bEPERM\b",
         example: "setgroups: Operation not permitted",
         confidence: 0.6,

@@ -37,56 +37,49 @@ declare_rule! {
     /// (it gets its own finding), the `istio-init` init container (`security-context-blocked`
     /// when iptables is denied).
     pub(crate) static SIDECAR_ORDERING = {
-        cause: "sidecar-ordering", kind: CrashLoop, check: check, signatures: SIGNATURES,
+        cause: SidecarOrdering, kind: CrashLoop, check: check, signatures: SIGNATURES,
     };
 }
 
 const SIGNATURES: &[Signature] = &[
     Signature {
         id: "go-localhost-refused",
-        cause: "sidecar-ordering",
         pattern: r"dial tcp (?P<target>(?:127\.0\.0\.1|\[::1\]|localhost):\d+): connect: connection refused",
         example: "failed to connect to `host=127.0.0.1 user=app database=app`: dial error (dial tcp 127.0.0.1:5432: connect: connection refused)",
         confidence: 0.6,
     },
     Signature {
         id: "node-localhost-refused",
-        cause: "sidecar-ordering",
         pattern: r"ECONNREFUSED (?P<target>(?:127\.0\.0\.1|::1|localhost):\d+)",
         example: "Error: connect ECONNREFUSED 127.0.0.1:15001",
         confidence: 0.6,
     },
     Signature {
         id: "libpq-localhost-refused",
-        cause: "sidecar-ordering",
         pattern: r#"connection to server at \\?"(?:127\.0\.0\.1|localhost|::1)\\?"(?: \([\d.:]+\))?, port (?P<target>\d+) failed: Connection refused"#,
         example: r#"psycopg2.OperationalError: connection to server at "127.0.0.1", port 5432 failed: Connection refused"#,
         confidence: 0.6,
     },
     Signature {
         id: "python-localhost-refused",
-        cause: "sidecar-ordering",
         pattern: r"HTTPConnectionPool\(host='(?:localhost|127\.0\.0\.1)', port=(?P<target>\d+)\).*(?:Connection refused|Errno 111)",
         example: "requests.exceptions.ConnectionError: HTTPConnectionPool(host='localhost', port=15020): Max retries exceeded with url: /healthz/ready (Caused by NewConnectionError('<urllib3.connection.HTTPConnection object at 0x7f2b1c3d4e50>: Failed to establish a new connection: [Errno 111] Connection refused'))",
         confidence: 0.6,
     },
     Signature {
         id: "java-localhost-refused",
-        cause: "sidecar-ordering",
         pattern: r"Connection refused: (?:localhost|127\.0\.0\.1)/(?:127\.0\.0\.1|0:0:0:0:0:0:0:1):(?P<target>\d+)",
         example: "io.netty.channel.AbstractChannel$AnnotatedConnectException: Connection refused: localhost/127.0.0.1:8200",
         confidence: 0.6,
     },
     Signature {
         id: "curl-localhost-refused",
-        cause: "sidecar-ordering",
         pattern: r"Failed to connect to (?:localhost|127\.0\.0\.1) port (?P<target>\d+)(?: after \d+ ms)?: (?:Connection refused|Couldn't connect to server)",
         example: "curl: (7) Failed to connect to localhost port 15000 after 0 ms: Couldn't connect to server",
         confidence: 0.6,
     },
     Signature {
         id: "client-localhost-refused",
-        cause: "sidecar-ordering",
         pattern: r"(?:Failed to connect to|Error 111 connecting to|ServerSelectionTimeoutError:) (?:127\.0\.0\.1|\[::1\]|localhost):(?P<target>\d+)",
         example: r"pymongo.errors.ServerSelectionTimeoutError: localhost:27017: [Errno 111] Connection refused, Timeout: 30s",
         confidence: 0.6,
@@ -97,7 +90,6 @@ const SIGNATURES: &[Signature] = &[
     // Connection refused").
     Signature {
         id: "db-client-localhost-refused",
-        cause: "sidecar-ordering",
         pattern: r"(?:Connection to (?:localhost|127\.0\.0\.1|\[?::1\]?):|Can't connect to MySQL server on '(?:localhost|127\.0\.0\.1):|Could not connect to Redis at (?:localhost|127\.0\.0\.1):)(?P<target>\d+)(?: refused|' \((?:111|10061)|: Connection refused)",
         example: "java.sql.SQLException: Cannot create PoolableConnectionFactory (Connection to localhost:5432 refused. Check that the hostname and port are correct and that the postmaster is accepting TCP/IP connections.)",
         confidence: 0.6,

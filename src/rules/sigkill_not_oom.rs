@@ -33,7 +33,7 @@ declare_rule! {
     /// ## Not covered
     /// OOM kills (`oom-killed`, `node-oom`), probe kills (`liveness-probe-kill`, `startup-probe-kill`).
     pub(crate) static SIGKILL_NOT_OOM = {
-        cause: "sigkill-not-oom", kind: CrashLoop, check: check, signatures: &[],
+        cause: SigkillNotOom, kind: CrashLoop, check: check, signatures: &[],
     };
 }
 

@@ -32,7 +32,7 @@ declare_rule! {
     /// ## Not covered
     /// Probe kills (`liveness-probe-kill`, `startup-probe-kill`), SIGKILL after the grace period (`sigkill-not-oom`).
     pub(crate) static SIGTERM = {
-        cause: "sigterm", kind: CrashLoop, check: check, signatures: SIGNATURES,
+        cause: Sigterm, kind: CrashLoop, check: check, signatures: SIGNATURES,
     };
 }
 
@@ -42,28 +42,24 @@ declare_rule! {
 const SIGNATURES: &[Signature] = &[
     Signature {
         id: "received-sigterm",
-        cause: "sigterm",
         pattern: r"(?i)(?:received|got|caught|handling|catching) (?:signal:? )?(?P<target>SIGTERM|terminated|signal 15|term\b)|\(terminated by SIGTERM",
         example: "[2026-11-28 04:55:01 +0000] [1] [INFO] Handling signal: term",
         confidence: 0.6,
     },
     Signature {
         id: "sigterm-received",
-        cause: "sigterm",
         pattern: r"(?i)\b(?P<target>SIGTERM|signal 15)\b[^\n]{0,40}?\breceived\b|\bRECEIVED SIGNAL 15\b",
         example: "2026/12/07 10:14:20 [notice] 1#1: signal 15 (SIGTERM) received from 1, exiting",
         confidence: 0.6,
     },
     Signature {
         id: "shutdown-request",
-        cause: "sigterm",
         pattern: r"(?i)received (?P<target>fast|smart|immediate) shutdown request|Received SHUTDOWN from user|(?:exiting|terminating|shutting down|stopping)\b[^\n]{0,20}?\b(?:on|due to|after|because of) (?:signal\b|SIGTERM|SIGINT)|(?:received|got) (?:a |the )?(?:shutdown|termination|stop) signal|(?:shutdown|termination) signal received",
         example: "2026-12-07 10:14:20.512 UTC [1] LOG:  received fast shutdown request",
         confidence: 0.6,
     },
     Signature {
         id: "graceful-shutdown",
-        cause: "sigterm",
         pattern: r"(?i)commencing graceful shutdown|gracefully (?:shutting down|stopping)|shutting down gracefully|exiting gracefully|\bWarm shutdown \(MainProcess\)",
         example: "2026-12-07T10:14:20.101Z  INFO 1 --- [ionShutdownHook] o.s.b.w.e.tomcat.GracefulShutdown        : Commencing graceful shutdown. Waiting for active requests to complete",
         confidence: 0.5,

@@ -32,7 +32,7 @@ declare_rule! {
     /// Permission errors on the data directory (`file-permission-denied`), full volumes
     /// (`resource-exhausted`), ports held by another process (`port-in-use`).
     pub(crate) static STALE_LOCK_OR_CORRUPT_STATE = {
-        cause: "stale-lock-or-corrupt-state", kind: CrashLoop, check: check, signatures: SIGNATURES,
+        cause: StaleLockOrCorruptState, kind: CrashLoop, check: check, signatures: SIGNATURES,
     };
 }
 
@@ -40,119 +40,102 @@ const SIGNATURES: &[Signature] = &[
     // A schema migration that failed half-way on a database an earlier version left behind.
     Signature {
         id: "migration-rolled-back",
-        cause: "stale-lock-or-corrupt-state",
         pattern: r"(?i)failed to migrate existing (?:db|database)|the migration transaction rolls back|database (?:is )?(?:left )?in a dirty state",
         example: "        Failed to migrate existing db; the migration transaction rolls back..",
         confidence: 0.75,
     },
     Signature {
         id: "postgres-lock-file",
-        cause: "stale-lock-or-corrupt-state",
         pattern: r#"lock file \\?"(?P<target>[^"\\]+)\\?" already exists|pre-existing shared memory block \(key \d+, ID \d+\) is still in use"#,
         example: r#"FATAL:  lock file "postmaster.pid" already exists"#,
         confidence: 0.85,
     },
     Signature {
         id: "elasticsearch-node-locks",
-        cause: "stale-lock-or-corrupt-state",
         pattern: r"failed to obtain node locks, tried \[(?P<target>[^\]]+)\]|failed to obtain node locks",
         example: "java.lang.IllegalStateException: failed to obtain node locks, tried [/usr/share/elasticsearch/data]; maybe these locations are not writable or multiple nodes were started on the same data path?",
         confidence: 0.85,
     },
     Signature {
         id: "leveldb-lock",
-        cause: "stale-lock-or-corrupt-state",
         pattern: r"(?:While lock file: |lock )(?P<target>/\S*LOCK): Resource temporarily unavailable|Another process is using this Badger database",
         example: "IO error: While lock file: /data/rocksdb/LOCK: Resource temporarily unavailable",
         confidence: 0.85,
     },
     Signature {
         id: "lock-db-directory",
-        cause: "stale-lock-or-corrupt-state",
         pattern: r"(?i)lock DB directory: resource temporarily unavailable|Failed to acquire lock on file \.lock in (?P<target>\S+)",
         example: r#"err="opening storage failed: lock DB directory: resource temporarily unavailable""#,
         confidence: 0.85,
     },
     Signature {
         id: "sqlite-malformed",
-        cause: "stale-lock-or-corrupt-state",
         pattern: r"database disk image is malformed",
         example: "sqlite3.DatabaseError: database disk image is malformed",
         confidence: 0.85,
     },
     Signature {
         id: "wal-corruption",
-        cause: "stale-lock-or-corrupt-state",
         pattern: r"(?i)wal: crc mismatch|could not locate a valid checkpoint record|InnoDB: Database page corruption|invalid magic number|unexpected EOF in WAL|corrupt(?:ed)? (?:WAL|write-ahead log|index|segment|block)",
         example: r#"{"level":"fatal","ts":"2026-11-28T04:57:31.204Z","caller":"etcdserver/storage.go:97","msg":"failed to open WAL","error":"wal: crc mismatch"}"#,
         confidence: 0.8,
     },
     Signature {
         id: "golang-migrate-dirty",
-        cause: "stale-lock-or-corrupt-state",
         pattern: r"Dirty database version (?P<target>\d+)\. Fix and force version",
         example: "error: Dirty database version 20241102. Fix and force version.",
         confidence: 0.9,
     },
     Signature {
         id: "flyway-validate",
-        cause: "stale-lock-or-corrupt-state",
         pattern: r"(?:Validate failed: |Migration checksum mismatch for migration (?:version )?(?P<target>[\w.]+))",
         example: "org.flywaydb.core.api.exception.FlywayValidateException: Validate failed: Migrations have failed validation",
         confidence: 0.85,
     },
     Signature {
         id: "another-instance",
-        cause: "stale-lock-or-corrupt-state",
         pattern: r"(?i)another (?:instance|process|server) (?:of [\w .-]{1,40}? )?(?:is )?(?:already )?running",
         example: "FATAL: another instance of the scheduler is already running (pid file /var/run/scheduler.pid)",
         confidence: 0.7,
     },
     Signature {
         id: "innodb-lock",
-        cause: "stale-lock-or-corrupt-state",
         pattern: r"Unable to lock (?P<target>\S+?),? error: 11",
         example: r"2024-01-02T03:04:05.000Z [ERROR] [MY-012574] [InnoDB] Unable to lock ./ibdata1 error: 11",
         confidence: 0.85,
     },
     Signature {
         id: "lucene-lock",
-        cause: "stale-lock-or-corrupt-state",
         pattern: r"Lock held by another program: (?P<target>\S+)|Lock obtain timed out: \S+|LockObtainFailedException",
         example: r"org.apache.lucene.store.LockObtainFailedException: Lock held by another program: /usr/share/elasticsearch/data/nodes/0/node.lock",
         confidence: 0.85,
     },
     Signature {
         id: "mongod-lock",
-        cause: "stale-lock-or-corrupt-state",
         pattern: r"Unable to lock the lock file: (?P<target>\S+)|WiredTiger\.lock: handle-lock",
         example: r"DBPathInUse: Unable to lock the lock file: /data/db/mongod.lock (Resource temporarily unavailable). Another mongod instance is already running on the /data/db directory",
         confidence: 0.85,
     },
     Signature {
         id: "stored-state-mismatch",
-        cause: "stale-lock-or-corrupt-state",
         pattern: r"InconsistentClusterIdException|No snapshot found, but there are log entries|Bad file format reading the append only file|Detected unclean shutdown - \S+ is not empty",
         example: "kafka.common.InconsistentClusterIdException: The Cluster ID kVSgfurUQFGGpHMTBqBPiw doesn't match stored clusterId Some(0Qftv9yBTAmf2iDPSlIk7g) in meta.properties. The broker is trying to join the wrong cluster. Configured zookeeper.connect may be wrong.",
         confidence: 0.8,
     },
     Signature {
         id: "already-running",
-        cause: "stale-lock-or-corrupt-state",
         pattern: r"(?i)\b(?:daemon|server|process|instance|service|program) (?:is )?already running\b|already running (?:with|as) pid|\bpid ?file (?P<target>\S+) (?:already )?exists|(?:stale|existing|old|leftover) pid ?file|found (?:a )?(?:stale |existing )?(?:pid|lock) ?file",
         example: "daemon is already running",
         confidence: 0.75,
     },
     Signature {
         id: "state-unreadable",
-        cause: "stale-lock-or-corrupt-state",
         pattern: r"(?i)unable to (?:load|read|restore) (?:the )?(?:database|db|snapshot|state|journal|txn ?log|transaction log|index)(?: (?:on|from) disk)?\b|failed to (?:load|restore|recover|replay) (?:the )?(?:database|db|snapshot|data ?dir(?:ectory)?|state|journal|WAL|write-ahead log|raft (?:log|state)|segment|checkpoint)s?\b|Unreasonable length = \d+|manifest corrupted|\b(?:file|data|database|db|snapshot|journal|log|state|index|chunk|block|page|segment|record|manifest)s? (?:is |are |was |were )?corrupt(?:ed)?\b|corruption (?:detected|found)|checksum (?:mismatch|error|failed|verification failed)|\bcrc (?:mismatch|error)|bad (?:magic number|checksum)|database is locked|is not in the form of topic-partition",
         example: "2024-03-11 09:12:41,205 [myid:1] - ERROR [main:QuorumPeer@400] - Unable to load database on disk",
         confidence: 0.75,
     },
     Signature {
         id: "data-version-mismatch",
-        cause: "stale-lock-or-corrupt-state",
         pattern: r"database files are incompatible with server|data directory was initialized by PostgreSQL version (?P<target>[\d.]+)|UPGRADE PROBLEM: (?:Found an invalid featureCompatibilityVersion|The data files need to be fully upgraded)|cannot upgrade a node from version \[[^\]]+\] directly to version|Invalid MySQL server downgrade: Cannot downgrade from \d+ to \d+|Cannot upgrade server earlier than [\d.]+ to [\d.]+",
         example: "2024-11-04 12:51:27.538 GMT [1] FATAL:  database files are incompatible with server",
         confidence: 0.85,

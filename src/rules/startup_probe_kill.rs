@@ -31,7 +31,7 @@ declare_rule! {
     /// Liveness kills after a successful start (`liveness-probe-kill`), an app that crashes by itself
     /// while starting (no `Killing` event; see its own cause).
     pub(crate) static STARTUP_PROBE_KILL = {
-        cause: "startup-probe-kill", kind: CrashLoop, check: check, signatures: &[],
+        cause: StartupProbeKill, kind: CrashLoop, check: check, signatures: &[],
     };
 }
 

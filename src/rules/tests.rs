@@ -4,7 +4,7 @@ use super::registry::RULES;
 
 #[test]
 fn registry_is_sorted_and_unique() {
-    let causes: Vec<&str> = RULES.iter().map(|r| r.cause).collect();
+    let causes: Vec<&str> = RULES.iter().map(|r| r.cause.id()).collect();
     let mut sorted = causes.clone();
     sorted.sort_unstable();
     sorted.dedup();
@@ -75,7 +75,7 @@ struct Snap {
 }
 
 /// Analyzes a fixture directory (a ktriage bundle) with all rules, ranked.
-fn analyze_fixture(dir: &std::path::Path) -> Vec<crate::diagnose::ReportFinding> {
+fn analyze_fixture(dir: &std::path::Path) -> Vec<crate::finding::ReportFinding> {
     let source = crate::bundle::BundleSource::new(dir);
     let raw = crate::bundle::read_bundle(&source, &crate::bundle::Limits::default())
         .expect("fixture is readable");
@@ -120,13 +120,15 @@ fn rule_fixtures() {
                 .first()
                 .unwrap_or_else(|| panic!("{cause}/{case}: no finding"));
             assert_eq!(
-                first.cause, cause,
+                first.cause.id(),
+                cause,
                 "{cause}/{case}: ranked first is {} ({})",
-                first.cause, first.title
+                first.cause,
+                first.title
             );
         } else if case.starts_with("near-miss") {
             assert!(
-                findings.iter().all(|f| f.cause != cause),
+                findings.iter().all(|f| f.cause.id() != cause),
                 "{cause}/{case}: must not be claimed by `{cause}`"
             );
         } else {
@@ -136,9 +138,9 @@ fn rule_fixtures() {
             .into_iter()
             .map(|f| Snap {
                 rank: f.rank,
-                cause: f.cause,
+                cause: f.cause.to_string(),
                 confidence: f.confidence,
-                severity: f.severity,
+                severity: f.severity.to_string(),
                 title: f.title,
                 workload: format!("{} {}/{}", f.workload.kind, f.namespace, f.workload.name),
                 container: f.container,
@@ -192,7 +194,7 @@ fn every_rule_has_fixtures() {
         }
     }
     for rule in RULES {
-        let dir = base.join(rule.cause);
+        let dir = base.join(rule.cause.id());
         let cases: Vec<String> = std::fs::read_dir(&dir)
             .map(|rd| {
                 rd.filter_map(Result::ok)

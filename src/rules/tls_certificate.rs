@@ -29,7 +29,7 @@ declare_rule! {
     /// Credentials rejected after the handshake (`auth-failure`), servers that refuse the TCP
     /// connection (`dependency-unreachable`).
     pub(crate) static TLS_CERTIFICATE = {
-        cause: "tls-certificate", kind: CrashLoop, check: check, signatures: SIGNATURES,
+        cause: TlsCertificate, kind: CrashLoop, check: check, signatures: SIGNATURES,
     };
 }
 
@@ -46,49 +46,42 @@ macro_rules! with_host {
 const SIGNATURES: &[Signature] = &[
     Signature {
         id: "x509-unknown-authority",
-        cause: "tls-certificate",
         pattern: with_host!(r"x509: certificate signed by unknown authority"),
         example: r#"Get "https://vault.security.svc:8200/v1/sys/health": tls: failed to verify certificate: x509: certificate signed by unknown authority"#,
         confidence: 0.85,
     },
     Signature {
         id: "x509-expired",
-        cause: "tls-certificate",
         pattern: with_host!(r"x509: certificate has expired or is not yet valid"),
         example: r#"Post "https://webhook.billing.svc:443/validate": x509: certificate has expired or is not yet valid: current time 2026-11-28T04:57:12Z is after 2026-11-20T00:00:00Z"#,
         confidence: 0.85,
     },
     Signature {
         id: "x509-wrong-name",
-        cause: "tls-certificate",
         pattern: r"x509: (?:certificate is valid for [^,]+(?:, [^,]+)*?, not |cannot validate certificate for )(?P<target>[\w.*:-]+)|x509: certificate (?:is not valid for any names|relies on legacy Common Name field)",
         example: "tls: failed to verify certificate: x509: certificate is valid for ingress.local, not api.payments.example.com",
         confidence: 0.85,
     },
     Signature {
         id: "tls-verify-failed",
-        cause: "tls-certificate",
         pattern: with_host!(r"tls: failed to verify certificate"),
         example: r#"Get "https://registry.internal:5000/v2/": tls: failed to verify certificate: x509: certificate signed by unknown authority"#,
         confidence: 0.8,
     },
     Signature {
         id: "java-pkix",
-        cause: "tls-certificate",
         pattern: r"PKIX path building failed|unable to find valid certification path to requested target|SSLHandshakeException: (?:PKIX|No subject alternative|NotAfter)|CertificateExpiredException",
         example: "javax.net.ssl.SSLHandshakeException: PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: unable to find valid certification path to requested target",
         confidence: 0.85,
     },
     Signature {
         id: "openssl-verify-failed",
-        cause: "tls-certificate",
         pattern: r"CERTIFICATE_VERIFY_FAILED|certificate verify failed|unable to get local issuer certificate|self[- ]signed certificate in certificate chain|\bcertificate has expired\b|The remote certificate is invalid|invalid peer certificate: (?:UnknownIssuer|Expired|NotValidForName)",
         example: "ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate (_ssl.c:1006)",
         confidence: 0.85,
     },
     Signature {
         id: "node-cert-codes",
-        cause: "tls-certificate",
         pattern: r"\b(?:UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_HAS_EXPIRED|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|ERR_TLS_CERT_ALTNAME_INVALID)\b|Hostname/IP does not match certificate's altnames",
         example: "Error: unable to verify the first certificate { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' }",
         confidence: 0.85,

@@ -24,7 +24,7 @@ declare_rule! {
     /// ## Not covered
     /// Native crashes by signal (`native-crash`), heap exhaustion (`runtime-heap-exhausted`).
     pub(crate) static UNHANDLED_EXCEPTION = {
-        cause: "unhandled-exception", kind: CrashLoop, check: check, signatures: SIGNATURES,
+        cause: UnhandledException, kind: CrashLoop, check: check, signatures: SIGNATURES,
     };
 }
 
@@ -32,84 +32,72 @@ const SIGNATURES: &[Signature] = &[
     // A panic a library helper (client-go's `HandleCrash`) logs before re-raising it.
     Signature {
         id: "go-panic-observed",
-        cause: "unhandled-exception",
         pattern: r#"Observed a panic: (?P<target>"[^"]+"|[^(]+)"#,
         example: r#"E0120 15:09:31.381317       1 runtime.go:78] Observed a panic: "invalid memory address or nil pointer dereference" (runtime error: invalid memory address or nil pointer dereference)"#,
         confidence: 0.8,
     },
     Signature {
         id: "go-panic",
-        cause: "unhandled-exception",
         pattern: r"^(?:panic: |fatal error: )(?P<target>.+)",
         example: "panic: runtime error: invalid memory address or nil pointer dereference",
         confidence: 0.7,
     },
     Signature {
         id: "python-traceback",
-        cause: "unhandled-exception",
         pattern: r"^Traceback \(most recent call last\):",
         example: "Traceback (most recent call last):",
         confidence: 0.6,
     },
     Signature {
         id: "python-exception-line",
-        cause: "unhandled-exception",
         pattern: r"^(?P<target>(?:[a-z_][\w]*\.)*[A-Z]\w*(?:Error|Exception)): .+",
         example: "psycopg2.OperationalError: connection to server failed",
         confidence: 0.6,
     },
     Signature {
         id: "java-main-exception",
-        cause: "unhandled-exception",
         pattern: r#"Exception in thread "[^"]+" (?P<target>[\w.$]+)"#,
         example: r#"Exception in thread "main" java.lang.IllegalStateException: boom"#,
         confidence: 0.7,
     },
     Signature {
         id: "dotnet-unhandled",
-        cause: "unhandled-exception",
         pattern: r"^Unhandled [Ee]xception[.:]? (?P<target>[\w.]+)",
         example: "Unhandled exception. System.InvalidOperationException: Sequence contains no elements",
         confidence: 0.7,
     },
     Signature {
         id: "node-uncaught",
-        cause: "unhandled-exception",
         pattern: r"(?:UnhandledPromiseRejection|Uncaught (?P<target>\w+)|triggerUncaughtException|node:internal/process/promises|^unhandledRejection: )",
         example: "node:internal/process/promises:288",
         confidence: 0.65,
     },
     Signature {
         id: "node-error-code",
-        cause: "unhandled-exception",
         pattern: r"^(?:Uncaught )?(?P<target>(?:Type|Reference|Range|Syntax|System)?Error) \[(?:ERR|E)_[A-Z_]+\]: ",
         example: r#"TypeError [ERR_INVALID_ARG_TYPE]: The "path" argument must be of type string. Received undefined"#,
         confidence: 0.6,
     },
     Signature {
         id: "rust-panic",
-        cause: "unhandled-exception",
         pattern: r"thread '[^']+' panicked at",
         example: "thread 'main' panicked at src/main.rs:10:5:",
         confidence: 0.7,
     },
     Signature {
         id: "spring-app-failed",
-        cause: "unhandled-exception",
         pattern: r"(?:Application run failed|APPLICATION FAILED TO START)",
         example: "org.springframework.boot.SpringApplication: Application run failed",
         confidence: 0.6,
     },
     Signature {
         id: "ruby-uncaught",
-        cause: "unhandled-exception",
         pattern: r"^\S+:\d+:in [`'][^']*': .* \((?P<target>[A-Z][A-Za-z0-9_]*(?:::[A-Z][A-Za-z0-9_]*)*)\)$",
         example: r"/app/app.rb:10:in `<main>': undefined method `foo' for nil:NilClass (NoMethodError)",
         confidence: 0.65,
     },
     Signature {
         id: "node-module-missing",
-        cause: "unhandled-exception",
         pattern: r"^Error(?:: Cannot find module '(?P<target>[^'/][^']*)'| \[ERR_MODULE_NOT_FOUND\]: Cannot find (?:module|package) '(?P<esm>[^']+)')|^Cannot find (?:module|package) '(?P<bare>[^'/][^']*)' imported from ",
         example: r"Error: Cannot find module 'express'",
         confidence: 0.65,

@@ -45,42 +45,37 @@ declare_rule! {
     /// (`file-permission-denied`, `read-only-filesystem`), pods stuck in `ContainerCreating`, which are
     /// not analyzed as subjects.
     pub(crate) static VOLUME_MOUNT = {
-        cause: "volume-mount", kind: CrashLoop, check: check, signatures: SIGNATURES,
+        cause: VolumeMount, kind: CrashLoop, check: check, signatures: SIGNATURES,
     };
 }
 
 const SIGNATURES: &[Signature] = &[
     Signature {
         id: "open-enoent",
-        cause: "volume-mount",
         pattern: r"open (?P<target>/[^\s:]+): no such file or directory",
         example: "failed to load config: open /etc/app/config/settings.yaml: no such file or directory",
         confidence: 0.7,
     },
     Signature {
         id: "python-enoent",
-        cause: "volume-mount",
         pattern: r"FileNotFoundError: \[Errno 2\] No such file or directory: '(?P<target>/[^']+)'",
         example: "FileNotFoundError: [Errno 2] No such file or directory: '/etc/app/settings.toml'",
         confidence: 0.7,
     },
     Signature {
         id: "node-enoent",
-        cause: "volume-mount",
         pattern: r"ENOENT: no such file or directory, (?:open|stat|lstat|scandir) '(?P<target>/[^']+)'",
         example: "Error: ENOENT: no such file or directory, open '/config/app.json'",
         confidence: 0.7,
     },
     Signature {
         id: "java-enoent",
-        cause: "volume-mount",
         pattern: r"java\.io\.FileNotFoundException: (?P<target>/\S+) \(No such file or directory\)",
         example: "java.io.FileNotFoundException: /etc/app/keystore.jks (No such file or directory)",
         confidence: 0.7,
     },
     Signature {
         id: "nginx-enoent",
-        cause: "volume-mount",
         pattern: r#"open\(\) "(?P<target>/[^"]+)" failed \(2: No such file or directory\)"#,
         example: r#"nginx: [emerg] open() "/etc/nginx/conf.d/upstreams.conf" failed (2: No such file or directory) in /etc/nginx/nginx.conf:31"#,
         confidence: 0.7,
