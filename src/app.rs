@@ -18,16 +18,12 @@ use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 
 use crate::bundle::{BundleSource, printable, read_bundle};
-use crate::cause::{ALIASES, Cause};
 use crate::cli::{Cli, Command, Config, MergeArgs};
-use crate::diagnose::diagnose;
 use crate::finding::{BundleStatus, ReportFinding};
+use crate::model::Cluster;
 use crate::redact::redact;
 use crate::report::{BundleReport, ColorChoice, Findings, Report, Shard, View};
-use crate::rules::registry::{
-    CORRELATIONS, Explained, REASONS, RULES, find_explained, nearest, rule_of,
-};
-use crate::rules::{RuleDef, RuleKind};
+use crate::rules::registry::RuleSet;
 
 /// What `main` should exit with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,11 +87,11 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<Outcome> {
             Ok(Outcome::Clean)
         }
         Command::Rules { format } => {
-            list_rules(&format, stdout)?;
+            crate::explain::list_rules(&format, stdout)?;
             Ok(Outcome::Clean)
         }
         Command::Explain { cause } => {
-            explain(&cause, stdout)?;
+            crate::explain::explain(&cause, stdout)?;
             Ok(Outcome::Clean)
         }
         // Installation files (src/install.rs).
@@ -118,134 +114,6 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<Outcome> {
             Ok(Outcome::Clean)
         }
     }
-}
-
-/// `ktriage rules`: every cause id with its summary, the correlations and the names `explain`
-/// also accepts, as a table or as JSON.
-fn list_rules(format: &str, out: &mut dyn Write) -> Result<()> {
-    if format == "json" {
-        let entry =
-            |cause: Cause, summary: &str| serde_json::json!({ "cause": cause, "summary": summary });
-        let aliases: Vec<serde_json::Value> = REASONS
-            .iter()
-            .map(|(reason, causes)| serde_json::json!({ "name": reason, "causes": causes }))
-            .chain([
-                serde_json::json!({ "name": "CrashLoopBackOff", "causes": crash_loop_causes() }),
-            ])
-            .chain(
-                ALIASES
-                    .iter()
-                    .map(|a| serde_json::json!({ "name": a.name, "causes": [a.cause] })),
-            )
-            .collect();
-        let list = serde_json::json!({
-            "rules": RULES.iter().map(|r| entry(r.cause, &r.summary())).collect::<Vec<_>>(),
-            "correlations": CORRELATIONS.iter().map(|(c, what)| entry(*c, what)).collect::<Vec<_>>(),
-            "aliases": aliases,
-        });
-        // Written whole, so that a closed pipe is an `io::Error` (which exits quietly).
-        writeln!(out, "{}", serde_json::to_string_pretty(&list)?)?;
-        return Ok(());
-    }
-    for rule in RULES {
-        writeln!(out, "{:<28} {}", rule.cause.id(), rule.summary())?;
-    }
-    writeln!(out, "\ncorrelations:")?;
-    for (cause, what) in CORRELATIONS {
-        writeln!(out, "{:<28} {what}", cause.id())?;
-    }
-    writeln!(out, "\naliases:")?;
-    for alias in ALIASES {
-        writeln!(out, "{:<28} `{}` {}", alias.name, alias.cause, alias.note)?;
-    }
-    writeln!(
-        out,
-        "{:<28} the symptom; `ktriage explain CrashLoopBackOff` lists its causes",
-        "CrashLoopBackOff"
-    )?;
-    for (reason, causes) in REASONS {
-        let causes: Vec<String> = causes.iter().map(|c| format!("`{c}`")).collect();
-        writeln!(out, "{reason:<28} {}", causes.join(", "))?;
-    }
-    Ok(())
-}
-
-/// The causes of a restart loop (`CrashLoopBackOff`), as opposed to states that are not one.
-fn crash_loop_causes() -> Vec<Cause> {
-    RULES
-        .iter()
-        .filter(|r| r.kind == RuleKind::CrashLoop)
-        .map(|r| r.cause)
-        .collect()
-}
-
-/// `ktriage explain NAME`: a rule's or correlation's documentation, or what a Kubernetes reason
-/// stands for.
-///
-/// # Errors
-/// An unknown name, with the nearest known ones.
-fn explain(name: &str, out: &mut dyn Write) -> Result<()> {
-    let print_rule = |out: &mut dyn Write, rule: &RuleDef| -> Result<()> {
-        writeln!(out, "# `{}`\n", rule.cause)?;
-        for line in rule.explanation.lines() {
-            writeln!(out, "{}", line.strip_prefix(' ').unwrap_or(line))?;
-        }
-        Ok(())
-    };
-    let list = |out: &mut dyn Write, causes: &[Cause]| -> Result<()> {
-        for cause in causes {
-            let summary = rule_of(*cause).map(RuleDef::summary).unwrap_or_default();
-            writeln!(out, "- `{cause}`: {summary}")?;
-        }
-        Ok(())
-    };
-    match find_explained(name) {
-        Some(Explained::Rule(rule)) => print_rule(out, rule)?,
-        Some(Explained::Correlation(cause)) => {
-            let text = crate::correlators::explanation(cause)
-                .context("a correlation without documentation (a bug; please report it)")?;
-            writeln!(out, "# `{cause}` (a correlation)\n\n{text}")?;
-        }
-        Some(Explained::Reason(reason, [cause])) => {
-            writeln!(
-                out,
-                "`{reason}` is a Kubernetes reason; ktriage reports its cause as `{cause}`.\n"
-            )?;
-            let rule = rule_of(*cause).context("a reason naming an unknown cause")?;
-            print_rule(out, rule)?;
-        }
-        Some(Explained::Reason(reason, causes)) => {
-            writeln!(
-                out,
-                "# `{reason}`\n\n`{reason}` is a Kubernetes reason with several causes; ktriage tells \
-                 these apart (`ktriage explain CAUSE` for each):\n"
-            )?;
-            list(out, causes)?;
-        }
-        Some(Explained::CrashLoop) => {
-            writeln!(
-                out,
-                "# `CrashLoopBackOff`\n\n`CrashLoopBackOff` is not a cause: it is the state of a container \
-                 that keeps exiting and that the kubelet restarts with a growing back-off (10s, 20s, \
-                 40s, ... capped at 5 minutes). ktriage reports why the container exits: \
-                 `ktriage analyze BUNDLE` names the cause, `ktriage explain CAUSE` explains it.\n\n\
-                 The causes it tells apart:\n"
-            )?;
-            list(out, &crash_loop_causes())?;
-        }
-        None => {
-            let near = nearest(name);
-            if near.is_empty() {
-                bail!("unknown cause `{name}` (see `ktriage rules`)");
-            }
-            let near: Vec<String> = near.iter().map(|n| format!("`{n}`")).collect();
-            bail!(
-                "unknown cause `{name}`; did you mean {}? (see `ktriage rules`)",
-                near.join(" or ")
-            );
-        }
-    }
-    Ok(())
 }
 
 /// Analyzes every input of `cfg` and builds the report.
@@ -609,7 +477,7 @@ fn scan_inner(source: &BundleSource, cfg: &Config, path: &str, free: Free) -> Bu
         Ok(l) => l,
         Err(e) => return failed(path, &e.to_string()),
     };
-    let mut findings = diagnose(&loaded.cluster, path, &cfg.rules);
+    let mut findings = diagnose_cluster(&loaded.cluster, path, &cfg.rules);
     findings.iter_mut().for_each(clean);
     // Only warnings about unreadable or uncollected files make a bundle partial; an empty
     // cluster is a valid snapshot, worth a warning but analyzed in full.
@@ -753,6 +621,24 @@ fn clean(f: &mut ReportFinding) {
     if let Some(message) = f.last_termination.as_mut().and_then(|t| t.message.as_mut()) {
         fix_lines(message);
     }
+}
+
+/// The findings of one cluster, in the pipeline's order: the subjects (containers worth a
+/// look), the rules' findings (`diagnose`), the correlations over them, then the causes
+/// selected. Scored, not yet ranked across bundles (that is the report's).
+#[must_use]
+pub fn diagnose_cluster(
+    cluster: &Cluster,
+    bundle_path: &str,
+    rules: &RuleSet,
+) -> Vec<ReportFinding> {
+    let subjects = crate::subjects::build(cluster);
+    let mut findings = crate::diagnose::diagnose(cluster, &subjects, bundle_path);
+    // Correlations read every finding, so that `--select rollout-regression` still sees the
+    // loops it explains; the selection applies afterwards.
+    crate::correlations::correlate_findings(cluster, &subjects, &mut findings, rules);
+    findings.retain(|f| rules.is_enabled(f.cause));
+    findings
 }
 
 /// The warning of a bundle that holds no pods (an empty cluster is still a valid bundle).

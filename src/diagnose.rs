@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 
 use crate::cause::Cause;
-use crate::correlate::{State, Subject};
 use crate::finding::{
     Alternative, Evidence, LastTermination, ReportFinding, Severity, WorkloadName, round2, round3,
     split_commands,
@@ -14,8 +13,9 @@ use crate::finding::{
 use crate::model::Cluster;
 use crate::model::time::human_duration;
 use crate::rank;
-use crate::rules::registry::{RULES, RuleSet};
+use crate::rules::registry::RULES;
 use crate::rules::{Finding, RuleContext, calibrated, termination_evidence, waiting_evidence};
+use crate::subjects::{State, Subject};
 
 /// Most evidence items shown per finding.
 const MAX_EVIDENCE: usize = 8;
@@ -24,14 +24,16 @@ const FALLBACK_CAUSE: Cause = Cause::AppErrorExit;
 /// Log lines quoted as the tail of the last instance's log.
 const LOG_TAIL_LINES: usize = 8;
 
-/// Runs every rule over the cluster and returns its findings, scored but not yet ranked
-/// across bundles (`rank` is 0).
+/// Runs every rule over the cluster's subjects and returns its findings, scored but not yet
+/// ranked across bundles (`rank` is 0), of every cause: correlations read them all, and the
+/// selection of causes applies after them (`app::diagnose_cluster`).
 #[must_use]
-pub fn diagnose(cluster: &Cluster, bundle_path: &str, rules: &RuleSet) -> Vec<ReportFinding> {
-    let subjects = crate::correlate::correlate(cluster);
-    let cx = RuleContext {
-        subjects: &subjects,
-    };
+pub fn diagnose(
+    cluster: &Cluster,
+    subjects: &[Subject<'_>],
+    bundle_path: &str,
+) -> Vec<ReportFinding> {
+    let cx = RuleContext { subjects };
     let mut proposals: Vec<Finding> = Vec::new();
     for rule in RULES {
         (rule.check)(&cx, &mut proposals);
@@ -80,23 +82,19 @@ pub fn diagnose(cluster: &Cluster, bundle_path: &str, rules: &RuleSet) -> Vec<Re
         };
         groups.entry(key).or_default().push((best, alternatives));
     }
-    let pod_counts = crate::correlate::workload_pod_counts(cluster);
+    let pod_counts = crate::subjects::workload_pod_counts(cluster);
     let mut out = Vec::new();
     for (key, members) in groups {
         out.push(build(
             cluster,
             bundle_path,
-            &subjects,
+            subjects,
             &pod_counts,
             &key,
             members,
         ));
     }
     out.extend(crate::rules::jobs_without_pods(cluster, bundle_path, &out));
-    // Correlations read every finding, so that `--select rollout-regression` still sees the
-    // loops it explains; the selection applies afterwards.
-    crate::correlators::correlate_findings(cluster, &subjects, &mut out, rules);
-    out.retain(|f| rules.is_enabled(f.cause));
     out
 }
 

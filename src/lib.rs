@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! paths --discover--> BundleSource --bundle::read_bundle--> RawBundle (files parsed as read)
-//!       --formats::load--> Cluster (model) --correlate--> Subjects (one per container worth a look)
+//!       --formats::load--> Cluster (model) --subjects--> Subjects (one per container worth a look)
 //!       --rules--> proposals --diagnose--> ReportFinding (best cause, alternatives, grouped, scored)
 //!       --correlators--> + rollout-regression / shared-dependency-down / node-correlated /
 //!                        control-plane-disruption findings
@@ -17,10 +17,10 @@ pub mod app;
 pub mod bundle;
 pub mod cause;
 pub mod cli;
-pub mod correlate;
-pub mod correlators;
+pub mod correlations;
 pub mod diagnose;
 pub mod discover;
+pub mod explain;
 pub mod finding;
 pub mod formats;
 pub mod generate;
@@ -32,5 +32,6 @@ pub mod rank;
 pub mod redact;
 pub mod report;
 pub mod rules;
+pub mod subjects;
 mod text;
 mod yaml;

@@ -5,9 +5,9 @@
 
 use std::cmp::Ordering;
 
-use crate::correlate::{State, Subject};
 use crate::finding::{Key, ReportFinding};
 use crate::model::Cluster;
+use crate::subjects::{State, Subject};
 
 /// Namespaces whose workloads the whole cluster depends on.
 const SYSTEM_NAMESPACES: &[&str] = &[

@@ -1185,7 +1185,7 @@ fn analyze_bytes(bytes: &[u8]) {
         return;
     };
     let rules = ktriage::rules::registry::RuleSet::new(&[], &[]).expect("all rules");
-    let _ = ktriage::diagnose::diagnose(&loaded.cluster, "fuzz.tar.gz", &rules);
+    let _ = ktriage::app::diagnose_cluster(&loaded.cluster, "fuzz.tar.gz", &rules);
 }
 
 /// A valid bundle with a crash-looping pod, events and a log: the seed the mutations start from.
@@ -1278,6 +1278,6 @@ fn the_unmutated_seed_is_diagnosed() {
     let loaded =
         ktriage::formats::load(&ktriage::bundle::BundleSource::new(path), raw).expect("loads");
     let rules = ktriage::rules::registry::RuleSet::new(&[], &[]).expect("all rules");
-    let findings = ktriage::diagnose::diagnose(&loaded.cluster, "seed.tar", &rules);
+    let findings = ktriage::app::diagnose_cluster(&loaded.cluster, "seed.tar", &rules);
     assert_eq!(findings[0].cause, "dependency-unreachable");
 }

@@ -305,7 +305,7 @@ fn same_namespace_files(a: &str, b: &str) -> bool {
 
 /// Drops the events about pods that files read earlier show settled (`Pod::is_settled`): a
 /// settled pod has no subject, and only a subject's pod's events are read
-/// (`correlate::correlate`). Most of a bundle's events are such (a healthy pod's `Scheduled`,
+/// (`subjects::build`). Most of a bundle's events are such (a healthy pod's `Scheduled`,
 /// `Pulled`, `Created`, `Started`), and events take more memory than their YAML. A pod in
 /// several files must be settled in each; only the pods files of the events file's namespace
 /// are looked at (`same_namespace_files`). `Cluster::drop_unread_events` does the same once
@@ -768,7 +768,7 @@ mod tests {
         assert!(dropped.events.iter().any(|e| e.reason == "BackOff"));
         assert_eq!(latest_observed(&dropped), latest_observed(&whole));
         let rules = crate::rules::registry::RuleSet::new(&[], &[]).unwrap();
-        let findings = |c: &Cluster| crate::diagnose::diagnose(c, "b.tar.gz", &rules);
+        let findings = |c: &Cluster| crate::app::diagnose_cluster(c, "b.tar.gz", &rules);
         let expected = findings(&whole);
         assert!(expected.len() >= 5, "{} findings", expected.len());
         assert_eq!(findings(&dropped), expected);

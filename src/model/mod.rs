@@ -98,7 +98,7 @@ impl Cluster {
 
     /// Drops the events no analysis reads: those about a pod the bundle does not hold, or
     /// holds settled (`Pod::is_settled`). Only the events of a subject's pod are read about
-    /// pods (`correlate::correlate`), and a settled pod has no subject. Events about other
+    /// pods (`subjects::build`), and a settled pod has no subject. Events about other
     /// objects (nodes, jobs) are kept. The cluster must be `normalize`d.
     pub fn drop_unread_events(&mut self) {
         let latest = self.events.iter().filter_map(Event::time).max();

@@ -157,7 +157,7 @@ impl Workload {
 
 /// Drops the pod templates of ReplicaSets no rollout regression can compare. A regression
 /// compares two revisions of one Deployment that both have replicas
-/// (`correlators::rollout_regression`), so a set that is its Deployment's only one not scaled
+/// (`correlations::rollout_regression`), so a set that is its Deployment's only one not scaled
 /// to zero, or that has no Deployment or revision, needs none: in a settled cluster that is
 /// every set, and their templates were most of the memory ReplicaSets took. Applied to each
 /// file as it is parsed: every layout lists a namespace's ReplicaSets in one file.

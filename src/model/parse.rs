@@ -433,7 +433,7 @@ pub(crate) fn kubectl_items(text: &str) -> Option<Vec<(usize, String, Stop)>> {
 /// (`crate::kubeyaml`) declines, to spare the general parser most of their status.
 ///
 /// Healthy means: phase `Running`, every container running and ready with `restartCount: 0`,
-/// nothing waiting or terminated. Such a pod is never a subject (`correlate::classify`); it
+/// nothing waiting or terminated. Such a pod is never a subject (`subjects::classify`); it
 /// only counts towards its workload and node, and its spec is compared with failing revisions
 /// (rollout regressions). So `metadata` and `spec` are kept whole, the scalar fields of
 /// `status` (`phase`, IPs) too, its container statuses in a minimal form (name, ready, no

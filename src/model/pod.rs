@@ -747,7 +747,7 @@ impl ContainerKind {
 impl Pod {
     /// Whether the pod is settled: running, not being deleted, and every container of it running
     /// and ready, never restarted, with no past termination. Such a pod is never a subject
-    /// (`correlate::classify`); it only counts towards its workload and node.
+    /// (`subjects::classify`); it only counts towards its workload and node.
     #[must_use]
     pub fn is_settled(&self) -> bool {
         let statuses = &self.status;
@@ -969,7 +969,7 @@ spec:
                 pods: vec![full.clone()],
                 ..Cluster::default()
             };
-            assert!(crate::correlate::correlate(&cluster).is_empty(), "{full:?}");
+            assert!(crate::subjects::build(&cluster).is_empty(), "{full:?}");
             if format!("{slim:?}") != format!("{full:?}") {
                 slimmed += 1;
             }

@@ -61,7 +61,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
             ),
         };
         // Not looping now: it failed, restarted, and runs again.
-        let title = if s.state == crate::correlate::State::Flapping {
+        let title = if s.state == crate::subjects::State::Flapping {
             let times = s.status.restart_count;
             let plural = if times == 1 { "" } else { "s" };
             format!(
@@ -97,7 +97,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
 }
 
 /// The last error-looking line of the log (closest to the termination).
-fn best_last_error(s: &crate::correlate::Subject<'_>) -> Option<Evidence> {
+fn best_last_error(s: &crate::subjects::Subject<'_>) -> Option<Evidence> {
     let hit = super::hits_for(s, APP_ERROR_EXIT.cause)
         .min_by_key(|h| h.from_end)
         .or_else(|| best_hit(s, APP_ERROR_EXIT.cause))?;

@@ -1,7 +1,7 @@
 //! `auth-failure`: a database, broker, API or cloud provider rejects the app's credentials.
 
 use super::{Evidence, Finding, RuleContext, Signature, best_hit, check_log_signatures};
-use crate::correlate::Subject;
+use crate::subjects::Subject;
 
 declare_rule! {
     /// ## What it detects

@@ -9,7 +9,7 @@ use super::{
     CERTAIN, Evidence, Finding, POSSIBLE, RuleContext, Signature, best_hit, termination_evidence,
     waiting_evidence,
 };
-use crate::correlate::Subject;
+use crate::subjects::Subject;
 
 declare_rule! {
     /// ## What it detects

@@ -1,7 +1,7 @@
 //! `dependency-unreachable`: the app exits because a service it needs refuses or times out.
 
 use super::{Evidence, Finding, RuleContext, Signature, check_log_signatures};
-use crate::correlate::Subject;
+use crate::subjects::Subject;
 
 declare_rule! {
     /// ## What it detects

@@ -1,7 +1,7 @@
 //! `dns-failure`: the app cannot resolve the name of a dependency.
 
 use super::{Evidence, Finding, RuleContext, Signature, best_hit, check_log_signatures};
-use crate::correlate::Subject;
+use crate::subjects::Subject;
 
 declare_rule! {
     /// ## What it detects

@@ -2,7 +2,7 @@
 //! node loss or shutdown). Not a crash loop: the controller replaces the pod with a new one.
 
 use super::{CERTAIN, Evidence, Finding, RuleContext, termination_evidence};
-use crate::correlate::{State, Subject};
+use crate::subjects::{State, Subject};
 
 declare_rule! {
     /// ## What it detects

@@ -2,8 +2,8 @@
 //! wrong ownership).
 
 use super::{Evidence, Finding, RuleContext, Signature, best_hit, check_log_signatures};
-use crate::correlate::Subject;
 use crate::model::pod::{Volume, VolumeMount};
+use crate::subjects::Subject;
 
 declare_rule! {
     /// ## What it detects

@@ -2,8 +2,8 @@
 //! never starts, so it never restarts.
 
 use super::{CERTAIN, Evidence, Finding, RuleContext, repository_of, waiting_evidence};
-use crate::correlate::{State, Subject};
 use crate::model::Event;
+use crate::subjects::{State, Subject};
 
 declare_rule! {
     /// ## What it detects

@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use super::{
     CERTAIN, Evidence, EvidenceKind, Finding, RuleContext, calibrated, termination_evidence,
 };
-use crate::correlate::{State, Subject};
 use crate::finding::{ReportFinding, Severity, WorkloadName, round2, round3};
 use crate::model::pod::Condition;
 use crate::model::{Cluster, Event, Workload};
+use crate::subjects::{State, Subject};
 
 declare_rule! {
     /// ## What it detects

@@ -8,7 +8,7 @@ use regex::Regex;
 use super::{
     Evidence, EvidenceKind, Finding, RuleContext, Signature, best_hit, check_log_signatures,
 };
-use crate::correlate::Subject;
+use crate::subjects::Subject;
 
 declare_rule! {
     /// ## What it detects

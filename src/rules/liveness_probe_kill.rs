@@ -2,8 +2,8 @@
 
 use super::probe::{ProbeKill, Why, stopped_from_outside};
 use super::{Finding, LIKELY, RuleContext};
-use crate::correlate::Subject;
 use crate::model::time::human_duration;
+use crate::subjects::Subject;
 
 declare_rule! {
     /// ## What it detects

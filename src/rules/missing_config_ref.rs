@@ -9,8 +9,8 @@ use super::{
     CERTAIN, Evidence, EvidenceKind, Finding, RuleContext, WEAK, termination_evidence,
     waiting_evidence,
 };
-use crate::correlate::{State, Subject};
 use crate::model::{Event, KeyedObject};
+use crate::subjects::{State, Subject};
 
 declare_rule! {
     /// ## What it detects

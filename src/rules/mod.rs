@@ -7,10 +7,10 @@
 use serde::Serialize;
 
 use crate::cause::Cause;
-use crate::correlate::{State, Subject};
 pub use crate::finding::{Evidence, EvidenceKind};
 use crate::logscan::{HitSource, LogHit};
 use crate::model::{Event, LogFile};
+use crate::subjects::{State, Subject};
 
 /// Defines a rule: its documentation (the `///` lines, printed by `ktriage explain`), its
 /// cause id, what kind of finding it makes, its log signatures, and its `check` function.

@@ -4,7 +4,7 @@ use super::{
     Evidence, Finding, POSSIBLE, RuleContext, Signature, best_hit, hits_for, termination_evidence,
 };
 use crate::cause::Cause;
-use crate::correlate::Subject;
+use crate::subjects::Subject;
 
 declare_rule! {
     /// ## What it detects

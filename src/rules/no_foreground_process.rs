@@ -5,9 +5,9 @@ use super::{
     CERTAIN, Evidence, Finding, POSSIBLE, RuleContext, STRONG, repository_of, termination_evidence,
     waiting_evidence,
 };
-use crate::correlate::Subject;
 use crate::model::LogFile;
 use crate::model::time::human_duration;
+use crate::subjects::Subject;
 
 declare_rule! {
     /// ## What it detects

@@ -6,9 +6,9 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::{Evidence, Finding, LIKELY, RuleContext, termination_evidence, waiting_evidence};
-use crate::correlate::Subject;
 use crate::model::Event;
 use crate::model::pod::Condition;
+use crate::subjects::Subject;
 
 declare_rule! {
     /// ## What it detects

@@ -9,9 +9,9 @@ use super::runtime_start_failure::{is_start_candidate, start_messages};
 use super::{
     CERTAIN, Evidence, Finding, RuleContext, Signature, termination_evidence, waiting_evidence,
 };
-use crate::correlate::Subject;
 use crate::model::pod::Volume;
 use crate::model::time::human_duration;
+use crate::subjects::Subject;
 
 declare_rule! {
     /// ## What it detects

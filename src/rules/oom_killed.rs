@@ -5,8 +5,8 @@ use super::{
     CERTAIN, Evidence, Finding, POSSIBLE, RuleContext, STRONG, termination_evidence,
     waiting_evidence,
 };
-use crate::correlate::Subject;
 use crate::model::time::human_duration;
+use crate::subjects::Subject;
 
 declare_rule! {
     /// ## What it detects

@@ -1,7 +1,7 @@
 //! `port-in-use`: the app cannot bind its listen port because something else holds it.
 
 use super::{Evidence, Finding, RuleContext, Signature, best_hit, check_log_signatures};
-use crate::correlate::Subject;
+use crate::subjects::Subject;
 
 declare_rule! {
     /// ## What it detects

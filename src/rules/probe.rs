@@ -9,11 +9,11 @@ use regex::Regex;
 
 use super::sigterm::SIGTERM;
 use super::{CERTAIN, Evidence, Finding, LIKELY, POSSIBLE, termination_evidence};
-use crate::correlate::Subject;
 use crate::model::logread::{self, Listening, Span};
 use crate::model::pod::Probe;
 use crate::model::time::human_duration;
 use crate::model::{Event, LogFile, LogLine};
+use crate::subjects::Subject;
 
 /// How a probe's kill of the last instance shows in the bundle.
 pub(super) struct ProbeKill<'a> {

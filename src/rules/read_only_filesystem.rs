@@ -2,7 +2,7 @@
 
 use super::file_permission_denied::{describe_volume, mount_for_path, parent_dir};
 use super::{Evidence, Finding, RuleContext, Signature, best_hit, check_log_signatures};
-use crate::correlate::Subject;
+use crate::subjects::Subject;
 
 declare_rule! {
     /// ## What it detects

@@ -2,9 +2,9 @@
 //! loop: readiness failures take the pod out of its Services but never restart it.
 
 use super::{CERTAIN, Evidence, EvidenceKind, Finding, RuleContext};
-use crate::correlate::{State, Subject};
 use crate::model::pod::Probe;
 use crate::model::{Event, Service};
+use crate::subjects::{State, Subject};
 
 declare_rule! {
     /// ## What it detects

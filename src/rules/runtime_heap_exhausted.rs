@@ -3,7 +3,7 @@
 
 use super::oom_at_start::memory_bytes;
 use super::{Evidence, Finding, RuleContext, Signature, best_hit, hits_for, termination_evidence};
-use crate::correlate::Subject;
+use crate::subjects::Subject;
 
 declare_rule! {
     /// ## What it detects

@@ -10,7 +10,7 @@ use regex::Regex;
 
 use super::security_context_blocked::is_working_dir_denied;
 use super::{Evidence, Finding, RuleContext, Signature, termination_evidence, waiting_evidence};
-use crate::correlate::{State, Subject};
+use crate::subjects::{State, Subject};
 
 declare_rule! {
     /// ## What it detects

@@ -10,7 +10,7 @@ use super::{
     CERTAIN, Evidence, Finding, RuleContext, Signature, best_hit, check_log_signatures,
     waiting_evidence,
 };
-use crate::correlate::Subject;
+use crate::subjects::Subject;
 
 declare_rule! {
     /// ## What it detects

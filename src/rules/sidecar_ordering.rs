@@ -2,9 +2,9 @@
 //! refused localhost connection.
 
 use super::{Evidence, Finding, RuleContext, Signature, best_hit, hits_for, termination_evidence};
-use crate::correlate::Subject;
 use crate::model::Container;
 use crate::model::time::human_duration;
+use crate::subjects::Subject;
 
 declare_rule! {
     /// ## What it detects

@@ -1,8 +1,8 @@
 //! `sigkill-not-oom`: exit code 137 (SIGKILL) that the runtime does not call an OOM kill.
 
 use super::{Evidence, Finding, POSSIBLE, RuleContext, termination_evidence, waiting_evidence};
-use crate::correlate::Subject;
 use crate::model::Event;
+use crate::subjects::Subject;
 
 declare_rule! {
     /// ## What it detects

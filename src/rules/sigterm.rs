@@ -4,9 +4,9 @@ use super::{
     Evidence, Finding, POSSIBLE, RuleContext, Signature, best_hit, termination_evidence,
     waiting_evidence,
 };
-use crate::correlate::Subject;
 use crate::model::Event;
 use crate::model::time::{human_duration, parse_go_duration};
+use crate::subjects::Subject;
 
 declare_rule! {
     /// ## What it detects

@@ -2,8 +2,8 @@
 //! file, a half-applied migration, corrupt data) stops the app from starting.
 
 use super::{Evidence, Finding, RuleContext, Signature, best_hit, check_log_signatures};
-use crate::correlate::Subject;
 use crate::model::ContainerKind;
+use crate::subjects::Subject;
 
 declare_rule! {
     /// ## What it detects

@@ -3,8 +3,8 @@
 
 use super::probe::ProbeKill;
 use super::{Evidence, Finding, RuleContext};
-use crate::correlate::Subject;
 use crate::model::time::human_duration;
+use crate::subjects::Subject;
 
 declare_rule! {
     /// ## What it detects

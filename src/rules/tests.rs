@@ -86,7 +86,7 @@ fn analyze_fixture(dir: &std::path::Path) -> Vec<crate::finding::ReportFinding> 
         dir.display(),
         loaded.warnings
     );
-    let mut findings = crate::diagnose::diagnose(
+    let mut findings = crate::app::diagnose_cluster(
         &loaded.cluster,
         "fixture",
         &super::registry::RuleSet::default(),

@@ -1,7 +1,7 @@
 //! `tls-certificate`: a TLS handshake fails on certificate trust, expiry or host name.
 
 use super::{Finding, RuleContext, Signature, check_log_signatures};
-use crate::correlate::Subject;
+use crate::subjects::Subject;
 
 declare_rule! {
     /// ## What it detects

@@ -9,9 +9,9 @@ use super::{
     CERTAIN, Evidence, EvidenceKind, Finding, RuleContext, Signature, hits_for,
     termination_evidence, waiting_evidence,
 };
-use crate::correlate::{State, Subject};
 use crate::model::pod::{Volume, VolumeMount};
 use crate::model::{Event, KeyedObject};
+use crate::subjects::{State, Subject};
 
 declare_rule! {
     /// ## What it detects

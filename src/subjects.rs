@@ -1,4 +1,4 @@
-//! Correlation: for every container worth a look, one `Subject` holding everything the rules
+//! Subjects: for every container worth a look, one `Subject` holding everything the rules
 //! read about it: spec, status, owner workload, its events, its node, its logs and log hits.
 //!
 //! Built once per bundle, before any rule runs. Knows nothing about causes.
@@ -105,7 +105,7 @@ static NO_STATUS: std::sync::LazyLock<ContainerStatus> =
 
 /// Builds the subjects of a cluster, in pod order then container order.
 #[must_use]
-pub fn correlate(cluster: &Cluster) -> Vec<Subject<'_>> {
+pub fn build(cluster: &Cluster) -> Vec<Subject<'_>> {
     let owners = OwnerIndex::new(cluster);
     let mut events_by_pod: BTreeMap<(&str, &str), Vec<&Event>> = BTreeMap::new();
     for e in &cluster.events {
@@ -877,7 +877,7 @@ items:
     #[test]
     fn app_waiting_behind_a_looping_init_container_is_not_a_subject() {
         let c = cluster(INIT_LOOP);
-        let subjects = correlate(&c);
+        let subjects = build(&c);
         let names: Vec<(&str, ContainerKind, State)> = subjects
             .iter()
             .map(|s| (s.name(), s.kind, s.state))
@@ -914,7 +914,7 @@ items:
       state: {running: {startedAt: "2026-11-28T04:00:00Z"}}
 "#;
         let c = cluster(yaml);
-        let subjects = correlate(&c);
+        let subjects = build(&c);
         assert_eq!(subjects.len(), 1);
         assert_eq!(subjects[0].kind, ContainerKind::Sidecar);
         assert_eq!(subjects[0].state, State::Restarting);
@@ -942,7 +942,7 @@ items:
       state: {terminated: {exitCode: 137, reason: OOMKilled, startedAt: "2026-11-28T04:58:32Z", finishedAt: "2026-11-28T04:58:42Z"}}
 "#;
         let c = cluster(yaml);
-        let subjects = correlate(&c);
+        let subjects = build(&c);
         assert_eq!(subjects.len(), 1);
         assert_eq!(subjects[0].state, State::Restarting);
     }
@@ -979,7 +979,7 @@ items:
       state: {terminated: {exitCode: 0, reason: Completed, finishedAt: "2026-11-28T04:02:09Z"}}
 "#;
         let c = cluster(yaml);
-        let subjects = correlate(&c);
+        let subjects = build(&c);
         assert_eq!(subjects.len(), 1);
         assert_eq!(subjects[0].pod.metadata.name, "export-1-a");
         assert_eq!(subjects[0].state, State::PodFailed);
@@ -1000,7 +1000,7 @@ items:
     message: "Pod was rejected: Node didn't have enough resource: cpu, requested: 1500, used: 2900, capacity: 3920"
 "#;
         let c = cluster(yaml);
-        let subjects = correlate(&c);
+        let subjects = build(&c);
         assert_eq!(subjects.len(), 1);
         assert_eq!(subjects[0].state, State::PodFailed);
         assert_eq!(subjects[0].name(), "search");
@@ -1042,7 +1042,7 @@ items:
         let mut c = cluster(yaml);
         add(&mut c, "events", events);
         c.normalize();
-        let subjects = correlate(&c);
+        let subjects = build(&c);
         assert_eq!(subjects.len(), 1);
         assert_eq!(subjects[0].state, State::Unreported);
         assert_eq!(subjects[0].name(), "api");
@@ -1072,7 +1072,7 @@ items:
       lastState: {terminated: {reason: OOMKilled, exitCode: 137}}
 "#;
         let c = cluster(yaml);
-        let subjects = correlate(&c);
+        let subjects = build(&c);
         let states: Vec<(&str, State)> = subjects.iter().map(|s| (s.name(), s.state)).collect();
         assert_eq!(
             states,
@@ -1094,7 +1094,7 @@ items:
     message: "The node was low on resource: memory. Container kilo was using 30332Ki, which exceeds its request of 0."
 "#;
         let c = cluster(yaml);
-        let subjects = correlate(&c);
+        let subjects = build(&c);
         assert_eq!(subjects.len(), 1);
         assert_eq!(subjects[0].state, State::PodFailed);
     }
