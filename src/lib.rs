@@ -23,7 +23,6 @@ pub mod discover;
 pub mod formats;
 pub mod generate;
 pub mod install;
-mod kubeyaml;
 pub mod logscan;
 pub mod model;
 pub mod rank;

@@ -5,6 +5,8 @@
 
 pub(crate) mod de;
 pub mod event;
+#[cfg(test)]
+mod kubeyaml_contract;
 pub mod log;
 pub mod logread;
 pub mod map;

@@ -14,10 +14,10 @@ use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
-use crate::kubeyaml::{self, ListLine, Stop};
 use crate::model::Pod;
 use crate::model::pod::SettledPod;
 use crate::yaml;
+use kubeyaml::{ListLine, Stop};
 
 /// The objects of one file plus the problems met on the way (each names the file and item).
 #[derive(Debug)]
@@ -193,7 +193,7 @@ fn parse_yaml_documents<T: DeserializeOwned>(path: &str, text: &str, out: &mut P
 /// failed (0-based index among all items, error). `None`, with `items` untouched, for any
 /// other shape, which then goes to the general parser.
 ///
-/// An item is read in place by the fast path (`crate::kubeyaml`); an item it declines is
+/// An item is read in place by the fast path (the `kubeyaml` crate); an item it declines is
 /// copied out ([`kubeyaml::item_copy`]: dedented, `managedFields` removed) for the general
 /// parser, which also words the errors, after cutting healthy pods down (that parser is ~4x
 /// slower). A list of more than `min_run` bytes is cut into runs of items at `- ` lines,
@@ -430,7 +430,7 @@ pub(crate) fn kubectl_items(text: &str) -> Option<Vec<(usize, String, Stop)>> {
 
 /// A healthy pod's item (kubectl list shape, dedented) cut down to what analysis reads of
 /// it, or `None` to parse the item whole. Used only for items the fast path
-/// (`crate::kubeyaml`) declines, to spare the general parser most of their status.
+/// (the `kubeyaml` crate) declines, to spare the general parser most of their status.
 ///
 /// Healthy means: phase `Running`, every container running and ready with `restartCount: 0`,
 /// nothing waiting or terminated. Such a pod is never a subject (`correlate::classify`); it
@@ -852,7 +852,7 @@ metadata:
             return out;
         };
         for (i, item) in items.iter().enumerate() {
-            let result = crate::kubeyaml::from_str::<T>(item).map_or_else(
+            let result = kubeyaml::from_str::<T>(item).map_or_else(
                 || {
                     let slim = slim_healthy_pod(item);
                     yaml::from_str::<T>(slim.as_deref().unwrap_or(item))
