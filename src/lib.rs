@@ -21,7 +21,6 @@ pub mod correlators;
 pub mod diagnose;
 pub mod discover;
 pub mod formats;
-pub mod generate;
 pub mod install;
 pub mod logscan;
 pub mod model;

@@ -123,8 +123,8 @@ fn agrees_with_serde_yaml_ng_on_fixtures_and_samples() {
 
 #[test]
 fn agrees_with_serde_yaml_ng_on_generated_bundles() {
-    let opts = crate::generate::GenOptions::reader_tests();
-    let files = crate::generate::yaml_files(&opts);
+    let opts = ktriage_dev::generate::GenOptions::reader_tests();
+    let files = ktriage_dev::generate::yaml_files(&opts);
     let (fast, total) = check_files(&files);
     assert!(total > 500, "{total} items");
     assert_eq!(fast, total, "generated YAML is kubectl-shaped throughout");
@@ -278,7 +278,7 @@ fn list_items_read_in_place_as_copied() {
 /// parser reads the same way (or the fast path declines).
 #[test]
 fn mutated_kubectl_yaml_agrees_or_falls_back() {
-    let opts = crate::generate::GenOptions {
+    let opts = ktriage_dev::generate::GenOptions {
         pods: 40,
         crashloop_percent: 30.0,
         clusters: 1,
@@ -286,7 +286,7 @@ fn mutated_kubectl_yaml_agrees_or_falls_back() {
         log_lines: 1,
     };
     let mut items: Vec<String> = Vec::new();
-    for (_, text) in crate::generate::yaml_files(&opts) {
+    for (_, text) in ktriage_dev::generate::yaml_files(&opts) {
         items.extend(split_kubectl_list(&text).unwrap_or_default());
     }
     items.retain(|i| i.len() < 6000);
@@ -297,7 +297,7 @@ fn mutated_kubectl_yaml_agrees_or_falls_back() {
         ".inf", "null", "true", "\t", "%", "@", "`", "é", "\u{2028}", "a: b\n", "- a\n", "  - ",
         "k:\n", "|\n", "---\n",
     ];
-    let mut rng = crate::generate::Rng::new(0x9E37_79B9_7F4A_7C15);
+    let mut rng = ktriage_dev::generate::Rng::new(0x9E37_79B9_7F4A_7C15);
     let mut next = move |n: usize| rng.below(n);
     let (mut fast, mut total) = (0, 0);
     for round in 0..4000 {
@@ -345,71 +345,25 @@ fn mutated_kubectl_yaml_agrees_or_falls_back() {
 /// reads in place as its copy reads, and when it reads, as the general parser reads it.
 #[test]
 fn mutated_kubectl_lists_read_in_place_as_copied() {
-    let opts = crate::generate::GenOptions {
+    let opts = ktriage_dev::generate::GenOptions {
         pods: 12,
         crashloop_percent: 30.0,
         clusters: 1,
         seed: 11,
         log_lines: 1,
     };
-    let lists: Vec<String> = crate::generate::yaml_files(&opts)
+    let lists: Vec<String> = ktriage_dev::generate::yaml_files(&opts)
         .into_iter()
         .filter(|(path, _)| path.ends_with("pods.yaml"))
         .map(|(_, text)| text)
         .filter(|text| kubectl_items(text).is_some_and(|items| !items.is_empty()))
         .collect();
     assert!(!lists.is_empty());
-    let pieces = [
-        "- ",
-        "-",
-        "\n- ",
-        "\n-\n",
-        "  ",
-        " ",
-        "\n",
-        "\n\n",
-        "\r\n",
-        "\r",
-        "#",
-        "\n#",
-        "\t",
-        "managedFields:",
-        "\n  managedFields:\n  - a: b\n",
-        "    managedFields: x\n",
-        ": ",
-        "|\n",
-        "'",
-        "\"",
-        "é",
-        "\u{2028}",
-        "kind: List\n",
-        "\n---\n",
-        "a: b\n",
-    ];
-    let mut rng = crate::generate::Rng::new(0x2545_F491_4F6C_DD1D);
-    let mut next = move |n: usize| rng.below(n);
+    let mut rng = ktriage_dev::generate::Rng::new(0x2545_F491_4F6C_DD1D);
     let (mut fast, mut total) = (0, 0);
     for round in 0..300 {
-        let mut text = lists[next(lists.len())].clone();
-        for _ in 0..=next(4) {
-            let mut at = next(text.len() + 1);
-            while !text.is_char_boundary(at) {
-                at -= 1;
-            }
-            // Half the edits at a line start, where the list's own line rules apply.
-            if next(2) == 0 {
-                at = text[..at].rfind('\n').map_or(0, |i| i + 1);
-            }
-            if next(4) == 0 {
-                let mut end = (at + 1 + next(6)).min(text.len());
-                while !text.is_char_boundary(end) {
-                    end += 1;
-                }
-                text.replace_range(at..end, "");
-            } else {
-                text.insert_str(at, pieces[next(pieces.len())]);
-            }
-        }
+        let mut text = lists[rng.below(lists.len())].clone();
+        ktriage_dev::mutate::edit_list(&mut text, &mut rng);
         let Some(items) = kubectl_items(&text) else {
             continue;
         };
