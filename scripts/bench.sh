@@ -5,7 +5,8 @@
 #   BENCH_160=1 scripts/bench.sh     also peak memory over 160 bundles (slow)
 #   BENCH_PODS=1000 BENCH_RUNS=1 scripts/bench.sh   a quicker, smaller run
 #
-# Data is generated (deterministically, `ktriage generate`) into target/bench-data/ and reused.
+# Data is generated (deterministically, `cargo dev generate`: crates/ktriage-dev) into
+# target/bench-data/ and reused.
 # Each timing is the best of BENCH_RUNS runs (default 3). Requires GNU time (/usr/bin/time);
 # on Debian/Ubuntu: apt-get install -y time.
 set -euo pipefail
@@ -16,6 +17,7 @@ RUNS=${BENCH_RUNS:-3}
 SEED=${BENCH_SEED:-1}
 DATA=target/bench-data/p${PODS}-s${SEED}
 BIN=target/release/ktriage
+GEN=target/release/ktriage-dev
 
 if [[ ! -x /usr/bin/time ]]; then
     echo "bench: /usr/bin/time (GNU time) is required: apt-get install -y time" >&2
@@ -23,11 +25,12 @@ if [[ ! -x /usr/bin/time ]]; then
 fi
 
 cargo build --release --quiet --features jemalloc
+cargo build --release --quiet --package ktriage-dev
 
 generate() { # DIR CLUSTERS
     if [[ ! -f "$1/.done" ]]; then
         rm -rf "$1"
-        "$BIN" generate --pods "$PODS" --clusters "$2" --seed "$SEED" --out "$1" >/dev/null
+        "$GEN" generate --pods "$PODS" --clusters "$2" --seed "$SEED" --out "$1" >/dev/null
         touch "$1/.done"
     fi
 }

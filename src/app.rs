@@ -71,21 +71,6 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<Outcome> {
             Ok(outcome(&report))
         }
         Command::Merge(args) => merge(&args, stdout),
-        Command::Generate(args) => {
-            let opts = crate::generate::GenOptions {
-                pods: args.pods,
-                crashloop_percent: args.crashloop_percent,
-                clusters: args.clusters,
-                seed: args.seed,
-                log_lines: args.log_lines,
-            };
-            let paths = crate::generate::write_bundles(&opts, &args.out)
-                .with_context(|| format!("cannot write bundles to `{}`", args.out.display()))?;
-            for path in paths {
-                writeln!(stdout, "{}", path.display())?;
-            }
-            Ok(Outcome::Clean)
-        }
         Command::Rules { format } => {
             crate::explain::list_rules(&format, stdout)?;
             Ok(Outcome::Clean)

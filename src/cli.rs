@@ -41,9 +41,6 @@ pub enum Command {
         /// (`OOMKilled`, `CrashLoopBackOff`, `ImagePullBackOff`, `CreateContainerConfigError`).
         cause: String,
     },
-    /// Write large synthetic bundles for benchmarks and batch tests (not for users).
-    #[command(hide = true)]
-    Generate(GenerateArgs),
     // Installation files, generated from this definition (src/install.rs).
     /// Print the shell completion script for SHELL.
     Completions(CompletionsArgs),
@@ -127,29 +124,6 @@ pub struct MergeArgs {
     /// Only findings at or above this severity.
     #[arg(long, value_name = "LEVEL", default_value = "low", value_parser = severity_parser())]
     pub min_severity: Severity,
-}
-
-/// `ktriage generate` (hidden).
-#[derive(Debug, Args)]
-pub struct GenerateArgs {
-    /// Pods per cluster.
-    #[arg(long, default_value_t = 5000)]
-    pub pods: usize,
-    /// Share of pods that crash-loop, in percent.
-    #[arg(long, default_value_t = 5.0)]
-    pub crashloop_percent: f64,
-    /// Number of clusters; one bundle each.
-    #[arg(long, default_value_t = 1)]
-    pub clusters: usize,
-    /// Seed of every random choice (same seed, same bytes).
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// Lines of each crash-looping container's previous log.
-    #[arg(long, default_value_t = 1000)]
-    pub log_lines: usize,
-    /// Directory the bundles are written to.
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
 }
 
 /// `ktriage completions`.

@@ -667,7 +667,7 @@ mod tests {
     /// The logs of a small generated bundle.
     fn generated_logs() -> Vec<LogFile> {
         let dir = tempfile::tempdir().expect("temp dir");
-        let opts = crate::generate::GenOptions {
+        let opts = ktriage_dev::generate::GenOptions {
             pods: 400,
             crashloop_percent: 30.0,
             clusters: 1,
@@ -675,7 +675,7 @@ mod tests {
             log_lines: 40,
         };
         let mut logs = Vec::new();
-        for path in crate::generate::write_bundles(&opts, dir.path()).expect("written") {
+        for path in ktriage_dev::generate::write_bundles(&opts, dir.path()).expect("written") {
             let gz = flate2::read::GzDecoder::new(std::fs::File::open(path).expect("opens"));
             let mut archive = tar::Archive::new(gz);
             for entry in archive.entries().expect("a tar") {

@@ -4,40 +4,22 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use ktriage_dev::generate::{GenOptions, write_bundles};
+
 const BIN: &str = env!("CARGO_BIN_EXE_ktriage");
 
 /// Three small clusters sharing one workload catalog (seeded), written once per test. Small on
 /// purpose (debug builds run these): 30 pods x 30% crash-looping still gives every test several
 /// findings and fleet entries in all three clusters.
 fn bundles(dir: &Path) -> Vec<PathBuf> {
-    let out = Command::new(BIN)
-        .args([
-            "generate",
-            "--pods",
-            "30",
-            "--clusters",
-            "3",
-            "--crashloop-percent",
-            "30",
-            "--log-lines",
-            "20",
-            "--seed",
-            "11",
-            "--out",
-        ])
-        .arg(dir)
-        .output()
-        .expect("run ktriage generate");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut paths: Vec<PathBuf> = String::from_utf8(out.stdout)
-        .expect("utf-8")
-        .lines()
-        .map(PathBuf::from)
-        .collect();
+    let opts = GenOptions {
+        pods: 30,
+        clusters: 3,
+        crashloop_percent: 30.0,
+        log_lines: 20,
+        seed: 11,
+    };
+    let mut paths = write_bundles(&opts, dir).expect("bundles written");
     paths.sort();
     assert_eq!(paths.len(), 3);
     paths

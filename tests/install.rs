@@ -1,6 +1,6 @@
 //! `ktriage completions SHELL` and `ktriage man`: generated from the clap definition, so each
-//! visible subcommand and every flag of `analyze` appears in them, and the hidden `generate`
-//! does not.
+//! visible subcommand and every flag of `analyze` appears in them, and the generator of synthetic
+//! bundles (`cargo dev generate`, not part of the binary) does not.
 #![allow(
     clippy::unwrap_used,
     reason = "test helpers too: a panic with its location is the failure report"
@@ -62,7 +62,10 @@ fn bash_completes_every_subcommand_and_analyze_flag() {
             "{sub}"
         );
     }
-    assert!(!script.contains("generate"), "hidden subcommand completed");
+    assert!(
+        !script.contains("generate"),
+        "development command completed"
+    );
     let analyze = script
         .split("ktriage__subcmd__analyze)")
         .nth(1)
@@ -95,7 +98,7 @@ fn every_shell_gets_a_script() {
         );
         assert!(
             !script.contains("generate"),
-            "{shell}: hidden subcommand completed"
+            "{shell}: development command completed"
         );
     }
     let out = Command::new(BIN)
@@ -159,7 +162,7 @@ fn the_man_page_lists_the_subcommands() {
     }
     assert!(
         !page.contains("generate"),
-        "hidden subcommand in the man page"
+        "development command in the man page"
     );
     // The exit status, from the long about.
     assert!(page.contains("Exit status: 0 no findings"), "{page}");

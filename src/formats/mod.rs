@@ -734,7 +734,8 @@ mod tests {
     /// are those of every event kept, and the inferred collection time counts the dropped ones.
     #[test]
     fn dropping_unread_events_changes_no_finding() {
-        let files = crate::generate::yaml_files(&crate::generate::GenOptions::reader_tests());
+        let files =
+            ktriage_dev::generate::yaml_files(&ktriage_dev::generate::GenOptions::reader_tests());
         let mut warnings = Vec::new();
         let mut whole = Cluster::default();
         for (path, text) in &files {

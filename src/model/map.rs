@@ -204,7 +204,7 @@ mod tests {
         }
         let text = "annotations:\n  applied: |\n    {\"kind\": \"Deployment\",\n     \"spec\": {}}\n  keep-b: 2\n  nested:\n    a: b\n  keep-a: x\n  keep-c:\n    a: b\n";
         let general: Meta = serde_yaml_ng::from_str(text).expect("general");
-        let fast: Meta = crate::kubeyaml::from_str(text).expect("fast");
+        let fast: Meta = kubeyaml::from_str(text).expect("fast");
         for meta in [general, fast] {
             assert_eq!(
                 meta.annotations.iter().collect::<Vec<_>>(),

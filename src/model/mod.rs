@@ -5,6 +5,8 @@
 
 pub(crate) mod de;
 pub mod event;
+#[cfg(test)]
+mod kubeyaml_contract;
 pub mod log;
 pub mod logread;
 pub mod map;
@@ -268,7 +270,7 @@ mod tests {
     /// Equals the standard library's stable sort on lists with many ties, runs and cycles.
     #[test]
     fn sort_stably_equals_a_stable_sort() {
-        let mut rng = crate::generate::Rng::new(0x9E37_79B9_7F4A_7C15);
+        let mut rng = ktriage_dev::generate::Rng::new(0x9E37_79B9_7F4A_7C15);
         let mut next = move |n: u64| rng.below(usize::try_from(n).unwrap_or(usize::MAX)) as u64;
         for len in [0, 1, 2, 3, 10, 100, 1000] {
             for spread in [1, 3, 50, 10_000] {

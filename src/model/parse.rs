@@ -14,10 +14,10 @@ use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
-use crate::kubeyaml::{self, ListLine, Stop};
 use crate::model::Pod;
 use crate::model::pod::SettledPod;
 use crate::yaml;
+use kubeyaml::{ListLine, Stop};
 
 /// The objects of one file plus the problems met on the way (each names the file and item).
 #[derive(Debug)]
@@ -193,7 +193,7 @@ fn parse_yaml_documents<T: DeserializeOwned>(path: &str, text: &str, out: &mut P
 /// failed (0-based index among all items, error). `None`, with `items` untouched, for any
 /// other shape, which then goes to the general parser.
 ///
-/// An item is read in place by the fast path (`crate::kubeyaml`); an item it declines is
+/// An item is read in place by the fast path (the `kubeyaml` crate); an item it declines is
 /// copied out ([`kubeyaml::item_copy`]: dedented, `managedFields` removed) for the general
 /// parser, which also words the errors, after cutting healthy pods down (that parser is ~4x
 /// slower). A list of more than `min_run` bytes is cut into runs of items at `- ` lines,
@@ -430,7 +430,7 @@ pub(crate) fn kubectl_items(text: &str) -> Option<Vec<(usize, String, Stop)>> {
 
 /// A healthy pod's item (kubectl list shape, dedented) cut down to what analysis reads of
 /// it, or `None` to parse the item whole. Used only for items the fast path
-/// (`crate::kubeyaml`) declines, to spare the general parser most of their status.
+/// (the `kubeyaml` crate) declines, to spare the general parser most of their status.
 ///
 /// Healthy means: phase `Running`, every container running and ready with `restartCount: 0`,
 /// nothing waiting or terminated. Such a pod is never a subject (`subjects::classify`); it
@@ -672,7 +672,7 @@ metadata:
     #[test]
     fn slim_pods_are_healthy_and_keep_what_is_read() {
         let mut texts: Vec<String> = Vec::new();
-        let opts = crate::generate::GenOptions {
+        let opts = ktriage_dev::generate::GenOptions {
             pods: 200,
             crashloop_percent: 20.0,
             clusters: 1,
@@ -680,7 +680,7 @@ metadata:
             log_lines: 5,
         };
         texts.extend(fixture_pod_lists());
-        texts.extend(crate::generate::pod_files(&opts));
+        texts.extend(ktriage_dev::generate::pod_files(&opts));
         let (mut slim, mut whole) = (0, 0);
         for text in &texts {
             let Some(items) = split_kubectl_list(text) else {
@@ -736,14 +736,14 @@ metadata:
     fn pods_read_settled_first_equal_pods_read_whole_then_cut() {
         let mut texts: Vec<String> = Vec::new();
         texts.extend(fixture_pod_lists());
-        let opts = crate::generate::GenOptions {
+        let opts = ktriage_dev::generate::GenOptions {
             pods: 400,
             crashloop_percent: 10.0,
             clusters: 1,
             seed: 9,
             log_lines: 5,
         };
-        texts.extend(crate::generate::pod_files(&opts));
+        texts.extend(ktriage_dev::generate::pod_files(&opts));
         let mut settled = 0;
         for text in &texts {
             let whole = parse_objects::<Pod>("pods.yaml", text.as_bytes());
@@ -852,7 +852,7 @@ metadata:
             return out;
         };
         for (i, item) in items.iter().enumerate() {
-            let result = crate::kubeyaml::from_str::<T>(item).map_or_else(
+            let result = kubeyaml::from_str::<T>(item).map_or_else(
                 || {
                     let slim = slim_healthy_pod(item);
                     yaml::from_str::<T>(slim.as_deref().unwrap_or(item))
@@ -907,8 +907,8 @@ metadata:
     #[test]
     fn same_results_as_before_on_fixtures_samples_and_generated_bundles() {
         let mut files = fixture_yaml_files();
-        let opts = crate::generate::GenOptions::reader_tests();
-        files.extend(crate::generate::yaml_files(&opts));
+        let opts = ktriage_dev::generate::GenOptions::reader_tests();
+        files.extend(ktriage_dev::generate::yaml_files(&opts));
         let items: usize = files
             .iter()
             .map(|(path, text)| same_model_as_legacy(path, text))
@@ -951,69 +951,23 @@ metadata:
     /// before, including for the items and lists the in-place reading declines.
     #[test]
     fn same_results_as_before_on_mutated_lists() {
-        let opts = crate::generate::GenOptions {
+        let opts = ktriage_dev::generate::GenOptions {
             pods: 12,
             crashloop_percent: 30.0,
             clusters: 1,
             seed: 13,
             log_lines: 1,
         };
-        let lists: Vec<(String, String)> = crate::generate::yaml_files(&opts)
+        let lists: Vec<(String, String)> = ktriage_dev::generate::yaml_files(&opts)
             .into_iter()
             .filter(|(_, text)| kubectl_items(text).is_some_and(|items| !items.is_empty()))
             .collect();
         assert!(lists.len() > 5 && lists.iter().any(|(_, t)| t.contains("managedFields:")));
-        let pieces = [
-            "- ",
-            "-",
-            "\n- ",
-            "\n-\n",
-            "  ",
-            " ",
-            "\n",
-            "\n\n",
-            "\r\n",
-            "\r",
-            "#",
-            "\n#",
-            "\t",
-            "managedFields:",
-            "\n  managedFields:\n  - a: b\n",
-            "    managedFields: x\n",
-            ": ",
-            "|\n",
-            "'",
-            "\"",
-            "é",
-            "kind: List\n",
-            "\n---\n",
-            "---",
-            "items: []\n",
-            "a: b\n",
-        ];
-        let mut rng = crate::generate::Rng::new(0x9E37_79B9_7F4A_7C15);
-        let mut next = move |n: usize| rng.below(n);
+        let mut rng = ktriage_dev::generate::Rng::new(0x9E37_79B9_7F4A_7C15);
         for round in 0..400 {
-            let (path, list) = &lists[next(lists.len())];
+            let (path, list) = &lists[rng.below(lists.len())];
             let mut text = list.clone();
-            for _ in 0..=next(4) {
-                let mut at = next(text.len() + 1);
-                while !text.is_char_boundary(at) {
-                    at -= 1;
-                }
-                if next(2) == 0 {
-                    at = text[..at].rfind('\n').map_or(0, |i| i + 1);
-                }
-                if next(4) == 0 {
-                    let mut end = (at + 1 + next(6)).min(text.len());
-                    while !text.is_char_boundary(end) {
-                        end += 1;
-                    }
-                    text.replace_range(at..end, "");
-                } else {
-                    text.insert_str(at, pieces[next(pieces.len())]);
-                }
-            }
+            ktriage_dev::mutate::edit_list(&mut text, &mut rng);
             same_model_as_legacy(&format!("{path} round {round}"), &text);
         }
     }
@@ -1021,14 +975,14 @@ metadata:
     /// A list read in runs on a pool of several threads gives the sequential result.
     #[test]
     fn runs_in_parallel_keep_the_order() {
-        let opts = crate::generate::GenOptions {
+        let opts = ktriage_dev::generate::GenOptions {
             pods: 300,
             crashloop_percent: 20.0,
             clusters: 1,
             seed: 7,
             log_lines: 1,
         };
-        let text = crate::generate::pod_files(&opts)
+        let text = ktriage_dev::generate::pod_files(&opts)
             .into_iter()
             .max_by_key(String::len)
             .expect("pod files");

@@ -1043,8 +1043,8 @@ spec:
             .iter()
             .flat_map(|text| crate::model::parse::split_kubectl_list(text).unwrap_or_default())
             .collect();
-        let opts = crate::generate::GenOptions::reader_tests();
-        for text in crate::generate::pod_files(&opts) {
+        let opts = ktriage_dev::generate::GenOptions::reader_tests();
+        for text in ktriage_dev::generate::pod_files(&opts) {
             texts.extend(crate::model::parse::split_kubectl_list(&text).unwrap_or_default());
         }
         texts

@@ -1,5 +1,5 @@
-//! `ktriage generate` (hidden): large, realistic, deterministic synthetic ktriage bundles for
-//! benchmarks and batch tests.
+//! `cargo dev generate`: large, realistic, deterministic synthetic ktriage bundles for
+//! benchmarks and tests.
 //!
 //! Each bundle is one cluster: namespaces of Deployments (with a current and an old ReplicaSet),
 //! their pods as `kubectl get -o yaml` prints them (managedFields, probes, env, volumes, owner
@@ -38,8 +38,8 @@ pub struct GenOptions {
 impl GenOptions {
     /// One cluster of 300 pods, a fifth crash-looping, short logs: the generated YAML the
     /// readers' tests hold to the general parser.
-    #[cfg(test)]
-    pub(crate) fn reader_tests() -> GenOptions {
+    #[must_use]
+    pub fn reader_tests() -> GenOptions {
         GenOptions {
             pods: 300,
             crashloop_percent: 20.0,
@@ -109,13 +109,14 @@ pub fn cluster_name(index: usize) -> String {
     format!("prod-{}-{index:02}", REGIONS[index % REGIONS.len()])
 }
 
-/// splitmix64: small, fast and the same everywhere.
+/// A small deterministic random generator (splitmix64: small, fast and the same everywhere):
+/// the generator's, and the tests'.
 #[derive(Debug, Clone)]
-/// A small deterministic random generator (splitmix64): the generator's, and the tests'.
-pub(crate) struct Rng(u64);
+pub struct Rng(u64);
 
 impl Rng {
-    pub(crate) fn new(seed: u64) -> Self {
+    #[must_use]
+    pub fn new(seed: u64) -> Self {
         Self(seed ^ 0x9E37_79B9_7F4A_7C15)
     }
     fn next(&mut self) -> u64 {
@@ -127,7 +128,7 @@ impl Rng {
     }
     /// Uniform in `0..n` (n > 0).
     #[allow(clippy::cast_possible_truncation)]
-    pub(crate) fn below(&mut self, n: usize) -> usize {
+    pub fn below(&mut self, n: usize) -> usize {
         (self.next() % n as u64) as usize
     }
     fn range(&mut self, lo: i64, hi: i64) -> i64 {
@@ -563,7 +564,7 @@ fn indent(text: &str, first: &str, by: usize) -> String {
 
 /// Seconds since the epoch -> `2026-11-28T05:00:00Z`.
 fn rfc3339(secs: i64) -> String {
-    crate::model::Time::from_unix(secs).to_string()
+    ktriage::model::Time::from_unix(secs).to_string()
 }
 
 fn image(app: &App) -> String {

@@ -1,12 +1,25 @@
 //! A fast reader for the YAML that `kubectl get -o yaml` prints, one list item at a time.
 //!
+//! # Contract
+//!
+//! **The same value as the general parser, or none.** When [`from_str`] or [`from_item`]
+//! returns a value, it is the value `serde_yaml_ng` returns for the same document (for a list
+//! item: for its [`item_copy`]), or the general parser refuses the document for what lies in a
+//! nested value no field reads (kubectl never prints such YAML; an object is then read rather
+//! than lost). Anything else returns `None`, and the caller parses the document with the
+//! general parser, which also words every error. Checked by tests against `serde_yaml_ng`: the
+//! scalar and shape tests here, and ktriage's on its fixtures, samples, generated bundles and
+//! mutated YAML, read into its model types.
+//!
+//! # The subset
+//!
 //! kubectl (go-yaml) prints a narrow, regular subset of YAML: block style, keys as plain
 //! scalars, values as plain scalars (folded onto more-indented lines past 80 columns), single-
 //! or double-quoted scalars (folded likewise), `|`/`|-`/`|+` block
 //! scalars, `[]`/`{}` for empty collections, and `- ` sequence items that may sit at their
-//! key's indentation. This module reads exactly that subset, line by line, straight into the
-//! model structs: a serde `Deserializer` that parses a value when the struct asks for it, with
-//! no tree in between, and that steps over the values no field wants (unknown keys,
+//! key's indentation. This crate reads exactly that subset, line by line, straight into the
+//! caller's structs: a serde `Deserializer` that parses a value when the struct asks for it,
+//! with no tree in between, and that steps over the values no field wants (unknown keys,
 //! `deserialize_ignored_any`) without building them: a value written on its key's line is
 //! checked like one that is read, a nested one is passed by its lines' indentation alone. It
 //! mirrors `serde_yaml_ng`'s scalar rules (null/bool/int/float resolution of plain scalars,
@@ -16,17 +29,17 @@
 //! two (the `- ` of the first counting as indentation), column-0 comments and `managedFields`
 //! are dropped, exactly as [`item_copy`] does when it copies an item out for the general parser.
 //!
-//! Anything outside the subset makes the reader return `None` and the caller parses the item
-//! with the general parser (`crate::yaml`): anchors, aliases, tags, comments, flow collections
+//! Outside the subset, and so `None`: anchors, aliases, tags, comments, flow collections
 //! other than `[]`/`{}`, blank lines inside multi-line scalars, `>` folded scalars, block scalar
 //! indentation indicators, `? ` keys, quoted keys, tabs, carriage returns, blank lines outside
-//! block scalars, characters libyaml rejects, odd indentation, and deep nesting. A
-//! deserialization error also returns `None`, so error messages always come from the general
-//! parser. The contract, checked by tests against `serde_yaml_ng` on fixtures, samples,
-//! generated bundles and mutated YAML: when this module returns a value, it is the value the
-//! general parser returns for the same document (for a list item: for its [`item_copy`]), or
-//! the general parser refuses the document for what lies in a nested value no field reads
-//! (kubectl never prints such YAML; an object is then read rather than lost).
+//! block scalars, characters libyaml rejects, odd indentation, and nesting deeper than
+//! [`MAX_DEPTH`]. A deserialization error also returns `None`.
+//!
+//! # Speed
+//!
+//! This is the hot path of reading a bundle. Its non-generic functions are `#[inline]` so that
+//! they are compiled, and can be inlined, in the crate whose structs are read, as they were
+//! when the reader was a module of that crate (the generic ones are anyway).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -35,10 +48,10 @@ use std::num::ParseIntError;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, Visitor};
 
 /// Parses one YAML document (e.g. a dedented kubectl list item) into `T`, or `None` when the
-/// text is outside the subset this module reads (or does not deserialize as `T`). The tests
+/// text is outside the subset this crate reads (or does not deserialize as `T`). The tests
 /// hold the in-place reading of list items to it.
-#[cfg(test)]
-pub(crate) fn from_str<T: DeserializeOwned>(text: &str) -> Option<T> {
+#[must_use]
+pub fn from_str<T: DeserializeOwned>(text: &str) -> Option<T> {
     if !text.ends_with('\n') {
         return None;
     }
@@ -47,7 +60,8 @@ pub(crate) fn from_str<T: DeserializeOwned>(text: &str) -> Option<T> {
 
 /// Reads the item of a kubectl list whose `- ` line starts at byte `start` of `text`, in place,
 /// into `T`; with it, where the item ends. `None` as for [`from_str`] on the item's copy.
-pub(crate) fn from_item<T: DeserializeOwned>(text: &str, start: usize) -> Option<(T, Stop)> {
+#[must_use]
+pub fn from_item<T: DeserializeOwned>(text: &str, start: usize) -> Option<(T, Stop)> {
     let mut p = Parser::new(text, start, Mode::item());
     let value = read_document(&mut p)?;
     Some((value, p.stop))
@@ -57,7 +71,9 @@ pub(crate) fn from_item<T: DeserializeOwned>(text: &str, start: usize) -> Option
 /// of its own: each line dedented by two (the first loses its `- `), blank lines empty,
 /// column-0 comments and `managedFields` (the key and every line under it) removed. With it,
 /// where the item ends.
-pub(crate) fn item_copy(text: &str, start: usize) -> (String, Stop) {
+#[must_use]
+#[inline]
+pub fn item_copy(text: &str, start: usize) -> (String, Stop) {
     let mut p = Parser::new(text, start, Mode::item());
     let mut out = String::with_capacity(4096);
     while let Some((body, _, _)) = p.next_body() {
@@ -69,7 +85,7 @@ pub(crate) fn item_copy(text: &str, start: usize) -> (String, Stop) {
 
 /// The line after a kubectl list item.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Stop {
+pub enum Stop {
     /// A line starting with `- ` (or just `-`): the next item, at this byte offset.
     Item(usize),
     /// Another line at column 0 or 1 (`kind: List`): the list is over. Its byte offset.
@@ -80,7 +96,7 @@ pub(crate) enum Stop {
 
 /// How one line of a kubectl list reads, once the list has started (`items:` seen).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum ListLine<'a> {
+pub enum ListLine<'a> {
     /// `- …` or `-`: an item starts; the text after the dash and its space.
     Start(&'a str),
     /// A line of the current item: dedented by two, or empty when the line is blank.
@@ -92,7 +108,9 @@ pub(crate) enum ListLine<'a> {
 }
 
 /// Classifies one line (without its line break) of a kubectl list.
-pub(crate) fn list_line(line: &str) -> ListLine<'_> {
+#[must_use]
+#[inline]
+pub fn list_line(line: &str) -> ListLine<'_> {
     if let Some(rest) = line.strip_prefix("- ") {
         ListLine::Start(rest)
     } else if line == "-" {
@@ -110,7 +128,9 @@ pub(crate) fn list_line(line: &str) -> ListLine<'_> {
 
 /// The line starting at byte `pos` of `text`, cut as `str::lines` cuts it (without `\n` or
 /// `\r\n`), and the offset of the next line; `None` at the end of the text.
-pub(crate) fn line_at(text: &str, pos: usize) -> Option<(&str, usize)> {
+#[must_use]
+#[inline]
+pub fn line_at(text: &str, pos: usize) -> Option<(&str, usize)> {
     let (end, next, plain) = scan_line(text.as_bytes(), pos)?;
     let line = &text[pos..end];
     if !plain && next > end {
@@ -123,6 +143,7 @@ pub(crate) fn line_at(text: &str, pos: usize) -> Option<(&str, usize)> {
 /// offset of the next line, and whether the line is printable ASCII throughout (bytes
 /// 0x20..=0x7e, the common case, which needs no further character check); `None` at the end
 /// of the text.
+#[inline]
 fn scan_line(bytes: &[u8], pos: usize) -> Option<(usize, usize, bool)> {
     const HIGH: u64 = ONES * 0x80;
     if pos >= bytes.len() {
@@ -164,8 +185,9 @@ const SPACES: u64 = ONES * 0x20;
 /// bounded cost for large or deep ones (their `Vec`s then grow as they fill).
 const LOOKAHEAD: usize = 64;
 
-/// Deepest nesting read here (libyaml allows 128; kubectl objects stay far below).
-const MAX_DEPTH: usize = 64;
+/// Deepest nesting read here (libyaml allows 128; kubectl objects stay far below); a
+/// document nested deeper is left to the general parser.
+pub const MAX_DEPTH: usize = 64;
 
 #[derive(Clone, Copy)]
 struct Line<'a> {
@@ -178,10 +200,6 @@ struct Line<'a> {
 #[derive(Clone, Copy)]
 enum Mode {
     /// A whole document, every line as it is; the text ends with a line break.
-    #[cfg_attr(
-        not(test),
-        expect(dead_code, reason = "only `from_str` reads whole documents")
-    )]
     Document,
     /// One kubectl list item in the list's text (see [`item_copy`]). `first` until the item's
     /// `- ` line is read; `skip` is the indentation of the `managedFields:` key whose lines
@@ -190,6 +208,7 @@ enum Mode {
 }
 
 impl Mode {
+    #[inline]
     fn item() -> Mode {
         Mode::Item {
             first: true,
@@ -227,6 +246,7 @@ fn read_document<T: DeserializeOwned>(p: &mut Parser<'_>) -> Option<T> {
 }
 
 impl<'a> Parser<'a> {
+    #[inline]
     fn new(text: &'a str, pos: usize, mode: Mode) -> Self {
         Parser {
             text,
@@ -240,6 +260,7 @@ impl<'a> Parser<'a> {
 
     /// The next line of the document as it is, its indentation, and whether it is printable
     /// ASCII throughout; `None` when the lines run out, which for a list item sets `stop`.
+    #[inline]
     fn next_body(&mut self) -> Option<(&'a str, usize, bool)> {
         let Mode::Item { first, skip } = &mut self.mode else {
             // The text ends with a line break, so there is one after every line.
@@ -304,6 +325,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Moves to the next line; `None` if it has characters outside the subset.
+    #[inline]
     fn advance(&mut self) -> Option<()> {
         self.cur = None;
         if let Some((body, indent, plain)) = self.next_body() {
@@ -321,6 +343,7 @@ impl<'a> Parser<'a> {
     /// How many entries (`seq`: items) the block at `indent` starting at the current line has,
     /// looking ahead at most `limit` lines; `None` past that. Only a hint for serde's
     /// `size_hint`, so a capacity fits; the reading itself never relies on it.
+    #[inline]
     fn count_ahead(&self, indent: usize, seq: bool, limit: usize) -> Option<usize> {
         let mut p = self.clone();
         let mut n = 0;
@@ -346,11 +369,13 @@ impl<'a> Parser<'a> {
     }
 
     /// Whether the current line starts a sequence item.
+    #[inline]
     fn at_seq_item(&self) -> bool {
         self.cur.is_some_and(|l| is_seq_item(l.text))
     }
 
     /// The value of `key:` (nothing after the colon) in a mapping at `indent`.
+    #[inline]
     fn nested(&self, indent: usize) -> Head<'a> {
         match self.cur {
             Some(next) if !next.text.is_empty() && next.indent > indent => Head::Block(next.indent),
@@ -364,6 +389,7 @@ impl<'a> Parser<'a> {
     /// indentation, with the blank lines among them (YAML allows them, and block scalars
     /// hold them). Unlike reading, this checks only indentation and characters, not the
     /// syntax of lines no field reads; the line that ends the value is judged by its reader.
+    #[inline]
     fn skip_nested_value(&mut self, indent: usize) -> Option<()> {
         let margin = match self.mode {
             Mode::Document => 0,
@@ -384,6 +410,7 @@ impl<'a> Parser<'a> {
 
     /// A value written on the line of its key or dash (`text`, not empty); `owner` is that
     /// line's indentation.
+    #[inline]
     fn inline(&mut self, text: &'a str, owner: usize) -> Option<Head<'a>> {
         match text {
             "|" => return self.block(owner, Chomp::Clip, true).map(Head::owned_text),
@@ -405,6 +432,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Steps over what [`Parser::inline`] reads, building as little as possible.
+    #[inline]
     fn skip_inline(&mut self, text: &'a str, owner: usize) -> Option<()> {
         match text {
             "|" | "|-" | "|+" => self.block(owner, Chomp::Clip, false).map(drop),
@@ -424,6 +452,7 @@ impl<'a> Parser<'a> {
     /// A quoted scalar (`inner`: after the opening quote) and its continuation lines, indented
     /// deeper than `owner`: each line break folds to one space, or to nothing after an escaping
     /// backslash (double quotes only).
+    #[inline]
     fn quoted(
         &mut self,
         inner: &'a str,
@@ -460,6 +489,7 @@ impl<'a> Parser<'a> {
 
     /// A plain scalar and its continuation lines (go-yaml folds long values at 80 columns):
     /// lines indented deeper than `owner`, each joined with one space. Joined only if `keep`.
+    #[inline]
     fn folded_plain(&mut self, text: &'a str, owner: usize, keep: bool) -> Option<Cow<'a, str>> {
         let first = plain(text)?;
         let mut folded: Option<String> = None;
@@ -480,6 +510,7 @@ impl<'a> Parser<'a> {
 
     /// A literal block scalar whose content is indented deeper than `owner`; the text is
     /// built only if `keep`.
+    #[inline]
     fn block(&mut self, owner: usize, chomp: Chomp, keep: bool) -> Option<String> {
         let first = self.cur?;
         if first.text.is_empty() || first.indent <= owner {
@@ -534,6 +565,7 @@ impl<'a> Parser<'a> {
 /// indented deeper with a visible character first, or `- ` items at the key's column, each
 /// printable ASCII throughout. Returns the offset of the first other line, which the caller
 /// then judges exactly; a shortcut over the lines of values that are only stepped over.
+#[inline]
 fn skip_nested(bytes: &[u8], mut pos: usize, col: usize) -> usize {
     loop {
         let line = &bytes[pos..];
@@ -554,11 +586,13 @@ fn skip_nested(bytes: &[u8], mut pos: usize, col: usize) -> usize {
 }
 
 /// The number of spaces a line starts with.
+#[inline]
 fn indentation(line: &str) -> usize {
     leading_spaces(line.as_bytes())
 }
 
 /// The number of spaces `bytes` start with.
+#[inline]
 fn leading_spaces(bytes: &[u8]) -> usize {
     // Eight bytes at a time: a word of spaces XOR spaces is zero; else its lowest non-zero
     // byte is the first other character.
@@ -575,6 +609,7 @@ fn leading_spaces(bytes: &[u8]) -> usize {
 
 /// No tab, CR, control character, BOM, non-characters or Unicode line breaks (libyaml either
 /// rejects them or treats them as line breaks).
+#[inline]
 fn acceptable_chars(text: &str) -> bool {
     if text.bytes().any(|b| b < 0x20 || b == 0x7f) {
         return false;
@@ -594,11 +629,13 @@ enum Chomp {
     Keep,
 }
 
+#[inline]
 fn is_seq_item(text: &str) -> bool {
     text == "-" || text.starts_with("- ")
 }
 
 /// Characters that cannot start a plain scalar (or a plain key) as read here.
+#[inline]
 fn bad_plain_start(text: &str) -> bool {
     let bytes = text.as_bytes();
     match bytes.first() {
@@ -613,6 +650,7 @@ fn bad_plain_start(text: &str) -> bool {
 }
 
 /// `key: rest` or `key:` -> (key, rest) for a plain key; `None` otherwise.
+#[inline]
 fn split_key(text: &str) -> Option<(&str, &str)> {
     if bad_plain_start(text) {
         return None;
@@ -643,6 +681,7 @@ fn split_key(text: &str) -> Option<(&str, &str)> {
 }
 
 /// One line of a plain scalar, checked against what would make libyaml read it differently.
+#[inline]
 fn plain(text: &str) -> Option<&str> {
     if bad_plain_start(text) || text.ends_with([' ', ':']) {
         return None;
@@ -659,11 +698,12 @@ enum Quoted<'t> {
     Closed(Cow<'t, str>),
     /// Not closed yet: the scalar continues on the next line.
     Open,
-    /// Something this module does not read (text after the closing quote, a bad escape).
+    /// Something this crate does not read (text after the closing quote, a bad escape).
     Bad,
 }
 
 /// The inside of a single-quoted scalar (after the opening quote), `''` being a quote.
+#[inline]
 fn single_quoted(inner: &str) -> Quoted<'_> {
     let mut out: Option<String> = None;
     let mut rest = inner;
@@ -691,6 +731,7 @@ fn single_quoted(inner: &str) -> Quoted<'_> {
 }
 
 /// The inside of a double-quoted scalar (after the opening quote), escapes decoded.
+#[inline]
 fn double_quoted(inner: &str) -> Quoted<'_> {
     let Some(end) = inner.find(['"', '\\']) else {
         return Quoted::Open;
@@ -759,6 +800,7 @@ fn double_quoted(inner: &str) -> Quoted<'_> {
     }
 }
 
+#[inline]
 fn hex_char(chars: &mut std::str::Chars<'_>, digits: usize) -> Option<char> {
     let mut v = 0u32;
     for _ in 0..digits {
@@ -769,10 +811,12 @@ fn hex_char(chars: &mut std::str::Chars<'_>, digits: usize) -> Option<char> {
 
 // ---- Scalar resolution: the rules of serde_yaml_ng 0.10 (`de.rs`), for plain scalars. ----
 
+#[inline]
 fn parse_null(scalar: &str) -> bool {
     matches!(scalar, "null" | "Null" | "NULL" | "~")
 }
 
+#[inline]
 fn parse_bool(scalar: &str) -> Option<bool> {
     match scalar {
         "true" | "True" | "TRUE" => Some(true),
@@ -799,6 +843,7 @@ fn radix_prefixed<T>(
 }
 
 /// Whether `rest` starts with a radix prefix whose digits start with a sign (rejected).
+#[inline]
 fn signed_after_prefix(rest: &str) -> bool {
     ["0x", "0o", "0b"].iter().any(|p| {
         rest.strip_prefix(p)
@@ -885,6 +930,7 @@ fn parse_negative_int<T>(
     from_str_radix(scalar, 10).ok()
 }
 
+#[inline]
 fn parse_f64(scalar: &str) -> Option<f64> {
     let unpositive = if let Some(unpositive) = scalar.strip_prefix('+') {
         if unpositive.starts_with(['+', '-']) {
@@ -906,6 +952,7 @@ fn parse_f64(scalar: &str) -> Option<f64> {
     unpositive.parse::<f64>().ok().filter(|f| f.is_finite())
 }
 
+#[inline]
 fn digits_but_not_number(scalar: &str) -> bool {
     let scalar = scalar.strip_prefix(['-', '+']).unwrap_or(scalar);
     scalar.len() > 1 && scalar.starts_with('0') && scalar[1..].bytes().all(|b| b.is_ascii_digit())
@@ -984,6 +1031,7 @@ enum Head<'a> {
 }
 
 impl Head<'_> {
+    #[inline]
     fn owned_text(text: String) -> Self {
         Head::Text(Cow::Owned(text))
     }
@@ -997,6 +1045,7 @@ struct ValueDe<'p, 'a> {
 
 impl ValueDe<'_, '_> {
     /// Reads the value as far as its kind: a scalar whole, a collection up to its first line.
+    #[inline]
     fn resolve(mut self) -> Result<Self, Error> {
         self.head = match self.head {
             Head::Inline { text, owner } => self.p.inline(text, owner).ok_or(Error)?,
@@ -1006,6 +1055,7 @@ impl ValueDe<'_, '_> {
         Ok(self)
     }
 
+    #[inline]
     fn is_null(&self) -> bool {
         matches!(&self.head, Head::Plain(s) if s.is_empty() || parse_null(s))
     }
@@ -1058,6 +1108,7 @@ struct SeqAccess<'p, 'a> {
 
 impl SeqAccess<'_, '_> {
     /// Whether another item follows; an error for a line that fits no reading.
+    #[inline]
     fn more(&self) -> Result<bool, Error> {
         let Some(line) = self.p.cur else {
             return Ok(false);
@@ -1071,6 +1122,7 @@ impl SeqAccess<'_, '_> {
 
 impl<'de> de::SeqAccess<'de> for SeqAccess<'_, '_> {
     type Error = Error;
+    #[inline]
     fn size_hint(&self) -> Option<usize> {
         self.p.count_ahead(self.indent, true, LOOKAHEAD)
     }
@@ -1119,6 +1171,7 @@ struct MapAccess<'p, 'a> {
 
 impl MapAccess<'_, '_> {
     /// Whether another entry follows; an error for a line that fits no reading.
+    #[inline]
     fn more(&self) -> Result<bool, Error> {
         let Some(line) = self.p.cur else {
             return Ok(false);
@@ -1132,6 +1185,7 @@ impl MapAccess<'_, '_> {
 
 impl<'de> de::MapAccess<'de> for MapAccess<'_, '_> {
     type Error = Error;
+    #[inline]
     fn size_hint(&self) -> Option<usize> {
         if self.pending.is_some() {
             return None;
@@ -1188,6 +1242,7 @@ impl<'de> de::SeqAccess<'de> for Empty {
     ) -> Result<Option<S::Value>, Error> {
         Ok(None)
     }
+    #[inline]
     fn size_hint(&self) -> Option<usize> {
         Some(0)
     }
@@ -1201,6 +1256,7 @@ impl<'de> de::MapAccess<'de> for Empty {
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, _: V) -> Result<V::Value, Error> {
         Err(Error)
     }
+    #[inline]
     fn size_hint(&self) -> Option<usize> {
         Some(0)
     }
@@ -1214,10 +1270,12 @@ struct ScalarDe<'s> {
 }
 
 impl ScalarDe<'_> {
+    #[inline]
     fn is_null(&self) -> bool {
         self.plain && (self.s.is_empty() || parse_null(self.s))
     }
 
+    #[inline]
     fn is_empty_plain(&self) -> bool {
         self.plain && self.s.is_empty()
     }
@@ -1545,11 +1603,11 @@ impl<'de> de::Deserializer<'de> for ValueDe<'_, '_> {
 
 #[cfg(test)]
 mod tests {
-    use std::fmt::Debug;
+    //! The reader against `serde_yaml_ng` on scalars and shapes, read as generic values. The
+    //! same contract on real and generated kubectl files, read into a model, is tested where
+    //! the model is (ktriage's `model::kubeyaml_contract`).
 
     use super::*;
-    use crate::model::parse::{kubectl_items, slim_healthy_pod, split_kubectl_list};
-    use crate::model::{Claim, Endpoints, Event, KeyedObject, Pod, Service, Workload};
 
     /// The fast path agrees with serde_yaml_ng on the generic tree: when it reads `text`, the
     /// general parser reads the same values. Returns whether the fast path read it.
@@ -1573,122 +1631,6 @@ mod tests {
         true
     }
 
-    /// Same for a model type: a value from the fast path equals the general parser's.
-    fn same_object<T: DeserializeOwned + Debug>(text: &str, origin: &str) -> bool {
-        let Some(fast) = from_str::<T>(text) else {
-            return false;
-        };
-        let general = match crate::yaml::from_str::<T>(text) {
-            Ok(general) => general,
-            Err(e) => {
-                // Values no field reads are stepped over by their indentation alone, so the
-                // model may be read from text that is invalid there; read whole, it is refused.
-                assert!(
-                    from_str::<serde_yaml_ng::Value>(text).is_none(),
-                    "{origin}: general parser fails ({e}) on text read whole:\n{text}"
-                );
-                return true;
-            }
-        };
-        assert_eq!(format!("{fast:?}"), format!("{general:?}"), "{origin}");
-        true
-    }
-
-    /// The item of `list` at `start` read in place gives what its copy gives (the value or
-    /// `None`, and where the item ends), and that is the general parser's value for the copy.
-    /// Returns whether the fast path read it.
-    fn same_item<T: DeserializeOwned + Debug>(
-        list: &str,
-        start: usize,
-        copy: &str,
-        stop: Stop,
-        origin: &str,
-    ) -> bool {
-        let in_place = from_item::<T>(list, start).map(|(v, s)| (format!("{v:?}"), s));
-        let copied = from_str::<T>(copy).map(|v| (format!("{v:?}"), stop));
-        assert_eq!(in_place, copied, "{origin}: in place vs copy:\n{copy}");
-        let read = same_object::<T>(copy, origin);
-        assert_eq!(read, in_place.is_some(), "{origin}");
-        read
-    }
-
-    /// `same_item` with the model type of the file `path` names.
-    fn same_model(
-        path: &str,
-        list: &str,
-        start: usize,
-        copy: &str,
-        stop: Stop,
-        origin: &str,
-    ) -> bool {
-        let name = path.rsplit('/').next().unwrap_or(path);
-        let args = (list, start, copy, stop, origin);
-        match name {
-            "pods.yaml" => {
-                if let Some(slim) = slim_healthy_pod(copy) {
-                    assert!(same_tree(&slim, origin));
-                    same_object::<Pod>(&slim, origin);
-                }
-                same_item::<Pod>(args.0, args.1, args.2, args.3, args.4)
-            }
-            "events.yaml" => same_item::<Event>(args.0, args.1, args.2, args.3, args.4),
-            "deployments.yaml" | "replicasets.yaml" | "statefulsets.yaml" | "daemonsets.yaml"
-            | "jobs.yaml" | "cronjobs.yaml" => {
-                same_item::<Workload>(args.0, args.1, args.2, args.3, args.4)
-            }
-            "nodes.yaml" => same_item::<crate::model::Node>(args.0, args.1, args.2, args.3, args.4),
-            "services.yaml" => same_item::<Service>(args.0, args.1, args.2, args.3, args.4),
-            "endpoints.yaml" => same_item::<Endpoints>(args.0, args.1, args.2, args.3, args.4),
-            "configmaps.yaml" | "secrets.yaml" => {
-                same_item::<KeyedObject>(args.0, args.1, args.2, args.3, args.4)
-            }
-            "persistentvolumeclaims.yaml" => {
-                same_item::<Claim>(args.0, args.1, args.2, args.3, args.4)
-            }
-            _ => same_item::<serde_yaml_ng::Value>(args.0, args.1, args.2, args.3, args.4),
-        }
-    }
-
-    /// (items read by the fast path, items in kubectl list files)
-    fn check_files(files: &[(String, String)]) -> (usize, usize) {
-        let (mut fast, mut total) = (0, 0);
-        for (path, text) in files {
-            same_tree(text, path);
-            let Some(items) = kubectl_items(text) else {
-                continue;
-            };
-            for (i, (start, copy, stop)) in items.iter().enumerate() {
-                let origin = format!("{path} item {}", i + 1);
-                total += 1;
-                let tree = same_tree(copy, &origin);
-                let model = same_model(path, text, *start, copy, *stop, &origin);
-                assert!(!model || tree, "{origin}");
-                fast += usize::from(model);
-            }
-        }
-        (fast, total)
-    }
-
-    #[test]
-    fn agrees_with_serde_yaml_ng_on_fixtures_and_samples() {
-        let files = crate::model::parse::fixture_yaml_files();
-        assert!(files.len() > 100, "{} YAML files", files.len());
-        let (fast, total) = check_files(&files);
-        assert!(
-            fast * 10 >= total * 9,
-            "fast path read {fast} of {total} items"
-        );
-    }
-
-    #[test]
-    fn agrees_with_serde_yaml_ng_on_generated_bundles() {
-        let opts = crate::generate::GenOptions::reader_tests();
-        let files = crate::generate::yaml_files(&opts);
-        let (fast, total) = check_files(&files);
-        assert!(total > 500, "{total} items");
-        assert_eq!(fast, total, "generated YAML is kubectl-shaped throughout");
-    }
-
     /// Small collections are sized from a look ahead (`size_hint`), so their capacity fits;
     /// long ones, past the look ahead, are read whole all the same.
     #[test]
@@ -1705,41 +1647,6 @@ mod tests {
         assert_eq!((lists["a"].len(), lists["a"].capacity()), (3, 3));
         assert_eq!(lists["b"].capacity(), 1);
         same_tree(&text, "long list");
-    }
-
-    /// Block nesting is read down to `MAX_DEPTH` and declined below it, in fields read and
-    /// fields stepped over alike, well within a small stack (a debug build's frames are
-    /// large; an overflow would abort the test process).
-    #[test]
-    fn deep_block_nesting_stops_at_the_limit_on_a_small_stack() {
-        fn nested(levels: usize) -> String {
-            let mut text = String::from("items:\n- metadata:\n    name: deep\n  spec:\n");
-            for i in 0..levels {
-                text.push_str(&" ".repeat(4 + 2 * i));
-                text.push_str(if i % 2 == 0 { "a:\n" } else { "- b:\n" });
-            }
-            text.push_str(&" ".repeat(4 + 2 * levels));
-            text.push_str("c: d\n");
-            text
-        }
-        let handle = std::thread::Builder::new()
-            .stack_size(1 << 20)
-            .spawn(|| {
-                for (levels, read) in [(40, true), (MAX_DEPTH + 5, false), (2000, false)] {
-                    let text = nested(levels);
-                    let (start, copy, stop) = kubectl_items(&text)
-                        .and_then(|items| items.into_iter().next())
-                        .expect("one item");
-                    let value = same_item::<serde_yaml_ng::Value>(&text, start, &copy, stop, "v");
-                    assert_eq!(value, read, "{levels} levels");
-                    // A pod's `spec` has none of these keys: they are stepped over by their
-                    // indentation, however deep, without recursion.
-                    let pod = same_item::<Pod>(&text, start, &copy, stop, "pod");
-                    assert!(pod, "{levels} levels");
-                }
-            })
-            .expect("spawn");
-        handle.join().expect("no stack overflow, no panic");
     }
 
     /// Lines cut as `str::lines` cuts them, whatever the bytes (the word-at-a-time scan).
@@ -1797,116 +1704,6 @@ mod tests {
         // The text's last line needs no line break; spaces to the end are not a value.
         assert_eq!(skip_nested(b"      a: 1", 0, 4), 10);
         assert_eq!(skip_nested(b"        ", 0, 4), 0);
-    }
-
-    /// A nested value no field reads is stepped over by its lines' indentation: blank lines
-    /// inside a block scalar there need no fallback, and what the general parser refuses there
-    /// does not lose the object.
-    #[test]
-    fn nested_values_no_field_reads_are_stepped_over_by_indentation() {
-        let pod = |extra: &str| {
-            format!(
-                "metadata:\n  name: api-1\n  namespace: shop\nspec:\n{extra}  containers:\n  - image: api:1\n    name: api\n  nodeName: node-1\n"
-            )
-        };
-        let block =
-            pod("  extension:\n    script: |\n      one\n\n      two\n    - odd: but deeper\n");
-        let read = from_str::<Pod>(&block).expect("read without the general parser");
-        assert_eq!(read.spec.containers[0].image, "api:1");
-        assert_eq!(read.spec.node_name.as_deref(), Some("node-1"));
-        assert!(same_object::<Pod>(
-            &pod("  extension:\n    script: |\n      one\n\n      two\n"),
-            "blank"
-        ));
-        let invalid = pod("  tolerations:\n  - key: a: b\n");
-        assert!(crate::yaml::from_str::<Pod>(&invalid).is_err());
-        let read = from_str::<Pod>(&invalid).expect("tolerations are not read");
-        assert_eq!(read.metadata.name, "api-1");
-        assert!(same_object::<Pod>(
-            &invalid,
-            "invalid where nothing is read"
-        ));
-        // Reading it whole, or stepping over a value the model reads, still checks every line.
-        assert!(from_str::<serde_yaml_ng::Value>(&invalid).is_none());
-        assert!(from_str::<Pod>(&pod("  nodeSelector:\n    a: b: c\n")).is_none());
-        assert!(from_str::<Pod>(&pod("  hostNetwork: a: b\n")).is_none());
-    }
-
-    /// Odd but valid shapes of list items: each is read in place exactly as its copy is.
-    #[test]
-    fn list_items_read_in_place_as_copied() {
-        let list = concat!(
-            "apiVersion: v1\n",
-            "items:\n",
-            "- managedFields:\n",
-            "  - manager: kubectl\n",
-            "    fieldsV1: {}\n",
-            "  metadata:\n",
-            "    name: first-line-managed\n",
-            "- metadata:\n",
-            "    name: managed-deep\n",
-            "    labels:\n",
-            "      managedFields: not-a-list\n",
-            "      app: x\n",
-            "  spec:\n",
-            "    containers:\n",
-            "    - name: c\n",
-            "      args:\n",
-            "      - long plain value that go-yaml folded onto the next line because it\n",
-            "        was long\n",
-            "      - \"a double-quoted value\n",
-            "        folded too\"\n",
-            "      command:\n",
-            "      - sh\n",
-            "  status:\n",
-            "    message: |+\n",
-            "      kept\n",
-            "\n",
-            "    reason: x\n",
-            "  managedFields:\n",
-            "  - manager: last\n",
-            "    fieldsV1:\n",
-            "      f:spec:\n",
-            "        \t: tabs are not read here, and this line is dropped\n",
-            "- metadata:\n",
-            "# a column-0 comment inside an item\n",
-            "    name: commented\r\n",
-            "  kind: Pod\r\n",
-            "- metadata:\n",
-            "    name: declined\n",
-            "    annotations:\n",
-            "      a: &anchor 1\n",
-            "- metadata:\n",
-            "    managedFields:\n",
-            "    - a: 1\n",
-            "\n",
-            "    - b: 2\n",
-            "    name: blank-ends-the-skip\n",
-            "-   metadata:\n",
-            "      name: odd-dash\n",
-            "- metadata:\n",
-            "    name: tab\there\n",
-            "kind: List\n",
-            "metadata:\n",
-            "- not an item\n",
-        );
-        let items = kubectl_items(list).expect("a kubectl list");
-        assert_eq!(items.len(), 7);
-        let mut read = Vec::new();
-        for (i, (start, copy, stop)) in items.iter().enumerate() {
-            let origin = format!("item {}", i + 1);
-            same_tree(copy, &origin);
-            read.push(same_item::<serde_yaml_ng::Value>(
-                list, *start, copy, *stop, &origin,
-            ));
-            same_item::<Pod>(list, *start, copy, *stop, &origin);
-        }
-        assert_eq!(
-            read,
-            [true, true, true, false, false, false, false],
-            "{items:#?}"
-        );
-        assert!(matches!(items[6].2, Stop::End(_)));
     }
 
     #[test]
@@ -2047,155 +1844,5 @@ mod tests {
             assert_eq!(skipped, stepped_over.contains(&text), "{text:?}");
             assert!(from_str::<serde_yaml_ng::Value>(text).is_none(), "{text:?}");
         }
-    }
-
-    /// Random edits of generated kubectl YAML: whatever the fast path still reads, the general
-    /// parser reads the same way (or the fast path declines).
-    #[test]
-    fn mutated_kubectl_yaml_agrees_or_falls_back() {
-        let opts = crate::generate::GenOptions {
-            pods: 40,
-            crashloop_percent: 30.0,
-            clusters: 1,
-            seed: 9,
-            log_lines: 1,
-        };
-        let mut items: Vec<String> = Vec::new();
-        for (_, text) in crate::generate::yaml_files(&opts) {
-            items.extend(split_kubectl_list(&text).unwrap_or_default());
-        }
-        items.retain(|i| i.len() < 6000);
-        assert!(items.len() > 50);
-        let pieces = [
-            " ", "  ", "\n", "\n\n", ":", ": ", "- ", "-", "#", " #", "&a ", "*a", "!", "'", "''",
-            "\"", "\\", "\\n", "\\x4", "[", "]", "{", "}", ",", "|", "|-", ">", "?", "~", "0x",
-            "0", ".inf", "null", "true", "\t", "%", "@", "`", "é", "\u{2028}", "a: b\n", "- a\n",
-            "  - ", "k:\n", "|\n", "---\n",
-        ];
-        let mut rng = crate::generate::Rng::new(0x9E37_79B9_7F4A_7C15);
-        let mut next = move |n: usize| rng.below(n);
-        let (mut fast, mut total) = (0, 0);
-        for round in 0..4000 {
-            let mut text = items[next(items.len())].clone();
-            for _ in 0..=next(3) {
-                let mut at = next(text.len() + 1);
-                while !text.is_char_boundary(at) {
-                    at -= 1;
-                }
-                match next(3) {
-                    0 => text.insert_str(at, pieces[next(pieces.len())]),
-                    1 => {
-                        let mut end = (at + 1 + next(4)).min(text.len());
-                        while !text.is_char_boundary(end) {
-                            end -= 1;
-                        }
-                        text.replace_range(at..end.max(at), "");
-                    }
-                    _ => {
-                        let mut end = (at + 1).min(text.len());
-                        while !text.is_char_boundary(end) {
-                            end += 1;
-                        }
-                        text.replace_range(at..end, pieces[next(pieces.len())]);
-                    }
-                }
-            }
-            let origin = format!("round {round}");
-            total += 1;
-            if same_tree(&text, &origin) {
-                fast += 1;
-                same_object::<Pod>(&text, &origin);
-                same_object::<Event>(&text, &origin);
-                same_object::<Workload>(&text, &origin);
-            }
-        }
-        // Many edits keep the text kubectl-shaped; the check is only meaningful if they do.
-        assert!(
-            fast * 5 > total,
-            "fast path read {fast} of {total} mutations"
-        );
-    }
-
-    /// Random edits of generated kubectl list files, anywhere (column 0 included): every item
-    /// reads in place as its copy reads, and when it reads, as the general parser reads it.
-    #[test]
-    fn mutated_kubectl_lists_read_in_place_as_copied() {
-        let opts = crate::generate::GenOptions {
-            pods: 12,
-            crashloop_percent: 30.0,
-            clusters: 1,
-            seed: 11,
-            log_lines: 1,
-        };
-        let lists: Vec<String> = crate::generate::yaml_files(&opts)
-            .into_iter()
-            .filter(|(path, _)| path.ends_with("pods.yaml"))
-            .map(|(_, text)| text)
-            .filter(|text| kubectl_items(text).is_some_and(|items| !items.is_empty()))
-            .collect();
-        assert!(!lists.is_empty());
-        let pieces = [
-            "- ",
-            "-",
-            "\n- ",
-            "\n-\n",
-            "  ",
-            " ",
-            "\n",
-            "\n\n",
-            "\r\n",
-            "\r",
-            "#",
-            "\n#",
-            "\t",
-            "managedFields:",
-            "\n  managedFields:\n  - a: b\n",
-            "    managedFields: x\n",
-            ": ",
-            "|\n",
-            "'",
-            "\"",
-            "é",
-            "\u{2028}",
-            "kind: List\n",
-            "\n---\n",
-            "a: b\n",
-        ];
-        let mut rng = crate::generate::Rng::new(0x2545_F491_4F6C_DD1D);
-        let mut next = move |n: usize| rng.below(n);
-        let (mut fast, mut total) = (0, 0);
-        for round in 0..300 {
-            let mut text = lists[next(lists.len())].clone();
-            for _ in 0..=next(4) {
-                let mut at = next(text.len() + 1);
-                while !text.is_char_boundary(at) {
-                    at -= 1;
-                }
-                // Half the edits at a line start, where the list's own line rules apply.
-                if next(2) == 0 {
-                    at = text[..at].rfind('\n').map_or(0, |i| i + 1);
-                }
-                if next(4) == 0 {
-                    let mut end = (at + 1 + next(6)).min(text.len());
-                    while !text.is_char_boundary(end) {
-                        end += 1;
-                    }
-                    text.replace_range(at..end, "");
-                } else {
-                    text.insert_str(at, pieces[next(pieces.len())]);
-                }
-            }
-            let Some(items) = kubectl_items(&text) else {
-                continue;
-            };
-            for (i, (start, copy, stop)) in items.iter().enumerate() {
-                let origin = format!("round {round} item {}", i + 1);
-                total += 1;
-                same_tree(copy, &origin);
-                fast += usize::from(same_item::<Pod>(&text, *start, copy, *stop, &origin));
-                same_item::<Event>(&text, *start, copy, *stop, &origin);
-            }
-        }
-        assert!(fast * 2 > total, "read {fast} of {total} items in place");
     }
 }

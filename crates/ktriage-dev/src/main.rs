@@ -1,0 +1,76 @@
+//! `cargo dev`: ktriage's development commands (see the library's documentation).
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use ktriage_dev::generate::{GenOptions, write_bundles};
+
+#[derive(Debug, Parser)]
+#[command(name = "cargo dev", about = "ktriage's development commands")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Write large, realistic, deterministic synthetic bundles (`DIR/<cluster>.tar.gz`) and
+    /// print their paths: the benchmark's data. Same options, same bytes.
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+struct GenerateArgs {
+    /// Pods per cluster.
+    #[arg(long, default_value_t = 5000)]
+    pods: usize,
+    /// Share of pods that crash-loop, in percent.
+    #[arg(long, default_value_t = 5.0)]
+    crashloop_percent: f64,
+    /// Number of clusters; one bundle each.
+    #[arg(long, default_value_t = 1)]
+    clusters: usize,
+    /// Seed of every random choice (same seed, same bytes).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Lines of each crash-looping container's previous log.
+    #[arg(long, default_value_t = 1000)]
+    log_lines: usize,
+    /// Directory the bundles are written to.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("cargo dev: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Generate(args) => {
+            let opts = GenOptions {
+                pods: args.pods,
+                crashloop_percent: args.crashloop_percent,
+                clusters: args.clusters,
+                seed: args.seed,
+                log_lines: args.log_lines,
+            };
+            let paths = write_bundles(&opts, &args.out)
+                .with_context(|| format!("cannot write bundles to `{}`", args.out.display()))?;
+            let mut stdout = io::stdout().lock();
+            for path in paths {
+                writeln!(stdout, "{}", path.display())?;
+            }
+            Ok(())
+        }
+    }
+}
