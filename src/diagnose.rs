@@ -14,7 +14,7 @@ use crate::model::Cluster;
 use crate::model::time::human_duration;
 use crate::rank;
 use crate::rules::registry::RULES;
-use crate::rules::{Finding, RuleContext, calibrated, termination_evidence, waiting_evidence};
+use crate::rules::{Finding, RuleContext, calibrated};
 use crate::subjects::{State, Subject};
 
 /// Most evidence items shown per finding.
@@ -301,12 +301,7 @@ fn fallback(s: &Subject<'_>) -> Finding {
             "read `kubectl logs --previous` of `{}` and the pod's events",
             s.name()
         ));
-    if let Some(e) = termination_evidence(s) {
-        f = f.evidence(e);
-    }
-    if let Some(e) = waiting_evidence(s) {
-        f = f.evidence(e);
-    }
+    f = f.termination(s).waiting(s);
     if f.evidence.is_empty() {
         f = f.evidence(Evidence::status(
             s,

@@ -1,9 +1,6 @@
 //! `app-error-exit`: a non-zero exit with no more specific signature (the fallback).
 
-use super::{
-    Evidence, Finding, POSSIBLE, RuleContext, Signature, WEAK, best_hit, termination_evidence,
-    waiting_evidence,
-};
+use super::{Evidence, Finding, POSSIBLE, RuleContext, Signature, WEAK, best_hit};
 
 declare_rule! {
     /// ## What it detects
@@ -72,12 +69,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
             title
         };
         let mut f = Finding::new(&APP_ERROR_EXIT, s, confidence).title(title);
-        if let Some(e) = termination_evidence(s) {
-            f = f.evidence(e);
-        }
-        if let Some(e) = waiting_evidence(s) {
-            f = f.evidence(e);
-        }
+        f = f.termination(s).waiting(s);
         if let Some(e) = error_line {
             f = f.evidence(e);
         }

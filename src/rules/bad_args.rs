@@ -4,10 +4,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::runtime_start_failure::start_messages;
-use super::{
-    Evidence, Finding, RuleContext, Signature, WEAK, check_log_signatures, termination_evidence,
-};
+use super::helpers::start_messages;
+use super::{Evidence, Finding, RuleContext, Signature, WEAK, check_log_signatures};
 
 declare_rule! {
     /// ## What it detects
@@ -155,9 +153,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         if let Some(field) = field {
             f = f.evidence(Evidence::spec(s, field, first));
         }
-        if let Some(e) = termination_evidence(s) {
-            f = f.evidence(e);
-        }
+        f = f.termination(s);
         out.push(f);
     }
 }

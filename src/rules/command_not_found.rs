@@ -4,11 +4,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::runtime_start_failure::{compile, is_start_candidate, match_signature, start_messages};
-use super::{
-    CERTAIN, Evidence, Finding, POSSIBLE, RuleContext, Signature, best_hit, termination_evidence,
-    waiting_evidence,
-};
+use super::helpers::{compile, is_start_candidate, match_signature, start_messages};
+use super::{CERTAIN, Evidence, Finding, POSSIBLE, RuleContext, Signature, best_hit};
 use crate::subjects::Subject;
 
 declare_rule! {
@@ -179,12 +176,7 @@ fn finding(s: &Subject<'_>, confidence: f64, missing: Option<&Missing>) -> Findi
     if let Some(m) = missing {
         f = f.evidence(m.evidence.clone());
     }
-    if let Some(e) = termination_evidence(s) {
-        f = f.evidence(e);
-    }
-    if let Some(e) = waiting_evidence(s) {
-        f = f.evidence(e);
-    }
+    f = f.termination(s).waiting(s);
     if let Some(cmd) = s.command_line() {
         f = f.evidence(Evidence::spec(s, "command", cmd));
     }

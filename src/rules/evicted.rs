@@ -1,7 +1,7 @@
 //! `evicted`: pods failed by their node (eviction under resource pressure, admission rejection,
 //! node loss or shutdown). Not a crash loop: the controller replaces the pod with a new one.
 
-use super::{CERTAIN, Evidence, Finding, RuleContext, termination_evidence};
+use super::{CERTAIN, Evidence, Finding, RuleContext};
 use crate::subjects::{State, Subject};
 
 declare_rule! {
@@ -108,9 +108,7 @@ fn finding(s: &Subject<'_>, reason: &str, message: &str, count: usize) -> Findin
         f = f.evidence(Evidence::event(e));
     }
     f = node_evidence(s, f);
-    if let Some(e) = termination_evidence(s) {
-        f = f.evidence(e);
-    }
+    f = f.termination(s);
     let ns = &s.pod.metadata.namespace;
     let node_name = node.unwrap_or("the node");
     match (reason, resource) {

@@ -1,6 +1,6 @@
 //! `exec-format`: the entrypoint cannot be executed on this CPU, or is a script without a shebang.
 
-use super::{Evidence, Finding, RuleContext, Signature, best_hit, termination_evidence};
+use super::{Evidence, Finding, RuleContext, Signature, best_hit};
 
 declare_rule! {
     /// ## What it detects
@@ -46,9 +46,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         let mut f = Finding::new(&EXEC_FORMAT, s, 0.93)
             .title(format!("container `{name}` cannot execute its entrypoint{node_label}: exec format error (wrong CPU architecture?)"))
             .evidence(Evidence::log_hit(s, hit));
-        if let Some(e) = termination_evidence(s) {
-            f = f.evidence(e);
-        }
+        f = f.termination(s);
         if let Some(a) = arch {
             f = f.evidence(Evidence::node(s, "metadata.labels[kubernetes.io/arch]", a));
         }

@@ -1,8 +1,8 @@
 //! `file-permission-denied`: the app may not read or write a file or directory it needs (EACCES,
 //! wrong ownership).
 
+use super::helpers::{describe_volume, mount_for_path, parent_dir};
 use super::{Evidence, Finding, RuleContext, Signature, best_hit, check_log_signatures};
-use crate::model::pod::{Volume, VolumeMount};
 use crate::subjects::Subject;
 
 declare_rule! {
@@ -334,87 +334,8 @@ fn user_text(user: Option<i64>) -> String {
     user.map_or_else(String::new, |u| format!("; runs as UID {u}"))
 }
 
-/// The volume mount of the container whose mount path is the longest prefix of `path`, with
-/// its volume (when the pod spec lists it).
-pub(super) fn mount_for_path<'a>(
-    s: &Subject<'a>,
-    path: &str,
-) -> Option<(&'a VolumeMount, Option<&'a Volume>)> {
-    let spec: &'a crate::model::Container = s.spec;
-    let mount = spec
-        .volume_mounts
-        .iter()
-        .filter(|m| is_under(path, &m.mount_path))
-        .max_by_key(|m| m.mount_path.len())?;
-    let pod: &'a crate::model::Pod = s.pod;
-    let volume = pod.spec.volumes.iter().find(|v| v.name == mount.name);
-    Some((mount, volume))
-}
-
-/// Whether `path` is `dir` or lies below it.
-pub(super) fn is_under(path: &str, dir: &str) -> bool {
-    let dir = dir.trim_end_matches('/');
-    if dir.is_empty() {
-        return path.starts_with('/');
-    }
-    path == dir
-        || path
-            .strip_prefix(dir)
-            .is_some_and(|rest| rest.starts_with('/'))
-}
-
-/// A short description of a volume's source: `persistentVolumeClaim data-pg-0`, `emptyDir`, ….
-pub(super) fn describe_volume(v: Option<&Volume>) -> String {
-    let Some(v) = v else {
-        return "not in the pod spec".to_owned();
-    };
-    if let Some(p) = &v.persistent_volume_claim {
-        format!("persistentVolumeClaim `{}`", p.claim_name)
-    } else if let Some(h) = &v.host_path {
-        format!("hostPath `{}`", h.path)
-    } else if let Some(e) = &v.empty_dir {
-        match (&e.medium, &e.size_limit) {
-            (Some(m), Some(l)) if !m.is_empty() => format!("emptyDir, medium {m}, sizeLimit {l}"),
-            (Some(m), None) if !m.is_empty() => format!("emptyDir, medium {m}"),
-            (_, Some(l)) => format!("emptyDir, sizeLimit {l}"),
-            _ => "emptyDir".to_owned(),
-        }
-    } else if let Some(c) = &v.config_map {
-        format!("configMap `{}`", c.name)
-    } else if let Some(c) = &v.secret {
-        format!("secret `{}`", c.secret_name)
-    } else {
-        "projected or other volume".to_owned()
-    }
-}
-
-/// The directory holding `path` (`/var/cache/nginx` for `/var/cache/nginx/client_temp`), or
-/// `path` itself when it is a top-level directory.
-pub(super) fn parent_dir(path: &str) -> &str {
-    let trimmed = path.trim_end_matches('/');
-    match trimmed.rsplit_once('/') {
-        Some(("", _)) | None => trimmed,
-        Some((dir, _)) => dir,
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{is_under, parent_dir};
-
-    #[test]
-    fn paths_and_parents() {
-        assert!(is_under("/data/x/y", "/data"));
-        assert!(is_under("/data", "/data/"));
-        assert!(!is_under("/database/x", "/data"));
-        assert_eq!(
-            parent_dir("/var/cache/nginx/client_temp"),
-            "/var/cache/nginx"
-        );
-        assert_eq!(parent_dir("/tmp"), "/tmp");
-        assert_eq!(parent_dir("/tmp/app.pid"), "/tmp");
-    }
-
     /// Lines this rule must claim, and neighbours' lines it must leave alone.
     #[test]
     fn signature_boundaries() {

@@ -1,7 +1,7 @@
 //! `image-pull`: the kubelet cannot pull a container's image. Not a crash loop: the container
 //! never starts, so it never restarts.
 
-use super::{CERTAIN, Evidence, Finding, RuleContext, repository_of, waiting_evidence};
+use super::{CERTAIN, Evidence, Finding, RuleContext, repository_of};
 use crate::model::Event;
 use crate::subjects::{State, Subject};
 
@@ -241,9 +241,7 @@ fn finding(s: &Subject<'_>, reason: &str, problem: &Problem, failed: &[&Event]) 
         format!("container `{name}` cannot pull its image `{image}`{what}: not a crash loop")
     };
     let mut f = Finding::new(&IMAGE_PULL, s, CERTAIN).title(title);
-    if let Some(e) = waiting_evidence(s) {
-        f = f.evidence(e);
-    }
+    f = f.waiting(s);
     if let Some(e) = failed.last() {
         f = f.evidence(Evidence::event(e));
     }

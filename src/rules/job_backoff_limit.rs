@@ -3,9 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{
-    CERTAIN, Evidence, EvidenceKind, Finding, RuleContext, calibrated, termination_evidence,
-};
+use super::{CERTAIN, Evidence, EvidenceKind, Finding, RuleContext, calibrated};
 use crate::finding::{ReportFinding, Severity, WorkloadName, round2, round3};
 use crate::model::pod::Condition;
 use crate::model::{Cluster, Event, Workload};
@@ -100,9 +98,7 @@ fn finding(s: &Subject<'_>, job: &Workload, failed: &Condition) -> Finding {
     }) {
         f = f.evidence(Evidence::event(e));
     }
-    if let Some(e) = termination_evidence(s) {
-        f = f.evidence(e);
-    }
+    f = f.termination(s);
     let (f, best) = log_evidence(s, f);
     let mut f = f;
     let pod = &s.pod.metadata.name;

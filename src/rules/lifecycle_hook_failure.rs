@@ -4,7 +4,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{CERTAIN, Evidence, Finding, RuleContext, termination_evidence, waiting_evidence};
+use super::{CERTAIN, Evidence, Finding, RuleContext, waiting_evidence};
 use crate::model::pod::Handler;
 
 declare_rule! {
@@ -102,9 +102,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         if let Some(h) = &hook_text {
             f = f.evidence(Evidence::spec(s, "lifecycle.postStart", h));
         }
-        if let Some(e) = termination_evidence(s) {
-            f = f.evidence(e);
-        }
+        f = f.termination(s);
         let h = hook_text.as_deref().unwrap_or("the hook");
         f = match (code, &output) {
             (Some(127), _) => f.remedy(format!(

@@ -5,10 +5,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{
-    CERTAIN, Evidence, EvidenceKind, Finding, RuleContext, WEAK, termination_evidence,
-    waiting_evidence,
-};
+use super::{CERTAIN, Evidence, EvidenceKind, Finding, RuleContext, WEAK, waiting_evidence};
 use crate::model::{Event, KeyedObject};
 use crate::subjects::{State, Subject};
 
@@ -343,9 +340,7 @@ fn finding(
             ));
         }
     }
-    if let Some(e) = termination_evidence(s) {
-        f = f.evidence(e);
-    }
+    f = f.termination(s);
     f = remedy(s, f, missing, object, objects.as_deref(), &matching);
     f.command(format!("kubectl -n {ns} get configmap,secret"))
         .command(match (&missing.key, missing.kind) {

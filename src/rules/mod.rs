@@ -8,8 +8,6 @@ use serde::Serialize;
 
 use crate::cause::Cause;
 pub use crate::finding::{Evidence, EvidenceKind};
-use crate::logscan::{HitSource, LogHit};
-use crate::model::{Event, LogFile};
 use crate::subjects::{State, Subject};
 
 /// Defines a rule: its documentation (the `///` lines, printed by `ktriage explain`), its
@@ -29,7 +27,12 @@ macro_rules! declare_rule {
     };
 }
 
+mod helpers;
 pub mod registry;
+
+pub use helpers::{
+    best_hit, check_log_signatures, hits_for, repository_of, termination_evidence, waiting_evidence,
+};
 
 mod app_error_exit;
 mod auth_failure;
@@ -201,108 +204,6 @@ impl<'a> RuleContext<'a> {
     }
 }
 
-impl Evidence {
-    /// A field of the container's status: `field` is relative to the container status entry.
-    #[must_use]
-    pub fn status(s: &Subject<'_>, field: &str, text: impl AsRef<str>) -> Self {
-        Self::new(
-            EvidenceKind::Status,
-            &s.pod.source,
-            format!("{}: {}.{field}", s.pod.metadata.name, s.status_path()),
-            text,
-        )
-    }
-
-    /// A field of the pod's status (`phase`, `reason`, `conditions[Ready]`).
-    #[must_use]
-    pub fn pod_status(s: &Subject<'_>, field: &str, text: impl AsRef<str>) -> Self {
-        Self::new(
-            EvidenceKind::Status,
-            &s.pod.source,
-            format!("{}: status.{field}", s.pod.metadata.name),
-            text,
-        )
-    }
-
-    /// A field of the container's spec: `field` is relative to the container entry, or
-    /// absolute when it starts with `spec.`.
-    #[must_use]
-    pub fn spec(s: &Subject<'_>, field: &str, text: impl AsRef<str>) -> Self {
-        let path = if field.starts_with("spec.") {
-            field.to_owned()
-        } else {
-            format!("{}.{field}", s.spec_path())
-        };
-        Self::new(
-            EvidenceKind::Spec,
-            &s.pod.source,
-            format!("{}: {path}", s.pod.metadata.name),
-            text,
-        )
-    }
-
-    /// An event, located by reason, object, time and count.
-    #[must_use]
-    pub fn event(e: &Event) -> Self {
-        let o = e.object();
-        let when = e
-            .time()
-            .map_or_else(|| "time unknown".to_owned(), |t| t.to_string());
-        let count = e.occurrences();
-        let times = if count > 1 {
-            format!(", x{count}")
-        } else {
-            String::new()
-        };
-        let field = o
-            .field_path
-            .as_deref()
-            .map_or_else(String::new, |f| format!(" {f}"));
-        Self::new(
-            EvidenceKind::Event,
-            &e.source_path,
-            format!(
-                "{} {} {}/{}{field} at {when}{times}",
-                e.kind, e.reason, o.kind, o.name
-            ),
-            e.text(),
-        )
-    }
-
-    /// A matched log line (or a line of the termination message).
-    #[must_use]
-    pub fn log_hit(s: &Subject<'_>, hit: &LogHit) -> Self {
-        match &hit.source {
-            HitSource::Log { path, line } => {
-                Self::new(EvidenceKind::Log, path, format!("line {line}"), &hit.text)
-            }
-            HitSource::TerminationMessage => Self::status(
-                s,
-                &format!("{}.message", s.last_termination_field()),
-                &hit.text,
-            ),
-        }
-    }
-
-    /// A line of a log file, by number.
-    #[must_use]
-    pub fn log_line(log: &LogFile, line: u64, text: &str) -> Self {
-        Self::new(EvidenceKind::Log, &log.source, format!("line {line}"), text)
-    }
-
-    /// A fact about the node the pod ran on.
-    #[must_use]
-    pub fn node(s: &Subject<'_>, field: &str, text: impl AsRef<str>) -> Self {
-        let node = s.pod.spec.node_name.as_deref().unwrap_or("?");
-        Self::new(
-            EvidenceKind::Node,
-            "cluster/nodes.yaml",
-            format!("{node}: {field}"),
-            text,
-        )
-    }
-}
-
 /// A cause proposed for one subject by one rule.
 #[derive(Debug, Clone)]
 pub struct Finding {
@@ -375,102 +276,6 @@ impl Finding {
     pub fn note(mut self, note: impl Into<String>) -> Self {
         self.notes.push(note.into());
         self
-    }
-}
-
-/// The log hits of `cause` for a subject, in line order.
-pub fn hits_for<'s>(s: &'s Subject<'_>, cause: Cause) -> impl Iterator<Item = &'s LogHit> {
-    s.log_hits.iter().filter(move |h| h.cause == cause)
-}
-
-/// The strongest hit of `cause` (confidence x position), the latest on ties.
-#[must_use]
-pub fn best_hit<'s>(s: &'s Subject<'_>, cause: Cause) -> Option<&'s LogHit> {
-    hits_for(s, cause).max_by(|a, b| {
-        let score = |h: &LogHit| h.signature.confidence * h.position_weight();
-        score(a)
-            .total_cmp(&score(b))
-            .then_with(|| b.from_end.cmp(&a.from_end))
-    })
-}
-
-/// Evidence for the last termination: reason and exit code in one item.
-#[must_use]
-pub fn termination_evidence(s: &Subject<'_>) -> Option<Evidence> {
-    let t = s.last_termination()?;
-    let mut parts = Vec::new();
-    if let Some(r) = &t.reason {
-        parts.push(format!("reason {r}"));
-    }
-    if let Some(c) = t.exit_code {
-        parts.push(format!("exit code {c}"));
-    }
-    if let Some(sig) = t.signal {
-        parts.push(format!("signal {sig}"));
-    }
-    if let Some(secs) = t.runtime_secs() {
-        parts.push(format!("ran {}", crate::model::time::human_duration(secs)));
-    }
-    (!parts.is_empty()).then(|| Evidence::status(s, s.last_termination_field(), parts.join(", ")))
-}
-
-/// The repository of an image reference, without tag or digest
-/// (`registry.example.com:5000/shop/api:1` -> `registry.example.com:5000/shop/api`).
-#[must_use]
-pub fn repository_of(image: &str) -> &str {
-    let no_digest = image.split('@').next().unwrap_or(image);
-    match no_digest.rsplit_once(':') {
-        Some((repo, tag)) if !tag.contains('/') => repo,
-        _ => no_digest,
-    }
-}
-
-/// Evidence that the container is waiting in back-off (the loop itself).
-#[must_use]
-pub fn waiting_evidence(s: &Subject<'_>) -> Option<Evidence> {
-    let w = s.waiting()?;
-    let text = match (&w.reason, &w.message) {
-        (Some(r), Some(m)) => format!("{r}: {m}"),
-        (Some(r), None) => r.clone(),
-        (None, Some(m)) => m.clone(),
-        (None, None) => return None,
-    };
-    Some(Evidence::status(s, "state.waiting", text))
-}
-
-/// A generic rule body for causes recognized by their log signatures: one proposal per
-/// looping container that has a hit, with the hit lines and the termination as evidence.
-/// `describe` returns the title and remediation given the best hit.
-pub fn check_log_signatures(
-    cx: &RuleContext<'_>,
-    out: &mut Vec<Finding>,
-    rule: &RuleDef,
-    describe: impl Fn(&Subject<'_>, &LogHit) -> (String, Vec<String>),
-) {
-    for s in cx.crashlooping_containers() {
-        let Some(best) = best_hit(s, rule.cause) else {
-            continue;
-        };
-        let mut confidence = best.signature.confidence * best.position_weight();
-        // A non-zero exit is consistent with a fatal error line.
-        if s.exit_code().is_some_and(|c| c != 0) {
-            confidence += 0.05;
-        }
-        let (title, remediation) = describe(s, best);
-        let mut f = Finding::new(rule, s, confidence)
-            .title(title)
-            .evidence(Evidence::log_hit(s, best));
-        for hit in hits_for(s, rule.cause)
-            .filter(|h| !std::ptr::eq(*h, best))
-            .take(2)
-        {
-            f = f.evidence(Evidence::log_hit(s, hit));
-        }
-        if let Some(e) = termination_evidence(s) {
-            f = f.evidence(e);
-        }
-        f.remediation = remediation;
-        out.push(f);
     }
 }
 

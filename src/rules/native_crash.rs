@@ -1,8 +1,6 @@
 //! `native-crash`: the process dies from a fatal signal of its own: SIGSEGV, SIGABRT, SIGBUS, SIGILL.
 
-use super::{
-    Evidence, Finding, POSSIBLE, RuleContext, Signature, best_hit, hits_for, termination_evidence,
-};
+use super::{Evidence, Finding, POSSIBLE, RuleContext, Signature, best_hit, hits_for};
 use crate::cause::Cause;
 use crate::subjects::Subject;
 
@@ -119,9 +117,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         if let Some(h) = hit {
             f = f.evidence(Evidence::log_hit(s, h));
         }
-        if let Some(e) = termination_evidence(s) {
-            f = f.evidence(e);
-        }
+        f = f.termination(s);
         if heap {
             f = f.note("the log also reports an exhausted runtime heap: the abort is the runtime giving up (see `runtime-heap-exhausted`)");
         }

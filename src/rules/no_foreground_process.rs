@@ -1,10 +1,7 @@
 //! `no-foreground-process`: PID 1 finishes and exits 0 while the pod wants it running forever.
 
 use super::probe::{ProbeKill, stopped_on_request};
-use super::{
-    CERTAIN, Evidence, Finding, POSSIBLE, RuleContext, STRONG, repository_of, termination_evidence,
-    waiting_evidence,
-};
+use super::{CERTAIN, Evidence, Finding, POSSIBLE, RuleContext, STRONG, repository_of};
 use crate::model::LogFile;
 use crate::model::time::human_duration;
 use crate::subjects::Subject;
@@ -145,12 +142,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
             .unwrap_or_default();
         let mut f = Finding::new(&NO_FOREGROUND_PROCESS, s, confidence)
             .title(format!("container `{name}` exits 0{ran} but `restartPolicy: Always` restarts it: no long-running foreground process"));
-        if let Some(e) = termination_evidence(s) {
-            f = f.evidence(e);
-        }
-        if let Some(e) = waiting_evidence(s) {
-            f = f.evidence(e);
-        }
+        f = f.termination(s).waiting(s);
         if let Some(cmd) = s.command_line() {
             f = f.evidence(Evidence::spec(s, "command", cmd));
         }
@@ -234,9 +226,7 @@ fn without_exit_code(s: &Subject<'_>) -> Option<Finding> {
         "container `{name}` ends its run without any error logged: it likely finishes and exits, and `restartPolicy: Always` restarts it"
     ));
     f = f.evidence(Evidence::log_line(log, last_line.number, &last_line.text));
-    if let Some(e) = waiting_evidence(s) {
-        f = f.evidence(e);
-    }
+    f = f.waiting(s);
     f = f.note("the bundle does not show the last exit code: an exit code 0 (`Completed`) would confirm this; a non-zero one would point at an error the program does not log");
     Some(
         f.remedy(format!("check the exit code (`kubectl describe pod`): if `{name}` exits 0, make it run a long-lived process in the foreground as PID 1"))
@@ -250,9 +240,7 @@ fn from_spec(s: &Subject<'_>, title: String, (field, value): (&str, &str), note:
     let mut f = Finding::new(&NO_FOREGROUND_PROCESS, s, 0.75)
         .title(title)
         .evidence(Evidence::spec(s, field, value));
-    if let Some(e) = waiting_evidence(s) {
-        f = f.evidence(e);
-    }
+    f = f.waiting(s);
     f.note(note)
 }
 

@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{Evidence, Finding, LIKELY, RuleContext, termination_evidence, waiting_evidence};
+use super::{Evidence, Finding, LIKELY, RuleContext};
 use crate::model::Event;
 use crate::model::pod::Condition;
 use crate::subjects::Subject;
@@ -112,9 +112,7 @@ fn finding(
         }
     };
     let mut f = Finding::new(&NODE_OOM, s, confidence).title(title);
-    if let Some(e) = termination_evidence(s) {
-        f = f.evidence(e);
-    }
+    f = f.termination(s);
     for e in events.iter().rev().take(2) {
         f = f.evidence(Evidence::event(e));
     }
@@ -130,9 +128,7 @@ fn finding(
         "resources.limits.memory",
         limit.map_or_else(|| "not set".to_owned(), ToOwned::to_owned),
     ));
-    if let Some(e) = waiting_evidence(s) {
-        f = f.evidence(e);
-    }
+    f = f.waiting(s);
     if matches_victim {
         f = f.note("the victim process named by the node event is this container's process");
     } else if let Some(v) = &victim {

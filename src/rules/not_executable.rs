@@ -4,11 +4,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::runtime_start_failure::{compile, is_start_candidate, match_signature, start_messages};
-use super::{
-    CERTAIN, Evidence, Finding, POSSIBLE, RuleContext, Signature, WEAK, best_hit,
-    termination_evidence, waiting_evidence,
-};
+use super::helpers::{compile, is_start_candidate, match_signature, start_messages};
+use super::{CERTAIN, Evidence, Finding, POSSIBLE, RuleContext, Signature, WEAK, best_hit};
 use crate::subjects::Subject;
 
 declare_rule! {
@@ -145,12 +142,7 @@ fn finding(
     if let Some(e) = evidence {
         f = f.evidence(e);
     }
-    if let Some(e) = termination_evidence(s) {
-        f = f.evidence(e);
-    }
-    if let Some(e) = waiting_evidence(s) {
-        f = f.evidence(e);
-    }
+    f = f.termination(s).waiting(s);
     if let Some(m) = mode {
         f = f
             .evidence(Evidence::spec(

@@ -5,10 +5,9 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::runtime_start_failure::{is_start_candidate, start_messages};
-use super::{
-    CERTAIN, Evidence, Finding, RuleContext, Signature, termination_evidence, waiting_evidence,
-};
+use super::helpers::memory_bytes;
+use super::helpers::{is_start_candidate, start_messages};
+use super::{CERTAIN, Evidence, Finding, RuleContext, Signature};
 use crate::model::pod::Volume;
 use crate::model::time::human_duration;
 use crate::subjects::Subject;
@@ -155,12 +154,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         if let Some((e, _)) = init_oom {
             f = f.evidence(e);
         }
-        if let Some(e) = termination_evidence(s) {
-            f = f.evidence(e);
-        }
-        if let Some(e) = waiting_evidence(s) {
-            f = f.evidence(e);
-        }
+        f = f.termination(s).waiting(s);
         if let Some(l) = limit {
             f = f.evidence(Evidence::spec(s, "resources.limits.memory", l));
         }
@@ -248,34 +242,6 @@ fn memory_empty_dir<'a>(s: &Subject<'a>) -> Option<(&'a Volume, &'a str)> {
         (e.medium.as_deref() == Some("Memory") && e.size_limit.is_none())
             .then_some((v, m.mount_path.as_str()))
     })
-}
-
-/// A Kubernetes quantity in bytes: `512Mi`, `1G`, `512m` (milli), `1e9`, `256`.
-pub(super) fn memory_bytes(q: &str) -> Option<f64> {
-    const SUFFIXES: &[(&str, f64)] = &[
-        ("Ki", 1024.0),
-        ("Mi", 1_048_576.0),
-        ("Gi", 1_073_741_824.0),
-        ("Ti", 1_099_511_627_776.0),
-        ("Pi", 1_125_899_906_842_624.0),
-        ("Ei", 1_152_921_504_606_846_976.0),
-        ("n", 1e-9),
-        ("u", 1e-6),
-        ("m", 1e-3),
-        ("k", 1e3),
-        ("M", 1e6),
-        ("G", 1e9),
-        ("T", 1e12),
-        ("P", 1e15),
-        ("E", 1e18),
-    ];
-    let q = q.trim();
-    for (suffix, factor) in SUFFIXES {
-        if let Some(n) = q.strip_suffix(suffix) {
-            return n.parse::<f64>().ok().map(|n| n * factor);
-        }
-    }
-    q.parse::<f64>().ok()
 }
 
 #[cfg(test)]

@@ -1,10 +1,7 @@
 //! `oom-killed`: the container exceeds its memory limit and the kernel kills it.
 
-use super::oom_at_start::memory_bytes;
-use super::{
-    CERTAIN, Evidence, Finding, POSSIBLE, RuleContext, STRONG, termination_evidence,
-    waiting_evidence,
-};
+use super::helpers::memory_bytes;
+use super::{CERTAIN, Evidence, Finding, POSSIBLE, RuleContext, STRONG};
 use crate::model::time::human_duration;
 use crate::subjects::Subject;
 
@@ -62,9 +59,7 @@ fn finding(s: &Subject<'_>, mut confidence: f64, limit: Option<&str>) -> Finding
         None => format!("container `{name}` is OOM-killed (no memory limit set)"),
     };
     let mut f = Finding::new(&OOM_KILLED, s, confidence).title(title);
-    if let Some(e) = termination_evidence(s) {
-        f = f.evidence(e);
-    }
+    f = f.termination(s);
     if let Some(l) = limit {
         f = f.evidence(Evidence::spec(s, "resources.limits.memory", l));
     } else if !s.resources_shown() {
@@ -72,9 +67,7 @@ fn finding(s: &Subject<'_>, mut confidence: f64, limit: Option<&str>) -> Finding
             "the bundle does not show the container's `resources`: its memory limit is unknown",
         );
     }
-    if let Some(e) = waiting_evidence(s) {
-        f = f.evidence(e);
-    }
+    f = f.waiting(s);
     let heap = heap_flag(s);
     if let Some((flag, field)) = &heap {
         confidence += 0.02;

@@ -7,8 +7,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::sigterm::SIGTERM;
-use super::{CERTAIN, Evidence, Finding, LIKELY, POSSIBLE, termination_evidence};
+use super::{CERTAIN, Evidence, Finding, LIKELY, POSSIBLE};
+use crate::cause::Cause;
 use crate::model::logread::{self, Listening, Span};
 use crate::model::pod::Probe;
 use crate::model::time::human_duration;
@@ -181,9 +181,7 @@ impl<'a> ProbeKill<'a> {
         for e in self.kills.last().into_iter().chain(self.unhealthy.last()) {
             f = f.evidence(Evidence::event(e));
         }
-        if let Some(e) = termination_evidence(s) {
-            f = f.evidence(e);
-        }
+        f = f.termination(s);
         if let Some(p) = self.probe {
             f = f.evidence(Evidence::spec(s, field, p.settings()));
         }
@@ -255,7 +253,7 @@ pub(super) fn stopped_from_outside(s: &Subject<'_>) -> Option<&'static str> {
 /// A log whose last lines hold a shutdown on request (within its last 20 lines), with no
 /// other signature's hit on or after that line.
 pub(super) fn stopped_on_request(s: &Subject<'_>) -> Option<&'static str> {
-    let is_shutdown = |h: &&crate::logscan::LogHit| h.cause == SIGTERM.cause;
+    let is_shutdown = |h: &&crate::logscan::LogHit| h.cause == Cause::Sigterm;
     let shutdown = s
         .log_hits
         .iter()
@@ -355,7 +353,7 @@ fn why_it_fails(
     let erred = s
         .log_hits
         .iter()
-        .any(|h| h.cause != SIGTERM.cause && h.from_end < 50);
+        .any(|h| h.cause != Cause::Sigterm && h.from_end < 50);
     (!ready && !erred && fits_budget(s, span.secs, budget, 0.6)).then(|| Why::StillStarting {
         span: span.clone(),
         budget,

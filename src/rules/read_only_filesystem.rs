@@ -1,6 +1,6 @@
 //! `read-only-filesystem`: the app writes to a read-only root filesystem or mount (EROFS).
 
-use super::file_permission_denied::{describe_volume, mount_for_path, parent_dir};
+use super::helpers::{describe_volume, mount_for_path, parent_dir};
 use super::{Evidence, Finding, RuleContext, Signature, best_hit, check_log_signatures};
 use crate::subjects::Subject;
 

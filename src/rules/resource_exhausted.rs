@@ -1,6 +1,6 @@
 //! `resource-exhausted`: the app runs out of disk space, threads/PIDs or file descriptors.
 
-use super::file_permission_denied::{describe_volume, mount_for_path};
+use super::helpers::{describe_volume, mount_for_path};
 use super::{Evidence, Finding, RuleContext, Signature, best_hit, check_log_signatures};
 use crate::subjects::Subject;
 

@@ -1,8 +1,8 @@
 //! `runtime-heap-exhausted`: a language runtime runs out of its own heap and exits, below the
 //! container's memory limit.
 
-use super::oom_at_start::memory_bytes;
-use super::{Evidence, Finding, RuleContext, Signature, best_hit, hits_for, termination_evidence};
+use super::helpers::memory_bytes;
+use super::{Evidence, Finding, RuleContext, Signature, best_hit, hits_for};
 use crate::subjects::Subject;
 
 declare_rule! {
@@ -139,9 +139,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         {
             f = f.evidence(Evidence::log_hit(s, hit));
         }
-        if let Some(e) = termination_evidence(s) {
-            f = f.evidence(e);
-        }
+        f = f.termination(s);
         let limit = s.memory_limit();
         if let Some(l) = limit {
             f = f.evidence(Evidence::spec(s, "resources.limits.memory", l));

@@ -8,9 +8,10 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::security_context_blocked::is_working_dir_denied;
-use super::{Evidence, Finding, RuleContext, Signature, termination_evidence, waiting_evidence};
-use crate::subjects::{State, Subject};
+use super::helpers::is_working_dir_denied;
+use super::helpers::{is_start_candidate, start_messages};
+use super::{Evidence, Finding, RuleContext};
+use crate::subjects::Subject;
 
 declare_rule! {
     /// ## What it detects
@@ -44,15 +45,6 @@ declare_rule! {
         cause: RuntimeStartFailure, kind: CrashLoop, check: check, signatures: &[],
     };
 }
-
-/// Waiting reasons of a failed container start (taxonomy §2.2).
-pub(super) const START_REASONS: &[&str] = &[
-    "RunContainerError",
-    "CreateContainerError",
-    "StartError",
-    "ContainerCannotRun",
-    "PreStartHookError",
-];
 
 /// A subsystem an OCI error names: id, pattern, what to tell the user.
 struct Subsystem {
@@ -174,12 +166,7 @@ fn finding(
     let mut f = Finding::new(&RUNTIME_START_FAILURE, s, confidence)
         .title(title)
         .evidence(evidence.clone());
-    if let Some(e) = termination_evidence(s) {
-        f = f.evidence(e);
-    }
-    if let Some(e) = waiting_evidence(s) {
-        f = f.evidence(e);
-    }
+    f = f.termination(s).waiting(s);
     f = match (sub.id, target) {
         ("mount", Some(dst)) => mount_remedy(s, f, dst),
         ("mount", None) => f.remedy(format!(
@@ -269,89 +256,6 @@ fn mount_remedy(s: &Subject<'_>, mut f: Finding, dst: &str) -> Finding {
             m.name
         )),
     }
-}
-
-/// Whether a subject may show a failed start: a loop, or waiting with a start-failure reason.
-pub(super) fn is_start_candidate(s: &Subject<'_>) -> bool {
-    s.state.is_loop()
-        || (s.state == State::Waiting
-            && s.waiting_reason()
-                .is_some_and(|r| START_REASONS.contains(&r)))
-}
-
-/// The messages a failed start leaves, with their evidence: the last termination's message when
-/// it was a start error (`StartError`, `ContainerCannotRun` or exit code 128), the waiting message
-/// of a start-failure reason, and `Failed` events ("Error: …", image pulls excluded).
-pub(super) fn start_messages<'a>(s: &Subject<'a>) -> Vec<(Evidence, &'a str)> {
-    let mut out = Vec::new();
-    if let Some(t) = s.last_termination()
-        && (matches!(
-            t.reason.as_deref(),
-            Some("StartError" | "ContainerCannotRun")
-        ) || t.exit_code == Some(128))
-        && let Some(m) = t.message.as_deref().filter(|m| !m.trim().is_empty())
-    {
-        let field = format!("{}.message", s.last_termination_field());
-        out.push((Evidence::status(s, &field, m), m));
-    }
-    if let Some(w) = s.waiting()
-        && w.reason
-            .as_deref()
-            .is_some_and(|r| START_REASONS.contains(&r))
-        && let Some(m) = w.message.as_deref()
-    {
-        out.push((Evidence::status(s, "state.waiting.message", m), m));
-    }
-    for e in s.iter_events("Failed") {
-        let text = e.text();
-        let is_pull = [
-            "ErrImagePull",
-            "ImagePullBackOff",
-            "pull image",
-            "InvalidImageName",
-        ]
-        .iter()
-        .any(|p| text.contains(p));
-        // Old kubelets passed the runtime's error on without the `Error: ` prefix.
-        let runtime = [
-            "starting container process caused",
-            "OCI runtime",
-            "oci runtime",
-        ]
-        .iter()
-        .any(|p| text.contains(p));
-        let message = text
-            .strip_prefix("Error: ")
-            .or_else(|| runtime.then_some(text));
-        if let Some(m) = message.filter(|_| !is_pull) {
-            out.push((Evidence::event(e), m));
-        }
-    }
-    out
-}
-
-/// Compiles a rule's signatures, for matching texts the log scan does not see (waiting
-/// messages, events).
-pub(super) fn compile(signatures: &[Signature]) -> Vec<Regex> {
-    signatures
-        .iter()
-        .map(|s| Regex::new(s.pattern).expect("signatures compile (checked by a test)"))
-        .collect()
-}
-
-/// The first of `signatures` that matches `text`, with its `target` capture.
-pub(super) fn match_signature(
-    signatures: &'static [Signature],
-    regexes: &[Regex],
-    text: &str,
-) -> Option<(&'static Signature, Option<String>)> {
-    signatures.iter().zip(regexes).find_map(|(sig, re)| {
-        let c = re.captures(text)?;
-        let target = c
-            .name("target")
-            .map(|m| m.as_str().trim_matches(['"', '\'', '`']).to_owned());
-        Some((sig, target))
-    })
 }
 
 #[cfg(test)]

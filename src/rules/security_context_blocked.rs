@@ -5,7 +5,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::runtime_start_failure::{is_start_candidate, start_messages};
+use super::helpers::CWD_DENIED;
+use super::helpers::{is_start_candidate, start_messages};
 use super::{
     CERTAIN, Evidence, Finding, RuleContext, Signature, best_hit, check_log_signatures,
     waiting_evidence,
@@ -108,12 +109,6 @@ const SIGNATURES: &[Signature] = &[
 static RUN_AS_NON_ROOT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(SIGNATURES[0].pattern).expect("checked by a test"));
 
-/// The runtime refusing to enter the working directory as the container's user.
-static CWD_DENIED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"chdir to cwd \(\\?"(?P<target>[^"\\]+)\\?"\) set in config\.json failed: permission denied"#)
-        .expect("valid regex")
-});
-
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
     for s in cx.subjects {
         if let Some(f) = run_as_non_root(s) {
@@ -181,11 +176,6 @@ fn is_ownership_change(line: &str) -> bool {
     ]
     .iter()
     .any(|w| line.contains(w))
-}
-
-/// Whether a runtime message says the container's user may not enter its working directory.
-pub(super) fn is_working_dir_denied(message: &str) -> bool {
-    CWD_DENIED.is_match(message)
 }
 
 /// A finding for a container whose user may not enter its working directory: the runtime's

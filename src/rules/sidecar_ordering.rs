@@ -1,7 +1,7 @@
 //! `sidecar-ordering`: the app starts before a sidecar of its pod listens, and exits on the
 //! refused localhost connection.
 
-use super::{Evidence, Finding, RuleContext, Signature, best_hit, hits_for, termination_evidence};
+use super::{Evidence, Finding, RuleContext, Signature, best_hit, hits_for};
 use crate::model::Container;
 use crate::model::time::human_duration;
 use crate::subjects::Subject;
@@ -160,9 +160,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
             &format!("spec.{}[{side}]", sib.list),
             format!("sidecar `{side}` ({}) {}", sib.container.image, sib.how),
         ));
-        if let Some(e) = termination_evidence(s) {
-            f = f.evidence(e);
-        }
+        f = f.termination(s);
         if let Some(r) = runtime.filter(|_| early) {
             f = f.note(format!(
                 "`{name}` exited {} after start: the sidecar may simply not have been ready yet",

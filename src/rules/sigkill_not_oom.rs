@@ -1,6 +1,6 @@
 //! `sigkill-not-oom`: exit code 137 (SIGKILL) that the runtime does not call an OOM kill.
 
-use super::{Evidence, Finding, POSSIBLE, RuleContext, termination_evidence, waiting_evidence};
+use super::{Evidence, Finding, POSSIBLE, RuleContext};
 use crate::model::Event;
 use crate::subjects::Subject;
 
@@ -172,9 +172,7 @@ fn finding(s: &Subject<'_>, confidence: f64, sender: &Sender<'_>) -> Finding {
     if s.last_termination().is_none() {
         f = f.note("the bundle does not show how the container ended: the kubelet's events are the evidence");
     }
-    if let Some(e) = termination_evidence(s) {
-        f = f.evidence(e);
-    }
+    f = f.termination(s);
     match sender {
         Sender::Probe(e)
         | Sender::PostStartHook(e)
@@ -195,9 +193,7 @@ fn finding(s: &Subject<'_>, confidence: f64, sender: &Sender<'_>) -> Finding {
         let field = format!("{}.message", s.last_termination_field());
         f = f.evidence(Evidence::status(s, &field, m));
     }
-    if let Some(e) = waiting_evidence(s) {
-        f = f.evidence(e);
-    }
+    f = f.waiting(s);
     let sandbox_count: i64 = s
         .iter_events("SandboxChanged")
         .map(Event::occurrences)

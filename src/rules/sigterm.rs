@@ -1,9 +1,6 @@
 //! `sigterm`: the container ends with exit code 143, terminated by SIGTERM.
 
-use super::{
-    Evidence, Finding, POSSIBLE, RuleContext, Signature, best_hit, termination_evidence,
-    waiting_evidence,
-};
+use super::{Evidence, Finding, POSSIBLE, RuleContext, Signature, best_hit};
 use crate::model::Event;
 use crate::model::time::{human_duration, parse_go_duration};
 use crate::subjects::Subject;
@@ -179,9 +176,7 @@ fn finding(s: &Subject<'_>, confidence: f64, sender: &Sender<'_>) -> Finding {
         ),
     };
     let mut f = Finding::new(&SIGTERM, s, confidence).title(title);
-    if let Some(e) = termination_evidence(s) {
-        f = f.evidence(e);
-    }
+    f = f.termination(s);
     match sender {
         Sender::Probe(e) | Sender::Kubelet(e) => f = f.evidence(Evidence::event(e)),
         Sender::Timeout { word, .. } => {
@@ -197,9 +192,7 @@ fn finding(s: &Subject<'_>, confidence: f64, sender: &Sender<'_>) -> Finding {
     if let Some(h) = best_hit(s, SIGTERM.cause) {
         f = f.evidence(Evidence::log_hit(s, h));
     }
-    if let Some(e) = waiting_evidence(s) {
-        f = f.evidence(e);
-    }
+    f = f.waiting(s);
     f = match sender {
         Sender::Probe(_) => f
             .remedy("fix the probe or hook that makes the kubelet stop the container (see that finding); SIGTERM is only how the kubelet stops it")

@@ -5,10 +5,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{
-    CERTAIN, Evidence, EvidenceKind, Finding, RuleContext, Signature, hits_for,
-    termination_evidence, waiting_evidence,
-};
+use super::{CERTAIN, Evidence, EvidenceKind, Finding, RuleContext, Signature, hits_for};
 use crate::model::pod::{Volume, VolumeMount};
 use crate::model::{Event, KeyedObject};
 use crate::subjects::{State, Subject};
@@ -246,12 +243,8 @@ fn mount_event_finding(s: &Subject<'_>) -> Option<Finding> {
             "container `{name}` cannot start: volume `{volume}` fails to mount ({why})"
         ))
         .evidence(Evidence::event(e));
-    if let Some(e) = waiting_evidence(s) {
-        f = f.evidence(e);
-    }
-    if let Some(e) = termination_evidence(s) {
-        f = f.evidence(e);
-    }
+    f = f.waiting(s);
+    f = f.termination(s);
     if s.state.is_loop() {
         f = f.note("the container still restarts: the mount failure may be from an earlier attempt; check the events' times");
     }
@@ -357,9 +350,7 @@ fn missing_file_finding(s: &Subject<'_>) -> Option<Finding> {
                 ));
         }
     }
-    if let Some(e) = termination_evidence(s) {
-        f = f.evidence(e);
-    }
+    f = f.termination(s);
     Some(commands(s, f))
 }
 
