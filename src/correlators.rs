@@ -1917,9 +1917,8 @@ items:
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("fixtures/rules/rollout-regression/fires-rollout-regression-env-renamed");
         let source = crate::bundle::BundleSource::new(&dir);
-        let raw = crate::bundle::read_bundle(&source, &crate::bundle::Limits::default())
-            .expect("fixture is readable");
-        let loaded = crate::formats::load(&source, raw).expect("fixture is a ktriage bundle");
+        let loaded = crate::formats::read(&source, &crate::bundle::Limits::default())
+            .expect("fixture is a readable ktriage bundle");
         let causes = |rules: &RuleSet| -> Vec<String> {
             crate::diagnose::diagnose(&loaded.cluster, "fixture", rules)
                 .into_iter()

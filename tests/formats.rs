@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ktriage::bundle::{BundleSource, Limits, read_bundle};
-use ktriage::formats::{Format, Loaded, load};
+use ktriage::bundle::{BundleSource, Limits};
+use ktriage::formats::{Format, Loaded, read};
 use serde_json::Value;
 
 const REAL_WORLD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/real-world");
@@ -29,9 +29,7 @@ fn analyze(path: &Path) -> Value {
 
 /// Reads one bundle through the library.
 fn loaded(path: &Path) -> Loaded {
-    let source = BundleSource::new(path);
-    let raw = read_bundle(&source, &Limits::default()).expect("readable");
-    load(&source, raw).expect("recognized")
+    read(&BundleSource::new(path), &Limits::default()).expect("readable and recognized")
 }
 
 fn bundle(report: &Value) -> &Value {

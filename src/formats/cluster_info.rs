@@ -21,8 +21,9 @@ use std::collections::BTreeSet;
 
 use serde_json::value::RawValue;
 
+use super::RawBundle;
 use super::{Format, Loaded, add_file, add_log, add_resource, infer_collected_at, reserve_parsed};
-use crate::bundle::{BundleSource, RawBundle};
+use crate::bundle::BundleSource;
 use crate::model::{Cluster, LogFile};
 
 const START: &str = "==== START logs for container ";

@@ -2,8 +2,9 @@
 
 use serde::Deserialize;
 
+use super::RawBundle;
 use super::{Format, Loaded, add_file, add_log, reserve_parsed};
-use crate::bundle::{BundleSource, RawBundle};
+use crate::bundle::BundleSource;
 use crate::model::{Cluster, Time};
 
 /// `manifest.json`, the fields the analyzer reads.

@@ -1,18 +1,25 @@
-//! Which dump format a bundle's files form, and reading each into a `Cluster`.
+//! What a bundle's members mean: which ones are kept, which dump format they form, and reading
+//! each format into a `Cluster`.
 //!
-//! Detection is by content and marker paths after finding the real root, never by file name.
-//! Each format module maps its layout onto the shared `add_resource` / `add_log` helpers.
+//! The bundle reader hands members to a `RawBundle` (the `bundle::Sink`), which parses resource
+//! files as they arrive; `load` then finds the format by content and marker paths after finding
+//! the real root, never by file name. Each format module maps its layout onto the shared
+//! `add_resource` / `add_log` helpers.
 
 mod cluster_info;
 mod ktriage;
 mod must_gather;
+mod raw;
 mod troubleshoot;
 
 use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::bundle::{BundleError, BundleSource, FileData, RawBundle};
+pub use raw::{FileData, RawBundle};
+
+use crate::bundle::{BundleError, BundleSource, Limits};
 use crate::model::parse::{parse_objects, parse_objects_with};
 use crate::model::{Cluster, ContainerLogs, LogFile, Time};
 
@@ -51,11 +58,32 @@ pub struct Loaded {
     pub warnings: Vec<String>,
 }
 
+/// Why a bundle could not be read into a `Cluster`.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The input as a whole could not be read.
+    #[error(transparent)]
+    Read(#[from] BundleError),
+    /// No format claims the members read.
+    #[error("`{path}` is not a recognized bundle: {detail}")]
+    Unrecognized { path: PathBuf, detail: String },
+}
+
+/// Reads the bundle at `source` (resource files parsed as they are read) and loads it.
+///
+/// # Errors
+/// As `bundle::read_bundle` and `load`.
+pub fn read(source: &BundleSource, limits: &Limits) -> Result<Loaded, LoadError> {
+    let mut raw = RawBundle::default();
+    crate::bundle::read_bundle(source, limits, &mut raw)?;
+    load(source, raw)
+}
+
 /// Detects the format of `raw` and reads it into a `Cluster`.
 ///
 /// # Errors
-/// `BundleError::Unrecognized` when no known layout is found, naming what was looked for.
-pub fn load(source: &BundleSource, raw: RawBundle) -> Result<Loaded, BundleError> {
+/// `LoadError::Unrecognized` when no known layout is found, naming what was looked for.
+pub fn load(source: &BundleSource, raw: RawBundle) -> Result<Loaded, LoadError> {
     // ktriage first: its manifest is the one unambiguous marker.
     let mut loaded = if let Some(root) = ktriage::find_root(&raw) {
         ktriage::read(source, raw, &root)
@@ -76,7 +104,7 @@ pub fn load(source: &BundleSource, raw: RawBundle) -> Result<Loaded, BundleError
 }
 
 /// The error for a bundle no reader claims: what was looked for, and what the bundle seems to be.
-fn unrecognized(source: &BundleSource, raw: &RawBundle) -> BundleError {
+fn unrecognized(source: &BundleSource, raw: &RawBundle) -> LoadError {
     let seen = raw.files.len() + raw.logs.len();
     let looked_for = if raw.single_file {
         "looked for a `kubectl cluster-info dump` stdout file (a `NodeList` or `PodList` JSON/YAML \
@@ -98,7 +126,7 @@ fn unrecognized(source: &BundleSource, raw: &RawBundle) -> BundleError {
     let hint = bundle_hint(raw)
         .map(|h| format!("; this looks like {h}"))
         .unwrap_or_default();
-    BundleError::Unrecognized {
+    LoadError::Unrecognized {
         path: source.path.clone(),
         detail: format!("no pods found; {looked_for}{hint}"),
     }
@@ -251,7 +279,7 @@ fn parse_resource(resource: &str, path: &str, bytes: &[u8]) -> Option<(Objects, 
 }
 
 /// A resource file parsed while the bundle was read, so that a bundle's bytes are never all
-/// in memory at once (`bundle::FileData::Parsed`). Only files whose path names their kind
+/// in memory at once (`FileData::Parsed`). Only files whose path names their kind
 /// unambiguously are parsed early (see `resource_hint`); the format readers then ask for them
 /// by the same kind.
 #[derive(Debug)]
@@ -267,7 +295,7 @@ pub struct ParsedFile {
 
 /// Parses a bundle member as it is read when its path names a kind the model keeps, else
 /// keeps its bytes for the format readers. `earlier` are the members read before it.
-pub(crate) fn digest(path: &str, bytes: &[u8], earlier: &BTreeMap<String, FileData>) -> FileData {
+fn digest(path: &str, bytes: &[u8], earlier: &BTreeMap<String, FileData>) -> FileData {
     let Some(resource) = resource_hint(path) else {
         return FileData::Bytes(bytes.to_vec());
     };

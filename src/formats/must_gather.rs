@@ -23,8 +23,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
+use super::RawBundle;
 use super::{Format, Loaded, add_file, add_log, add_resource, infer_collected_at, reserve_parsed};
-use crate::bundle::{BundleSource, RawBundle};
+use crate::bundle::BundleSource;
 use crate::model::parse::parse_objects;
 use crate::model::{Cluster, LogFile, Time};
 

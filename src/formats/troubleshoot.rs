@@ -13,8 +13,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
+use super::RawBundle;
 use super::{Format, Loaded, add_file, add_log, infer_collected_at, reserve_parsed};
-use crate::bundle::{BundleSource, RawBundle};
+use crate::bundle::BundleSource;
 use crate::model::{Cluster, Time};
 
 /// Most entries quoted from one errors file in its warning.
