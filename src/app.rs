@@ -621,7 +621,7 @@ fn scan_inner(source: &BundleSource, cfg: &Config, path: &str, free: Free) -> Bu
     let outcome = BundleOutcome {
         report: BundleReport {
             path: path.to_owned(),
-            format: Some(loaded.format.as_str().to_owned()),
+            format: Some(loaded.format.name().to_owned()),
             cluster: Some(printable(&loaded.cluster.name).into_owned()),
             collected_at: loaded.cluster.collected_at.map(|t| t.to_string()),
             status: status.to_owned(),

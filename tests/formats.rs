@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use ktriage::bundle::{BundleSource, Limits};
-use ktriage::formats::{Format, Loaded, read};
+use ktriage::formats::{Loaded, read};
 use serde_json::Value;
 
 const REAL_WORLD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/real-world");
@@ -423,7 +423,7 @@ fn cluster_info_dump_stdout_file() {
         "{f:#}"
     );
     let loaded = loaded(&path);
-    assert_eq!(loaded.format, Format::ClusterInfoDump);
+    assert_eq!(loaded.format.name(), "cluster-info-dump");
     let cluster = &loaded.cluster;
     assert_eq!(cluster.nodes.len(), 1);
     assert_eq!(cluster.workloads.len(), 4);
