@@ -279,25 +279,28 @@ enum Objects {
     Keyed(Vec<crate::model::KeyedObject>),
 }
 
+/// The resource kinds the model keeps, by plural kubectl name: the one list of them. The
+/// collector collects every one (a test reads `collector/ktriage-collect` to check).
+const KEPT_RESOURCES: [&str; 14] = [
+    "pods",
+    "events",
+    "deployments",
+    "replicasets",
+    "statefulsets",
+    "daemonsets",
+    "jobs",
+    "cronjobs",
+    "nodes",
+    "services",
+    "endpoints",
+    "persistentvolumeclaims",
+    "configmaps",
+    "secrets",
+];
+
 /// The model type of a resource (its plural kubectl name), or `None` for kinds not kept.
 fn model_resource(resource: &str) -> Option<&'static str> {
-    const KEPT: [&str; 14] = [
-        "pods",
-        "events",
-        "deployments",
-        "replicasets",
-        "statefulsets",
-        "daemonsets",
-        "jobs",
-        "cronjobs",
-        "nodes",
-        "services",
-        "endpoints",
-        "persistentvolumeclaims",
-        "configmaps",
-        "secrets",
-    ];
-    KEPT.into_iter().find(|k| *k == resource)
+    KEPT_RESOURCES.into_iter().find(|k| *k == resource)
 }
 
 /// Parses the bytes of a file of kind `resource` (read from `path`); warnings name `path`.
@@ -645,6 +648,31 @@ mod tests {
         let (again, _) = detect_among(&reversed, raw).expect("a format claims it");
         assert_eq!(format.name(), again.name());
         format.name()
+    }
+
+    /// Every kind the model keeps is collected by `ktriage-collect`: nodes once for the
+    /// cluster, the others per namespace (its `resources=` list, which may hold more kinds,
+    /// collected for people to read).
+    #[test]
+    fn the_collector_collects_every_kept_kind() {
+        let script = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/collector/ktriage-collect"
+        ))
+        .expect("the collector script is in the repository and the package");
+        let per_namespace: Vec<&str> = script
+            .lines()
+            .find_map(|l| l.strip_prefix("resources='")?.strip_suffix('\''))
+            .expect("the collector lists the kinds it collects per namespace in `resources='...'`")
+            .split_whitespace()
+            .collect();
+        assert!(script.contains("cluster/nodes.yaml - get nodes -o yaml"));
+        for kind in KEPT_RESOURCES.into_iter().filter(|k| *k != "nodes") {
+            assert!(
+                per_namespace.contains(&kind),
+                "`{kind}` is kept by the model but not collected: {per_namespace:?}"
+            );
+        }
     }
 
     #[test]
