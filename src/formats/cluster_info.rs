@@ -52,6 +52,15 @@ impl BundleFormat for ClusterInfoDump {
         })
     }
 
+    fn looked_for(&self, single_file: bool) -> Option<&'static str> {
+        Some(if single_file {
+            "a `kubectl cluster-info dump` stdout file (a `NodeList` or `PodList` JSON/YAML \
+             document, `==== START logs for container` blocks)"
+        } else {
+            "a `kubectl cluster-info dump` directory (`nodes.json` + `<ns>/pods.json`)"
+        })
+    }
+
     fn read(
         &self,
         source: &BundleSource,

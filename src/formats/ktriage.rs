@@ -19,6 +19,10 @@ impl BundleFormat for Ktriage {
         find_root(raw).map(|root| Detection::at(Confidence::Declared, root))
     }
 
+    fn looked_for(&self, single_file: bool) -> Option<&'static str> {
+        (!single_file).then_some("a ktriage `manifest.json`")
+    }
+
     fn read(
         &self,
         source: &BundleSource,

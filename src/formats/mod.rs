@@ -31,6 +31,11 @@ pub trait BundleFormat: Sync {
     /// `None` when it is not. Looks only at paths and at the bytes of files kept whole.
     fn detect(&self, raw: &RawBundle) -> Option<Detection>;
 
+    /// What `detect` looks for, as the message refusing a bundle no format claims names it:
+    /// in a tree of files, or (`single_file`) in one text file; `None` when this format never
+    /// comes as that kind of input.
+    fn looked_for(&self, single_file: bool) -> Option<&'static str>;
+
     /// Reads a bundle `detect` claimed (`found`) into a cluster, with the warnings met (the
     /// reader's own `raw.warnings` first). `load` normalizes the cluster afterwards.
     fn read(
@@ -47,12 +52,13 @@ impl std::fmt::Debug for dyn BundleFormat {
     }
 }
 
-/// Every format read. The order does not matter: `load` takes the most confident detection.
+/// Every format read. Which one reads a bundle does not depend on this order (`load` takes the
+/// most confident detection); the refusal of a bundle none claims names them in this order.
 pub(crate) static FORMATS: &[&dyn BundleFormat] = &[
-    &cluster_info::ClusterInfoDump,
     &ktriage::Ktriage,
-    &must_gather::MustGather,
     &troubleshoot::Troubleshoot,
+    &must_gather::MustGather,
+    &cluster_info::ClusterInfoDump,
 ];
 
 /// What `BundleFormat::detect` found.
@@ -170,16 +176,20 @@ fn detect_among(
 /// The error for a bundle no reader claims: what was looked for, and what the bundle seems to be.
 fn unrecognized(source: &BundleSource, raw: &RawBundle) -> LoadError {
     let seen = raw.files.len() + raw.logs.len();
+    let markers: Vec<&str> = FORMATS
+        .iter()
+        .filter_map(|f| f.looked_for(raw.single_file))
+        .collect();
+    let markers = match markers.as_slice() {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [first @ .., last] => format!("{}, and {last}", first.join(", ")),
+    };
     let looked_for = if raw.single_file {
-        "looked for a `kubectl cluster-info dump` stdout file (a `NodeList` or `PodList` JSON/YAML \
-         document, `==== START logs for container` blocks)"
-            .to_owned()
+        format!("looked for {markers}")
     } else {
         format!(
-            "looked for a ktriage `manifest.json`, a troubleshoot `cluster-resources/pods/`, a \
-             must-gather `namespaces/<ns>/core/pods.yaml` or `namespaces/<ns>/pods/`, and a \
-             `kubectl cluster-info dump` directory (`nodes.json` + `<ns>/pods.json`) among {seen} \
-             readable files{}",
+            "looked for {markers} among {seen} readable files{}",
             if raw.warnings.is_empty() {
                 String::new()
             } else {
@@ -673,6 +683,39 @@ mod tests {
                 "`{kind}` is kept by the model but not collected: {per_namespace:?}"
             );
         }
+    }
+
+    /// The refusal names what every format looks for, in a tree of files or in one file.
+    #[test]
+    fn the_refusal_names_what_every_format_looks_for() {
+        let refusal = |raw: RawBundle, name: &str| {
+            load(&BundleSource::new(name), raw)
+                .expect_err("no format claims it")
+                .to_string()
+        };
+        let sonobuoy = members(
+            &[
+                ("results/meta/info.json", "{}"),
+                ("results/plugins/e2e/sonobuoy_results.yaml", "name: e2e\n"),
+            ],
+            &[],
+        );
+        assert_eq!(
+            refusal(sonobuoy, "results.tar.gz"),
+            "`results.tar.gz` is not a recognized bundle: no pods found; looked for a ktriage \
+             `manifest.json`, a troubleshoot `cluster-resources/pods/`, a must-gather \
+             `namespaces/<ns>/core/pods.yaml` or `namespaces/<ns>/pods/`, and a `kubectl \
+             cluster-info dump` directory (`nodes.json` + `<ns>/pods.json`) among 2 readable \
+             files; this looks like Sonobuoy results, which ktriage does not read"
+        );
+        let mut notes = RawBundle::default();
+        notes.single_file("notes.txt".to_owned(), b"kubectl get pods\n".to_vec());
+        assert_eq!(
+            refusal(notes, "notes.txt"),
+            "`notes.txt` is not a recognized bundle: no pods found; looked for a `kubectl \
+             cluster-info dump` stdout file (a `NodeList` or `PodList` JSON/YAML document, \
+             `==== START logs for container` blocks)"
+        );
     }
 
     #[test]

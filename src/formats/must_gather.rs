@@ -72,6 +72,11 @@ impl BundleFormat for MustGather {
         })
     }
 
+    fn looked_for(&self, single_file: bool) -> Option<&'static str> {
+        (!single_file)
+            .then_some("a must-gather `namespaces/<ns>/core/pods.yaml` or `namespaces/<ns>/pods/`")
+    }
+
     fn read(
         &self,
         source: &BundleSource,

@@ -33,6 +33,10 @@ impl BundleFormat for Troubleshoot {
         find_root(raw).map(|root| Detection::at(Confidence::Marker, root))
     }
 
+    fn looked_for(&self, single_file: bool) -> Option<&'static str> {
+        (!single_file).then_some("a troubleshoot `cluster-resources/pods/`")
+    }
+
     fn read(
         &self,
         source: &BundleSource,
