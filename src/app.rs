@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 
-use crate::bundle::{BundleSource, printable, read_bundle};
+use crate::bundle::{BundleSource, printable};
 use crate::cli::{Cli, Command, Config, MergeArgs};
 use crate::finding::{BundleStatus, ReportFinding};
 use crate::model::Cluster;
@@ -454,11 +454,7 @@ fn scan_inner(source: &BundleSource, cfg: &Config, path: &str, free: Free) -> Bu
             ),
         );
     }
-    let raw = match read_bundle(source, &cfg.limits) {
-        Ok(raw) => raw,
-        Err(e) => return failed(path, &e.to_string()),
-    };
-    let loaded = match crate::formats::load(source, raw) {
+    let loaded = match crate::formats::read(source, &cfg.limits) {
         Ok(l) => l,
         Err(e) => return failed(path, &e.to_string()),
     };
@@ -482,7 +478,7 @@ fn scan_inner(source: &BundleSource, cfg: &Config, path: &str, free: Free) -> Bu
     let outcome = BundleOutcome {
         report: BundleReport {
             path: path.to_owned(),
-            format: Some(loaded.format.as_str().to_owned()),
+            format: Some(loaded.format.name().to_owned()),
             cluster: Some(printable(&loaded.cluster.name).into_owned()),
             collected_at: loaded.cluster.collected_at.map(|t| t.to_string()),
             status,

@@ -1,13 +1,17 @@
 //! ktriage: offline CrashLoopBackOff triage for Kubernetes support bundles.
 //!
 //! ```text
-//! paths --discover--> BundleSource --bundle::read_bundle--> RawBundle (files parsed as read)
+//! paths --discover--> BundleSource --bundle::read_bundle--> members, one by one, to a bundle::Sink
+//!       (formats::RawBundle: keeps what a format could want, parses resource files as read)
 //!       --formats::load--> Cluster (model) --subjects--> Subjects (one per container worth a look)
 //!       --rules--> proposals --diagnose--> ReportFinding (best cause, alternatives, grouped, scored)
-//!       --correlators--> + rollout-regression / shared-dependency-down / node-correlated /
+//!       --correlations--> + rollout-regression / shared-dependency-down / node-correlated /
 //!                        control-plane-disruption findings
 //!       --report--> ranked Report + fleet view --render--> table | json | markdown
 //! ```
+//!
+//! `bundle` knows archives and limits, nothing about what a member means; `formats` decides which
+//! members to keep and which `BundleFormat` they form (`formats::read` runs both).
 //!
 //! `app` owns the threads: bundles are analyzed in parallel on its pool, each one purely, so
 //! output never depends on scheduling (the items of a large list are also parsed on that pool,

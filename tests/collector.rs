@@ -25,22 +25,6 @@ const NAMESPACES: [&str; 6] = [
     "payments",
     "shop",
 ];
-const RESOURCES: [&str; 14] = [
-    "pods",
-    "events",
-    "deployments",
-    "replicasets",
-    "statefulsets",
-    "daemonsets",
-    "jobs",
-    "cronjobs",
-    "services",
-    "endpoints",
-    "persistentvolumeclaims",
-    "networkpolicies",
-    "configmaps",
-    "secrets",
-];
 
 /// Secret values in the fake cluster's Secrets (base64 as stored, and decoded).
 const SECRET_VALUES: [&str; 8] = [
@@ -76,6 +60,17 @@ const CONFIGMAP_VALUE: &str = "cm-visible-only-with-flag-7731";
 
 fn repo_path(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// The kinds the script collects per namespace, read from its own `resources='...'` list (the
+/// analyzer's unit tests check that list against the kinds the model keeps).
+fn resources() -> Vec<String> {
+    let script = fs::read_to_string(repo_path("collector/ktriage-collect")).unwrap();
+    let list = script
+        .lines()
+        .find_map(|l| l.strip_prefix("resources='")?.strip_suffix('\''))
+        .expect("the script's `resources='...'` list");
+    list.split_whitespace().map(str::to_owned).collect()
 }
 
 /// `bash` from the test's own PATH: the collector runs under PATHs that may lack it.
@@ -317,9 +312,10 @@ fn expected_files(namespaces: &[&str], logs: &[&str]) -> Vec<String> {
         "cluster/nodes.yaml".to_owned(),
         "cluster/namespaces.yaml".to_owned(),
     ];
+    let resources = resources();
     for ns in namespaces {
         files.extend(
-            RESOURCES
+            resources
                 .iter()
                 .map(|r| format!("namespaces/{ns}/{r}.yaml")),
         );
@@ -438,7 +434,7 @@ fn manifest_has_the_required_keys_and_records_failures() {
         .filter(|e| e["command"].as_str().unwrap().contains("-n payments"))
         .collect();
     // Every resource list plus the container listing for log selection.
-    assert_eq!(forbidden.len(), RESOURCES.len() + 1, "{errors:#?}");
+    assert_eq!(forbidden.len(), resources().len() + 1, "{errors:#?}");
     for e in &forbidden {
         assert_eq!(e["exit_code"], 1);
         let stderr = e["stderr"].as_str().unwrap();

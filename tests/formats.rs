@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ktriage::bundle::{BundleSource, Limits, read_bundle};
-use ktriage::formats::{Format, Loaded, load};
+use ktriage::bundle::{BundleSource, Limits};
+use ktriage::formats::{Loaded, read};
 use serde_json::Value;
 
 const REAL_WORLD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/real-world");
@@ -29,9 +29,7 @@ fn analyze(path: &Path) -> Value {
 
 /// Reads one bundle through the library.
 fn loaded(path: &Path) -> Loaded {
-    let source = BundleSource::new(path);
-    let raw = read_bundle(&source, &Limits::default()).expect("readable");
-    load(&source, raw).expect("recognized")
+    read(&BundleSource::new(path), &Limits::default()).expect("readable and recognized")
 }
 
 fn bundle(report: &Value) -> &Value {
@@ -425,7 +423,7 @@ fn cluster_info_dump_stdout_file() {
         "{f:#}"
     );
     let loaded = loaded(&path);
-    assert_eq!(loaded.format, Format::ClusterInfoDump);
+    assert_eq!(loaded.format.name(), "cluster-info-dump");
     let cluster = &loaded.cluster;
     assert_eq!(cluster.nodes.len(), 1);
     assert_eq!(cluster.workloads.len(), 4);

@@ -1178,9 +1178,10 @@ fn analyze_bytes(bytes: &[u8]) {
         log_window_bytes: 64 << 10,
     };
     let source = ktriage::bundle::BundleSource::new(path);
-    let Ok(raw) = ktriage::bundle::read_archive(path, bytes, &limits) else {
+    let mut raw = ktriage::formats::RawBundle::default();
+    if ktriage::bundle::read_archive(path, bytes, &limits, &mut raw).is_err() {
         return;
-    };
+    }
     let Ok(loaded) = ktriage::formats::load(&source, raw) else {
         return;
     };
@@ -1269,10 +1270,12 @@ proptest! {
 fn the_unmutated_seed_is_diagnosed() {
     // Guards the property tests: their seed must be a bundle that reaches the rules.
     let path = Path::new("seed.tar");
-    let raw = ktriage::bundle::read_archive(
+    let mut raw = ktriage::formats::RawBundle::default();
+    ktriage::bundle::read_archive(
         path,
         seed_tar().as_slice(),
         &ktriage::bundle::Limits::default(),
+        &mut raw,
     )
     .expect("readable");
     let loaded =

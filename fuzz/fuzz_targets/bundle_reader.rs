@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use ktriage::bundle::{BundleSource, Limits, read_archive};
+use ktriage::formats::RawBundle;
 use ktriage::rules::registry::RuleSet;
 use libfuzzer_sys::fuzz_target;
 
@@ -16,9 +17,10 @@ fuzz_target!(|data: &[u8]| {
         max_entries: 10_000,
         log_window_bytes: 64 << 10,
     };
-    let Ok(raw) = read_archive(path, data, &limits) else {
+    let mut raw = RawBundle::default();
+    if read_archive(path, data, &limits, &mut raw).is_err() {
         return;
-    };
+    }
     let Ok(loaded) = ktriage::formats::load(&BundleSource::new(path), raw) else {
         return;
     };

@@ -1,7 +1,7 @@
 //! One streaming pass over an archive (gzip, plain tar) or a walk of a directory.
 //!
-//! Entries are kept only when `is_wanted` says analysis could use them; logs are kept as a
-//! bounded tail. Decompressed bytes, entry sizes and entry counts are capped (`Limits`).
+//! Each member is read as the sink asks (`Sink::keep`: skipped, whole, or as a bounded tail)
+//! and handed to it. Decompressed bytes, entry sizes and entry counts are capped (`Limits`).
 
 use std::cell::Cell;
 use std::fs::File;
@@ -11,22 +11,22 @@ use std::rc::Rc;
 
 use flate2::bufread::MultiGzDecoder;
 
-use super::{
-    BundleError, BundleSource, Limits, RawBundle, is_log_path, is_wanted, normalize_member,
-    printable,
-};
-use crate::model::LogFile;
+use super::{BundleError, BundleSource, Keep, Limits, Sink, Tail, normalize_member, printable};
 
 const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
 const ZSTD_MAGIC: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];
 const XZ_MAGIC: &[u8] = &[0xfd, b'7', b'z', b'X', b'Z', 0x00];
 
-/// Reads the wanted files of one bundle into memory.
+/// Reads one bundle, handing each member `sink` keeps to it as it is read.
 ///
 /// # Errors
 /// A `BundleError` when the input as a whole cannot be read (missing, empty, corrupt archive,
-/// over a limit). Problems with single files become `RawBundle::warnings` instead.
-pub fn read_bundle(source: &BundleSource, limits: &Limits) -> Result<RawBundle, BundleError> {
+/// over a limit). Problems with single members go to `Sink::warning` instead.
+pub fn read_bundle(
+    source: &BundleSource,
+    limits: &Limits,
+    sink: &mut dyn Sink,
+) -> Result<(), BundleError> {
     let path = source.path.as_path();
     let io_err = |e: io::Error| BundleError::Io {
         path: path.to_owned(),
@@ -34,7 +34,7 @@ pub fn read_bundle(source: &BundleSource, limits: &Limits) -> Result<RawBundle, 
     };
     let meta = std::fs::metadata(path).map_err(io_err)?;
     if meta.is_dir() {
-        return read_dir_bundle(path, limits);
+        return read_dir_bundle(path, limits, sink);
     }
     if meta.len() == 0 {
         return Err(BundleError::Empty {
@@ -42,7 +42,7 @@ pub fn read_bundle(source: &BundleSource, limits: &Limits) -> Result<RawBundle, 
         });
     }
     let file = File::open(path).map_err(io_err)?;
-    read_archive(path, file, limits)
+    read_archive(path, file, limits, sink)
 }
 
 /// Reads a bundle archive (gzip or plain tar, or a single text dump) from any reader, in one
@@ -55,7 +55,8 @@ pub fn read_archive(
     path: &Path,
     reader: impl Read,
     limits: &Limits,
-) -> Result<RawBundle, BundleError> {
+    sink: &mut dyn Sink,
+) -> Result<(), BundleError> {
     let mut reader = BufReader::with_capacity(1 << 20, reader);
     let mut magic = [0u8; 8];
     let n = read_up_to(&mut reader, &mut magic).map_err(|e| BundleError::Io {
@@ -73,13 +74,25 @@ pub fn read_archive(
     let stream = io::Cursor::new(magic[..n].to_vec()).chain(reader);
     if head.starts_with(GZIP_MAGIC) {
         let decoder = MultiGzDecoder::new(stream);
-        read_stream(path, Counted::new(decoder, budget.clone()), &budget, limits)
+        read_stream(
+            path,
+            Counted::new(decoder, budget.clone()),
+            &budget,
+            limits,
+            sink,
+        )
     } else if head.starts_with(ZSTD_MAGIC) {
-        read_zstd(path, stream, &budget, limits)
+        read_zstd(path, stream, &budget, limits, sink)
     } else if head.starts_with(XZ_MAGIC) {
-        read_xz(path, stream, &budget, limits)
+        read_xz(path, stream, &budget, limits, sink)
     } else {
-        read_stream(path, Counted::new(stream, budget.clone()), &budget, limits)
+        read_stream(
+            path,
+            Counted::new(stream, budget.clone()),
+            &budget,
+            limits,
+            sink,
+        )
     }
 }
 
@@ -89,9 +102,16 @@ fn read_zstd(
     stream: impl io::BufRead,
     budget: &Budget,
     limits: &Limits,
-) -> Result<RawBundle, BundleError> {
+    sink: &mut dyn Sink,
+) -> Result<(), BundleError> {
     let decoder = ZstdFrames::new(stream);
-    read_stream(path, Counted::new(decoder, budget.clone()), budget, limits)
+    read_stream(
+        path,
+        Counted::new(decoder, budget.clone()),
+        budget,
+        limits,
+        sink,
+    )
 }
 
 #[cfg(not(feature = "zstd"))]
@@ -100,7 +120,8 @@ fn read_zstd(
     _stream: impl io::BufRead,
     _budget: &Budget,
     _limits: &Limits,
-) -> Result<RawBundle, BundleError> {
+    _sink: &mut dyn Sink,
+) -> Result<(), BundleError> {
     Err(BundleError::Unsupported {
         path: path.to_owned(),
         kind: "zstd",
@@ -114,10 +135,17 @@ fn read_xz(
     stream: impl io::BufRead,
     budget: &Budget,
     limits: &Limits,
-) -> Result<RawBundle, BundleError> {
+    sink: &mut dyn Sink,
+) -> Result<(), BundleError> {
     // The multi decoder also reads concatenated streams (`xz -T0` output, `cat a.xz b.xz`).
     let decoder = liblzma::bufread::XzDecoder::new_multi_decoder(stream);
-    read_stream(path, Counted::new(decoder, budget.clone()), budget, limits)
+    read_stream(
+        path,
+        Counted::new(decoder, budget.clone()),
+        budget,
+        limits,
+        sink,
+    )
 }
 
 #[cfg(not(feature = "xz"))]
@@ -126,7 +154,8 @@ fn read_xz(
     _stream: impl io::BufRead,
     _budget: &Budget,
     _limits: &Limits,
-) -> Result<RawBundle, BundleError> {
+    _sink: &mut dyn Sink,
+) -> Result<(), BundleError> {
     Err(BundleError::Unsupported {
         path: path.to_owned(),
         kind: "xz",
@@ -215,7 +244,8 @@ fn read_stream<R: Read>(
     mut reader: R,
     budget: &Budget,
     limits: &Limits,
-) -> Result<RawBundle, BundleError> {
+    sink: &mut dyn Sink,
+) -> Result<(), BundleError> {
     let mut head = vec![0u8; 512];
     let n = read_up_to(&mut reader, &mut head).map_err(|e| stream_error(path, budget, &e))?;
     head.truncate(n);
@@ -227,16 +257,12 @@ fn read_stream<R: Read>(
     let is_tar = n >= 262 && &head[257..262] == b"ustar" || looks_like_v7_tar(&head);
     let chained = io::Cursor::new(head).chain(reader);
     if is_tar {
-        return read_tar(path, chained, budget, limits);
+        return read_tar(path, chained, budget, limits, sink);
     }
     if is_text(&chained.get_ref().0.get_ref()[..n]) {
         let name = path
             .file_name()
             .map_or_else(|| "input".to_owned(), |n| n.to_string_lossy().into_owned());
-        let mut bundle = RawBundle {
-            single_file: true,
-            ..RawBundle::default()
-        };
         let mut data = Vec::new();
         chained
             .take(limits.max_entry_bytes + 1)
@@ -248,9 +274,8 @@ fn read_stream<R: Read>(
                 limit: limits.max_entry_bytes,
             });
         }
-        bundle.bytes_read = data.len() as u64;
-        bundle.files.insert(name, data.into());
-        return Ok(bundle);
+        sink.single_file(name, data);
+        return Ok(());
     }
     Err(BundleError::Corrupt {
         path: path.to_owned(),
@@ -263,11 +288,11 @@ fn read_tar<R: Read>(
     reader: R,
     budget: &Budget,
     limits: &Limits,
-) -> Result<RawBundle, BundleError> {
+    sink: &mut dyn Sink,
+) -> Result<(), BundleError> {
     let mut archive = tar::Archive::new(reader);
     // Concatenated archives (`cat a.tgz b.tgz`) must not stop at the first end-of-archive.
     archive.set_ignore_zeros(true);
-    let mut bundle = RawBundle::default();
     // Raw entries: the tar crate would read GNU long-name and PAX records into memory whole,
     // however large; `Meta` reads them here, capped.
     let entries = archive
@@ -307,7 +332,8 @@ fn read_tar<R: Read>(
                 kind.is_symlink(),
             );
             if !inside
-                && normalize_member(&raw_path).is_ok_and(|m| m.is_some_and(|m| is_wanted(&m)))
+                && normalize_member(&raw_path)
+                    .is_ok_and(|m| m.is_some_and(|m| sink.keep(&m) != Keep::Skip))
             {
                 let target = printable(&String::from_utf8_lossy(&names.link)).into_owned();
                 let what = if kind.is_symlink() {
@@ -315,7 +341,7 @@ fn read_tar<R: Read>(
                 } else {
                     "hard"
                 };
-                bundle.warnings.push(format!(
+                sink.warning(format!(
                     "{raw_path}: skipped, a {what} link (to `{target}`); links are never followed"
                 ));
             }
@@ -328,19 +354,21 @@ fn read_tar<R: Read>(
             Ok(Some(m)) => m,
             Ok(None) => continue,
             Err(why) => {
-                bundle.warnings.push(format!("{raw_path}: skipped, {why}"));
+                sink.warning(format!("{raw_path}: skipped, {why}"));
                 continue;
             }
         };
-        if !is_wanted(&member) {
+        let keep = sink.keep(&member);
+        if keep == Keep::Skip {
             continue;
         }
         let size = entry.size();
         let left = budget.limit.saturating_sub(budget.used());
         let name = member.clone();
         let inner = keep_member(
-            &mut bundle,
+            sink,
             member,
+            keep,
             size,
             &mut entry,
             limits,
@@ -356,8 +384,7 @@ fn read_tar<R: Read>(
             });
         }
     }
-    bundle.bytes_read = budget.used();
-    Ok(bundle)
+    Ok(())
 }
 
 /// Largest GNU long-name or PAX record accepted (real ones hold a path or a few attributes).
@@ -452,26 +479,31 @@ impl Meta {
     }
 }
 
-/// Reads one wanted member from `reader` into `bundle` (a log as a tail, else whole).
+/// Reads one member from `reader` as `keep` says (whole, or as a tail) and hands it to `sink`.
 /// Returns the bytes a compressed member decompressed to (they count against the bundle's
 /// size limit too); more than `left` means the limit is exceeded and the member was dropped.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one call per reader, each argument distinct"
+)]
 fn keep_member(
-    bundle: &mut RawBundle,
+    sink: &mut dyn Sink,
     member: String,
+    keep: Keep,
     size: u64,
     reader: &mut dyn Read,
     limits: &Limits,
     left: u64,
     scratch: &mut Vec<u8>,
 ) -> io::Result<u64> {
-    if member.ends_with(".gz") {
+    if keep == Keep::Tail && member.ends_with(".gz") {
         // Rotated logs are often gzip-compressed inside the archive.
         let mut inner = MultiGzDecoder::new(BufReader::new(reader));
         let name = member.trim_end_matches(".gz").to_owned();
         return match read_tail(&mut inner, &name, limits.log_window_bytes, left) {
-            Ok(log) => {
-                let total = log.total_bytes;
-                bundle.logs.insert(name, scanned(log));
+            Ok(tail) => {
+                let total = tail.total_bytes;
+                sink.tail(tail);
                 Ok(total)
             }
             Err(e)
@@ -485,36 +517,34 @@ fn keep_member(
                     || e.kind() == io::ErrorKind::InvalidInput
                     || e.kind() == io::ErrorKind::UnexpectedEof =>
             {
-                bundle
-                    .warnings
-                    .push(format!("{member}: not a readable gzip file ({e}), skipped"));
+                sink.warning(format!("{member}: not a readable gzip file ({e}), skipped"));
                 Ok(0)
             }
             Err(e) => Err(e),
         };
     }
-    if is_log_path(&member) {
+    if keep == Keep::Tail {
         // Most logs fit the window: read whole into the buffer, kept at their exact size.
         let window = limits.log_window_bytes.max(MIN_LOG_WINDOW);
         let want = usize::try_from(size.min(window) + 1).unwrap_or(usize::MAX);
         let filled = fill(reader, scratch, want)?;
-        let log = if filled < want {
-            LogFile {
-                source: member.clone(),
+        let tail = if filled < want {
+            Tail {
+                path: member,
                 text: scratch[..filled].to_vec(),
                 total_bytes: filled as u64,
-                ..LogFile::default()
+                skipped_lines: 0,
             }
         } else {
             let mut rest = io::Cursor::new(&scratch[..filled]).chain(reader);
             read_tail(&mut rest, &member, window, u64::MAX)?
         };
-        check_complete(&member, log.total_bytes, size)?;
-        bundle.logs.insert(member, scanned(log));
+        check_complete(&tail.path, tail.total_bytes, size)?;
+        sink.tail(tail);
         return Ok(0);
     }
     if size > limits.max_entry_bytes {
-        bundle.warnings.push(format!(
+        sink.warning(format!(
             "{member}: skipped, {size} bytes is over the entry limit of {} bytes (--max-entry-size)",
             limits.max_entry_bytes
         ));
@@ -538,14 +568,13 @@ fn keep_member(
         &longer[..]
     };
     if data.len() as u64 > limit {
-        bundle.warnings.push(format!(
+        sink.warning(format!(
             "{member}: skipped, over the entry limit of {limit} bytes (--max-entry-size)"
         ));
         return Ok(0);
     }
     check_complete(&member, data.len() as u64, size)?;
-    let data = crate::formats::digest(&member, data, &bundle.files);
-    bundle.files.insert(member, data);
+    sink.file(member, data);
     Ok(0)
 }
 
@@ -578,23 +607,12 @@ fn check_complete(member: &str, read: u64, size: u64) -> io::Result<()> {
 #[error("decompresses to more than its limit")]
 struct CapExceeded;
 
-/// A container's log scanned as it is read, keeping only its tail (`LogFile::scan`). A
-/// cluster-info dump's `logs.txt` holds several containers' logs: it is kept whole, to be
-/// split (each part is scanned then).
-fn scanned(log: LogFile) -> LogFile {
-    if log.source.ends_with("/logs.txt") || log.source == "logs.txt" {
-        log
-    } else {
-        log.scan(crate::model::log::KEPT_TAIL_BYTES)
-    }
-}
-
 /// The smallest log window honoured, whatever `Limits::log_window_bytes` asks.
 const MIN_LOG_WINDOW: u64 = 1024;
 
 /// Streams `reader` to its end keeping only the last `window` bytes, cut at a line start.
 /// Reads at most `cap` bytes (an error past that).
-fn read_tail(reader: &mut dyn Read, source: &str, window: u64, cap: u64) -> io::Result<LogFile> {
+fn read_tail(reader: &mut dyn Read, path: &str, window: u64, cap: u64) -> io::Result<Tail> {
     let window = usize::try_from(window.max(MIN_LOG_WINDOW)).unwrap_or(usize::MAX);
     let mut buf: Vec<u8> = Vec::new();
     let mut chunk = vec![0u8; 64 << 10];
@@ -622,12 +640,11 @@ fn read_tail(reader: &mut dyn Read, source: &str, window: u64, cap: u64) -> io::
     // Logs stay in memory until the bundle is analyzed; growing by doubling left up to half
     // of each buffer unused.
     buf.shrink_to_fit();
-    Ok(LogFile {
-        source: source.to_owned(),
+    Ok(Tail {
+        path: path.to_owned(),
         text: buf,
         total_bytes: total,
         skipped_lines,
-        scanned: None,
     })
 }
 
@@ -645,8 +662,7 @@ fn drop_head(buf: &mut Vec<u8>, keep: usize) -> u64 {
     lines
 }
 
-fn read_dir_bundle(root: &Path, limits: &Limits) -> Result<RawBundle, BundleError> {
-    let mut bundle = RawBundle::default();
+fn read_dir_bundle(root: &Path, limits: &Limits, sink: &mut dyn Sink) -> Result<(), BundleError> {
     let mut stack = vec![root.to_owned()];
     let mut count: u64 = 0;
     let mut total: u64 = 0;
@@ -686,7 +702,11 @@ fn read_dir_bundle(root: &Path, limits: &Limits) -> Result<RawBundle, BundleErro
                 stack.push(path);
                 continue;
             }
-            if !meta.is_file() || !is_wanted(&member) {
+            if !meta.is_file() {
+                continue;
+            }
+            let keep = sink.keep(&member);
+            if keep == Keep::Skip {
                 continue;
             }
             total += meta.len();
@@ -699,8 +719,9 @@ fn read_dir_bundle(root: &Path, limits: &Limits) -> Result<RawBundle, BundleErro
             let left = limits.max_total_bytes.saturating_sub(total);
             let result = File::open(&path).and_then(|mut f| {
                 keep_member(
-                    &mut bundle,
+                    sink,
                     member.clone(),
+                    keep,
                     meta.len(),
                     &mut f,
                     limits,
@@ -710,7 +731,7 @@ fn read_dir_bundle(root: &Path, limits: &Limits) -> Result<RawBundle, BundleErro
             });
             match result {
                 Ok(inner) => total = total.saturating_add(inner),
-                Err(e) => bundle.warnings.push(format!("{member}: cannot read: {e}")),
+                Err(e) => sink.warning(format!("{member}: cannot read: {e}")),
             }
             if total > limits.max_total_bytes {
                 return Err(BundleError::TooLarge {
@@ -720,8 +741,7 @@ fn read_dir_bundle(root: &Path, limits: &Limits) -> Result<RawBundle, BundleErro
             }
         }
     }
-    bundle.bytes_read = total;
-    Ok(bundle)
+    Ok(())
 }
 
 /// Names the member an error was met in, unless the error already does.
@@ -913,11 +933,45 @@ mod tests {
         gz.finish().unwrap()
     }
 
-    fn read_bytes(bytes: &[u8], limits: &Limits) -> Result<RawBundle, BundleError> {
+    /// A sink that keeps resource files whole and logs as tails, as a format reader would.
+    #[derive(Debug, Default)]
+    struct Collected {
+        files: std::collections::BTreeMap<String, Vec<u8>>,
+        logs: std::collections::BTreeMap<String, Tail>,
+        warnings: Vec<String>,
+    }
+
+    impl Sink for Collected {
+        fn keep(&self, path: &str) -> Keep {
+            if path.ends_with(".log") || path.ends_with(".gz") {
+                Keep::Tail
+            } else if [".yaml", ".json", ".txt"].iter().any(|e| path.ends_with(e)) {
+                Keep::Whole
+            } else {
+                Keep::Skip
+            }
+        }
+        fn file(&mut self, path: String, bytes: &[u8]) {
+            self.files.insert(path, bytes.to_vec());
+        }
+        fn tail(&mut self, tail: Tail) {
+            self.logs.insert(tail.path.clone(), tail);
+        }
+        fn single_file(&mut self, name: String, bytes: Vec<u8>) {
+            self.files.insert(name, bytes);
+        }
+        fn warning(&mut self, text: String) {
+            self.warnings.push(text);
+        }
+    }
+
+    fn read_bytes(bytes: &[u8], limits: &Limits) -> Result<Collected, BundleError> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("b.tar.gz");
         std::fs::write(&path, bytes).unwrap();
-        read_bundle(&BundleSource::new(path), limits)
+        let mut sink = Collected::default();
+        read_bundle(&BundleSource::new(path), limits, &mut sink)?;
+        Ok(sink)
     }
 
     #[test]
@@ -947,13 +1001,41 @@ mod tests {
     #[test]
     fn log_tail_window_counts_skipped_lines() {
         let text: String = (1..=10_000).map(|i| format!("line {i}\n")).collect();
-        let log = read_tail(&mut text.as_bytes(), "x.log", 1024, u64::MAX).unwrap();
-        assert!(log.text.len() <= 1024);
-        let lines = log.lines();
-        let last = lines.last().unwrap();
-        assert_eq!(last.number, 10_000);
-        assert_eq!(last.text, "line 10000");
-        assert_eq!(lines[0].text, format!("line {}", lines[0].number));
+        let tail = read_tail(&mut text.as_bytes(), "x.log", 1024, u64::MAX).unwrap();
+        assert!(tail.text.len() <= 1024);
+        assert_eq!(tail.total_bytes, text.len() as u64);
+        let kept = String::from_utf8(tail.text).unwrap();
+        let lines: Vec<&str> = kept.lines().collect();
+        assert_eq!(lines.last(), Some(&"line 10000"));
+        assert_eq!(lines[0], format!("line {}", tail.skipped_lines + 1));
+        assert_eq!(tail.skipped_lines + lines.len() as u64, 10_000);
+    }
+
+    /// Members the sink skips are never read; a compressed member kept as a tail arrives
+    /// decompressed under its name without `.gz`; a rotten one is a warning naming it.
+    #[test]
+    fn the_sink_decides_what_is_read() {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(b"rotated one\nrotated two\n").unwrap();
+        let rotated = gz.finish().unwrap();
+        let archive = tar_gz(&[
+            ("b/logs/shop/p/c.log.1.gz", &rotated),
+            ("b/logs/shop/p/c.log.2.gz", b"not gzip at all"),
+            ("b/bin/tool", b"\x7fELF"),
+            ("b/a.yaml", b"a: 1\n"),
+        ]);
+        let read = read_bytes(&archive, &Limits::default()).unwrap();
+        assert_eq!(read.files.keys().collect::<Vec<_>>(), ["b/a.yaml"]);
+        let tail = &read.logs["b/logs/shop/p/c.log.1"];
+        assert_eq!(tail.text, b"rotated one\nrotated two\n");
+        assert_eq!(tail.total_bytes, 24);
+        assert_eq!(read.logs.len(), 1);
+        assert_eq!(read.warnings.len(), 1);
+        assert!(
+            read.warnings[0].starts_with("b/logs/shop/p/c.log.2.gz: not a readable gzip file"),
+            "{:?}",
+            read.warnings
+        );
     }
 
     /// A log read whole into the member buffer is kept exactly as streaming it through the
@@ -984,10 +1066,7 @@ mod tests {
             assert_eq!(read.text, streamed.text, "{len} bytes");
             assert_eq!(read.total_bytes, streamed.total_bytes, "{len} bytes");
             assert_eq!(read.skipped_lines, streamed.skipped_lines, "{len} bytes");
-            assert_eq!(
-                bundle.files["b/namespaces/shop/small.yaml"].bytes(),
-                b"a: 1\n"
-            );
+            assert_eq!(bundle.files["b/namespaces/shop/small.yaml"], b"a: 1\n");
         }
     }
 
@@ -1032,10 +1111,7 @@ mod tests {
         zst.extend(compress_to_vec(b, CompressionLevel::Fastest));
         let bundle = read_bytes(&zst, &Limits::default()).unwrap();
         assert_eq!(bundle.files.len(), 2);
-        assert_eq!(
-            bundle.files["mg/must-gather.notes.txt"].bytes().len(),
-            300_000
-        );
+        assert_eq!(bundle.files["mg/must-gather.notes.txt"].len(), 300_000);
         let err = read_bytes(&zst[..zst.len() - 40], &Limits::default()).unwrap_err();
         assert!(matches!(err, BundleError::Corrupt { .. }), "{err}");
     }

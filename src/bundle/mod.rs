@@ -1,16 +1,17 @@
-//! Reading a bundle: a path (archive or directory) -> the files analysis wants.
+//! Reading a bundle: a path (archive or directory) -> its members, handed one by one to a
+//! `Sink` the caller owns.
 //!
-//! Knows tar, gzip and directories; which format the files form is decided later, in
-//! `formats`. Each member is handed to `formats::digest` as it is read, which parses the ones
-//! whose path names a resource kind, so a bundle's bytes are never all in memory. Never writes
-//! to disk, never follows links.
+//! Knows tar, gzip, zstd, xz, directories and the limits that keep hostile input in check;
+//! nothing about Kubernetes or dump formats (the sink decides which members it wants and what
+//! they mean: `formats`). Never writes to disk, never follows links.
 
 mod archive;
+mod sink;
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 pub use archive::{read_archive, read_bundle};
+pub use sink::{Keep, Sink, Tail};
 
 /// One input to analyze: an archive file or a bundle directory.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -75,59 +76,6 @@ impl Default for Limits {
     }
 }
 
-/// One kept resource file.
-#[derive(Debug)]
-pub enum FileData {
-    /// The file's bytes, whole.
-    Bytes(Vec<u8>),
-    /// Its objects, parsed as the file was read because its path names a kind the model keeps
-    /// (`formats::digest`); the bytes are gone, so a bundle is never all in memory at once.
-    Parsed(Box<crate::formats::ParsedFile>),
-}
-
-impl FileData {
-    /// The file's bytes; empty for a parsed file (only files named after a resource kind are
-    /// parsed early, and the readers look into the bytes only of other files).
-    #[must_use]
-    pub fn bytes(&self) -> &[u8] {
-        match self {
-            Self::Bytes(bytes) => bytes,
-            Self::Parsed(_) => &[],
-        }
-    }
-}
-
-impl From<Vec<u8>> for FileData {
-    fn from(bytes: Vec<u8>) -> Self {
-        Self::Bytes(bytes)
-    }
-}
-
-/// The files of one bundle kept for analysis, by normalized relative path.
-#[derive(Debug, Default)]
-pub struct RawBundle {
-    /// Resource files (YAML, JSON, text): bytes, or objects already parsed.
-    pub files: BTreeMap<String, FileData>,
-    /// Log files, as bounded tails.
-    pub logs: BTreeMap<String, crate::model::LogFile>,
-    /// Problems with single files that did not stop the bundle.
-    pub warnings: Vec<String>,
-    /// Decompressed bytes seen (for throughput figures).
-    pub bytes_read: u64,
-    /// True when the input was one file that is not an archive (a `cluster-info dump` stdout file).
-    pub single_file: bool,
-}
-
-impl RawBundle {
-    /// Every kept path, files and logs, sorted.
-    pub fn iter_paths(&self) -> impl Iterator<Item = &str> {
-        self.files
-            .keys()
-            .chain(self.logs.keys())
-            .map(String::as_str)
-    }
-}
-
 /// Why a whole bundle could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum BundleError {
@@ -157,8 +105,6 @@ pub enum BundleError {
         kind: &'static str,
         feature: &'static str,
     },
-    #[error("`{path}` is not a recognized bundle: {detail}")]
-    Unrecognized { path: PathBuf, detail: String },
 }
 
 /// Normalizes an archive member path: drops `./` and empty components, rejects `..` and
@@ -183,42 +129,6 @@ pub(crate) fn normalize_member(raw: &str) -> Result<Option<String>, &'static str
         return Ok(None);
     }
     Ok(Some(parts.join("/")))
-}
-
-/// Whether a member path is a log (kept as a bounded tail) rather than a resource file.
-#[must_use]
-pub(crate) fn is_log_path(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    name.ends_with(".log")
-        || name == "logs.txt"
-        || path.contains("/rotated/")
-        || (path.contains("/logs/") && (name.ends_with(".txt") || name.contains(".log.")))
-}
-
-/// Whether analysis could want this member at all (resources and logs; not binaries,
-/// host tooling output, metrics or audit logs).
-#[must_use]
-pub(crate) fn is_wanted(path: &str) -> bool {
-    // Must-gather folders of host and cluster-wide data no rule reads. Underscores cannot occur
-    // in namespace names, so these never hide a namespace's resources or logs.
-    const SKIP_DIRS: [&str; 5] = [
-        "audit_logs/",
-        "host_service_logs/",
-        "etcd_info/",
-        "network_logs/",
-        "ingress_controllers/",
-    ];
-    if SKIP_DIRS.iter().any(|d| path.contains(d)) {
-        return false;
-    }
-    let name = path.rsplit('/').next().unwrap_or(path);
-    is_log_path(path)
-        || [".yaml", ".yml", ".json", ".txt"]
-            .iter()
-            .any(|e| name.ends_with(e))
-        || name.ends_with(".log.gz")
-        || name == "timestamp" // must-gather collection times
-        || (path.contains("/rotated/") && name.ends_with(".gz"))
 }
 
 /// Tab stops of tabs expanded by `printable`, every 8 columns as on a terminal.
@@ -290,14 +200,5 @@ mod tests {
         assert_eq!(normalize_member("/etc/passwd"), Err("absolute path"));
         assert_eq!(normalize_member("b/._pods.yaml"), Ok(None));
         assert_eq!(normalize_member("__MACOSX/b/pods.yaml"), Ok(None));
-    }
-
-    #[test]
-    fn wanted_members() {
-        assert!(is_wanted("b/namespaces/shop/pods.yaml"));
-        assert!(is_log_path("b/logs/shop/api-1/api.previous.log"));
-        assert!(is_log_path("b/default/api-1/logs.txt"));
-        assert!(!is_wanted("b/bin/kubectl"));
-        assert!(!is_wanted("mg/audit_logs/kube-apiserver/audit.log"));
     }
 }

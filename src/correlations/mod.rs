@@ -364,9 +364,8 @@ items:
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("fixtures/rules/rollout-regression/fires-rollout-regression-env-renamed");
         let source = crate::bundle::BundleSource::new(&dir);
-        let raw = crate::bundle::read_bundle(&source, &crate::bundle::Limits::default())
-            .expect("fixture is readable");
-        let loaded = crate::formats::load(&source, raw).expect("fixture is a ktriage bundle");
+        let loaded = crate::formats::read(&source, &crate::bundle::Limits::default())
+            .expect("fixture is a readable ktriage bundle");
         let causes = |rules: &RuleSet| -> Vec<Cause> {
             crate::app::diagnose_cluster(&loaded.cluster, "fixture", rules)
                 .into_iter()

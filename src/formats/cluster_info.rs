@@ -21,17 +21,62 @@ use std::collections::BTreeSet;
 
 use serde_json::value::RawValue;
 
-use super::{Format, Loaded, add_file, add_log, add_resource, infer_collected_at, reserve_parsed};
-use crate::bundle::{BundleSource, RawBundle};
+use super::{
+    BundleFormat, Confidence, Detection, RawBundle, add_file, add_log, add_resource,
+    infer_collected_at, reserve_parsed,
+};
+use crate::bundle::BundleSource;
 use crate::model::{Cluster, LogFile};
 
 const START: &str = "==== START logs for container ";
 const END: &str = "==== END logs for container ";
 const LIST_EXTENSIONS: [&str; 3] = [".json", ".yaml", ".txt"];
 
+/// `kubectl cluster-info dump`, as a directory or as its stdout saved to one file.
+pub(super) struct ClusterInfoDump;
+
+impl BundleFormat for ClusterInfoDump {
+    fn name(&self) -> &'static str {
+        "cluster-info-dump"
+    }
+
+    /// A layout: `nodes.<ext>` beside `<ns>/pods.<ext>` (a directory, one root), or a single
+    /// text file holding a `NodeList` or `PodList` document or log blocks (no root).
+    fn detect(&self, raw: &RawBundle) -> Option<Detection> {
+        if let Some(root) = find_dir_root(raw) {
+            return Some(Detection::at(Confidence::Layout, root));
+        }
+        is_stdout_dump(raw).then(|| Detection {
+            confidence: Confidence::Layout,
+            roots: Vec::new(),
+        })
+    }
+
+    fn looked_for(&self, single_file: bool) -> Option<&'static str> {
+        Some(if single_file {
+            "a `kubectl cluster-info dump` stdout file (a `NodeList` or `PodList` JSON/YAML \
+             document, `==== START logs for container` blocks)"
+        } else {
+            "a `kubectl cluster-info dump` directory (`nodes.json` + `<ns>/pods.json`)"
+        })
+    }
+
+    fn read(
+        &self,
+        source: &BundleSource,
+        raw: RawBundle,
+        found: &Detection,
+    ) -> (Cluster, Vec<String>) {
+        match found.roots.first() {
+            Some(root) => read_dir(source, raw, root),
+            None => read_stdout(source, raw),
+        }
+    }
+}
+
 /// The directory holding `nodes.<ext>` next to at least one `<ns>/pods.<ext>` (shallowest
 /// first), as a prefix ending in `/` (or empty).
-pub(super) fn find_dir_root(raw: &RawBundle) -> Option<String> {
+fn find_dir_root(raw: &RawBundle) -> Option<String> {
     let mut roots: Vec<&str> = raw
         .files
         .keys()
@@ -56,7 +101,7 @@ pub(super) fn find_dir_root(raw: &RawBundle) -> Option<String> {
 
 /// Whether a single-file input is `cluster-info dump` stdout: it holds a `NodeList` or
 /// `PodList` document, or log blocks.
-pub(super) fn is_stdout_dump(raw: &RawBundle) -> bool {
+fn is_stdout_dump(raw: &RawBundle) -> bool {
     raw.single_file
         && raw.files.values().next().is_some_and(|data| {
             let text = String::from_utf8_lossy(data.bytes());
@@ -71,7 +116,7 @@ pub(super) fn is_stdout_dump(raw: &RawBundle) -> bool {
 }
 
 /// Reads a dump directory rooted at `root`.
-pub(super) fn read_dir(source: &BundleSource, mut raw: RawBundle, root: &str) -> Loaded {
+fn read_dir(source: &BundleSource, mut raw: RawBundle, root: &str) -> (Cluster, Vec<String>) {
     let mut warnings = raw.warnings;
     let mut cluster = Cluster {
         name: source.stem(),
@@ -106,7 +151,7 @@ pub(super) fn read_dir(source: &BundleSource, mut raw: RawBundle, root: &str) ->
 }
 
 /// Reads a dump written to stdout and saved as one file.
-pub(super) fn read_stdout(source: &BundleSource, raw: RawBundle) -> Loaded {
+fn read_stdout(source: &BundleSource, raw: RawBundle) -> (Cluster, Vec<String>) {
     let mut warnings = raw.warnings;
     let mut cluster = Cluster {
         name: source.stem(),
@@ -142,17 +187,13 @@ pub(super) fn read_stdout(source: &BundleSource, raw: RawBundle) -> Loaded {
     finish(cluster, warnings)
 }
 
-fn finish(mut cluster: Cluster, mut warnings: Vec<String>) -> Loaded {
+fn finish(mut cluster: Cluster, mut warnings: Vec<String>) -> (Cluster, Vec<String>) {
     infer_collected_at(
         &mut cluster,
         "`kubectl cluster-info dump` does not record it",
         &mut warnings,
     );
-    Loaded {
-        format: Format::ClusterInfoDump,
-        cluster,
-        warnings,
-    }
+    (cluster, warnings)
 }
 
 /// `pods.json` -> `pods`; `replication-controllers.json` and other kinds -> `None`.
@@ -367,11 +408,11 @@ mod tests {
         raw.files
             .insert("dump.yaml".to_owned(), text.as_bytes().to_vec().into());
         assert!(is_stdout_dump(&raw));
-        let loaded = read_stdout(&BundleSource::new("dump.yaml"), raw);
-        assert_eq!(loaded.cluster.nodes.len(), 1);
-        assert_eq!(loaded.cluster.pods.len(), 1);
-        assert_eq!(loaded.cluster.pods[0].source, "dump.yaml (PodList 2)");
-        let log = loaded.cluster.find_logs("shop", "api-1", "api").unwrap();
+        let (cluster, _) = read_stdout(&BundleSource::new("dump.yaml"), raw);
+        assert_eq!(cluster.nodes.len(), 1);
+        assert_eq!(cluster.pods.len(), 1);
+        assert_eq!(cluster.pods[0].source, "dump.yaml (PodList 2)");
+        let log = cluster.find_logs("shop", "api-1", "api").unwrap();
         assert_eq!(
             log.current.as_ref().unwrap().lines()[0].text,
             "exec /app/api: exec format error"

@@ -2,9 +2,36 @@
 
 use serde::Deserialize;
 
-use super::{Format, Loaded, add_file, add_log, reserve_parsed};
-use crate::bundle::{BundleSource, RawBundle};
+use super::{BundleFormat, Confidence, Detection, RawBundle, add_file, add_log, reserve_parsed};
+use crate::bundle::BundleSource;
 use crate::model::{Cluster, Time};
+
+/// The ktriage bundle: `ktriage-collect`'s output.
+pub(super) struct Ktriage;
+
+impl BundleFormat for Ktriage {
+    fn name(&self) -> &'static str {
+        "ktriage"
+    }
+
+    /// Declared: a `manifest.json` saying `"format": "ktriage-bundle"`.
+    fn detect(&self, raw: &RawBundle) -> Option<Detection> {
+        find_root(raw).map(|root| Detection::at(Confidence::Declared, root))
+    }
+
+    fn looked_for(&self, single_file: bool) -> Option<&'static str> {
+        (!single_file).then_some("a ktriage `manifest.json`")
+    }
+
+    fn read(
+        &self,
+        source: &BundleSource,
+        raw: RawBundle,
+        found: &Detection,
+    ) -> (Cluster, Vec<String>) {
+        read(source, raw, found.root())
+    }
+}
 
 /// `manifest.json`, the fields the analyzer reads.
 #[derive(Debug, Default, Deserialize)]
@@ -28,7 +55,7 @@ struct CollectionError {
 
 /// The directory holding a ktriage `manifest.json` (shallowest first), as a prefix ending in
 /// `/` (or empty for the archive root).
-pub(super) fn find_root(raw: &RawBundle) -> Option<String> {
+fn find_root(raw: &RawBundle) -> Option<String> {
     let mut candidates: Vec<&String> = raw
         .files
         .keys()
@@ -43,7 +70,7 @@ pub(super) fn find_root(raw: &RawBundle) -> Option<String> {
 }
 
 /// Reads a ktriage bundle rooted at `root`.
-pub(super) fn read(source: &BundleSource, mut raw: RawBundle, root: &str) -> Loaded {
+fn read(source: &BundleSource, mut raw: RawBundle, root: &str) -> (Cluster, Vec<String>) {
     let mut warnings = raw.warnings;
     let manifest: Manifest =
         serde_json::from_slice(raw.files[&format!("{root}manifest.json")].bytes())
@@ -106,9 +133,5 @@ pub(super) fn read(source: &BundleSource, mut raw: RawBundle, root: &str) -> Loa
         log.rename(rel);
         add_log(&mut cluster, ns, pod, container, previous, log);
     }
-    Loaded {
-        format: Format::Ktriage,
-        cluster,
-        warnings,
-    }
+    (cluster, warnings)
 }

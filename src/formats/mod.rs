@@ -1,93 +1,195 @@
-//! Which dump format a bundle's files form, and reading each into a `Cluster`.
+//! What a bundle's members mean: which ones are kept, which dump format they form, and reading
+//! each format into a `Cluster`.
 //!
-//! Detection is by content and marker paths after finding the real root, never by file name.
-//! Each format module maps its layout onto the shared `add_resource` / `add_log` helpers.
+//! The bundle reader hands members to a `RawBundle` (the `bundle::Sink`), which parses resource
+//! files as they arrive; `load` then finds the format by content and marker paths after finding
+//! the real root, never by file name. Each format module maps its layout onto the shared
+//! `add_resource` / `add_log` helpers.
 
 mod cluster_info;
 mod ktriage;
 mod must_gather;
+mod raw;
 mod troubleshoot;
 
 use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
 
-use serde::Serialize;
+pub use raw::{FileData, RawBundle};
 
-use crate::bundle::{BundleError, BundleSource, FileData, RawBundle};
+use crate::bundle::{BundleError, BundleSource, Limits};
 use crate::model::parse::{parse_objects, parse_objects_with};
 use crate::model::{Cluster, ContainerLogs, LogFile, Time};
 
-/// A dump format the analyzer reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Format {
-    /// `ktriage-collect` bundle, format v1.
-    Ktriage,
-    /// Replicated troubleshoot support bundle (`kubectl support-bundle`).
-    Troubleshoot,
-    /// `kubectl cluster-info dump`, as a directory or as its stdout in one file.
-    ClusterInfoDump,
-    /// OpenShift `oc adm must-gather` / `oc adm inspect`.
-    MustGather,
+/// One dump format: how sure it is that a read bundle is one of its own, and how to read it
+/// into a `Cluster`. Adding a format is one module implementing this and one entry in `FORMATS`.
+pub trait BundleFormat: Sync {
+    /// The name reports show (`bundles[].format`), unique among `FORMATS`.
+    fn name(&self) -> &'static str;
+
+    /// How sure this format is that `raw` is one of its bundles, and where its tree starts;
+    /// `None` when it is not. Looks only at paths and at the bytes of files kept whole.
+    fn detect(&self, raw: &RawBundle) -> Option<Detection>;
+
+    /// What `detect` looks for, as the message refusing a bundle no format claims names it:
+    /// in a tree of files, or (`single_file`) in one text file; `None` when this format never
+    /// comes as that kind of input.
+    fn looked_for(&self, single_file: bool) -> Option<&'static str>;
+
+    /// Reads a bundle `detect` claimed (`found`) into a cluster, with the warnings met (the
+    /// reader's own `raw.warnings` first). `load` normalizes the cluster afterwards.
+    fn read(
+        &self,
+        source: &BundleSource,
+        raw: RawBundle,
+        found: &Detection,
+    ) -> (Cluster, Vec<String>);
 }
 
-impl Format {
-    /// The name used in reports (`bundles[].format`).
+impl std::fmt::Debug for dyn BundleFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Every format read. Which one reads a bundle does not depend on this order (`load` takes the
+/// most confident detection); the refusal of a bundle none claims names them in this order.
+pub(crate) static FORMATS: &[&dyn BundleFormat] = &[
+    &ktriage::Ktriage,
+    &troubleshoot::Troubleshoot,
+    &must_gather::MustGather,
+    &cluster_info::ClusterInfoDump,
+];
+
+/// What `BundleFormat::detect` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Detection {
+    pub confidence: Confidence,
+    /// Where the format's trees start in the bundle, as prefixes ending in `/` (empty for the
+    /// top): one for most formats, several for a must-gather of several images, none for a
+    /// single-file input.
+    pub roots: Vec<String>,
+}
+
+impl Detection {
+    /// A detection of one tree rooted at `root`.
     #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Ktriage => "ktriage",
-            Self::Troubleshoot => "troubleshoot",
-            Self::ClusterInfoDump => "cluster-info-dump",
-            Self::MustGather => "must-gather",
+    pub fn at(confidence: Confidence, root: String) -> Self {
+        Self {
+            confidence,
+            roots: vec![root],
         }
     }
+
+    /// The first root (the top of the bundle when there is none).
+    #[must_use]
+    pub fn root(&self) -> &str {
+        self.roots.first().map_or("", String::as_str)
+    }
+}
+
+/// How sure a format is that a bundle is one of its own, least sure first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Confidence {
+    /// Files arranged as this format arranges them, which other trees could also show (a
+    /// must-gather's `namespaces/<ns>/<group>/<plural>.yaml`, a cluster-info dump's `nodes.json`
+    /// beside `<ns>/pods.json`, a text file holding a `PodList`).
+    Layout,
+    /// A path only this format writes (troubleshoot's `cluster-resources/pods/`).
+    Marker,
+    /// The bundle names its format (a ktriage `manifest.json` saying `ktriage-bundle`).
+    Declared,
 }
 
 /// A bundle read into the model.
 #[derive(Debug)]
 pub struct Loaded {
-    pub format: Format,
+    pub format: &'static dyn BundleFormat,
     pub cluster: Cluster,
     pub warnings: Vec<String>,
 }
 
-/// Detects the format of `raw` and reads it into a `Cluster`.
+/// Why a bundle could not be read into a `Cluster`.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The input as a whole could not be read.
+    #[error(transparent)]
+    Read(#[from] BundleError),
+    /// No format claims the members read.
+    #[error("`{path}` is not a recognized bundle: {detail}")]
+    Unrecognized { path: PathBuf, detail: String },
+}
+
+/// Reads the bundle at `source` (resource files parsed as they are read) and loads it.
 ///
 /// # Errors
-/// `BundleError::Unrecognized` when no known layout is found, naming what was looked for.
-pub fn load(source: &BundleSource, raw: RawBundle) -> Result<Loaded, BundleError> {
-    // ktriage first: its manifest is the one unambiguous marker.
-    let mut loaded = if let Some(root) = ktriage::find_root(&raw) {
-        ktriage::read(source, raw, &root)
-    } else if let Some(root) = troubleshoot::find_root(&raw) {
-        troubleshoot::read(source, raw, &root)
-    } else if let Some(roots) = must_gather::find_roots(&raw) {
-        must_gather::read(source, raw, &roots)
-    } else if let Some(root) = cluster_info::find_dir_root(&raw) {
-        cluster_info::read_dir(source, raw, &root)
-    } else if cluster_info::is_stdout_dump(&raw) {
-        cluster_info::read_stdout(source, raw)
-    } else {
+/// As `bundle::read_bundle` and `load`.
+pub fn read(source: &BundleSource, limits: &Limits) -> Result<Loaded, LoadError> {
+    let mut raw = RawBundle::default();
+    crate::bundle::read_bundle(source, limits, &mut raw)?;
+    load(source, raw)
+}
+
+/// Detects the format of `raw` and reads it into a `Cluster`.
+///
+/// Every format in `FORMATS` is asked; the most confident detection wins (`Confidence`), and
+/// between equally confident ones the format whose name sorts first, so the result never
+/// depends on the order of `FORMATS`.
+///
+/// # Errors
+/// `LoadError::Unrecognized` when no known layout is found, naming what was looked for.
+pub fn load(source: &BundleSource, raw: RawBundle) -> Result<Loaded, LoadError> {
+    let Some((format, found)) = detect(&raw) else {
         return Err(unrecognized(source, &raw));
     };
-    loaded.cluster.normalize();
-    loaded.cluster.drop_unread_events();
-    Ok(loaded)
+    let (mut cluster, warnings) = format.read(source, raw, &found);
+    cluster.normalize();
+    cluster.drop_unread_events();
+    Ok(Loaded {
+        format,
+        cluster,
+        warnings,
+    })
+}
+
+/// The format `raw` is read as, and what it found (see `load`).
+fn detect(raw: &RawBundle) -> Option<(&'static dyn BundleFormat, Detection)> {
+    detect_among(FORMATS, raw)
+}
+
+/// The most confident of `formats` about `raw`, ties going to the name that sorts first.
+fn detect_among(
+    formats: &[&'static dyn BundleFormat],
+    raw: &RawBundle,
+) -> Option<(&'static dyn BundleFormat, Detection)> {
+    formats
+        .iter()
+        .filter_map(|format| Some((*format, format.detect(raw)?)))
+        .max_by(|(a, a_found), (b, b_found)| {
+            a_found
+                .confidence
+                .cmp(&b_found.confidence)
+                .then_with(|| b.name().cmp(a.name()))
+        })
 }
 
 /// The error for a bundle no reader claims: what was looked for, and what the bundle seems to be.
-fn unrecognized(source: &BundleSource, raw: &RawBundle) -> BundleError {
+fn unrecognized(source: &BundleSource, raw: &RawBundle) -> LoadError {
     let seen = raw.files.len() + raw.logs.len();
+    let markers: Vec<&str> = FORMATS
+        .iter()
+        .filter_map(|f| f.looked_for(raw.single_file))
+        .collect();
+    let markers = match markers.as_slice() {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [first @ .., last] => format!("{}, and {last}", first.join(", ")),
+    };
     let looked_for = if raw.single_file {
-        "looked for a `kubectl cluster-info dump` stdout file (a `NodeList` or `PodList` JSON/YAML \
-         document, `==== START logs for container` blocks)"
-            .to_owned()
+        format!("looked for {markers}")
     } else {
         format!(
-            "looked for a ktriage `manifest.json`, a troubleshoot `cluster-resources/pods/`, a \
-             must-gather `namespaces/<ns>/core/pods.yaml` or `namespaces/<ns>/pods/`, and a \
-             `kubectl cluster-info dump` directory (`nodes.json` + `<ns>/pods.json`) among {seen} \
-             readable files{}",
+            "looked for {markers} among {seen} readable files{}",
             if raw.warnings.is_empty() {
                 String::new()
             } else {
@@ -98,7 +200,7 @@ fn unrecognized(source: &BundleSource, raw: &RawBundle) -> BundleError {
     let hint = bundle_hint(raw)
         .map(|h| format!("; this looks like {h}"))
         .unwrap_or_default();
-    BundleError::Unrecognized {
+    LoadError::Unrecognized {
         path: source.path.clone(),
         detail: format!("no pods found; {looked_for}{hint}"),
     }
@@ -187,25 +289,28 @@ enum Objects {
     Keyed(Vec<crate::model::KeyedObject>),
 }
 
+/// The resource kinds the model keeps, by plural kubectl name: the one list of them. The
+/// collector collects every one (a test reads `collector/ktriage-collect` to check).
+const KEPT_RESOURCES: [&str; 14] = [
+    "pods",
+    "events",
+    "deployments",
+    "replicasets",
+    "statefulsets",
+    "daemonsets",
+    "jobs",
+    "cronjobs",
+    "nodes",
+    "services",
+    "endpoints",
+    "persistentvolumeclaims",
+    "configmaps",
+    "secrets",
+];
+
 /// The model type of a resource (its plural kubectl name), or `None` for kinds not kept.
 fn model_resource(resource: &str) -> Option<&'static str> {
-    const KEPT: [&str; 14] = [
-        "pods",
-        "events",
-        "deployments",
-        "replicasets",
-        "statefulsets",
-        "daemonsets",
-        "jobs",
-        "cronjobs",
-        "nodes",
-        "services",
-        "endpoints",
-        "persistentvolumeclaims",
-        "configmaps",
-        "secrets",
-    ];
-    KEPT.into_iter().find(|k| *k == resource)
+    KEPT_RESOURCES.into_iter().find(|k| *k == resource)
 }
 
 /// Parses the bytes of a file of kind `resource` (read from `path`); warnings name `path`.
@@ -251,7 +356,7 @@ fn parse_resource(resource: &str, path: &str, bytes: &[u8]) -> Option<(Objects, 
 }
 
 /// A resource file parsed while the bundle was read, so that a bundle's bytes are never all
-/// in memory at once (`bundle::FileData::Parsed`). Only files whose path names their kind
+/// in memory at once (`FileData::Parsed`). Only files whose path names their kind
 /// unambiguously are parsed early (see `resource_hint`); the format readers then ask for them
 /// by the same kind.
 #[derive(Debug)]
@@ -267,7 +372,7 @@ pub struct ParsedFile {
 
 /// Parses a bundle member as it is read when its path names a kind the model keeps, else
 /// keeps its bytes for the format readers. `earlier` are the members read before it.
-pub(crate) fn digest(path: &str, bytes: &[u8], earlier: &BTreeMap<String, FileData>) -> FileData {
+fn digest(path: &str, bytes: &[u8], earlier: &BTreeMap<String, FileData>) -> FileData {
     let Some(resource) = resource_hint(path) else {
         return FileData::Bytes(bytes.to_vec());
     };
@@ -522,6 +627,147 @@ pub(crate) fn add_log(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bundle::{Sink, Tail};
+
+    /// A bundle of `files` (path, bytes) and `logs` (paths), handed over as the reader would.
+    fn members(files: &[(&str, &str)], logs: &[&str]) -> RawBundle {
+        let mut raw = RawBundle::default();
+        for (path, text) in files {
+            raw.file((*path).to_owned(), text.as_bytes());
+        }
+        for path in logs {
+            raw.tail(Tail {
+                path: (*path).to_owned(),
+                text: b"2026-11-28T04:59:01.000000000Z starting\n".to_vec(),
+                total_bytes: 40,
+                skipped_lines: 0,
+            });
+        }
+        raw
+    }
+
+    const MANIFEST: &str = r#"{"format": "ktriage-bundle", "format_version": 1}"#;
+    const EMPTY_LIST: &str =
+        "apiVersion: v1\nitems: []\nkind: List\nmetadata:\n  resourceVersion: \"\"\n";
+
+    /// The format each bundle is read as, whatever the order of `FORMATS`.
+    fn detected(raw: &RawBundle) -> &'static str {
+        let (format, _) = detect(raw).expect("a format claims it");
+        let mut reversed = FORMATS.to_vec();
+        reversed.reverse();
+        let (again, _) = detect_among(&reversed, raw).expect("a format claims it");
+        assert_eq!(format.name(), again.name());
+        format.name()
+    }
+
+    /// Every kind the model keeps is collected by `ktriage-collect`: nodes once for the
+    /// cluster, the others per namespace (its `resources=` list, which may hold more kinds,
+    /// collected for people to read).
+    #[test]
+    fn the_collector_collects_every_kept_kind() {
+        let script = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/collector/ktriage-collect"
+        ))
+        .expect("the collector script is in the repository and the package");
+        let per_namespace: Vec<&str> = script
+            .lines()
+            .find_map(|l| l.strip_prefix("resources='")?.strip_suffix('\''))
+            .expect("the collector lists the kinds it collects per namespace in `resources='...'`")
+            .split_whitespace()
+            .collect();
+        assert!(script.contains("cluster/nodes.yaml - get nodes -o yaml"));
+        for kind in KEPT_RESOURCES.into_iter().filter(|k| *k != "nodes") {
+            assert!(
+                per_namespace.contains(&kind),
+                "`{kind}` is kept by the model but not collected: {per_namespace:?}"
+            );
+        }
+    }
+
+    /// The refusal names what every format looks for, in a tree of files or in one file.
+    #[test]
+    fn the_refusal_names_what_every_format_looks_for() {
+        let refusal = |raw: RawBundle, name: &str| {
+            load(&BundleSource::new(name), raw)
+                .expect_err("no format claims it")
+                .to_string()
+        };
+        let sonobuoy = members(
+            &[
+                ("results/meta/info.json", "{}"),
+                ("results/plugins/e2e/sonobuoy_results.yaml", "name: e2e\n"),
+            ],
+            &[],
+        );
+        assert_eq!(
+            refusal(sonobuoy, "results.tar.gz"),
+            "`results.tar.gz` is not a recognized bundle: no pods found; looked for a ktriage \
+             `manifest.json`, a troubleshoot `cluster-resources/pods/`, a must-gather \
+             `namespaces/<ns>/core/pods.yaml` or `namespaces/<ns>/pods/`, and a `kubectl \
+             cluster-info dump` directory (`nodes.json` + `<ns>/pods.json`) among 2 readable \
+             files; this looks like Sonobuoy results, which ktriage does not read"
+        );
+        let mut notes = RawBundle::default();
+        notes.single_file("notes.txt".to_owned(), b"kubectl get pods\n".to_vec());
+        assert_eq!(
+            refusal(notes, "notes.txt"),
+            "`notes.txt` is not a recognized bundle: no pods found; looked for a `kubectl \
+             cluster-info dump` stdout file (a `NodeList` or `PodList` JSON/YAML document, \
+             `==== START logs for container` blocks)"
+        );
+    }
+
+    #[test]
+    fn format_names_are_unique() {
+        let mut names: Vec<&str> = FORMATS.iter().map(|f| f.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), FORMATS.len(), "{names:?}");
+    }
+
+    /// Where two formats claim one bundle, the more confident wins; at equal confidence, the
+    /// name that sorts first.
+    #[test]
+    fn the_most_confident_format_wins_in_any_order() {
+        let ktriage_and_troubleshoot = members(
+            &[
+                ("b/manifest.json", MANIFEST),
+                ("b/namespaces/shop/pods.yaml", EMPTY_LIST),
+                ("b/cluster-resources/pods/shop.json", "[]"),
+            ],
+            &[],
+        );
+        assert_eq!(detected(&ktriage_and_troubleshoot), "ktriage");
+
+        let troubleshoot_and_must_gather = members(
+            &[
+                ("sb/cluster-resources/pods/shop.json", "[]"),
+                ("sb/namespaces/shop/core/pods.yaml", EMPTY_LIST),
+            ],
+            &[],
+        );
+        assert_eq!(detected(&troubleshoot_and_must_gather), "troubleshoot");
+
+        let must_gather_and_dump = members(
+            &[
+                ("x/namespaces/shop/core/pods.yaml", EMPTY_LIST),
+                ("x/nodes.json", "{}"),
+                ("x/shop/pods.json", "{}"),
+            ],
+            &["x/shop/api-1/logs.txt"],
+        );
+        let (_, found) = detect(&must_gather_and_dump).expect("claimed");
+        assert_eq!(found.confidence, Confidence::Layout);
+        assert_eq!(detected(&must_gather_and_dump), "cluster-info-dump");
+
+        let must_gather = members(
+            &[("x/namespaces/shop/core/pods.yaml", EMPTY_LIST)],
+            &["x/namespaces/shop/pods/api-1/api/api/logs/current.log"],
+        );
+        assert_eq!(detected(&must_gather), "must-gather");
+        assert!(detect(&members(&[("b/manifest.json", "{}")], &[])).is_none());
+    }
 
     #[test]
     fn resource_hints_follow_every_layout() {

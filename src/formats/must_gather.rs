@@ -23,8 +23,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::{Format, Loaded, add_file, add_log, add_resource, infer_collected_at, reserve_parsed};
-use crate::bundle::{BundleSource, RawBundle};
+use super::{
+    BundleFormat, Confidence, Detection, RawBundle, add_file, add_log, add_resource,
+    infer_collected_at, reserve_parsed,
+};
+use crate::bundle::BundleSource;
 use crate::model::parse::parse_objects;
 use crate::model::{Cluster, LogFile, Time};
 
@@ -52,9 +55,41 @@ const RESOURCES: [(&str, &[&str]); 3] = [
     ("batch", &["jobs", "cronjobs"]),
 ];
 
+/// OpenShift must-gather and `oc adm inspect` output.
+pub(super) struct MustGather;
+
+impl BundleFormat for MustGather {
+    fn name(&self) -> &'static str {
+        "must-gather"
+    }
+
+    /// A layout: `namespaces/<ns>/<group>/<plural>.yaml`, `namespaces/<ns>/pods/<pod>/...` or
+    /// `cluster-scoped-resources/<group>/...`, every root at the shallowest depth found.
+    fn detect(&self, raw: &RawBundle) -> Option<Detection> {
+        find_roots(raw).map(|roots| Detection {
+            confidence: Confidence::Layout,
+            roots,
+        })
+    }
+
+    fn looked_for(&self, single_file: bool) -> Option<&'static str> {
+        (!single_file)
+            .then_some("a must-gather `namespaces/<ns>/core/pods.yaml` or `namespaces/<ns>/pods/`")
+    }
+
+    fn read(
+        &self,
+        source: &BundleSource,
+        raw: RawBundle,
+        found: &Detection,
+    ) -> (Cluster, Vec<String>) {
+        read(source, raw, &found.roots)
+    }
+}
+
 /// Every must-gather root (the directories holding `namespaces/` or
 /// `cluster-scoped-resources/`) at the shallowest depth found, as prefixes ending in `/`.
-pub(super) fn find_roots(raw: &RawBundle) -> Option<Vec<String>> {
+fn find_roots(raw: &RawBundle) -> Option<Vec<String>> {
     let mut roots: BTreeSet<(usize, String)> = BTreeSet::new();
     for path in raw.iter_paths() {
         let parts: Vec<&str> = path.split('/').collect();
@@ -92,7 +127,7 @@ fn is_namespace_member(rest: &[&str]) -> bool {
 }
 
 /// Reads the must-gather trees at `roots` into one cluster.
-pub(super) fn read(source: &BundleSource, mut raw: RawBundle, roots: &[String]) -> Loaded {
+fn read(source: &BundleSource, mut raw: RawBundle, roots: &[String]) -> (Cluster, Vec<String>) {
     let mut warnings = raw.warnings;
     let mut cluster = Cluster {
         name: source.stem(),
@@ -165,11 +200,7 @@ pub(super) fn read(source: &BundleSource, mut raw: RawBundle, roots: &[String]) 
     }
     cluster.collected_at = collected_at;
     infer_collected_at(&mut cluster, "no `timestamp` file", &mut warnings);
-    Loaded {
-        format: Format::MustGather,
-        cluster,
-        warnings,
-    }
+    (cluster, warnings)
 }
 
 fn strip_ext(file: &str) -> &str {
@@ -393,8 +424,8 @@ mod tests {
             format!("{side}/rotated/1.log.20261128-045901"),
             log("x", "2026-11-28T04:59:01+00:00 stdout F running instance\n"),
         );
-        let loaded = read(&BundleSource::new("mg.tar.gz"), raw, &["mg/".to_owned()]);
-        let api = loaded.cluster.find_logs("shop", "api-1", "api").unwrap();
+        let (cluster, _) = read(&BundleSource::new("mg.tar.gz"), raw, &["mg/".to_owned()]);
+        let api = cluster.find_logs("shop", "api-1", "api").unwrap();
         let previous = api.previous.as_ref().unwrap();
         assert!(previous.source.ends_with("rotated/2.log.20261128-045001"));
         assert_eq!(previous.lines()[0].text, "panic: boom");
@@ -406,7 +437,7 @@ mod tests {
                 .ends_with("current.insecure.log")
         );
         // `side` restarted once: its rotation 1 is the running instance, not the previous one.
-        let side = loaded.cluster.find_logs("shop", "api-1", "side");
+        let side = cluster.find_logs("shop", "api-1", "side");
         assert!(side.is_none_or(|l| l.previous.is_none()));
     }
 

@@ -13,16 +13,46 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::{Format, Loaded, add_file, add_log, infer_collected_at, reserve_parsed};
-use crate::bundle::{BundleSource, RawBundle};
+use super::{
+    BundleFormat, Confidence, Detection, RawBundle, add_file, add_log, infer_collected_at,
+    reserve_parsed,
+};
+use crate::bundle::BundleSource;
 use crate::model::{Cluster, Time};
+
+/// A Replicated troubleshoot support bundle.
+pub(super) struct Troubleshoot;
+
+impl BundleFormat for Troubleshoot {
+    fn name(&self) -> &'static str {
+        "troubleshoot"
+    }
+
+    /// A marker: `cluster-resources/pods/`, which only troubleshoot writes.
+    fn detect(&self, raw: &RawBundle) -> Option<Detection> {
+        find_root(raw).map(|root| Detection::at(Confidence::Marker, root))
+    }
+
+    fn looked_for(&self, single_file: bool) -> Option<&'static str> {
+        (!single_file).then_some("a troubleshoot `cluster-resources/pods/`")
+    }
+
+    fn read(
+        &self,
+        source: &BundleSource,
+        raw: RawBundle,
+        found: &Detection,
+    ) -> (Cluster, Vec<String>) {
+        read(source, raw, found.root())
+    }
+}
 
 /// Most entries quoted from one errors file in its warning.
 const MAX_ERRORS_QUOTED: usize = 3;
 
 /// The directory holding `cluster-resources/pods/` (shallowest first), as a prefix ending in
 /// `/` (or empty for the archive root).
-pub(super) fn find_root(raw: &RawBundle) -> Option<String> {
+fn find_root(raw: &RawBundle) -> Option<String> {
     raw.iter_paths()
         .filter_map(|p| {
             let at = p.find("cluster-resources/pods/")?;
@@ -34,7 +64,7 @@ pub(super) fn find_root(raw: &RawBundle) -> Option<String> {
 }
 
 /// Reads a troubleshoot bundle rooted at `root`.
-pub(super) fn read(source: &BundleSource, mut raw: RawBundle, root: &str) -> Loaded {
+fn read(source: &BundleSource, mut raw: RawBundle, root: &str) -> (Cluster, Vec<String>) {
     let mut warnings = raw.warnings;
     let mut cluster = Cluster {
         name: source.stem(),
@@ -86,11 +116,7 @@ pub(super) fn read(source: &BundleSource, mut raw: RawBundle, root: &str) -> Loa
         "no collector error or skipped-collector timestamps, the only ones troubleshoot writes",
         &mut warnings,
     );
-    Loaded {
-        format: Format::Troubleshoot,
-        cluster,
-        warnings,
-    }
+    (cluster, warnings)
 }
 
 /// The model resource a `cluster-resources/<dir>/` holds.

@@ -77,9 +77,8 @@ struct Snap {
 /// Analyzes a fixture directory (a ktriage bundle) with all rules, ranked.
 fn analyze_fixture(dir: &std::path::Path) -> Vec<crate::finding::ReportFinding> {
     let source = crate::bundle::BundleSource::new(dir);
-    let raw = crate::bundle::read_bundle(&source, &crate::bundle::Limits::default())
-        .expect("fixture is readable");
-    let loaded = crate::formats::load(&source, raw).expect("fixture is a ktriage bundle");
+    let loaded = crate::formats::read(&source, &crate::bundle::Limits::default())
+        .expect("fixture is a readable ktriage bundle");
     assert!(
         loaded.warnings.is_empty(),
         "{}: {:?}",
