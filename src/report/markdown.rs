@@ -3,7 +3,6 @@
 use std::io::{self, Write};
 
 use super::Report;
-use crate::finding::BundleStatus;
 
 pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "# ktriage report\n")?;
@@ -154,20 +153,11 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
         writeln!(out, "```")?;
     }
-    let failed: Vec<_> = report
-        .bundles
-        .iter()
-        .filter(|b| b.status == BundleStatus::Failed)
-        .collect();
-    if !failed.is_empty() {
+    let mut failed = report.failures().peekable();
+    if failed.peek().is_some() {
         writeln!(out, "\n## Could not analyze\n")?;
-        for b in failed {
-            writeln!(
-                out,
-                "- {}: {}",
-                code(&b.path),
-                prose(b.error.as_deref().unwrap_or("unknown error"))
-            )?;
+        for (path, error) in failed {
+            writeln!(out, "- {}: {}", code(path), prose(error))?;
         }
     }
     let warned: Vec<_> = report

@@ -180,6 +180,19 @@ impl Report {
         self.fleet = fleet(&self.findings);
     }
 
+    /// The bundles that could not be analyzed, as (path, error), in report order.
+    pub fn failures(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.bundles
+            .iter()
+            .filter(|b| b.status == BundleStatus::Failed)
+            .map(|b| {
+                (
+                    b.path.as_str(),
+                    b.error.as_deref().unwrap_or("unknown error"),
+                )
+            })
+    }
+
     /// Whether any bundle failed outright.
     #[must_use]
     pub fn has_failures(&self) -> bool {

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use super::{Report, View};
 use crate::cause::Cause;
-use crate::finding::{BundleStatus, Key, Member, ReportFinding, Severity};
+use crate::finding::{Key, Member, ReportFinding, Severity};
 
 /// Columns when neither `COLUMNS` nor a terminal says.
 pub const DEFAULT_WIDTH: usize = 100;
@@ -39,19 +39,11 @@ pub(super) fn render(report: &Report, view: &View, out: &mut dyn Write) -> io::R
     if !report.findings.is_empty() {
         render_findings(report, view, out)?;
     }
-    let failed: Vec<_> = report
-        .bundles
-        .iter()
-        .filter(|b| b.status == BundleStatus::Failed)
-        .collect();
-    if !failed.is_empty() {
+    let mut failed = report.failures().peekable();
+    if failed.peek().is_some() {
         writeln!(out, "\nCould not analyze:")?;
-        for b in failed {
-            let text = format!(
-                "{}: {}",
-                b.path,
-                b.error.as_deref().unwrap_or("unknown error")
-            );
+        for (path, error) in failed {
+            let text = format!("{path}: {error}");
             for line in wrap("  ", &text, "    ", width) {
                 writeln!(out, "{line}")?;
             }
@@ -590,11 +582,7 @@ pub(super) fn summary_line(report: &Report) -> String {
     if !by_sev.is_empty() {
         line.push_str(&format!(" ({})", by_sev.join(", ")));
     }
-    let failed = report
-        .bundles
-        .iter()
-        .filter(|b| b.status == BundleStatus::Failed)
-        .count();
+    let failed = report.failures().count();
     if failed > 0 {
         line.push_str(&format!(", {failed} bundle{} failed", plural(failed)));
     }
