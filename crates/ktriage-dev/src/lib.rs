@@ -7,3 +7,5 @@
 
 pub mod generate;
 pub mod mutate;
+pub mod samples;
+pub mod sha256;
