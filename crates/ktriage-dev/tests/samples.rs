@@ -15,17 +15,17 @@ fn samples_dir() -> PathBuf {
 /// Every file under `dir`, by path relative to it (with `/`), with its bytes.
 fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        for entry in fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
+        for entry in fs::read_dir(dir).expect("a readable directory") {
+            let path = entry.expect("a directory entry").path();
             if path.is_dir() {
                 walk(root, &path, out);
             } else {
-                let rel = path.strip_prefix(root).unwrap();
+                let rel = path.strip_prefix(root).expect("a path under the root");
                 let rel: Vec<_> = rel
                     .components()
                     .map(|c| c.as_os_str().to_string_lossy().into_owned())
                     .collect();
-                out.insert(rel.join("/"), fs::read(&path).unwrap());
+                out.insert(rel.join("/"), fs::read(&path).expect("a readable file"));
             }
         }
     }
