@@ -1,9 +1,12 @@
 //! Development tools for ktriage, kept out of the shipped binary (as ruff keeps its own in
-//! `ruff_dev`): the synthetic bundle generator behind the benchmarks and the readers' tests, and the random
-//! edits of its YAML those tests make.
+//! `ruff_dev`): the synthetic bundle generator behind the benchmarks and the readers' tests, the
+//! random edits of its YAML those tests make, and the generator of the sample bundles in
+//! `samples/`.
 //!
 //! Run as `cargo dev SUBCOMMAND` (an alias in `.cargo/config.toml`). ktriage's own tests use
 //! this library directly, as a dev-dependency.
 
 pub mod generate;
 pub mod mutate;
+pub mod samples;
+pub mod sha256;

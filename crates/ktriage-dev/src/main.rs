@@ -1,7 +1,7 @@
 //! `cargo dev`: ktriage's development commands (see the library's documentation).
 
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -20,6 +20,26 @@ enum Command {
     /// Write large, realistic, deterministic synthetic bundles (`DIR/<cluster>.tar.gz`) and
     /// print their paths: the benchmark's data. Same options, same bytes.
     Generate(GenerateArgs),
+    /// Rewrite the sample bundles (`samples/`) and their `expected.tsv`: deterministic, so a
+    /// rerun rewrites the same bytes.
+    Samples(SamplesArgs),
+}
+
+#[derive(Debug, Args)]
+struct SamplesArgs {
+    /// Directory the samples are written to (its sample directories are replaced).
+    #[arg(long, value_name = "DIR", default_value_os_t = default_samples_dir())]
+    out: PathBuf,
+}
+
+/// The repository's `samples/`, wherever `cargo dev` is run from.
+fn default_samples_dir() -> PathBuf {
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir
+        .ancestors()
+        .nth(2)
+        .unwrap_or(manifest_dir)
+        .join("samples")
 }
 
 #[derive(Debug, Args)]
@@ -70,6 +90,16 @@ fn run(cli: Cli) -> Result<()> {
             for path in paths {
                 writeln!(stdout, "{}", path.display())?;
             }
+            Ok(())
+        }
+        Command::Samples(args) => {
+            let written = ktriage_dev::samples::write_samples(&args.out)
+                .with_context(|| format!("cannot write the samples to `{}`", args.out.display()))?;
+            writeln!(
+                io::stdout().lock(),
+                "{written} files written to {}",
+                args.out.display()
+            )?;
             Ok(())
         }
     }
