@@ -260,6 +260,7 @@ fn code(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::BundleStatus;
     use crate::report::{BundleReport, Format};
 
     /// Names come from the bundle (a bundle's file name, a cluster name in its manifest):

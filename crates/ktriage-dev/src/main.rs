@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use ktriage_dev::generate::{GenOptions, write_bundles};
+use ktriage_dev::scaffold::{Unit, scaffold};
 
 #[derive(Debug, Parser)]
 #[command(name = "cargo dev", about = "ktriage's development commands")]
@@ -23,6 +24,21 @@ enum Command {
     /// Rewrite the sample bundles (`samples/`) and their `expected.tsv`: deterministic, so a
     /// rerun rewrites the same bytes.
     Samples(SamplesArgs),
+    /// Write a new rule: `src/rules/<id>.rs` with its documentation sections, the cause id,
+    /// its registry entry and a fixture pair to edit (see CONTRIBUTING.md).
+    NewRule(NewArgs),
+    /// Write a new correlation: `src/correlations/<id>.rs`, the cause id, its entry in
+    /// `CORRELATIONS` and a fixture pair to edit (see CONTRIBUTING.md).
+    NewCorrelation(NewArgs),
+}
+
+#[derive(Debug, Args)]
+struct NewArgs {
+    /// The cause id, kebab-case (`quota-exceeded`).
+    id: String,
+    /// What it detects, one sentence: the first line of its documentation.
+    #[arg(long)]
+    summary: String,
 }
 
 #[derive(Debug, Args)]
@@ -92,6 +108,8 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::NewRule(args) => new(Unit::Rule, &args),
+        Command::NewCorrelation(args) => new(Unit::Correlation, &args),
         Command::Samples(args) => {
             let written = ktriage_dev::samples::write_samples(&args.out)
                 .with_context(|| format!("cannot write the samples to `{}`", args.out.display()))?;
@@ -103,4 +121,39 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// Scaffolds a rule or correlation in this repository, formats it, and says what is next.
+fn new(unit: Unit, args: &NewArgs) -> Result<()> {
+    let root = default_samples_dir()
+        .parent()
+        .map(Path::to_path_buf)
+        .context("the repository's root")?;
+    let written = scaffold(&root, unit, &args.id, &args.summary)?;
+    let mut stdout = io::stdout().lock();
+    for path in &written {
+        writeln!(
+            stdout,
+            "{}",
+            path.strip_prefix(&root).unwrap_or(path).display()
+        )?;
+    }
+    // rustfmt lays out the registry's import list again; a failure only leaves it unformatted.
+    let formatted = std::process::Command::new("cargo")
+        .args(["fmt", "--all"])
+        .current_dir(&root)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !formatted {
+        writeln!(
+            stdout,
+            "(run `cargo fmt --all`: the edited lists are not formatted)"
+        )?;
+    }
+    writeln!(
+        stdout,
+        "next: edit the two fixtures into real cases, write the signatures and the check, then \
+         `cargo test --workspace` (CONTRIBUTING.md)"
+    )?;
+    Ok(())
 }
