@@ -25,5 +25,5 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let rules = RuleSet::new(&[], &[]).expect("the default selection is valid");
-    let _ = ktriage::diagnose::diagnose(&loaded.cluster, "fuzz.tar.gz", &rules);
+    let _ = ktriage::app::diagnose_cluster(&loaded.cluster, "fuzz.tar.gz", &rules);
 });
