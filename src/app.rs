@@ -20,6 +20,7 @@ use rayon::prelude::*;
 use crate::bundle::{BundleSource, printable};
 use crate::cli::{Cli, Command, Config, MergeArgs};
 use crate::finding::{BundleStatus, ReportFinding};
+use crate::logscan::Scanner;
 use crate::model::Cluster;
 use crate::redact::redact;
 use crate::report::{BundleReport, ColorChoice, Findings, Report, Shard, View};
@@ -127,11 +128,13 @@ pub fn analyze(cfg: &Config) -> Result<Report> {
     if let Some((k, n)) = cfg.shard {
         sources = crate::discover::shard(sources, k, n);
     }
+    // Every rule's log signatures, compiled once for the whole run.
+    let scanner = crate::rules::registry::scanner();
     let Scanned {
         bundles,
         findings,
         namespaces,
-    } = scan_all(&sources, cfg)?;
+    } = scan_all(&sources, cfg, &scanner)?;
     for b in &bundles {
         if let Some(err) = &b.error {
             eprintln!("ktriage: error: {err}");
@@ -208,11 +211,12 @@ fn print_warnings(b: &BundleReport) {
     }
 }
 
-/// Analyzes bundles in parallel on `--threads` workers.
+/// Analyzes bundles in parallel on `--threads` workers, all finding log signatures with
+/// `scanner`.
 ///
 /// # Errors
 /// When the thread pool cannot be built.
-pub fn scan_all(sources: &[BundleSource], cfg: &Config) -> Result<Scanned> {
+pub fn scan_all(sources: &[BundleSource], cfg: &Config, scanner: &Scanner) -> Result<Scanned> {
     let mut builder = rayon::ThreadPoolBuilder::new().stack_size(16 << 20);
     if let Some(n) = cfg.threads {
         builder = builder.num_threads(n);
@@ -240,7 +244,7 @@ pub fn scan_all(sources: &[BundleSource], cfg: &Config) -> Result<Scanned> {
         // Workers only bump counters; the keeper and the ticker write to stderr.
         pool.install(|| {
             sources.par_iter().enumerate().for_each(|(index, s)| {
-                let mut o = scan_one(s, cfg, free);
+                let mut o = scan_one(s, cfg, scanner, free);
                 progress.record(s, &o);
                 o.findings.retain(|f| {
                     (cfg.namespaces.is_empty() || cfg.namespaces.contains(&f.namespace))
@@ -371,9 +375,14 @@ impl Progress {
 
 /// Reads, loads and diagnoses one bundle. Never panics: a panic inside becomes the bundle's failure.
 #[must_use]
-pub fn scan_one(source: &BundleSource, cfg: &Config, free: Free) -> BundleOutcome {
+pub fn scan_one(
+    source: &BundleSource,
+    cfg: &Config,
+    scanner: &Scanner,
+    free: Free,
+) -> BundleOutcome {
     let path = printable(&source.path.display().to_string()).into_owned();
-    guarded(|| scan_inner(source, cfg, &path, free)).unwrap_or_else(|panic| {
+    guarded(|| scan_inner(source, cfg, scanner, &path, free)).unwrap_or_else(|panic| {
         // The message may quote bundle data.
         let panic = redact(&panic);
         failed(
@@ -439,7 +448,13 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "unknown panic".to_owned())
 }
 
-fn scan_inner(source: &BundleSource, cfg: &Config, path: &str, free: Free) -> BundleOutcome {
+fn scan_inner(
+    source: &BundleSource,
+    cfg: &Config,
+    scanner: &Scanner,
+    path: &str,
+    free: Free,
+) -> BundleOutcome {
     if let Some(root) = &source.within {
         let what = if source.path.is_dir() {
             "a directory"
@@ -454,11 +469,11 @@ fn scan_inner(source: &BundleSource, cfg: &Config, path: &str, free: Free) -> Bu
             ),
         );
     }
-    let loaded = match crate::formats::read(source, &cfg.limits) {
+    let loaded = match crate::formats::read(source, &cfg.limits, scanner) {
         Ok(l) => l,
         Err(e) => return failed(path, &e.to_string()),
     };
-    let mut findings = diagnose_cluster(&loaded.cluster, path, &cfg.rules);
+    let mut findings = diagnose_cluster(&loaded.cluster, path, &cfg.rules, scanner);
     findings.iter_mut().for_each(clean);
     // Only warnings about unreadable or uncollected files make a bundle partial; an empty
     // cluster is a valid snapshot, worth a warning but analyzed in full.
@@ -605,15 +620,17 @@ fn clean(f: &mut ReportFinding) {
 }
 
 /// The findings of one cluster, in the pipeline's order: the subjects (containers worth a
-/// look), the rules' findings (`diagnose`), the correlations over them, then the causes
-/// selected. Scored, not yet ranked across bundles (that is the report's).
+/// look, with the log signatures `scanner` finds in termination messages), the rules' findings
+/// (`diagnose`), the correlations over them, then the causes selected. Scored, not yet ranked
+/// across bundles (that is the report's).
 #[must_use]
 pub fn diagnose_cluster(
     cluster: &Cluster,
     bundle_path: &str,
     rules: &RuleSet,
+    scanner: &Scanner,
 ) -> Vec<ReportFinding> {
-    let subjects = crate::subjects::build(cluster);
+    let subjects = crate::subjects::build(cluster, scanner);
     let mut findings = crate::diagnose::diagnose(cluster, &subjects, bundle_path);
     // Correlations read every finding, so that `--select rollout-regression` still sees the
     // loops it explains; the selection applies afterwards.

@@ -13,6 +13,11 @@
 //! `bundle` knows archives and limits, nothing about what a member means; `formats` decides which
 //! members to keep and which `BundleFormat` they form (`formats::read` runs both).
 //!
+//! `app` builds one `logscan::Scanner` per run from the rules' log signatures
+//! (`rules::registry::scanner`) and passes it down: to `formats::read`, which scans each log as it
+//! is read, and to `subjects::build`, which scans termination messages. `logscan` depends on
+//! `cause` only, and `model` on no rule.
+//!
 //! `app` owns the threads: bundles are analyzed in parallel on its pool, each one purely, so
 //! output never depends on scheduling (the items of a large list are also parsed on that pool,
 //! in order: `model::parse`).

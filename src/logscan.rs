@@ -1,8 +1,10 @@
 //! Log signatures: one pass over a container's log with every rule's patterns at once.
 //!
-//! Each rule declares its `Signature`s. For each signature the first and the last matching line
-//! are kept ("the first fatal line and the last error line"), with their distance from the end
-//! of the log.
+//! A `Scanner` is built once per run from the signatures the rules declare (each with its
+//! rule's cause: `rules::registry::scanner`) and passed to whatever reads logs. It knows
+//! nothing of rules or of the data model: a log offers it its bytes and where its lines lie
+//! (`LogText`). For each signature the first and the last matching line are kept ("the first
+//! fatal line and the last error line"), with their distance from the end of the log.
 //!
 //! Most log lines match no signature, so lines are not handed to the regexes one by one. From
 //! each pattern's syntax tree comes a set of literals one of which every match contains
@@ -13,9 +15,10 @@
 //! signatures that can match, so the hits are those of matching every line with every pattern
 //! (a test checks it against that).
 
+use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
-use std::sync::{LazyLock, OnceLock};
+use std::sync::OnceLock;
 
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::dfa::DFA;
@@ -24,14 +27,51 @@ use regex::Regex;
 use regex_syntax::hir::{Class, Hir, HirKind};
 
 use crate::cause::Cause;
-use crate::model::LogFile;
-use crate::rules::{Signature, registry};
 use crate::text::truncate;
 
 /// Longest line prefix that patterns are matched against (a 1 GB line is not scanned whole).
 const MAX_MATCH_LEN: usize = 4096;
 /// Longest line text kept in a hit (evidence is for humans).
 const MAX_TEXT_LEN: usize = 400;
+
+/// A log pattern and what it means.
+#[derive(Debug)]
+pub struct Signature {
+    /// Stable id, for tests and debugging. The cause a signature supports is its rule's.
+    pub id: &'static str,
+    /// A `regex` pattern; a named group `target` captures what the finding names (host, key, flag).
+    pub pattern: &'static str,
+    /// A real line the pattern must match (checked by a test).
+    pub example: &'static str,
+    /// Confidence when this line is the only evidence (0-1).
+    pub confidence: f64,
+}
+
+/// What a log offers the scanner: its bytes, where its lines lie in them, and a line's text.
+pub trait LogText {
+    /// The log's name in hits (`HitSource::Log`).
+    fn path(&self) -> &str;
+    /// The log's bytes, lines separated by `\n`.
+    fn bytes(&self) -> &[u8];
+    /// Its lines in order, without decoding them.
+    fn line_spans(&self) -> Vec<LineSpan>;
+    /// The text of one line of `line_spans()` (prefixes such as timestamps removed).
+    fn line_text(&self, span: LineSpan) -> Cow<'_, str>;
+}
+
+/// Where one line of a log lies in its bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineSpan {
+    /// 1-based line number in the whole file (of the first raw line, for a joined line).
+    pub number: u64,
+    /// Byte range of the raw line (prefix and `\r` included, `\n` excluded); for a joined
+    /// line, of all its raw lines.
+    pub start: usize,
+    pub end: usize,
+    /// Whether the line's text joins several raw lines (CRI partial lines): a literal may be
+    /// split between them, so the line is always decoded and matched.
+    pub joined: bool,
+}
 
 /// Where a hit was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,8 +105,8 @@ impl LogHit {
     }
 }
 
-/// Every rule's signatures, ready for scanning.
-struct Compiled {
+/// Signatures ready for scanning: built once (`Scanner::new`), then shared by every scan.
+pub struct Scanner {
     signatures: Vec<Declared>,
     /// Each signature's regex, compiled when a line first holds one of its literals.
     regexes: Vec<OnceLock<Regex>>,
@@ -83,19 +123,23 @@ struct Compiled {
 }
 
 /// A signature and the cause of the rule that declares it.
-type Declared = (Cause, &'static Signature);
+pub type Declared = (Cause, &'static Signature);
 
-static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
-    Compiled::new(
-        registry::RULES
-            .iter()
-            .flat_map(|r| r.signatures.iter().map(|s| (r.cause, s)))
-            .collect(),
-    )
-});
+impl std::fmt::Debug for Scanner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scanner")
+            .field("signatures", &self.signatures.len())
+            .finish_non_exhaustive()
+    }
+}
 
-impl Compiled {
-    fn new(signatures: Vec<Declared>) -> Compiled {
+impl Scanner {
+    /// Compiles `signatures` (each with the cause it supports) into one scanner.
+    ///
+    /// # Panics
+    /// When a pattern is not a valid regex (the registry's are checked by a test).
+    #[must_use]
+    pub fn new(signatures: Vec<Declared>) -> Scanner {
         let mut owners: BTreeMap<Vec<u8>, Vec<usize>> = BTreeMap::new();
         let mut unfiltered = Vec::new();
         for (index, (_, signature)) in signatures.iter().enumerate() {
@@ -127,7 +171,7 @@ impl Compiled {
             .prefilter(false)
             .build(needed.map(|(_, literal)| literal))
             .expect("a few hundred short literals fit an automaton");
-        Compiled {
+        Scanner {
             regexes: signatures.iter().map(|_| OnceLock::new()).collect(),
             signatures,
             literals: automaton,
@@ -143,53 +187,49 @@ impl Compiled {
                 .expect("rule signatures are valid regexes (checked by a test)")
         })
     }
-}
 
-/// Scans the lines of a log file.
-#[must_use]
-pub fn scan_log(log: &LogFile) -> Vec<LogHit> {
-    scan_log_with(&COMPILED, log)
-}
-
-fn scan_log_with(compiled: &Compiled, log: &LogFile) -> Vec<LogHit> {
-    let spans = log.line_spans();
-    let total = spans.len();
-    let every_line = !compiled.unfiltered.is_empty();
-    let mut found = if every_line {
-        Vec::new()
-    } else {
-        literal_lines(&compiled.any_literal, &log.text)
-    }
-    .into_iter()
-    .peekable();
-    let mut scan = Scan::new(compiled);
-    for (i, &span) in spans.iter().enumerate() {
-        let mut candidate = every_line || span.partial;
-        while let Some(at) = found.next_if(|&at| at < span.end) {
-            candidate |= at >= span.start;
+    /// Scans the lines of a log.
+    #[must_use]
+    pub fn scan_log(&self, log: &impl LogText) -> Vec<LogHit> {
+        let spans = log.line_spans();
+        let total = spans.len();
+        let every_line = !self.unfiltered.is_empty();
+        let mut found = if every_line {
+            Vec::new()
+        } else {
+            literal_lines(&self.any_literal, log.bytes())
         }
-        // A joined CRI line may hold a literal split over two raw lines: it is always decoded.
-        if candidate {
-            let line = log.line(span);
-            scan.line(&line.text, total - 1 - i, || HitSource::Log {
-                path: log.source.clone(),
-                line: line.number,
-            });
+        .into_iter()
+        .peekable();
+        let mut scan = Scan::new(self);
+        for (i, &span) in spans.iter().enumerate() {
+            let mut candidate = every_line || span.joined;
+            while let Some(at) = found.next_if(|&at| at < span.end) {
+                candidate |= at >= span.start;
+            }
+            // A joined line may hold a literal split over two raw lines: it is always decoded.
+            if candidate {
+                let text = log.line_text(span);
+                scan.line(&text, total - 1 - i, || HitSource::Log {
+                    path: log.path().to_owned(),
+                    line: span.number,
+                });
+            }
         }
+        scan.finish()
     }
-    scan.finish()
-}
 
-/// Scans a termination message (its lines count as the end of the log).
-#[must_use]
-pub fn scan_message(message: &str) -> Vec<LogHit> {
-    let lines: Vec<&str> = message.lines().collect();
-    let total = lines.len();
-    let mut scan = Scan::new(&COMPILED);
-    for (i, line) in lines.into_iter().enumerate() {
-        scan.line(line, total - 1 - i, || HitSource::TerminationMessage);
+    /// Scans a termination message (its lines count as the end of the log).
+    #[must_use]
+    pub fn scan_message(&self, message: &str) -> Vec<LogHit> {
+        let lines: Vec<&str> = message.lines().collect();
+        let total = lines.len();
+        let mut scan = Scan::new(self);
+        for (i, line) in lines.into_iter().enumerate() {
+            scan.line(line, total - 1 - i, || HitSource::TerminationMessage);
+        }
+        scan.finish()
     }
-    scan.finish()
 }
 
 /// Parts of a log searched side by side by `literal_lines`. A DFA step waits for the previous
@@ -277,14 +317,14 @@ fn line_start(text: &[u8], at: usize) -> usize {
 
 /// The hits of one log or message so far: per signature, the first and the last.
 struct Scan<'c> {
-    compiled: &'c Compiled,
+    compiled: &'c Scanner,
     found: Vec<Option<(LogHit, Option<LogHit>)>>,
     /// Signatures whose literals the current line holds (reused between lines).
     candidates: Vec<usize>,
 }
 
 impl<'c> Scan<'c> {
-    fn new(compiled: &'c Compiled) -> Self {
+    fn new(compiled: &'c Scanner) -> Self {
         Scan {
             compiled,
             found: vec![None; compiled.signatures.len()],
@@ -541,10 +581,15 @@ mod tests {
     use std::io::Read as _;
     use std::path::Path;
 
+    use std::sync::LazyLock;
+
     use proptest::prelude::*;
     use regex::{RegexSet, RegexSetBuilder};
 
     use super::*;
+    // The logs and signatures the scanner meets in a run.
+    use crate::model::LogFile;
+    use crate::rules::registry::{self, SCANNER};
 
     /// What a hit says, comparable.
     type Key = (&'static str, HitSource, usize, String, Option<String>);
@@ -651,7 +696,7 @@ mod tests {
     fn assert_same_hits(logs: &[LogFile]) -> usize {
         let mut hits = 0;
         for log in logs {
-            let fast = keys(scan_log(log));
+            let fast = keys(SCANNER.scan_log(log));
             assert_eq!(
                 fast,
                 REFERENCE.scan_log(log),
@@ -857,7 +902,7 @@ mod tests {
             .map(|(i, l)| (HitSource::TerminationMessage, total - 1 - i, l))
             .collect();
         let expected = REFERENCE.scan(&lines);
-        assert_eq!(keys(scan_message(&message)), expected);
+        assert_eq!(keys(SCANNER.scan_message(&message)), expected);
         assert!(expected.len() > REFERENCE.signatures.len());
     }
 
@@ -880,12 +925,9 @@ mod tests {
 
     /// Patterns that exercise the literal analysis: anchors, classes, case folding beyond
     /// ASCII, optional and repeated parts, alternations with and without literals.
-    static TRICKY: LazyLock<(Compiled, Reference)> = LazyLock::new(|| {
+    static TRICKY: LazyLock<(Scanner, Reference)> = LazyLock::new(|| {
         let signatures = made_up(TRICKY_PATTERNS);
-        (
-            Compiled::new(signatures.clone()),
-            Reference::new(signatures),
-        )
+        (Scanner::new(signatures.clone()), Reference::new(signatures))
     });
 
     const TRICKY_PATTERNS: &[&str] = &[
@@ -905,10 +947,10 @@ mod tests {
     #[test]
     fn signatures_without_literals_are_tried_on_every_line() {
         let signatures = made_up(&[r"\d{3}\s\d{4}", r"(?i)timeout"]);
-        let compiled = Compiled::new(signatures.clone());
+        let compiled = Scanner::new(signatures.clone());
         assert_eq!(compiled.unfiltered, vec![0]);
         let log = log_file("l.log", "call 555 1234\nTIMEOUT\n\nnothing\n");
-        let hits = keys(scan_log_with(&compiled, &log));
+        let hits = keys(compiled.scan_log(&log));
         assert_eq!(hits, Reference::new(signatures).scan_log(&log));
         assert_eq!(hits.len(), 2);
     }
@@ -995,7 +1037,7 @@ mod tests {
             let (compiled, reference) = &*TRICKY;
             prop_assert!(compiled.unfiltered.is_empty());
             let log = log_file("random.log", parts.concat());
-            prop_assert_eq!(keys(scan_log_with(compiled, &log)), reference.scan_log(&log));
+            prop_assert_eq!(keys(compiled.scan_log(&log)), reference.scan_log(&log));
         }
     }
 
@@ -1025,7 +1067,8 @@ mod tests {
             skipped_lines: 0,
             scanned: None,
         };
-        let hits: Vec<_> = scan_log(&log)
+        let hits: Vec<_> = SCANNER
+            .scan_log(&log)
             .into_iter()
             .filter(|h| h.cause == Cause::DependencyUnreachable)
             .collect();

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::logscan::{self, LogHit};
+use crate::logscan::{LogHit, Scanner};
 use crate::model::pod::{Condition, Waiting};
 use crate::model::time::parse_go_duration;
 use crate::model::{
@@ -103,9 +103,10 @@ static EMPTY_CONTAINER: std::sync::LazyLock<Container> =
 static NO_STATUS: std::sync::LazyLock<ContainerStatus> =
     std::sync::LazyLock::new(ContainerStatus::default);
 
-/// Builds the subjects of a cluster, in pod order then container order.
+/// Builds the subjects of a cluster, in pod order then container order; `scanner` finds the
+/// log signatures in termination messages (and in logs not scanned as they were read).
 #[must_use]
-pub fn build(cluster: &Cluster) -> Vec<Subject<'_>> {
+pub fn build<'a>(cluster: &'a Cluster, scanner: &Scanner) -> Vec<Subject<'a>> {
     let owners = OwnerIndex::new(cluster);
     let mut events_by_pod: BTreeMap<(&str, &str), Vec<&Event>> = BTreeMap::new();
     for e in &cluster.events {
@@ -138,7 +139,7 @@ pub fn build(cluster: &Cluster) -> Vec<Subject<'_>> {
             );
         for (kind, status, unreported) in statuses {
             let state = match unreported {
-                Some(spec) => unreported_state(cluster, pod, kind, spec, pod_events),
+                Some(spec) => unreported_state(cluster, scanner, pod, kind, spec, pod_events),
                 None => classify(cluster, pod, kind, status, pod_events),
             };
             let Some(state) = state else {
@@ -174,9 +175,9 @@ pub fn build(cluster: &Cluster) -> Vec<Subject<'_>> {
                 (None, Some(c)) if !running => (Some(c), None),
                 (None, c) => (None, c),
             };
-            let mut log_hits = log.map(LogFile::hits).unwrap_or_default();
+            let mut log_hits = log.map(|l| l.hits(scanner)).unwrap_or_default();
             if let Some(message) = last_termination_of(status).and_then(|t| t.message.as_deref()) {
-                log_hits.extend(logscan::scan_message(message));
+                log_hits.extend(scanner.scan_message(message));
             }
             let backoff_secs = status.state.waiting.as_ref().and_then(backoff_of);
             out.push(Subject {
@@ -258,6 +259,7 @@ fn unreported_containers(pod: &Pod) -> impl Iterator<Item = (ContainerKind, &Con
 /// first app container (so that one event is not read as a failure of every container).
 fn unreported_state(
     cluster: &Cluster,
+    scanner: &Scanner,
     pod: &Pod,
     kind: ContainerKind,
     spec: &Container,
@@ -271,7 +273,7 @@ fn unreported_state(
     let previous = logs.and_then(|l| l.previous.as_ref());
     let current = logs.and_then(|l| l.current.as_ref());
     if previous.is_some_and(|l| !l.is_empty_or_error())
-        || current.is_some_and(|l| !l.is_empty_or_error() && !l.hits().is_empty())
+        || current.is_some_and(|l| !l.is_empty_or_error() && !l.hits(scanner).is_empty())
     {
         return Some(State::Unreported);
     }
@@ -720,6 +722,7 @@ impl<'a> OwnerIndex<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::registry::SCANNER;
 
     fn cluster(pods_yaml: &str) -> Cluster {
         let mut c = Cluster {
@@ -877,7 +880,7 @@ items:
     #[test]
     fn app_waiting_behind_a_looping_init_container_is_not_a_subject() {
         let c = cluster(INIT_LOOP);
-        let subjects = build(&c);
+        let subjects = build(&c, &SCANNER);
         let names: Vec<(&str, ContainerKind, State)> = subjects
             .iter()
             .map(|s| (s.name(), s.kind, s.state))
@@ -914,7 +917,7 @@ items:
       state: {running: {startedAt: "2026-11-28T04:00:00Z"}}
 "#;
         let c = cluster(yaml);
-        let subjects = build(&c);
+        let subjects = build(&c, &SCANNER);
         assert_eq!(subjects.len(), 1);
         assert_eq!(subjects[0].kind, ContainerKind::Sidecar);
         assert_eq!(subjects[0].state, State::Restarting);
@@ -942,7 +945,7 @@ items:
       state: {terminated: {exitCode: 137, reason: OOMKilled, startedAt: "2026-11-28T04:58:32Z", finishedAt: "2026-11-28T04:58:42Z"}}
 "#;
         let c = cluster(yaml);
-        let subjects = build(&c);
+        let subjects = build(&c, &SCANNER);
         assert_eq!(subjects.len(), 1);
         assert_eq!(subjects[0].state, State::Restarting);
     }
@@ -979,7 +982,7 @@ items:
       state: {terminated: {exitCode: 0, reason: Completed, finishedAt: "2026-11-28T04:02:09Z"}}
 "#;
         let c = cluster(yaml);
-        let subjects = build(&c);
+        let subjects = build(&c, &SCANNER);
         assert_eq!(subjects.len(), 1);
         assert_eq!(subjects[0].pod.metadata.name, "export-1-a");
         assert_eq!(subjects[0].state, State::PodFailed);
@@ -1000,7 +1003,7 @@ items:
     message: "Pod was rejected: Node didn't have enough resource: cpu, requested: 1500, used: 2900, capacity: 3920"
 "#;
         let c = cluster(yaml);
-        let subjects = build(&c);
+        let subjects = build(&c, &SCANNER);
         assert_eq!(subjects.len(), 1);
         assert_eq!(subjects[0].state, State::PodFailed);
         assert_eq!(subjects[0].name(), "search");
@@ -1042,7 +1045,7 @@ items:
         let mut c = cluster(yaml);
         add(&mut c, "events", events);
         c.normalize();
-        let subjects = build(&c);
+        let subjects = build(&c, &SCANNER);
         assert_eq!(subjects.len(), 1);
         assert_eq!(subjects[0].state, State::Unreported);
         assert_eq!(subjects[0].name(), "api");
@@ -1072,7 +1075,7 @@ items:
       lastState: {terminated: {reason: OOMKilled, exitCode: 137}}
 "#;
         let c = cluster(yaml);
-        let subjects = build(&c);
+        let subjects = build(&c, &SCANNER);
         let states: Vec<(&str, State)> = subjects.iter().map(|s| (s.name(), s.state)).collect();
         assert_eq!(
             states,
@@ -1094,7 +1097,7 @@ items:
     message: "The node was low on resource: memory. Container kilo was using 30332Ki, which exceeds its request of 0."
 "#;
         let c = cluster(yaml);
-        let subjects = build(&c);
+        let subjects = build(&c, &SCANNER);
         assert_eq!(subjects.len(), 1);
         assert_eq!(subjects[0].state, State::PodFailed);
     }

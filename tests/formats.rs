@@ -3,9 +3,11 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::LazyLock;
 
 use ktriage::bundle::{BundleSource, Limits};
 use ktriage::formats::{Loaded, read};
+use ktriage::logscan::Scanner;
 use serde_json::Value;
 
 const REAL_WORLD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/real-world");
@@ -27,9 +29,12 @@ fn analyze(path: &Path) -> Value {
     })
 }
 
+/// Every rule's log signatures, compiled once for all tests (as `app` does once per run).
+static SCANNER: LazyLock<Scanner> = LazyLock::new(ktriage::rules::registry::scanner);
+
 /// Reads one bundle through the library.
 fn loaded(path: &Path) -> Loaded {
-    read(&BundleSource::new(path), &Limits::default()).expect("readable and recognized")
+    read(&BundleSource::new(path), &Limits::default(), &SCANNER).expect("readable and recognized")
 }
 
 fn bundle(report: &Value) -> &Value {

@@ -10,11 +10,16 @@ use std::fs;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::LazyLock;
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
+use ktriage::logscan::Scanner;
 use proptest::prelude::*;
 use serde_json::Value;
+
+/// Every rule's log signatures, compiled once for all tests (as `app` does once per run).
+static SCANNER: LazyLock<Scanner> = LazyLock::new(ktriage::rules::registry::scanner);
 
 const GOOD_FIXTURE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -1023,9 +1028,9 @@ fn huge_single_line_in_memory_stays_bounded() {
     let lines = log.lines();
     assert_eq!(lines.len(), 1);
     assert!(matches!(lines[0].text, std::borrow::Cow::Borrowed(_)));
-    assert!(ktriage::logscan::scan_log(&log).is_empty());
+    assert!(SCANNER.scan_log(&log).is_empty());
     // Once scanned, only the line's first `KEPT_TAIL_BYTES` stay.
-    let scanned = log.scan(ktriage::model::log::KEPT_TAIL_BYTES);
+    let scanned = log.scan(&SCANNER, ktriage::model::log::KEPT_TAIL_BYTES);
     assert_eq!(scanned.text.len(), ktriage::model::log::KEPT_TAIL_BYTES);
     assert!(scanned.is_truncated() && scanned.window_bytes() == 4 << 20);
 }
@@ -1178,7 +1183,7 @@ fn analyze_bytes(bytes: &[u8]) {
         log_window_bytes: 64 << 10,
     };
     let source = ktriage::bundle::BundleSource::new(path);
-    let mut raw = ktriage::formats::RawBundle::default();
+    let mut raw = ktriage::formats::RawBundle::new(&SCANNER);
     if ktriage::bundle::read_archive(path, bytes, &limits, &mut raw).is_err() {
         return;
     }
@@ -1186,7 +1191,7 @@ fn analyze_bytes(bytes: &[u8]) {
         return;
     };
     let rules = ktriage::rules::registry::RuleSet::new(&[], &[]).expect("all rules");
-    let _ = ktriage::app::diagnose_cluster(&loaded.cluster, "fuzz.tar.gz", &rules);
+    let _ = ktriage::app::diagnose_cluster(&loaded.cluster, "fuzz.tar.gz", &rules, &SCANNER);
 }
 
 /// A valid bundle with a crash-looping pod, events and a log: the seed the mutations start from.
@@ -1270,7 +1275,7 @@ proptest! {
 fn the_unmutated_seed_is_diagnosed() {
     // Guards the property tests: their seed must be a bundle that reaches the rules.
     let path = Path::new("seed.tar");
-    let mut raw = ktriage::formats::RawBundle::default();
+    let mut raw = ktriage::formats::RawBundle::new(&SCANNER);
     ktriage::bundle::read_archive(
         path,
         seed_tar().as_slice(),
@@ -1281,6 +1286,6 @@ fn the_unmutated_seed_is_diagnosed() {
     let loaded =
         ktriage::formats::load(&ktriage::bundle::BundleSource::new(path), raw).expect("loads");
     let rules = ktriage::rules::registry::RuleSet::new(&[], &[]).expect("all rules");
-    let findings = ktriage::app::diagnose_cluster(&loaded.cluster, "seed.tar", &rules);
+    let findings = ktriage::app::diagnose_cluster(&loaded.cluster, "seed.tar", &rules, &SCANNER);
     assert_eq!(findings[0].cause, "dependency-unreachable");
 }

@@ -3,11 +3,16 @@
 #![no_main]
 
 use std::path::Path;
+use std::sync::LazyLock;
 
 use ktriage::bundle::{BundleSource, Limits, read_archive};
 use ktriage::formats::RawBundle;
-use ktriage::rules::registry::RuleSet;
+use ktriage::logscan::Scanner;
+use ktriage::rules::registry::{self, RuleSet};
 use libfuzzer_sys::fuzz_target;
+
+/// Every rule's log signatures, compiled once for all runs.
+static SCANNER: LazyLock<Scanner> = LazyLock::new(registry::scanner);
 
 fuzz_target!(|data: &[u8]| {
     let path = Path::new("fuzz.tar.gz");
@@ -17,7 +22,7 @@ fuzz_target!(|data: &[u8]| {
         max_entries: 10_000,
         log_window_bytes: 64 << 10,
     };
-    let mut raw = RawBundle::default();
+    let mut raw = RawBundle::new(&SCANNER);
     if read_archive(path, data, &limits, &mut raw).is_err() {
         return;
     }
@@ -25,5 +30,5 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let rules = RuleSet::new(&[], &[]).expect("the default selection is valid");
-    let _ = ktriage::app::diagnose_cluster(&loaded.cluster, "fuzz.tar.gz", &rules);
+    let _ = ktriage::app::diagnose_cluster(&loaded.cluster, "fuzz.tar.gz", &rules, &SCANNER);
 });

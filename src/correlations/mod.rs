@@ -314,6 +314,7 @@ fn fold_blocked_app_containers(cluster: &Cluster, findings: &mut [ReportFinding]
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::registry::SCANNER;
 
     #[test]
     fn app_containers_behind_a_looping_init_container_fold_into_its_finding() {
@@ -346,7 +347,7 @@ items:
             yaml.as_bytes(),
             &mut warnings,
         );
-        let findings = crate::app::diagnose_cluster(&c, "test", &RuleSet::default());
+        let findings = crate::app::diagnose_cluster(&c, "test", &RuleSet::default(), &SCANNER);
         assert_eq!(findings.len(), 1, "one finding, for the init container");
         assert_eq!(findings[0].container, "migrate");
         assert_eq!(findings[0].container_kind, "init");
@@ -364,10 +365,10 @@ items:
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("fixtures/rules/rollout-regression/fires-rollout-regression-env-renamed");
         let source = crate::bundle::BundleSource::new(&dir);
-        let loaded = crate::formats::read(&source, &crate::bundle::Limits::default())
+        let loaded = crate::formats::read(&source, &crate::bundle::Limits::default(), &SCANNER)
             .expect("fixture is a readable ktriage bundle");
         let causes = |rules: &RuleSet| -> Vec<Cause> {
-            crate::app::diagnose_cluster(&loaded.cluster, "fixture", rules)
+            crate::app::diagnose_cluster(&loaded.cluster, "fixture", rules, &SCANNER)
                 .into_iter()
                 .map(|f| f.cause)
                 .collect()

@@ -26,6 +26,7 @@ use super::{
     infer_collected_at, reserve_parsed,
 };
 use crate::bundle::BundleSource;
+use crate::logscan::Scanner;
 use crate::model::{Cluster, LogFile};
 
 const START: &str = "==== START logs for container ";
@@ -64,7 +65,7 @@ impl BundleFormat for ClusterInfoDump {
     fn read(
         &self,
         source: &BundleSource,
-        raw: RawBundle,
+        raw: RawBundle<'_>,
         found: &Detection,
     ) -> (Cluster, Vec<String>) {
         match found.roots.first() {
@@ -116,7 +117,7 @@ fn is_stdout_dump(raw: &RawBundle) -> bool {
 }
 
 /// Reads a dump directory rooted at `root`.
-fn read_dir(source: &BundleSource, mut raw: RawBundle, root: &str) -> (Cluster, Vec<String>) {
+fn read_dir(source: &BundleSource, mut raw: RawBundle<'_>, root: &str) -> (Cluster, Vec<String>) {
     let mut warnings = raw.warnings;
     let mut cluster = Cluster {
         name: source.stem(),
@@ -144,14 +145,14 @@ fn read_dir(source: &BundleSource, mut raw: RawBundle, root: &str) -> (Cluster, 
             continue;
         };
         if let [_, _, "logs.txt"] = rel.split('/').collect::<Vec<_>>()[..] {
-            split_log_blocks(&mut cluster, rel, &log.text, log.skipped_lines);
+            split_log_blocks(&mut cluster, raw.scanner, rel, &log.text, log.skipped_lines);
         }
     }
     finish(cluster, warnings)
 }
 
 /// Reads a dump written to stdout and saved as one file.
-fn read_stdout(source: &BundleSource, raw: RawBundle) -> (Cluster, Vec<String>) {
+fn read_stdout(source: &BundleSource, raw: RawBundle<'_>) -> (Cluster, Vec<String>) {
     let mut warnings = raw.warnings;
     let mut cluster = Cluster {
         name: source.stem(),
@@ -175,12 +176,18 @@ fn read_stdout(source: &BundleSource, raw: RawBundle) -> (Cluster, Vec<String>) 
             } else if contains(line, END.as_bytes())
                 && let Some(start) = block_start.take()
             {
-                split_log_blocks(&mut cluster, name, &bytes[start..offset + line.len()], 0);
+                split_log_blocks(
+                    &mut cluster,
+                    raw.scanner,
+                    name,
+                    &bytes[start..offset + line.len()],
+                    0,
+                );
             }
             offset += line.len();
         }
         if let Some(start) = block_start {
-            split_log_blocks(&mut cluster, name, &bytes[start..], 0);
+            split_log_blocks(&mut cluster, raw.scanner, name, &bytes[start..], 0);
         }
         read_documents(&mut cluster, name, segment + 1, &docs, &mut warnings);
     }
@@ -296,8 +303,15 @@ fn read_yaml_doc(
 }
 
 /// Splits `==== START/END logs for container C of pod NS/POD ====` blocks into container logs.
-/// `skipped_lines` is how many lines of the file were dropped before `text` (a kept tail).
-fn split_log_blocks(cluster: &mut Cluster, source: &str, text: &[u8], skipped_lines: u64) {
+/// `skipped_lines` is how many lines of the file were dropped before `text` (a kept tail). Each
+/// container's log is scanned with `scanner` as it is split out.
+fn split_log_blocks(
+    cluster: &mut Cluster,
+    scanner: &Scanner,
+    source: &str,
+    text: &[u8],
+    skipped_lines: u64,
+) {
     let mut body: Vec<u8> = Vec::new();
     let mut current: Option<(String, String, String)> = None;
     let mut head_cut = skipped_lines > 0;
@@ -313,6 +327,7 @@ fn split_log_blocks(cluster: &mut Cluster, source: &str, text: &[u8], skipped_li
                     text,
                     total,
                     u64::from(cut),
+                    scanner,
                 );
                 add_log(cluster, &ns, &pod, &container, false, log);
             }
@@ -375,12 +390,13 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::registry::SCANNER;
 
     #[test]
     fn glued_end_marker_and_fetch_errors() {
         let text = b"==== START logs for container api of pod shop/api-1 ====\nstarting\npanic: boom==== END logs for container api of pod shop/api-1 ====\n==== START logs for container init of pod shop/api-1 ====\nRequest log error: container \"init\" in pod \"api-1\" is waiting to start: PodInitializing\n==== END logs for container init of pod shop/api-1 ====\n";
         let mut cluster = Cluster::default();
-        split_log_blocks(&mut cluster, "shop/api-1/logs.txt", text, 0);
+        split_log_blocks(&mut cluster, &SCANNER, "shop/api-1/logs.txt", text, 0);
         let logs = cluster.find_logs("shop", "api-1", "api").unwrap();
         let current = logs.current.as_ref().unwrap();
         assert!(logs.previous.is_none());
@@ -393,7 +409,7 @@ mod tests {
     fn tail_starting_inside_a_block_is_named_by_its_end_marker() {
         let text = b"last words\n==== END logs for container api of pod shop/api-1 ====\n";
         let mut cluster = Cluster::default();
-        split_log_blocks(&mut cluster, "shop/api-1/logs.txt", text, 40);
+        split_log_blocks(&mut cluster, &SCANNER, "shop/api-1/logs.txt", text, 40);
         let log = cluster.find_logs("shop", "api-1", "api").unwrap();
         assert!(log.current.as_ref().unwrap().is_truncated());
     }
@@ -403,7 +419,7 @@ mod tests {
         let text = "apiVersion: v1\nitems:\n- metadata:\n    name: node-1\n  status:\n    nodeInfo:\n      architecture: arm64\nkind: NodeList\nmetadata:\n  resourceVersion: \"10\"\n---\napiVersion: v1\nitems:\n- metadata:\n    name: api-1\n    namespace: shop\n  spec:\n    containers:\n    - image: api:1\n      name: api\nkind: PodList\nmetadata:\n  resourceVersion: \"10\"\n==== START logs for container api of pod shop/api-1 ====\nexec /app/api: exec format error\n==== END logs for container api of pod shop/api-1 ====\n---\napiVersion: v1\nitems: []\nkind: EventList\nmetadata:\n  resourceVersion: \"10\"\n";
         let mut raw = RawBundle {
             single_file: true,
-            ..RawBundle::default()
+            ..RawBundle::new(&SCANNER)
         };
         raw.files
             .insert("dump.yaml".to_owned(), text.as_bytes().to_vec().into());
@@ -419,7 +435,7 @@ mod tests {
         );
         let mut plain = RawBundle {
             single_file: true,
-            ..RawBundle::default()
+            ..RawBundle::new(&SCANNER)
         };
         plain.files.insert(
             "pods.yaml".to_owned(),

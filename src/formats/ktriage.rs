@@ -26,7 +26,7 @@ impl BundleFormat for Ktriage {
     fn read(
         &self,
         source: &BundleSource,
-        raw: RawBundle,
+        raw: RawBundle<'_>,
         found: &Detection,
     ) -> (Cluster, Vec<String>) {
         read(source, raw, found.root())
@@ -70,7 +70,7 @@ fn find_root(raw: &RawBundle) -> Option<String> {
 }
 
 /// Reads a ktriage bundle rooted at `root`.
-fn read(source: &BundleSource, mut raw: RawBundle, root: &str) -> (Cluster, Vec<String>) {
+fn read(source: &BundleSource, mut raw: RawBundle<'_>, root: &str) -> (Cluster, Vec<String>) {
     let mut warnings = raw.warnings;
     let manifest: Manifest =
         serde_json::from_slice(raw.files[&format!("{root}manifest.json")].bytes())

@@ -18,6 +18,7 @@ use std::path::PathBuf;
 pub use raw::{FileData, RawBundle};
 
 use crate::bundle::{BundleError, BundleSource, Limits};
+use crate::logscan::Scanner;
 use crate::model::parse::{parse_objects, parse_objects_with};
 use crate::model::{Cluster, ContainerLogs, LogFile, Time};
 
@@ -41,7 +42,7 @@ pub trait BundleFormat: Sync {
     fn read(
         &self,
         source: &BundleSource,
-        raw: RawBundle,
+        raw: RawBundle<'_>,
         found: &Detection,
     ) -> (Cluster, Vec<String>);
 }
@@ -120,12 +121,17 @@ pub enum LoadError {
     Unrecognized { path: PathBuf, detail: String },
 }
 
-/// Reads the bundle at `source` (resource files parsed as they are read) and loads it.
+/// Reads the bundle at `source` (resource files parsed and logs scanned with `scanner` as they
+/// are read) and loads it.
 ///
 /// # Errors
 /// As `bundle::read_bundle` and `load`.
-pub fn read(source: &BundleSource, limits: &Limits) -> Result<Loaded, LoadError> {
-    let mut raw = RawBundle::default();
+pub fn read(
+    source: &BundleSource,
+    limits: &Limits,
+    scanner: &Scanner,
+) -> Result<Loaded, LoadError> {
+    let mut raw = RawBundle::new(scanner);
     crate::bundle::read_bundle(source, limits, &mut raw)?;
     load(source, raw)
 }
@@ -138,7 +144,7 @@ pub fn read(source: &BundleSource, limits: &Limits) -> Result<Loaded, LoadError>
 ///
 /// # Errors
 /// `LoadError::Unrecognized` when no known layout is found, naming what was looked for.
-pub fn load(source: &BundleSource, raw: RawBundle) -> Result<Loaded, LoadError> {
+pub fn load(source: &BundleSource, raw: RawBundle<'_>) -> Result<Loaded, LoadError> {
     let Some((format, found)) = detect(&raw) else {
         return Err(unrecognized(source, &raw));
     };
@@ -628,10 +634,11 @@ pub(crate) fn add_log(
 mod tests {
     use super::*;
     use crate::bundle::{Sink, Tail};
+    use crate::rules::registry::SCANNER;
 
     /// A bundle of `files` (path, bytes) and `logs` (paths), handed over as the reader would.
-    fn members(files: &[(&str, &str)], logs: &[&str]) -> RawBundle {
-        let mut raw = RawBundle::default();
+    fn members(files: &[(&str, &str)], logs: &[&str]) -> RawBundle<'static> {
+        let mut raw = RawBundle::new(&SCANNER);
         for (path, text) in files {
             raw.file((*path).to_owned(), text.as_bytes());
         }
@@ -688,7 +695,7 @@ mod tests {
     /// The refusal names what every format looks for, in a tree of files or in one file.
     #[test]
     fn the_refusal_names_what_every_format_looks_for() {
-        let refusal = |raw: RawBundle, name: &str| {
+        let refusal = |raw: RawBundle<'_>, name: &str| {
             load(&BundleSource::new(name), raw)
                 .expect_err("no format claims it")
                 .to_string()
@@ -708,7 +715,7 @@ mod tests {
              cluster-info dump` directory (`nodes.json` + `<ns>/pods.json`) among 2 readable \
              files; this looks like Sonobuoy results, which ktriage does not read"
         );
-        let mut notes = RawBundle::default();
+        let mut notes = RawBundle::new(&SCANNER);
         notes.single_file("notes.txt".to_owned(), b"kubectl get pods\n".to_vec());
         assert_eq!(
             refusal(notes, "notes.txt"),
@@ -1015,7 +1022,7 @@ mod tests {
         assert!(dropped.events.iter().any(|e| e.reason == "BackOff"));
         assert_eq!(latest_observed(&dropped), latest_observed(&whole));
         let rules = crate::rules::registry::RuleSet::new(&[], &[]).unwrap();
-        let findings = |c: &Cluster| crate::app::diagnose_cluster(c, "b.tar.gz", &rules);
+        let findings = |c: &Cluster| crate::app::diagnose_cluster(c, "b.tar.gz", &rules, &SCANNER);
         let expected = findings(&whole);
         assert!(expected.len() >= 5, "{} findings", expected.len());
         assert_eq!(findings(&dropped), expected);

@@ -80,7 +80,7 @@ impl BundleFormat for MustGather {
     fn read(
         &self,
         source: &BundleSource,
-        raw: RawBundle,
+        raw: RawBundle<'_>,
         found: &Detection,
     ) -> (Cluster, Vec<String>) {
         read(source, raw, &found.roots)
@@ -127,7 +127,7 @@ fn is_namespace_member(rest: &[&str]) -> bool {
 }
 
 /// Reads the must-gather trees at `roots` into one cluster.
-fn read(source: &BundleSource, mut raw: RawBundle, roots: &[String]) -> (Cluster, Vec<String>) {
+fn read(source: &BundleSource, mut raw: RawBundle<'_>, roots: &[String]) -> (Cluster, Vec<String>) {
     let mut warnings = raw.warnings;
     let mut cluster = Cluster {
         name: source.stem(),
@@ -368,6 +368,7 @@ fn usable(normal: Option<LogFile>, insecure: Option<LogFile>) -> Option<LogFile>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::registry::SCANNER;
 
     #[test]
     fn go_time_strings() {
@@ -386,13 +387,19 @@ mod tests {
     }
 
     fn log(source: &str, text: &str) -> LogFile {
-        LogFile::new(source.to_owned(), text.into(), text.len() as u64, 0)
+        LogFile::new(
+            source.to_owned(),
+            text.into(),
+            text.len() as u64,
+            0,
+            &SCANNER,
+        )
     }
 
     #[test]
     fn newest_rotation_of_the_previous_instance_stands_in_for_an_empty_previous_log() {
         let pods = "---\napiVersion: v1\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: api-1\n    namespace: shop\n  status:\n    containerStatuses:\n    - name: api\n      restartCount: 3\n    - name: side\n      restartCount: 1\nkind: PodList\nmetadata:\n  resourceVersion: \"1\"\n";
-        let mut raw = RawBundle::default();
+        let mut raw = RawBundle::new(&SCANNER);
         raw.files.insert(
             "mg/namespaces/shop/core/pods.yaml".to_owned(),
             pods.as_bytes().to_vec().into(),
@@ -443,7 +450,7 @@ mod tests {
 
     #[test]
     fn roots_two_levels_down_and_not_ktriage() {
-        let mut raw = RawBundle::default();
+        let mut raw = RawBundle::new(&SCANNER);
         for p in [
             "mg.local.1/quay-io-x-sha256-1/namespaces/shop/core/pods.yaml",
             "mg.local.1/quay-io-y-sha256-2/namespaces/shop/pods/p/c/c/logs/current.log",
@@ -458,7 +465,7 @@ mod tests {
                 "mg.local.1/quay-io-y-sha256-2/"
             ]
         );
-        let mut ktriage = RawBundle::default();
+        let mut ktriage = RawBundle::new(&SCANNER);
         ktriage
             .files
             .insert("b/namespaces/shop/pods.yaml".to_owned(), Vec::new().into());

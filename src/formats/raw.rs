@@ -5,14 +5,15 @@
 use std::collections::BTreeMap;
 
 use crate::bundle::{Keep, Sink, Tail};
+use crate::logscan::Scanner;
 use crate::model::LogFile;
 
 use super::{ParsedFile, digest};
 
 /// The members of one bundle kept for analysis, by normalized relative path. Filled by the
 /// bundle reader (it is the `bundle::Sink`), then read by one format (`super::load`).
-#[derive(Debug, Default)]
-pub struct RawBundle {
+#[derive(Debug)]
+pub struct RawBundle<'s> {
     /// Resource files (YAML, JSON, text): bytes, or objects already parsed.
     pub files: BTreeMap<String, FileData>,
     /// Log files, as bounded tails.
@@ -21,9 +22,23 @@ pub struct RawBundle {
     pub warnings: Vec<String>,
     /// True when the input was one file that is not an archive (a `cluster-info dump` stdout file).
     pub single_file: bool,
+    /// Scans logs for signatures as they arrive, and the logs a format splits out of one file.
+    pub scanner: &'s Scanner,
 }
 
-impl RawBundle {
+impl<'s> RawBundle<'s> {
+    /// No members yet; logs will be scanned with `scanner`.
+    #[must_use]
+    pub fn new(scanner: &'s Scanner) -> Self {
+        RawBundle {
+            files: BTreeMap::new(),
+            logs: BTreeMap::new(),
+            warnings: Vec::new(),
+            single_file: false,
+            scanner,
+        }
+    }
+
     /// Every kept path, files and logs, sorted.
     pub fn iter_paths(&self) -> impl Iterator<Item = &str> {
         self.files
@@ -33,7 +48,7 @@ impl RawBundle {
     }
 }
 
-impl Sink for RawBundle {
+impl Sink for RawBundle<'_> {
     /// Logs as tails, other files analysis could want whole, nothing else.
     fn keep(&self, path: &str) -> Keep {
         if !is_wanted(path) {
@@ -60,7 +75,8 @@ impl Sink for RawBundle {
             skipped_lines: tail.skipped_lines,
             scanned: None,
         };
-        self.logs.insert(log.source.clone(), scanned(log));
+        self.logs
+            .insert(log.source.clone(), scanned(log, self.scanner));
     }
 
     fn single_file(&mut self, name: String, bytes: Vec<u8>) {
@@ -104,11 +120,11 @@ impl From<Vec<u8>> for FileData {
 /// A container's log scanned as it is read, keeping only its tail (`LogFile::scan`). A
 /// cluster-info dump's `logs.txt` holds several containers' logs: it is kept whole, to be
 /// split (each part is scanned then).
-fn scanned(log: LogFile) -> LogFile {
+fn scanned(log: LogFile, scanner: &Scanner) -> LogFile {
     if log.source.ends_with("/logs.txt") || log.source == "logs.txt" {
         log
     } else {
-        log.scan(crate::model::log::KEPT_TAIL_BYTES)
+        log.scan(scanner, crate::model::log::KEPT_TAIL_BYTES)
     }
 }
 
@@ -149,10 +165,11 @@ fn is_wanted(path: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::registry::SCANNER;
 
     #[test]
     fn kept_members() {
-        let raw = RawBundle::default();
+        let raw = RawBundle::new(&SCANNER);
         let cases = [
             ("b/namespaces/shop/pods.yaml", Keep::Whole),
             ("b/manifest.json", Keep::Whole),

@@ -40,7 +40,7 @@ impl BundleFormat for Troubleshoot {
     fn read(
         &self,
         source: &BundleSource,
-        raw: RawBundle,
+        raw: RawBundle<'_>,
         found: &Detection,
     ) -> (Cluster, Vec<String>) {
         read(source, raw, found.root())
@@ -64,7 +64,7 @@ fn find_root(raw: &RawBundle) -> Option<String> {
 }
 
 /// Reads a troubleshoot bundle rooted at `root`.
-fn read(source: &BundleSource, mut raw: RawBundle, root: &str) -> (Cluster, Vec<String>) {
+fn read(source: &BundleSource, mut raw: RawBundle<'_>, root: &str) -> (Cluster, Vec<String>) {
     let mut warnings = raw.warnings;
     let mut cluster = Cluster {
         name: source.stem(),

@@ -9,7 +9,7 @@
 use std::borrow::Cow;
 
 use super::time::Time;
-use crate::logscan::{HitSource, LogHit};
+use crate::logscan::{HitSource, LineSpan, LogHit, LogText, Scanner};
 
 /// Most bytes of a scanned log kept in memory: its last lines, which log tails and last-line
 /// evidence quote. (The signatures were found in the whole window before.)
@@ -37,7 +37,7 @@ pub struct Scanned {
     pub bytes: u64,
     /// Whether the window missed the head of the file.
     pub truncated: bool,
-    /// The signatures' hits in the window (`logscan::scan_log`).
+    /// The signatures' hits in the window (`Scanner::scan_log`).
     pub hits: Vec<LogHit>,
 }
 
@@ -75,10 +75,16 @@ impl LogFile {
                     || trimmed.contains("previous terminated container")))
     }
 
-    /// A log window read from a bundle, scanned now: all but its last `KEPT_TAIL_BYTES`
-    /// (cut at a line start) are dropped.
+    /// A log window read from a bundle, scanned now with `scanner`: all but its last
+    /// `KEPT_TAIL_BYTES` (cut at a line start) are dropped.
     #[must_use]
-    pub fn new(source: String, text: Vec<u8>, total_bytes: u64, skipped_lines: u64) -> Self {
+    pub fn new(
+        source: String,
+        text: Vec<u8>,
+        total_bytes: u64,
+        skipped_lines: u64,
+        scanner: &Scanner,
+    ) -> Self {
         LogFile {
             source,
             text,
@@ -86,19 +92,19 @@ impl LogFile {
             skipped_lines,
             scanned: None,
         }
-        .scan(KEPT_TAIL_BYTES)
+        .scan(scanner, KEPT_TAIL_BYTES)
     }
 
     /// Scans the window for signatures, then keeps only its last `keep` bytes.
     #[must_use]
-    pub fn scan(mut self, keep: usize) -> Self {
+    pub fn scan(mut self, scanner: &Scanner, keep: usize) -> Self {
         if self.scanned.is_some() {
             return self;
         }
         let scanned = Scanned {
             bytes: self.text.len() as u64,
             truncated: self.is_truncated(),
-            hits: crate::logscan::scan_log(&self),
+            hits: scanner.scan_log(&self),
         };
         self.keep_tail(keep);
         self.scanned = Some(scanned);
@@ -128,12 +134,12 @@ impl LogFile {
         self.text = self.text[first.start..end].to_vec();
     }
 
-    /// The signatures' hits in the log: found when it was read, or now.
+    /// The signatures' hits in the log: found when it was read, or now with `scanner`.
     #[must_use]
-    pub fn hits(&self) -> Vec<LogHit> {
+    pub fn hits(&self, scanner: &Scanner) -> Vec<LogHit> {
         match &self.scanned {
             Some(s) => s.hits.clone(),
-            None => crate::logscan::scan_log(self),
+            None => scanner.scan_log(self),
         }
     }
 
@@ -174,7 +180,9 @@ impl LogFile {
     }
 
     /// Where the lines of `lines()` lie in the window, without decoding them (cheap: no
-    /// timestamp is parsed unless the line is marked a CRI partial line).
+    /// timestamp is parsed unless the line is marked a CRI partial line). A joined line is one
+    /// that starts with a CRI partial line (`P`): its text is the bodies of the raw lines in
+    /// its range, joined.
     pub(crate) fn line_spans(&self) -> Vec<LineSpan> {
         let text = &self.text[..];
         let mut out = Vec::new();
@@ -194,9 +202,9 @@ impl LogFile {
                     number: self.skipped_lines + index + 1,
                     start,
                     end,
-                    partial: is_partial(raw),
+                    joined: is_partial(raw),
                 };
-                if span.partial {
+                if span.joined {
                     open = Some(span);
                 } else {
                     out.push(span);
@@ -211,7 +219,7 @@ impl LogFile {
     /// Decodes one line of `line_spans()`.
     pub(crate) fn line(&self, span: LineSpan) -> LogLine<'_> {
         let raw = &self.text[span.start..span.end];
-        if !span.partial {
+        if !span.joined {
             let (time, body, _) = split_prefix(strip_cr(raw));
             return LogLine {
                 number: span.number,
@@ -238,18 +246,23 @@ impl LogFile {
     }
 }
 
-/// One line of `LogFile::lines()` before decoding: its place in `LogFile::text`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct LineSpan {
-    /// 1-based line number in the whole file (of the first raw line, for a joined line).
-    pub(crate) number: u64,
-    /// Byte range of the raw line (prefix and `\r` included, `\n` excluded); for a joined
-    /// line, of all its raw lines.
-    pub(crate) start: usize,
-    pub(crate) end: usize,
-    /// Whether the line starts with a CRI partial line (`P`): then its text is the bodies of
-    /// the raw lines in the range, joined.
-    pub(crate) partial: bool,
+/// What the signature scanner reads of a log.
+impl LogText for LogFile {
+    fn path(&self) -> &str {
+        &self.source
+    }
+
+    fn bytes(&self) -> &[u8] {
+        &self.text
+    }
+
+    fn line_spans(&self) -> Vec<LineSpan> {
+        LogFile::line_spans(self)
+    }
+
+    fn line_text(&self, span: LineSpan) -> Cow<'_, str> {
+        self.line(span).text
+    }
 }
 
 fn strip_cr(raw: &[u8]) -> &[u8] {
@@ -456,6 +469,30 @@ mod tests {
         }
     }
 
+    /// A scanner of two signatures like the rules' (a refused connection, a Go panic).
+    fn scanner() -> Scanner {
+        use crate::cause::Cause;
+        use crate::logscan::Signature;
+        static SIGNATURES: [Signature; 2] = [
+            Signature {
+                id: "econnrefused",
+                pattern: r"ECONNREFUSED (?P<target>\S+)",
+                example: "Error: connect ECONNREFUSED 10.96.14.3:5432",
+                confidence: 0.8,
+            },
+            Signature {
+                id: "go-panic",
+                pattern: r"^panic: ",
+                example: "panic: runtime error: invalid memory address or nil pointer dereference",
+                confidence: 0.7,
+            },
+        ];
+        Scanner::new(vec![
+            (Cause::DependencyUnreachable, &SIGNATURES[0]),
+            (Cause::AppErrorExit, &SIGNATURES[1]),
+        ])
+    }
+
     /// A scanned log keeps the hits of its whole window and, of its lines, exactly the last
     /// ones that fit (a CRI partial line is kept whole or not at all), numbered as before.
     #[test]
@@ -476,7 +513,9 @@ mod tests {
         text.push_str("\n\n2026-11-28T04:58:10.000000001Z stderr F panic: runtime error: invalid memory address or nil pointer dereference\n");
         let whole = file(&text).with_skipped(12);
         let all_lines = key(whole.lines());
-        let all_hits: Vec<_> = crate::logscan::scan_log(&whole)
+        let scanner = scanner();
+        let all_hits: Vec<_> = scanner
+            .scan_log(&whole)
             .into_iter()
             .map(|h| (h.signature.id, h.source, h.from_end))
             .collect();
@@ -492,9 +531,9 @@ mod tests {
             text.len(),
             1 << 20,
         ] {
-            let scanned = whole.clone().scan(keep);
+            let scanned = whole.clone().scan(&scanner, keep);
             let hits: Vec<_> = scanned
-                .hits()
+                .hits(&scanner)
                 .into_iter()
                 .map(|h| (h.signature.id, h.source, h.from_end))
                 .collect();
@@ -526,10 +565,10 @@ mod tests {
             }
         }
         // Renaming a scanned log renames its hits.
-        let mut renamed = whole.clone().scan(100);
+        let mut renamed = whole.clone().scan(&scanner, 100);
         renamed.rename("logs/shop/api-1/api.previous.log");
-        assert!(renamed.hits().iter().all(|h| matches!(&h.source,
-            crate::logscan::HitSource::Log { path, .. } if path == "logs/shop/api-1/api.previous.log")));
+        assert!(renamed.hits(&scanner).iter().all(|h| matches!(&h.source,
+            HitSource::Log { path, .. } if path == "logs/shop/api-1/api.previous.log")));
     }
 
     fn key(lines: Vec<LogLine<'_>>) -> Vec<(u64, Option<Time>, String)> {

@@ -276,12 +276,12 @@ mod tests {
     use crate::model::LogFile;
 
     fn log(text: &str) -> LogFile {
-        LogFile::new(
-            "namespaces/shop/logs/api/app-previous.log".to_owned(),
-            text.as_bytes().to_vec(),
-            text.len() as u64,
-            0,
-        )
+        LogFile {
+            source: "namespaces/shop/logs/api/app-previous.log".to_owned(),
+            text: text.as_bytes().to_vec(),
+            total_bytes: text.len() as u64,
+            ..LogFile::default()
+        }
     }
 
     #[test]

@@ -196,7 +196,8 @@ mod tests {
         ] {
             assert!(!causes(line).contains(&"bad-args"), "{line}");
         }
-        let hits = crate::logscan::scan_message("ERROR: Unknown command line flag 'log-level'");
+        let hits = crate::rules::registry::SCANNER
+            .scan_message("ERROR: Unknown command line flag 'log-level'");
         assert!(
             hits.iter()
                 .any(|h| h.target.as_deref() == Some("log-level"))

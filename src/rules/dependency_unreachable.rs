@@ -250,7 +250,7 @@ mod tests {
     /// The Kafka client names the broker as `host/ip:port`; the host is what finds its Service.
     #[test]
     fn kafka_target_is_the_broker_host() {
-        let hits = crate::logscan::scan_message(
+        let hits = crate::rules::registry::SCANNER.scan_message(
             "[2021-05-31 05:33:19,766] WARN [AdminClient clientId=adminclient-1] Connection to node -1 (kafka-0.kafka-headless/10.244.1.9:9092) could not be established. Broker may not be available. (org.apache.kafka.clients.NetworkClient)",
         );
         assert!(

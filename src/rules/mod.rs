@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::cause::Cause;
 pub use crate::finding::{Evidence, EvidenceKind};
+pub use crate::logscan::Signature;
 use crate::subjects::{State, Subject};
 
 /// Defines a rule: its documentation (the `///` lines, printed by `ktriage explain`), its
@@ -93,7 +94,8 @@ pub struct RuleDef {
     /// The rule's documentation (its doc comment), Markdown.
     pub explanation: &'static str,
     pub check: fn(&RuleContext<'_>, &mut Vec<Finding>),
-    /// Log patterns this rule reads, scanned once per container by `logscan`.
+    /// Log patterns this rule reads, scanned once per log by the run's `logscan::Scanner`
+    /// (`registry::scanner`).
     pub signatures: &'static [Signature],
 }
 
@@ -126,19 +128,6 @@ impl RuleDef {
             .unwrap_or(96);
         format!("{}…", &sentence[..cut])
     }
-}
-
-/// A log pattern and what it means.
-#[derive(Debug)]
-pub struct Signature {
-    /// Stable id, for tests and debugging. The cause a signature supports is its rule's.
-    pub id: &'static str,
-    /// A `regex` pattern; a named group `target` captures what the finding names (host, key, flag).
-    pub pattern: &'static str,
-    /// A real line the pattern must match (checked by a test).
-    pub example: &'static str,
-    /// Confidence when this line is the only evidence (0-1).
-    pub confidence: f64,
 }
 
 /// Evidence tiers (taxonomy §6.2): authoritative status field or event.
@@ -282,7 +271,8 @@ impl Finding {
 /// The causes whose log signatures match `line` (for rules' signature-boundary tests).
 #[cfg(test)]
 pub(crate) fn causes_of_line(line: &str) -> Vec<&'static str> {
-    crate::logscan::scan_message(line)
+    registry::SCANNER
+        .scan_message(line)
         .iter()
         .map(|h| h.cause.id())
         .collect()

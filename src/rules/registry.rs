@@ -1,6 +1,10 @@
 //! The list of rules and the selection of rules by cause id.
 
+#[cfg(test)]
+use std::sync::LazyLock;
+
 use crate::cause::Cause;
+use crate::logscan::Scanner;
 
 use super::{
     RuleDef, app_error_exit, auth_failure, bad_args, command_not_found, dependency_unreachable,
@@ -53,6 +57,22 @@ pub static RULES: &[&RuleDef] = &[
     &unhandled_exception::UNHANDLED_EXCEPTION,
     &volume_mount::VOLUME_MOUNT,
 ];
+
+/// The scanner of every rule's log signatures, each with its rule's cause. Built once per run
+/// and passed to whatever reads logs (compiling it takes a few milliseconds).
+#[must_use]
+pub fn scanner() -> Scanner {
+    Scanner::new(
+        RULES
+            .iter()
+            .flat_map(|r| r.signatures.iter().map(|s| (r.cause, s)))
+            .collect(),
+    )
+}
+
+/// One `scanner()` shared by the unit tests.
+#[cfg(test)]
+pub(crate) static SCANNER: LazyLock<Scanner> = LazyLock::new(scanner);
 
 /// A rule by cause id or alias ([`crate::cause::ALIASES`]).
 #[must_use]

@@ -77,8 +77,12 @@ struct Snap {
 /// Analyzes a fixture directory (a ktriage bundle) with all rules, ranked.
 fn analyze_fixture(dir: &std::path::Path) -> Vec<crate::finding::ReportFinding> {
     let source = crate::bundle::BundleSource::new(dir);
-    let loaded = crate::formats::read(&source, &crate::bundle::Limits::default())
-        .expect("fixture is a readable ktriage bundle");
+    let loaded = crate::formats::read(
+        &source,
+        &crate::bundle::Limits::default(),
+        &super::registry::SCANNER,
+    )
+    .expect("fixture is a readable ktriage bundle");
     assert!(
         loaded.warnings.is_empty(),
         "{}: {:?}",
@@ -89,6 +93,7 @@ fn analyze_fixture(dir: &std::path::Path) -> Vec<crate::finding::ReportFinding> 
         &loaded.cluster,
         "fixture",
         &super::registry::RuleSet::default(),
+        &super::registry::SCANNER,
     );
     crate::rank::rank_all(&mut findings);
     findings
