@@ -153,18 +153,6 @@ impl fmt::Display for Cause {
     }
 }
 
-impl PartialEq<str> for Cause {
-    fn eq(&self, other: &str) -> bool {
-        self.id() == other
-    }
-}
-
-impl PartialEq<&str> for Cause {
-    fn eq(&self, other: &&str) -> bool {
-        self.id() == *other
-    }
-}
-
 impl Serialize for Cause {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.id())

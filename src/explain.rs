@@ -142,7 +142,7 @@ pub fn list_rules(format: &str, out: &mut dyn Write) -> Result<()> {
             .collect();
         let list = serde_json::json!({
             "rules": RULES.iter().map(|r| entry(r.cause, &r.summary())).collect::<Vec<_>>(),
-            "correlations": by_id(CORRELATIONS).map(|c| entry(c.cause, c.summary)).collect::<Vec<_>>(),
+            "correlations": correlations_by_id().map(|c| entry(c.cause, c.summary)).collect::<Vec<_>>(),
             "aliases": aliases,
         });
         // Written whole, so that a closed pipe is an `io::Error` (which exits quietly).
@@ -153,7 +153,7 @@ pub fn list_rules(format: &str, out: &mut dyn Write) -> Result<()> {
         writeln!(out, "{:<28} {}", rule.cause.id(), rule.summary())?;
     }
     writeln!(out, "\ncorrelations:")?;
-    for c in by_id(CORRELATIONS) {
+    for c in correlations_by_id() {
         writeln!(out, "{:<28} {}", c.cause.id(), c.summary)?;
     }
     writeln!(out, "\naliases:")?;
@@ -173,8 +173,8 @@ pub fn list_rules(format: &str, out: &mut dyn Write) -> Result<()> {
 }
 
 /// Correlations sorted by id, as `rules` lists them (`CORRELATIONS` is in the order they run).
-fn by_id(list: &[&'static CorrelationDef]) -> impl Iterator<Item = &'static CorrelationDef> {
-    let mut sorted = list.to_vec();
+fn correlations_by_id() -> impl Iterator<Item = &'static CorrelationDef> {
+    let mut sorted = CORRELATIONS.to_vec();
     sorted.sort_by_key(|c| c.cause);
     sorted.into_iter()
 }

@@ -1287,5 +1287,5 @@ fn the_unmutated_seed_is_diagnosed() {
         ktriage::formats::load(&ktriage::bundle::BundleSource::new(path), raw).expect("loads");
     let rules = ktriage::rules::registry::RuleSet::new(&[], &[]).expect("all rules");
     let findings = ktriage::app::diagnose_cluster(&loaded.cluster, "seed.tar", &rules, &SCANNER);
-    assert_eq!(findings[0].cause, "dependency-unreachable");
+    assert_eq!(findings[0].cause.id(), "dependency-unreachable");
 }

@@ -34,7 +34,7 @@ pub fn best_hit<'s>(s: &'s Subject<'_>, cause: Cause) -> Option<&'s LogHit> {
 
 /// Evidence for the last termination: reason and exit code in one item.
 #[must_use]
-pub fn termination_evidence(s: &Subject<'_>) -> Option<Evidence> {
+fn termination_evidence(s: &Subject<'_>) -> Option<Evidence> {
     let t = s.last_termination()?;
     let mut parts = Vec::new();
     if let Some(r) = &t.reason {

@@ -31,9 +31,7 @@ macro_rules! declare_rule {
 mod helpers;
 pub mod registry;
 
-pub use helpers::{
-    best_hit, check_log_signatures, hits_for, repository_of, termination_evidence, waiting_evidence,
-};
+pub use helpers::{best_hit, check_log_signatures, hits_for, repository_of, waiting_evidence};
 
 mod app_error_exit;
 mod auth_failure;
