@@ -1280,20 +1280,9 @@ fn s_bad_args() -> Bundle {
         "westeurope",
     );
     let birth = b.birth;
-    let aks = |name, zone, ip, pod_cidr, created| NodeSpec {
-        name,
-        zone,
-        ip,
-        pod_cidr,
-        instance: "Standard_D4s_v5",
-        created,
-        cpu: 4,
-        mem_ki: 16_375_300,
-        ..NodeSpec::default()
-    };
     let n1 = add_node(
         &mut b,
-        &aks(
+        &aks_node(
             "aks-nodepool1-31415926-vmss000000",
             "westeurope-1",
             "10.224.0.4",
@@ -1303,7 +1292,7 @@ fn s_bad_args() -> Bundle {
     );
     let n2 = add_node(
         &mut b,
-        &aks(
+        &aks_node(
             "aks-nodepool1-31415926-vmss000001",
             "westeurope-2",
             "10.224.0.5",
@@ -1968,20 +1957,9 @@ fn s_healthy() -> Bundle {
         "canadacentral",
     );
     let birth = b.birth;
-    let aks = |name, zone, ip, pod_cidr, created| NodeSpec {
-        name,
-        zone,
-        ip,
-        pod_cidr,
-        instance: "Standard_D4s_v5",
-        created,
-        cpu: 4,
-        mem_ki: 16_375_300,
-        ..NodeSpec::default()
-    };
     let n1 = add_node(
         &mut b,
-        &aks(
+        &aks_node(
             "aks-nodepool1-27182818-vmss000000",
             "canadacentral-1",
             "10.224.0.4",
@@ -1991,7 +1969,7 @@ fn s_healthy() -> Bundle {
     );
     let n2 = add_node(
         &mut b,
-        &aks(
+        &aks_node(
             "aks-nodepool1-27182818-vmss000001",
             "canadacentral-2",
             "10.224.0.5",
@@ -2692,4 +2670,25 @@ pub(crate) fn build_all() -> Vec<(Bundle, [&'static str; 6])> {
             app("velero", "velero", "velero", "bad-args"),
         ),
     ]
+}
+
+/// A node of an AKS cluster's default pool (`Standard_D4s_v5`), as both AKS samples have them.
+fn aks_node<'a>(
+    name: &'a str,
+    zone: &'a str,
+    ip: &'a str,
+    pod_cidr: &'a str,
+    created: f64,
+) -> NodeSpec<'a> {
+    NodeSpec {
+        name,
+        zone,
+        ip,
+        pod_cidr,
+        instance: "Standard_D4s_v5",
+        created,
+        cpu: 4,
+        mem_ki: 16_375_300,
+        ..NodeSpec::default()
+    }
 }
