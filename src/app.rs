@@ -39,7 +39,7 @@ pub enum Outcome {
 
 /// The result of analyzing one bundle.
 #[derive(Debug)]
-pub struct BundleOutcome {
+pub(crate) struct BundleOutcome {
     pub report: BundleReport,
     pub findings: Vec<ReportFinding>,
     /// The namespaces the bundle holds, gathered only when `--namespace` filters (to say so
@@ -49,7 +49,7 @@ pub struct BundleOutcome {
 
 /// What `scan_all` gathered from all bundles.
 #[derive(Debug)]
-pub struct Scanned {
+pub(crate) struct Scanned {
     /// Each bundle's report, in input order.
     pub bundles: Vec<BundleReport>,
     /// The findings `--namespace` and `--cluster` keep, not yet ranked.
@@ -106,7 +106,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<Outcome> {
 ///
 /// # Errors
 /// When no input is given or found, or the thread pool cannot be built.
-pub fn analyze(cfg: &Config) -> Result<Report> {
+pub(crate) fn analyze(cfg: &Config) -> Result<Report> {
     let discovered = crate::discover::discover(&cfg.paths);
     if !cfg.quiet {
         for w in &discovered.warnings {
@@ -216,7 +216,11 @@ fn print_warnings(b: &BundleReport) {
 ///
 /// # Errors
 /// When the thread pool cannot be built.
-pub fn scan_all(sources: &[BundleSource], cfg: &Config, scanner: &Scanner) -> Result<Scanned> {
+pub(crate) fn scan_all(
+    sources: &[BundleSource],
+    cfg: &Config,
+    scanner: &Scanner,
+) -> Result<Scanned> {
     let mut builder = rayon::ThreadPoolBuilder::new().stack_size(16 << 20);
     if let Some(n) = cfg.threads {
         builder = builder.num_threads(n);
@@ -375,7 +379,7 @@ impl Progress {
 
 /// Reads, loads and diagnoses one bundle. Never panics: a panic inside becomes the bundle's failure.
 #[must_use]
-pub fn scan_one(
+pub(crate) fn scan_one(
     source: &BundleSource,
     cfg: &Config,
     scanner: &Scanner,
@@ -407,7 +411,7 @@ thread_local! {
 ///
 /// # Errors
 /// The panic's message and location when `f` panics.
-pub fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+pub(crate) fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     /// Resets the flag however `f` ends.
     struct Reset(bool);
     impl Drop for Reset {
@@ -535,7 +539,7 @@ fn held_namespaces(cluster: &crate::model::Cluster) -> Vec<String> {
 
 /// Where a finished bundle's model is freed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Free {
+pub(crate) enum Free {
     /// On the background thread of `release`.
     Background,
     /// On the worker.

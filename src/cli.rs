@@ -148,7 +148,7 @@ pub struct ManArgs {
 
 /// A validated analysis configuration.
 #[derive(Debug, Clone)]
-pub struct Config {
+pub(crate) struct Config {
     pub paths: Vec<PathBuf>,
     pub format: Format,
     pub output: Option<PathBuf>,
@@ -172,7 +172,7 @@ impl Config {
     ///
     /// # Errors
     /// A message naming the flag that is wrong.
-    pub fn resolve(args: AnalyzeArgs) -> Result<Self, String> {
+    pub(crate) fn resolve(args: AnalyzeArgs) -> Result<Self, String> {
         let rules = RuleSet::new(&list(args.select), &list(args.ignore))?;
         let shard = args.shard.as_deref().map(parse_shard).transpose()?;
         if args.threads == Some(0) {

@@ -28,7 +28,7 @@ const LOG_TAIL_LINES: usize = 8;
 /// ranked across bundles (`rank` is 0), of every cause: correlations read them all, and the
 /// selection of causes applies after them (`app::diagnose_cluster`).
 #[must_use]
-pub fn diagnose(
+pub(crate) fn diagnose(
     cluster: &Cluster,
     subjects: &[Subject<'_>],
     bundle_path: &str,

@@ -27,7 +27,7 @@ const BUNDLE_EXTENSIONS: &[&str] = &[
 
 /// The bundles to analyze, and what was wrong with the paths that named them.
 #[derive(Debug, Default)]
-pub struct Discovered {
+pub(crate) struct Discovered {
     /// Sorted, each bundle once.
     pub sources: Vec<BundleSource>,
     /// One line for each bundle named more than once (by two paths, a link, or a directory
@@ -43,7 +43,7 @@ pub struct Discovered {
 /// and inode on Unix, the canonical path elsewhere), however it was named. Two copies of a
 /// bundle are two bundles.
 #[must_use]
-pub fn discover(paths: &[PathBuf]) -> Discovered {
+pub(crate) fn discover(paths: &[PathBuf]) -> Discovered {
     let mut out = Vec::new();
     for path in paths {
         let within = enclosing_bundle(path);
@@ -113,7 +113,7 @@ fn identity(path: &Path) -> Identity {
 /// of the path as given (`samples/x/manifest.json` -> `samples/x`), so the message shows it
 /// as the user wrote it.
 #[must_use]
-pub fn enclosing_bundle(path: &Path) -> Option<PathBuf> {
+pub(crate) fn enclosing_bundle(path: &Path) -> Option<PathBuf> {
     if !path.exists() || (path.is_dir() && is_bundle_dir(path)) {
         return None;
     }
@@ -169,7 +169,7 @@ const WRAPPER_FILES: &[&str] = &["timestamp", "event-filter.html", "must-gather.
 /// Whether a directory is a bundle: a marker at its root or in its single subdirectory, down
 /// to three levels (must-gather: `<dir>/must-gather.local.<n>/<image-dir>/namespaces`).
 #[must_use]
-pub fn is_bundle_dir(dir: &Path) -> bool {
+pub(crate) fn is_bundle_dir(dir: &Path) -> bool {
     is_bundle_dir_at(dir, 0)
 }
 
@@ -207,7 +207,7 @@ fn is_sidecar_file(name: &str) -> bool {
 
 /// The K-th of N shares of `sources`: every N-th source starting at K, of the sorted list.
 #[must_use]
-pub fn shard(sources: Vec<BundleSource>, k: usize, n: usize) -> Vec<BundleSource> {
+pub(crate) fn shard(sources: Vec<BundleSource>, k: usize, n: usize) -> Vec<BundleSource> {
     sources
         .into_iter()
         .enumerate()

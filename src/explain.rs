@@ -22,7 +22,7 @@ const START_FAILURES: &[Cause] = &[
 /// Kubernetes reason names users type (the `STATUS` of `kubectl get pods`, `reason` fields and
 /// event reasons) and the causes they point at. `CrashLoopBackOff` is not listed: it is the
 /// symptom of every crash-loop cause (`explain` lists them); `OOMKilled` folds to `oom-killed`.
-pub static REASONS: &[(&str, &[Cause])] = &[
+pub(crate) static REASONS: &[(&str, &[Cause])] = &[
     ("BackoffLimitExceeded", &[Cause::JobBackoffLimit]),
     ("ContainerCannotRun", START_FAILURES),
     ("CreateContainerConfigError", &[Cause::MissingConfigRef]),
@@ -39,7 +39,7 @@ pub static REASONS: &[(&str, &[Cause])] = &[
 
 /// What a name typed for `ktriage explain` stands for.
 #[derive(Clone, Copy)]
-pub enum Explained {
+pub(crate) enum Explained {
     Rule(&'static RuleDef),
     Correlation(&'static CorrelationDef),
     /// A Kubernetes reason (as spelled in `REASONS`) and the causes it points at.
@@ -51,7 +51,7 @@ pub enum Explained {
 /// Looks a cause id, correlation id or Kubernetes reason up, ignoring case, `-`, `_` and spaces
 /// (`OOMKilled`, `oom_killed`, `crashloopbackoff`).
 #[must_use]
-pub fn find_explained(name: &str) -> Option<Explained> {
+pub(crate) fn find_explained(name: &str) -> Option<Explained> {
     if let Some(rule) = find_rule(name.trim()) {
         return Some(Explained::Rule(rule));
     }
@@ -74,7 +74,7 @@ pub fn find_explained(name: &str) -> Option<Explained> {
 /// The known names nearest to `name` (cause ids, correlation ids, Kubernetes reasons), closest
 /// first: at most three, each within a third of the longer name's length in edits.
 #[must_use]
-pub fn nearest(name: &str) -> Vec<&'static str> {
+pub(crate) fn nearest(name: &str) -> Vec<&'static str> {
     let key = fold(name);
     let names = Cause::ALL
         .iter()
@@ -124,7 +124,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 ///
 /// # Errors
 /// When `out` cannot be written.
-pub fn list_rules(format: &str, out: &mut dyn Write) -> Result<()> {
+pub(crate) fn list_rules(format: &str, out: &mut dyn Write) -> Result<()> {
     if format == "json" {
         let entry =
             |cause: Cause, summary: &str| serde_json::json!({ "cause": cause, "summary": summary });
@@ -193,7 +193,7 @@ fn crash_loop_causes() -> Vec<Cause> {
 ///
 /// # Errors
 /// An unknown name, with the nearest known ones.
-pub fn explain(name: &str, out: &mut dyn Write) -> Result<()> {
+pub(crate) fn explain(name: &str, out: &mut dyn Write) -> Result<()> {
     let print_rule = |out: &mut dyn Write, rule: &RuleDef| -> Result<()> {
         writeln!(out, "# `{}`\n", rule.cause)?;
         print_doc(out, rule.explanation)

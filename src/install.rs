@@ -18,7 +18,7 @@ const BIN: &str = "ktriage";
 ///
 /// # Errors
 /// Only those of `out`.
-pub fn write_completions(shell: Shell, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn write_completions(shell: Shell, out: &mut dyn Write) -> io::Result<()> {
     // clap_complete panics on a failed write; render to memory, then write once.
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut visible_command(), BIN, &mut script);
@@ -42,7 +42,7 @@ fn visible_command() -> clap::Command {
 ///
 /// # Errors
 /// Only those of `out`.
-pub fn write_man_page(out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn write_man_page(out: &mut dyn Write) -> io::Result<()> {
     page(command()).render(out)
 }
 
@@ -51,7 +51,7 @@ pub fn write_man_page(out: &mut dyn Write) -> io::Result<()> {
 ///
 /// # Errors
 /// When `dir` cannot be created or a page cannot be written.
-pub fn write_man_pages(dir: &Path) -> io::Result<Vec<PathBuf>> {
+pub(crate) fn write_man_pages(dir: &Path) -> io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
     let cmd = command();
     let mut written = vec![page(cmd.clone()).generate_to(dir)?];

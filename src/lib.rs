@@ -21,24 +21,38 @@
 //! `app` owns the threads: bundles are analyzed in parallel on its pool, each one purely, so
 //! output never depends on scheduling (the items of a large list are also parsed on that pool,
 //! in order: `model::parse`).
+//!
+//! The library's surface is what the binary, the tests, `cargo dev` and the fuzz targets use:
+//! [`run`] (the whole command line, given a parsed [`Cli`]); the reader's steps ([`read_archive`]
+//! of one archive into a [`RawBundle`], [`load`] of that into a [`Loaded`] cluster, or [`read`]
+//! for both); [`diagnose_cluster`] of one cluster with a [`RuleSet`] and the log [`Scanner`]
+//! ([`scanner`] builds it); and the data types: [`model`] (the Kubernetes objects as read),
+//! [`finding`] (what a report holds) and [`cause`]. Every other module is private to the crate.
 
-pub mod app;
-pub mod bundle;
+mod app;
+mod bundle;
 pub mod cause;
-pub mod cli;
-pub mod correlations;
-pub mod diagnose;
-pub mod discover;
-pub mod explain;
+mod cli;
+mod correlations;
+mod diagnose;
+mod discover;
+mod explain;
 pub mod finding;
-pub mod formats;
-pub mod install;
-pub mod logscan;
+mod formats;
+mod install;
+mod logscan;
 pub mod model;
-pub mod rank;
-pub mod redact;
-pub mod report;
-pub mod rules;
-pub mod subjects;
+mod rank;
+mod redact;
+mod report;
+mod rules;
+mod subjects;
 mod text;
 mod yaml;
+
+pub use app::{Outcome, diagnose_cluster, run};
+pub use bundle::{BundleSource, Limits, read_archive};
+pub use cli::Cli;
+pub use formats::{Loaded, RawBundle, load, read};
+pub use logscan::Scanner;
+pub use rules::registry::{RuleSet, scanner};

@@ -123,7 +123,7 @@ pub struct Scanner {
 }
 
 /// A signature and the cause of the rule that declares it.
-pub type Declared = (Cause, &'static Signature);
+pub(crate) type Declared = (Cause, &'static Signature);
 
 impl std::fmt::Debug for Scanner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -4,8 +4,8 @@ use std::io::{self, ErrorKind};
 use std::process::ExitCode;
 
 use clap::Parser;
-use ktriage::app::{Outcome, run};
-use ktriage::cli::Cli;
+use ktriage::Cli;
+use ktriage::{Outcome, run};
 
 /// jemalloc (the `jemalloc` feature): memory stays flat over thousands of bundles (see Cargo.toml).
 #[cfg(all(feature = "jemalloc", not(target_env = "msvc")))]

@@ -5,7 +5,7 @@
 
 use std::cmp::Ordering;
 
-use crate::finding::{Key, ReportFinding};
+use crate::finding::Key;
 use crate::model::Cluster;
 use crate::subjects::{State, Subject};
 
@@ -35,7 +35,12 @@ const RECENCY_TAU_SECS: f64 = 3600.0;
 
 /// How much a finding matters, 0-1: availability of the workload and criticality of its namespace.
 #[must_use]
-pub fn impact(cluster: &Cluster, s: &Subject<'_>, failing: usize, workload_pods: usize) -> f64 {
+pub(crate) fn impact(
+    cluster: &Cluster,
+    s: &Subject<'_>,
+    failing: usize,
+    workload_pods: usize,
+) -> f64 {
     let desired = desired_replicas(cluster, s).unwrap_or(workload_pods.max(1));
     let base: f64 = match s.state {
         State::Flapping => 0.3,
@@ -61,14 +66,14 @@ pub fn impact(cluster: &Cluster, s: &Subject<'_>, failing: usize, workload_pods:
 
 /// An impact `base` weighed by where the workload runs: cluster infrastructure weighs more.
 #[must_use]
-pub fn weighed_by_namespace(base: f64, ns: &str) -> f64 {
+pub(crate) fn weighed_by_namespace(base: f64, ns: &str) -> f64 {
     let critical = is_system_namespace(ns);
     (base * if critical { 1.2 } else { 1.0 }).min(1.0)
 }
 
 /// Whether a namespace holds cluster infrastructure (system namespaces and OpenShift's own).
 #[must_use]
-pub fn is_system_namespace(ns: &str) -> bool {
+pub(crate) fn is_system_namespace(ns: &str) -> bool {
     SYSTEM_NAMESPACES.contains(&ns) || ns.starts_with("openshift-") || ns.starts_with("kube-")
 }
 
@@ -85,7 +90,7 @@ fn desired_replicas(cluster: &Cluster, s: &Subject<'_>) -> Option<usize> {
 
 /// 0.3-1: how recent the last failure is relative to collection (unknown: 0.8).
 #[must_use]
-pub fn recency(s: &Subject<'_>) -> f64 {
+pub(crate) fn recency(s: &Subject<'_>) -> f64 {
     if s.state == State::CrashLoop {
         // Still in back-off at collection: the failure is ongoing.
         return 1.0;
@@ -95,7 +100,7 @@ pub fn recency(s: &Subject<'_>) -> f64 {
 
 /// 0.3-1 for a failure `age` seconds before collection (unknown: 0.8).
 #[must_use]
-pub fn recency_of_age(age: Option<f64>) -> f64 {
+pub(crate) fn recency_of_age(age: Option<f64>) -> f64 {
     match age {
         Some(age) => 0.3 + 0.7 * (-(age.max(0.0)) / RECENCY_TAU_SECS).exp(),
         None => 0.8,
@@ -103,14 +108,18 @@ pub fn recency_of_age(age: Option<f64>) -> f64 {
 }
 
 /// The total order of findings: score, then restarts, then identity.
+#[cfg(test)]
 #[must_use]
-pub fn compare(a: &ReportFinding, b: &ReportFinding) -> Ordering {
+pub(crate) fn compare(
+    a: &crate::finding::ReportFinding,
+    b: &crate::finding::ReportFinding,
+) -> Ordering {
     compare_keys(&a.key(), &b.key()).then_with(|| a.pods.cmp(&b.pods))
 }
 
 /// `compare` but for its last tie-break, the pod lists.
 #[must_use]
-pub fn compare_keys(a: &Key<'_>, b: &Key<'_>) -> Ordering {
+pub(crate) fn compare_keys(a: &Key<'_>, b: &Key<'_>) -> Ordering {
     b.score
         .total_cmp(&a.score)
         .then_with(|| b.confidence.total_cmp(&a.confidence))
@@ -123,8 +132,9 @@ pub fn compare_keys(a: &Key<'_>, b: &Key<'_>) -> Ordering {
         .then_with(|| a.cause.cmp(&b.cause))
 }
 
-/// Sorts findings and numbers them from 1.
-pub fn rank_all(findings: &mut [ReportFinding]) {
+/// Sorts findings and numbers them from 1 (the report does this in `report::Findings`).
+#[cfg(test)]
+pub(crate) fn rank_all(findings: &mut [crate::finding::ReportFinding]) {
     findings.sort_by(compare);
     for (i, f) in findings.iter_mut().enumerate() {
         f.rank = i + 1;

@@ -36,7 +36,7 @@ static PATTERNS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
 
 /// Returns `text` with credentials replaced by `<redacted>`.
 #[must_use]
-pub fn redact(text: &str) -> Cow<'_, str> {
+pub(crate) fn redact(text: &str) -> Cow<'_, str> {
     let mut out = Cow::Borrowed(text);
     for (re, replacement) in PATTERNS.iter() {
         if re.is_match(&out) {

@@ -106,7 +106,7 @@ static NO_STATUS: std::sync::LazyLock<ContainerStatus> =
 /// Builds the subjects of a cluster, in pod order then container order; `scanner` finds the
 /// log signatures in termination messages (and in logs not scanned as they were read).
 #[must_use]
-pub fn build<'a>(cluster: &'a Cluster, scanner: &Scanner) -> Vec<Subject<'a>> {
+pub(crate) fn build<'a>(cluster: &'a Cluster, scanner: &Scanner) -> Vec<Subject<'a>> {
     let owners = OwnerIndex::new(cluster);
     let mut events_by_pod: BTreeMap<(&str, &str), Vec<&Event>> = BTreeMap::new();
     for e in &cluster.events {
@@ -207,7 +207,7 @@ pub fn build<'a>(cluster: &'a Cluster, scanner: &Scanner) -> Vec<Subject<'a>> {
 
 /// Number of pods per workload: (namespace, kind, name) -> pods in the bundle.
 #[must_use]
-pub fn workload_pod_counts(cluster: &Cluster) -> BTreeMap<(&str, &str, &str), usize> {
+pub(crate) fn workload_pod_counts(cluster: &Cluster) -> BTreeMap<(&str, &str, &str), usize> {
     let owners = OwnerIndex::new(cluster);
     let mut counts = BTreeMap::new();
     for pod in &cluster.pods {

@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::LazyLock;
 
-use ktriage::bundle::{BundleSource, Limits};
-use ktriage::formats::{Loaded, read};
-use ktriage::logscan::Scanner;
+use ktriage::Scanner;
+use ktriage::{BundleSource, Limits};
+use ktriage::{Loaded, read};
 use serde_json::Value;
 
 const REAL_WORLD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/real-world");
@@ -30,7 +30,7 @@ fn analyze(path: &Path) -> Value {
 }
 
 /// Every rule's log signatures, compiled once for all tests (as `app` does once per run).
-static SCANNER: LazyLock<Scanner> = LazyLock::new(ktriage::rules::registry::scanner);
+static SCANNER: LazyLock<Scanner> = LazyLock::new(ktriage::scanner);
 
 /// Reads one bundle through the library.
 fn loaded(path: &Path) -> Loaded {

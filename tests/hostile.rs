@@ -14,12 +14,12 @@ use std::sync::LazyLock;
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use ktriage::logscan::Scanner;
+use ktriage::Scanner;
 use proptest::prelude::*;
 use serde_json::Value;
 
 /// Every rule's log signatures, compiled once for all tests (as `app` does once per run).
-static SCANNER: LazyLock<Scanner> = LazyLock::new(ktriage::rules::registry::scanner);
+static SCANNER: LazyLock<Scanner> = LazyLock::new(ktriage::scanner);
 
 const GOOD_FIXTURE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -1176,22 +1176,22 @@ fn secrets_never_reach_any_report_format() {
 
 fn analyze_bytes(bytes: &[u8]) {
     let path = Path::new("fuzz.tar.gz");
-    let limits = ktriage::bundle::Limits {
+    let limits = ktriage::Limits {
         max_entry_bytes: 4 << 20,
         max_total_bytes: 16 << 20,
         max_entries: 10_000,
         log_window_bytes: 64 << 10,
     };
-    let source = ktriage::bundle::BundleSource::new(path);
-    let mut raw = ktriage::formats::RawBundle::new(&SCANNER);
-    if ktriage::bundle::read_archive(path, bytes, &limits, &mut raw).is_err() {
+    let source = ktriage::BundleSource::new(path);
+    let mut raw = ktriage::RawBundle::new(&SCANNER);
+    if ktriage::read_archive(path, bytes, &limits, &mut raw).is_err() {
         return;
     }
-    let Ok(loaded) = ktriage::formats::load(&source, raw) else {
+    let Ok(loaded) = ktriage::load(&source, raw) else {
         return;
     };
-    let rules = ktriage::rules::registry::RuleSet::new(&[], &[]).expect("all rules");
-    let _ = ktriage::app::diagnose_cluster(&loaded.cluster, "fuzz.tar.gz", &rules, &SCANNER);
+    let rules = ktriage::RuleSet::new(&[], &[]).expect("all rules");
+    let _ = ktriage::diagnose_cluster(&loaded.cluster, "fuzz.tar.gz", &rules, &SCANNER);
 }
 
 /// A valid bundle with a crash-looping pod, events and a log: the seed the mutations start from.
@@ -1275,17 +1275,16 @@ proptest! {
 fn the_unmutated_seed_is_diagnosed() {
     // Guards the property tests: their seed must be a bundle that reaches the rules.
     let path = Path::new("seed.tar");
-    let mut raw = ktriage::formats::RawBundle::new(&SCANNER);
-    ktriage::bundle::read_archive(
+    let mut raw = ktriage::RawBundle::new(&SCANNER);
+    ktriage::read_archive(
         path,
         seed_tar().as_slice(),
-        &ktriage::bundle::Limits::default(),
+        &ktriage::Limits::default(),
         &mut raw,
     )
     .expect("readable");
-    let loaded =
-        ktriage::formats::load(&ktriage::bundle::BundleSource::new(path), raw).expect("loads");
-    let rules = ktriage::rules::registry::RuleSet::new(&[], &[]).expect("all rules");
-    let findings = ktriage::app::diagnose_cluster(&loaded.cluster, "seed.tar", &rules, &SCANNER);
+    let loaded = ktriage::load(&ktriage::BundleSource::new(path), raw).expect("loads");
+    let rules = ktriage::RuleSet::new(&[], &[]).expect("all rules");
+    let findings = ktriage::diagnose_cluster(&loaded.cluster, "seed.tar", &rules, &SCANNER);
     assert_eq!(findings[0].cause.id(), "dependency-unreachable");
 }

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Command;
 
 use clap::CommandFactory;
-use ktriage::cli::Cli;
+use ktriage::Cli;
 
 const BIN: &str = env!("CARGO_BIN_EXE_ktriage");
 

@@ -5,14 +5,14 @@
 use std::path::Path;
 use std::sync::LazyLock;
 
-use ktriage::bundle::{BundleSource, Limits, read_archive};
-use ktriage::formats::RawBundle;
-use ktriage::logscan::Scanner;
-use ktriage::rules::registry::{self, RuleSet};
+use ktriage::{BundleSource, Limits, read_archive};
+use ktriage::RawBundle;
+use ktriage::Scanner;
+use ktriage::RuleSet;
 use libfuzzer_sys::fuzz_target;
 
 /// Every rule's log signatures, compiled once for all runs.
-static SCANNER: LazyLock<Scanner> = LazyLock::new(registry::scanner);
+static SCANNER: LazyLock<Scanner> = LazyLock::new(ktriage::scanner);
 
 fuzz_target!(|data: &[u8]| {
     let path = Path::new("fuzz.tar.gz");
@@ -26,9 +26,9 @@ fuzz_target!(|data: &[u8]| {
     if read_archive(path, data, &limits, &mut raw).is_err() {
         return;
     }
-    let Ok(loaded) = ktriage::formats::load(&BundleSource::new(path), raw) else {
+    let Ok(loaded) = ktriage::load(&BundleSource::new(path), raw) else {
         return;
     };
     let rules = RuleSet::new(&[], &[]).expect("the default selection is valid");
-    let _ = ktriage::app::diagnose_cluster(&loaded.cluster, "fuzz.tar.gz", &rules, &SCANNER);
+    let _ = ktriage::diagnose_cluster(&loaded.cluster, "fuzz.tar.gz", &rules, &SCANNER);
 });

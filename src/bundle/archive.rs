@@ -22,7 +22,7 @@ const XZ_MAGIC: &[u8] = &[0xfd, b'7', b'z', b'X', b'Z', 0x00];
 /// # Errors
 /// A `BundleError` when the input as a whole cannot be read (missing, empty, corrupt archive,
 /// over a limit). Problems with single members go to `Sink::warning` instead.
-pub fn read_bundle(
+pub(crate) fn read_bundle(
     source: &BundleSource,
     limits: &Limits,
     sink: &mut dyn Sink,

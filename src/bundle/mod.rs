@@ -10,8 +10,9 @@ mod sink;
 
 use std::path::PathBuf;
 
-pub use archive::{read_archive, read_bundle};
-pub use sink::{Keep, Sink, Tail};
+pub use archive::read_archive;
+pub(crate) use archive::read_bundle;
+pub(crate) use sink::{Keep, Sink, Tail};
 
 /// One input to analyze: an archive file or a bundle directory.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -139,7 +140,7 @@ const TAB_STOP: usize = 8;
 /// `\u0085`), so a hostile member name or log line cannot drive the terminal a report is
 /// printed on.
 #[must_use]
-pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn printable(text: &str) -> std::borrow::Cow<'_, str> {
     if !text.chars().any(char::is_control) {
         return std::borrow::Cow::Borrowed(text);
     }

@@ -43,7 +43,7 @@ mod shared_dependency_down;
 
 /// What a correlation adds to one bundle's findings: new findings in `added`, notes on the
 /// `findings` they explain.
-pub type Run = fn(
+pub(crate) type Run = fn(
     cluster: &Cluster,
     subjects: &[Subject<'_>],
     findings: &mut [ReportFinding],
@@ -51,7 +51,7 @@ pub type Run = fn(
 );
 
 /// A correlation: cause id, documentation and function.
-pub struct CorrelationDef {
+pub(crate) struct CorrelationDef {
     pub cause: Cause,
     /// One line for `ktriage rules`.
     pub summary: &'static str,
@@ -63,7 +63,7 @@ pub struct CorrelationDef {
 /// Every correlation, in the order they run: a later one reads the notes an earlier one left
 /// (`control-plane-disruption` leaves alone the loops `node-correlated` explains). Adding a
 /// correlation is one file and one line here.
-pub static CORRELATIONS: &[&CorrelationDef] = &[
+pub(crate) static CORRELATIONS: &[&CorrelationDef] = &[
     &rollout_regression::ROLLOUT_REGRESSION,
     &shared_dependency_down::SHARED_DEPENDENCY_DOWN,
     &node_correlated::NODE_CORRELATED,
@@ -259,7 +259,7 @@ const SHARED_IMPACT: f64 = 1.3;
 /// Adds the findings of every enabled correlation, in `CORRELATIONS` order, and notes on the
 /// findings they explain; folds app containers waiting behind a looping init container into
 /// its finding.
-pub fn correlate_findings(
+pub(crate) fn correlate_findings(
     cluster: &Cluster,
     subjects: &[Subject<'_>],
     findings: &mut Vec<ReportFinding>,

@@ -15,7 +15,8 @@ mod troubleshoot;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
-pub use raw::{FileData, RawBundle};
+pub(crate) use raw::FileData;
+pub use raw::RawBundle;
 
 use crate::bundle::{BundleError, BundleSource, Limits};
 use crate::logscan::Scanner;

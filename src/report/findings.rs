@@ -24,7 +24,7 @@ use crate::finding::{Key, ReportFinding, Severity};
 
 /// The ranked findings of a report.
 #[derive(Default)]
-pub struct Findings {
+pub(crate) struct Findings {
     held: Vec<Held>,
     names: Names,
     spill: Option<Spill>,
@@ -56,7 +56,7 @@ impl Findings {
     ///
     /// # Errors
     /// When no temporary file can be created there.
-    pub fn spilling() -> io::Result<Self> {
+    pub(crate) fn spilling() -> io::Result<Self> {
         Ok(Self {
             spill: Some(Spill::create()?),
             ..Self::default()
@@ -65,7 +65,7 @@ impl Findings {
 
     /// Adds a finding, spilled when this set spills. A finding the spill file cannot take (a
     /// full disk) is kept whole: nothing is lost.
-    pub fn push(&mut self, finding: ReportFinding) {
+    pub(crate) fn push(&mut self, finding: ReportFinding) {
         let place = match &mut self.spill {
             Some(spill) => spill.write(&finding).ok(),
             None => None,
@@ -98,23 +98,24 @@ impl Findings {
     }
 
     #[must_use]
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.held.len()
     }
 
     #[must_use]
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.held.is_empty()
     }
 
     /// Whether some findings are held in a spill file.
+    #[cfg(test)]
     #[must_use]
-    pub fn spills(&self) -> bool {
+    pub(crate) fn spills(&self) -> bool {
         self.held.iter().any(|h| matches!(h, Held::Spilled(_)))
     }
 
     /// The rank (from 1) and key of each finding, in order.
-    pub fn keys(&self) -> impl Iterator<Item = (usize, Key<'_>)> {
+    pub(crate) fn keys(&self) -> impl Iterator<Item = (usize, Key<'_>)> {
         self.held
             .iter()
             .enumerate()
@@ -122,7 +123,7 @@ impl Findings {
     }
 
     /// The findings whole, in order, read back one at a time when spilled.
-    pub fn iter(&self) -> impl Iterator<Item = io::Result<Cow<'_, ReportFinding>>> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = io::Result<Cow<'_, ReportFinding>>> {
         self.held.iter().enumerate().map(|(i, h)| match h {
             Held::Whole(f) => Ok(Cow::Borrowed(&**f)),
             Held::Spilled(s) => read_back(self.spill.as_ref(), s, i + 1).map(Cow::Owned),
@@ -133,7 +134,7 @@ impl Findings {
     ///
     /// # Errors
     /// When a spilled finding does not read back.
-    pub fn into_whole(self) -> io::Result<Vec<ReportFinding>> {
+    pub(crate) fn into_whole(self) -> io::Result<Vec<ReportFinding>> {
         let Self { held, spill, .. } = self;
         held.into_iter()
             .enumerate()
@@ -145,7 +146,7 @@ impl Findings {
     }
 
     /// Sorts by `rank::compare` and numbers the findings from 1.
-    pub fn rank(&mut self) {
+    pub(crate) fn rank(&mut self) {
         let Self { held, names, spill } = self;
         held.sort_by(|a, b| {
             crate::rank::compare_keys(&a.key(names), &b.key(names))
@@ -155,7 +156,7 @@ impl Findings {
     }
 
     /// Keeps the findings `keep` accepts, in order, and numbers them from 1.
-    pub fn retain(&mut self, mut keep: impl FnMut(Key<'_>) -> bool) {
+    pub(crate) fn retain(&mut self, mut keep: impl FnMut(Key<'_>) -> bool) {
         let Self { held, names, .. } = self;
         held.retain(|h| keep(h.key(names)));
         self.renumber();

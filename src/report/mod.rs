@@ -14,14 +14,14 @@ use serde::{Deserialize, Serialize};
 use crate::cause::Cause;
 use crate::finding::{BundleStatus, Severity};
 
-pub use findings::Findings;
+pub(crate) use findings::Findings;
 
 /// JSON report schema version (docs/design.md §5).
-pub const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 1;
 
 /// The whole report of one run (or of merged shard runs).
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
-pub struct Report {
+pub(crate) struct Report {
     pub schema_version: u32,
     pub tool: Tool,
     /// Which share of the inputs this report covers, in a `--shard K/N` run's report only.
@@ -35,14 +35,14 @@ pub struct Report {
 
 /// `tool` of the report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Tool {
+pub(crate) struct Tool {
     pub name: String,
     pub version: String,
 }
 
 /// The share of the inputs one `--shard K/N` run analyzed; its inputs are its `bundles[].path`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Shard {
+pub(crate) struct Shard {
     /// K, from 0.
     pub index: usize,
     /// N.
@@ -53,7 +53,7 @@ pub struct Shard {
 
 /// What happened to one input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BundleReport {
+pub(crate) struct BundleReport {
     pub path: String,
     pub format: Option<String>,
     pub cluster: Option<String>,
@@ -71,7 +71,7 @@ pub struct BundleReport {
 
 /// The same failure in several clusters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FleetEntry {
+pub(crate) struct FleetEntry {
     pub cause: Cause,
     /// `Deployment velero / velero`: workload and container, pod-name hashes normalized.
     pub signature: String,
@@ -88,11 +88,11 @@ pub enum Format {
     Markdown,
 }
 
-pub use table::{DEFAULT_LIMIT, DEFAULT_WIDTH, MAX_WIDTH, MIN_WIDTH};
+pub(crate) use table::{DEFAULT_LIMIT, DEFAULT_WIDTH, MAX_WIDTH, MIN_WIDTH};
 
 /// How the table is laid out; the other formats ignore it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct View {
+pub(crate) struct View {
     /// Columns a line may take (characters; see `View::width_from`).
     pub width: usize,
     /// ANSI colour for severity.
@@ -119,7 +119,7 @@ impl View {
     /// The table's width: `COLUMNS` when it is a number, else the terminal's width (when stdout
     /// is one), else `DEFAULT_WIDTH`; kept within `MIN_WIDTH..=MAX_WIDTH`.
     #[must_use]
-    pub fn width_from(columns: Option<&str>, terminal: Option<usize>) -> usize {
+    pub(crate) fn width_from(columns: Option<&str>, terminal: Option<usize>) -> usize {
         columns
             .and_then(|c| c.trim().parse::<usize>().ok())
             .filter(|&c| c > 0)
@@ -156,7 +156,7 @@ impl ColorChoice {
 impl Report {
     /// Builds a report: ranks the findings across bundles and computes the fleet view.
     #[must_use]
-    pub fn new(mut bundles: Vec<BundleReport>, findings: impl Into<Findings>) -> Self {
+    pub(crate) fn new(mut bundles: Vec<BundleReport>, findings: impl Into<Findings>) -> Self {
         bundles.sort_by(|a, b| a.path.cmp(&b.path));
         let mut findings = findings.into();
         findings.rank();
@@ -175,13 +175,13 @@ impl Report {
     }
 
     /// Keeps only findings at or above `level` and renumbers them.
-    pub fn retain_min_severity(&mut self, level: Severity) {
+    pub(crate) fn retain_min_severity(&mut self, level: Severity) {
         self.findings.retain(|k| k.severity >= level);
         self.fleet = fleet(&self.findings);
     }
 
     /// The bundles that could not be analyzed, as (path, error), in report order.
-    pub fn failures(&self) -> impl Iterator<Item = (&str, &str)> {
+    pub(crate) fn failures(&self) -> impl Iterator<Item = (&str, &str)> {
         self.bundles
             .iter()
             .filter(|b| b.status == BundleStatus::Failed)
@@ -195,7 +195,7 @@ impl Report {
 
     /// Whether any bundle failed outright.
     #[must_use]
-    pub fn has_failures(&self) -> bool {
+    pub(crate) fn has_failures(&self) -> bool {
         self.bundles
             .iter()
             .any(|b| b.status == BundleStatus::Failed)
@@ -203,7 +203,7 @@ impl Report {
 
     /// Number of distinct clusters among analyzed bundles.
     #[must_use]
-    pub fn cluster_count(&self) -> usize {
+    pub(crate) fn cluster_count(&self) -> usize {
         self.bundles
             .iter()
             .filter_map(|b| b.cluster.as_deref())
@@ -215,7 +215,8 @@ impl Report {
     ///
     /// # Errors
     /// Any error of the writer.
-    pub fn render(&self, format: Format, out: &mut dyn Write) -> io::Result<()> {
+    #[cfg(test)]
+    pub(crate) fn render(&self, format: Format, out: &mut dyn Write) -> io::Result<()> {
         self.render_view(format, &View::default(), out)
     }
 
@@ -223,7 +224,12 @@ impl Report {
     ///
     /// # Errors
     /// Any error of the writer, or of reading back spilled findings.
-    pub fn render_view(&self, format: Format, view: &View, out: &mut dyn Write) -> io::Result<()> {
+    pub(crate) fn render_view(
+        &self,
+        format: Format,
+        view: &View,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
         match format {
             Format::Table => table::render(self, view, out),
             Format::Json => json::render(self, out),
@@ -235,7 +241,7 @@ impl Report {
 /// Groups findings of the same cause and workload/container (or image repository) across
 /// clusters; entries hitting two or more clusters, most clusters first.
 #[must_use]
-pub fn fleet(findings: &Findings) -> Vec<FleetEntry> {
+pub(crate) fn fleet(findings: &Findings) -> Vec<FleetEntry> {
     // (cause, signature) -> (clusters, pods, finding ranks)
     type Group<'a> = (BTreeSet<&'a str>, usize, Vec<usize>);
     let mut groups: BTreeMap<(Cause, String), Group<'_>> = BTreeMap::new();

@@ -10,13 +10,13 @@ use crate::cause::Cause;
 use crate::finding::{Key, Member, ReportFinding, Severity};
 
 /// Columns when neither `COLUMNS` nor a terminal says.
-pub const DEFAULT_WIDTH: usize = 100;
+pub(crate) const DEFAULT_WIDTH: usize = 100;
 /// Narrowest table laid out; a narrower terminal wraps it.
-pub const MIN_WIDTH: usize = 40;
+pub(crate) const MIN_WIDTH: usize = 40;
 /// Widest table laid out: longer lines are hard to read.
-pub const MAX_WIDTH: usize = 120;
+pub(crate) const MAX_WIDTH: usize = 120;
 /// Findings shown as headlines unless `--limit` or `--all` says otherwise.
-pub const DEFAULT_LIMIT: usize = 25;
+pub(crate) const DEFAULT_LIMIT: usize = 25;
 /// Fleet groups shown before "+N more" (all with `--all` or `--verbose`).
 const FLEET_ROWS: usize = 3;
 /// Cluster names shown per fleet group before "+N more".

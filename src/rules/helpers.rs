@@ -17,13 +17,13 @@ use crate::subjects::{State, Subject};
 // Log hits and the container's state as evidence.
 
 /// The log hits of `cause` for a subject, in line order.
-pub fn hits_for<'s>(s: &'s Subject<'_>, cause: Cause) -> impl Iterator<Item = &'s LogHit> {
+pub(crate) fn hits_for<'s>(s: &'s Subject<'_>, cause: Cause) -> impl Iterator<Item = &'s LogHit> {
     s.log_hits.iter().filter(move |h| h.cause == cause)
 }
 
 /// The strongest hit of `cause` (confidence x position), the latest on ties.
 #[must_use]
-pub fn best_hit<'s>(s: &'s Subject<'_>, cause: Cause) -> Option<&'s LogHit> {
+pub(crate) fn best_hit<'s>(s: &'s Subject<'_>, cause: Cause) -> Option<&'s LogHit> {
     hits_for(s, cause).max_by(|a, b| {
         let score = |h: &LogHit| h.signature.confidence * h.position_weight();
         score(a)
@@ -55,7 +55,7 @@ fn termination_evidence(s: &Subject<'_>) -> Option<Evidence> {
 /// The repository of an image reference, without tag or digest
 /// (`registry.example.com:5000/shop/api:1` -> `registry.example.com:5000/shop/api`).
 #[must_use]
-pub fn repository_of(image: &str) -> &str {
+pub(crate) fn repository_of(image: &str) -> &str {
     let no_digest = image.split('@').next().unwrap_or(image);
     match no_digest.rsplit_once(':') {
         Some((repo, tag)) if !tag.contains('/') => repo,
@@ -65,7 +65,7 @@ pub fn repository_of(image: &str) -> &str {
 
 /// Evidence that the container is waiting in back-off (the loop itself).
 #[must_use]
-pub fn waiting_evidence(s: &Subject<'_>) -> Option<Evidence> {
+pub(crate) fn waiting_evidence(s: &Subject<'_>) -> Option<Evidence> {
     let w = s.waiting()?;
     let text = match (&w.reason, &w.message) {
         (Some(r), Some(m)) => format!("{r}: {m}"),
@@ -79,7 +79,7 @@ pub fn waiting_evidence(s: &Subject<'_>) -> Option<Evidence> {
 /// A generic rule body for causes recognized by their log signatures: one proposal per
 /// looping container that has a hit, with the hit lines and the termination as evidence.
 /// `describe` returns the title and remediation given the best hit.
-pub fn check_log_signatures(
+pub(crate) fn check_log_signatures(
     cx: &RuleContext<'_>,
     out: &mut Vec<Finding>,
     rule: &RuleDef,
@@ -113,13 +113,13 @@ pub fn check_log_signatures(
 impl Finding {
     /// Adds the last termination (reason, exit code, signal, run time) as evidence, if any.
     #[must_use]
-    pub fn termination(self, s: &Subject<'_>) -> Self {
+    pub(crate) fn termination(self, s: &Subject<'_>) -> Self {
         self.evidence_all(termination_evidence(s))
     }
 
     /// Adds the waiting state (the back-off itself) as evidence, if the container waits.
     #[must_use]
-    pub fn waiting(self, s: &Subject<'_>) -> Self {
+    pub(crate) fn waiting(self, s: &Subject<'_>) -> Self {
         self.evidence_all(waiting_evidence(s))
     }
 }

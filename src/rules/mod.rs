@@ -7,8 +7,8 @@
 use serde::Serialize;
 
 use crate::cause::Cause;
-pub use crate::finding::{Evidence, EvidenceKind};
-pub use crate::logscan::Signature;
+pub(crate) use crate::finding::{Evidence, EvidenceKind};
+pub(crate) use crate::logscan::Signature;
 use crate::subjects::{State, Subject};
 
 /// Defines a rule: its documentation (the `///` lines, printed by `ktriage explain`), its
@@ -29,9 +29,11 @@ macro_rules! declare_rule {
 }
 
 mod helpers;
-pub mod registry;
+pub(crate) mod registry;
 
-pub use helpers::{best_hit, check_log_signatures, hits_for, repository_of, waiting_evidence};
+pub(crate) use helpers::{
+    best_hit, check_log_signatures, hits_for, repository_of, waiting_evidence,
+};
 
 mod app_error_exit;
 mod auth_failure;
@@ -77,7 +79,7 @@ pub(crate) use job_backoff_limit::jobs_without_pods;
 /// What kind of finding a rule makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum RuleKind {
+pub(crate) enum RuleKind {
     /// A root cause of a container restart loop.
     CrashLoop,
     /// A state that is not a crash loop but is reported so it is never mistaken for one.
@@ -85,7 +87,7 @@ pub enum RuleKind {
 }
 
 /// A rule: cause id, documentation and check.
-pub struct RuleDef {
+pub(crate) struct RuleDef {
     /// The cause it reports (docs/design.md §4).
     pub cause: Cause,
     pub kind: RuleKind,
@@ -100,7 +102,7 @@ pub struct RuleDef {
 impl RuleDef {
     /// The first sentence under "What it detects", shortened to about 100 characters.
     #[must_use]
-    pub fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         let paragraph: Vec<&str> = self
             .explanation
             .lines()
@@ -129,15 +131,15 @@ impl RuleDef {
 }
 
 /// Evidence tiers (taxonomy §6.2): authoritative status field or event.
-pub const CERTAIN: f64 = 0.95;
+pub(crate) const CERTAIN: f64 = 0.95;
 /// Exit-code semantics plus a consistent log signature.
-pub const STRONG: f64 = 0.85;
+pub(crate) const STRONG: f64 = 0.85;
 /// A log signature alone.
-pub const LIKELY: f64 = 0.7;
+pub(crate) const LIKELY: f64 = 0.7;
 /// Exit code alone.
-pub const POSSIBLE: f64 = 0.5;
+pub(crate) const POSSIBLE: f64 = 0.5;
 /// A spec heuristic alone.
-pub const WEAK: f64 = 0.35;
+pub(crate) const WEAK: f64 = 0.35;
 
 /// How often a finding is right, by the confidence its rule gave it: the points of a monotone,
 /// piecewise-linear map from a rule's confidence (its evidence tier, above) to the confidence a
@@ -163,7 +165,7 @@ const CALIBRATION: [(f64, f64); 8] = [
 
 /// The confidence a report shows for a rule's `raw` confidence ([`CALIBRATION`]).
 #[must_use]
-pub fn calibrated(raw: f64) -> f64 {
+pub(crate) fn calibrated(raw: f64) -> f64 {
     let raw = raw.clamp(0.0, 1.0);
     CALIBRATION
         .windows(2)
@@ -175,25 +177,25 @@ pub fn calibrated(raw: f64) -> f64 {
 }
 
 /// What rules see: the subjects of one bundle.
-pub struct RuleContext<'a> {
+pub(crate) struct RuleContext<'a> {
     pub subjects: &'a [Subject<'a>],
 }
 
 impl<'a> RuleContext<'a> {
     /// Containers in a restart loop (crash-looping, restarting, flapping).
-    pub fn crashlooping_containers(&self) -> impl Iterator<Item = &'a Subject<'a>> {
+    pub(crate) fn crashlooping_containers(&self) -> impl Iterator<Item = &'a Subject<'a>> {
         self.subjects.iter().filter(|s| s.state.is_loop())
     }
 
     /// Subjects in `state`.
-    pub fn iter_in_state(&self, state: State) -> impl Iterator<Item = &'a Subject<'a>> {
+    pub(crate) fn iter_in_state(&self, state: State) -> impl Iterator<Item = &'a Subject<'a>> {
         self.subjects.iter().filter(move |s| s.state == state)
     }
 }
 
 /// A cause proposed for one subject by one rule.
 #[derive(Debug, Clone)]
-pub struct Finding {
+pub(crate) struct Finding {
     pub cause: Cause,
     /// Index of the subject in the bundle's subject list.
     pub subject: usize,
@@ -212,7 +214,7 @@ pub struct Finding {
 impl Finding {
     /// A proposal of `rule`'s cause for subject `s`.
     #[must_use]
-    pub fn new(rule: &RuleDef, s: &Subject<'_>, confidence: f64) -> Self {
+    pub(crate) fn new(rule: &RuleDef, s: &Subject<'_>, confidence: f64) -> Self {
         Self {
             cause: rule.cause,
             subject: s.index,
@@ -226,13 +228,13 @@ impl Finding {
     }
 
     #[must_use]
-    pub fn title(mut self, title: impl Into<String>) -> Self {
+    pub(crate) fn title(mut self, title: impl Into<String>) -> Self {
         self.title = title.into();
         self
     }
 
     #[must_use]
-    pub fn evidence(mut self, e: Evidence) -> Self {
+    pub(crate) fn evidence(mut self, e: Evidence) -> Self {
         if !self.evidence.contains(&e) {
             self.evidence.push(e);
         }
@@ -240,7 +242,7 @@ impl Finding {
     }
 
     #[must_use]
-    pub fn evidence_all(mut self, items: impl IntoIterator<Item = Evidence>) -> Self {
+    pub(crate) fn evidence_all(mut self, items: impl IntoIterator<Item = Evidence>) -> Self {
         for e in items {
             self = self.evidence(e);
         }
@@ -248,19 +250,19 @@ impl Finding {
     }
 
     #[must_use]
-    pub fn remedy(mut self, step: impl Into<String>) -> Self {
+    pub(crate) fn remedy(mut self, step: impl Into<String>) -> Self {
         self.remediation.push(step.into());
         self
     }
 
     #[must_use]
-    pub fn command(mut self, cmd: impl Into<String>) -> Self {
+    pub(crate) fn command(mut self, cmd: impl Into<String>) -> Self {
         self.commands.push(cmd.into());
         self
     }
 
     #[must_use]
-    pub fn note(mut self, note: impl Into<String>) -> Self {
+    pub(crate) fn note(mut self, note: impl Into<String>) -> Self {
         self.notes.push(note.into());
         self
     }

@@ -18,7 +18,7 @@ use super::{
 };
 
 /// Every rule, sorted by cause id. Adding a rule is one line here.
-pub static RULES: &[&RuleDef] = &[
+pub(crate) static RULES: &[&RuleDef] = &[
     &app_error_exit::APP_ERROR_EXIT,
     &auth_failure::AUTH_FAILURE,
     &bad_args::BAD_ARGS,
@@ -76,13 +76,13 @@ pub(crate) static SCANNER: LazyLock<Scanner> = LazyLock::new(scanner);
 
 /// A rule by cause id or alias ([`crate::cause::ALIASES`]).
 #[must_use]
-pub fn find_rule(name: &str) -> Option<&'static RuleDef> {
+pub(crate) fn find_rule(name: &str) -> Option<&'static RuleDef> {
     Cause::resolve(name).and_then(rule_of)
 }
 
 /// The rule of a cause (none for a correlation).
 #[must_use]
-pub fn rule_of(cause: Cause) -> Option<&'static RuleDef> {
+pub(crate) fn rule_of(cause: Cause) -> Option<&'static RuleDef> {
     RULES.iter().copied().find(|r| r.cause == cause)
 }
 

@@ -198,7 +198,7 @@ fn add_rule_entry(text: &str, names: &Names) -> Result<String> {
     let entry = format!("    &{}::{},", names.module, names.constant);
     let text = insert_sorted_line(
         text,
-        "pub static RULES: &[&RuleDef] = &[",
+        "pub(crate) static RULES: &[&RuleDef] = &[",
         "];",
         &entry,
         |l| {
