@@ -102,6 +102,13 @@ const SIGNATURES: &[Signature] = &[
         example: "Error: request to https://api.payments.example.com/v2/merchants/self failed: 401 Unauthorized",
         confidence: 0.7,
     },
+    // Oracle's client and JDBC driver.
+    Signature {
+        id: "oracle-logon-denied",
+        pattern: r"ORA-01017: invalid username/password; logon denied|ORA-28000: the account is locked|ORA-01005: null password given; logon denied",
+        example: "java.sql.SQLException: ORA-01017: invalid username/password; logon denied",
+        confidence: 0.85,
+    },
     Signature {
         id: "mssql-login-failed",
         pattern: r"Login failed for user '(?P<target>[^']*)'",
@@ -289,6 +296,8 @@ mod tests {
             "ReplyError: NOAUTH Authentication required.",
             "ERROR 1045 (28000): Access denied for user 'catalog'@'10.244.1.17' (using password: YES)",
             r#"{"level":"error","msg":"db connect failed","error":"FATAL:  password authentication failed for user \"orders\" (SQLSTATE 28P01)"}"#,
+            "ORA-01017: invalid username/password; logon denied",
+            r#"Error: ==> github.com/openimsdk/open-im-server/v3/pkg/common/db/unrelation.(*Mongo).createMongoIndex()@153: CreateIndex: connection() error occurred during connection handshake: auth error: sasl conversation error: unable to authenticate using mechanism "SCRAM-SHA-1": (AuthenticationFailed) Authentication failed."#,
         ] {
             assert!(causes(line).contains(&"auth-failure"), "{line}");
         }
@@ -301,6 +310,8 @@ mod tests {
             "x509: certificate signed by unknown authority",
             // An access log line of a request the app itself answered with 401.
             "time=2026-11-28T04:57:01Z level=INFO msg=request method=GET path=/admin status=401 duration=2ms",
+            // A session that expired and is renewed, not a rejected credential.
+            "2024-05-02 10:00:01 INFO  ORA-28002: the password will expire within 7 days",
         ] {
             assert!(!causes(line).contains(&"auth-failure"), "{line}");
         }

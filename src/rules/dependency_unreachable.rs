@@ -6,7 +6,11 @@ use crate::subjects::Subject;
 declare_rule! {
     /// ## What it detects
     /// A container that exits because a dependency (database, queue, API) refuses connections,
-    /// times out or has no route: `connection refused`, `ECONNREFUSED`, `i/o timeout`.
+    /// times out or has no route, in its client's words: `connection refused`, `ECONNREFUSED`,
+    /// `i/o timeout`, `No route to host`, JDBC `Communications link failure`, gRPC `failed to
+    /// connect to all addresses`, .NET `actively refused it`, RabbitMQ `None of the specified
+    /// endpoints were reachable`, Cassandra `All host(s) tried for query failed`, Kafka's
+    /// `Timed out waiting for connection while in state: CONNECTING` (ZooKeeper).
     ///
     /// ## Why it crash-loops
     /// The app treats the dependency as required at start-up and exits; until the dependency is
@@ -96,6 +100,30 @@ const SIGNATURES: &[Signature] = &[
         pattern: r"(?i)timeout exceeded when trying to connect|Connection terminated due to connection timeout|timed out (?:while |when )?(?:trying to )?connect(?:ing)?(?: to (?P<target>[\w.-]+(?::\d+)?))?|\btimeout (?:while |when )?connecting to (?:server|host|database)\b|\bconnect ETIMEDOUT\b|\bConnectTimeout(?:Error|Exception)\b",
         example: "18:05:40  error: timeout exceeded when trying to connect  (pg-pool/index.js:45)",
         confidence: 0.7,
+    },
+    // gRPC clients in their own words (C-core, Python, Node, C#, Go): the channel found no
+    // backend to connect to. A name that did not resolve is `dns-failure`, which outranks this.
+    Signature {
+        id: "grpc-unavailable",
+        pattern: r"(?i)failed to connect to all addresses|connections to all backends failing|grpc: the connection is unavailable|StatusCode\.UNAVAILABLE, Connect Failed|code = Unavailable desc = connection error",
+        example: "Error: 14 UNAVAILABLE: failed to connect to all addresses",
+        confidence: 0.75,
+    },
+    // The socket layer's own words, without a `dial tcp` or a client library around them:
+    // .NET and Windows, Java's `NoRouteToHostException`, errno 101/113 in Python and C.
+    Signature {
+        id: "socket-unreachable",
+        pattern: r"(?i)No connection could be made because the target machine actively refused it\.?(?: (?P<target>[\w.-]+:\d+))?|None of the specified endpoints were reachable|NoRouteToHostException|\bNo route to host\b|\bNetwork is unreachable\b|\b(?:ENETUNREACH|EHOSTUNREACH)\b",
+        example: "RabbitMQ.Client.Exceptions.BrokerUnreachableException: None of the specified endpoints were reachable ---> RabbitMQ.Client.Exceptions.ConnectFailureException: Connection failed ---> System.Net.Internals.SocketExceptionFactory+ExtendedSocketException: Connection refused 172.18.0.5:5672",
+        confidence: 0.75,
+    },
+    // Cluster clients that tried every contact point: Cassandra's drivers, ZooKeeper (Kafka,
+    // its brokers' start-up), sarama, NATS, Oracle's and SQL Server's JDBC drivers.
+    Signature {
+        id: "client-no-servers",
+        pattern: r"All host\(s\) tried for query failed|Unable to connect to any servers|ZooKeeperClientTimeoutException|Timed out waiting for connection (?:while in state: CONNECTING|to Zookeeper server)|Unable to connect to zookeeper server '(?P<target>[\w.-]+(?::\d+)?)|client has run out of available brokers to talk to|nats: no servers available for connection|The Network Adapter could not establish the connection|The TCP/IP connection to the host [\w.-]+, port \d+ has failed",
+        example: "kafka.zookeeper.ZooKeeperClientTimeoutException: Timed out waiting for connection while in state: CONNECTING",
+        confidence: 0.75,
     },
     // Not the Kubernetes API (`/api`, `/apis` paths): that is `kubernetes-api-access`.
     Signature {
@@ -233,6 +261,26 @@ mod tests {
             "Error: connect ETIMEDOUT",
             r#"level=fatal msg="Get \"https://minio.storage.svc:9000/probe-bucket/?location=\": net/http: request canceled while waiting for connection""#,
             "failed to retrieve credentials: failed to refresh cached credentials, no EC2 IMDS role found, operation error ec2imds: GetMetadata, request canceled, context deadline exceeded",
+            // gRPC in C-core, Python, Node and C# words.
+            "Error: 14 UNAVAILABLE: failed to connect to all addresses",
+            r#"        details = "failed to connect to all addresses""#,
+            "grpc._channel._Rendezvous: <_Rendezvous of RPC that terminated with (StatusCode.UNAVAILABLE, Connect Failed)>",
+            r#"- Grpc.Core.RpcException: Status(StatusCode="Unavailable", Detail="connections to all backends failing", DebugException="Grpc.Core.Internal.CoreErrorDetailException: {"created":"@1623083843.921945255","description":"Failed to pick subchannel"}")"#,
+            "rpc error: code = 14 desc = grpc: the connection is unavailable",
+            // The socket layer without a client around it.
+            "ExtendedSocketException: No connection could be made because the target machine actively refused it 127.0.0.1:5672",
+            "Unhandled exception. RabbitMQ.Client.Exceptions.BrokerUnreachableException: None of the specified endpoints were reachable",
+            "Caused by: java.net.NoRouteToHostException: No route to host (Host unreachable)",
+            "OSError: [Errno 101] Network is unreachable",
+            "Error: connect EHOSTUNREACH",
+            // Clients of clustered services that tried every contact point.
+            "kafka.zookeeper.ZooKeeperClientTimeoutException: Timed out waiting for connection while in state: CONNECTING",
+            "org.I0Itec.zkclient.exception.ZkTimeoutException: Unable to connect to zookeeper server '10.32.0.108:2181,10.32.0.110:2181,10.32.0.111:2181' with timeout of 9000 ms",
+            "ERROR io.confluent.admin.utils.ClusterStatus - Timed out waiting for connection to Zookeeper server [zookeeper.operator.svc.cluster.local:2181/kafka-operator].",
+            "com.datastax.driver.core.exceptions.NoHostAvailableException: All host(s) tried for query failed (tried: ip-172-31-47-183/172.31.47.183 ([ip-172-31-47-183/172.31.47.183] Cannot connect))",
+            "cassandra.cluster.NoHostAvailable: ('Unable to connect to any servers', {'10.96.40.2:9042': ConnectionRefusedError(111, \"Tried connecting to [('10.96.40.2', 9042)]. Last error: Connection refused\")})",
+            "panic: kafka: client has run out of available brokers to talk to (Is your cluster reachable?)",
+            "nats: no servers available for connection",
         ] {
             assert!(causes(line).contains(&"dependency-unreachable"), "{line}");
         }
@@ -242,6 +290,16 @@ mod tests {
             "Microsoft.Data.SqlClient.SqlException (0x80131904): Login failed for user 'sa'.",
             "Error: listen EADDRINUSE: address already in use :::3000",
             r#"E1207 10:13:41.123456       1 reflector.go:138] Failed to watch *v1.Pod: failed to list *v1.Pod: Get "https://10.96.0.1:443/api/v1/pods?limit=500": context deadline exceeded"#,
+            // A name that does not resolve is `dns-failure`, in gRPC's words too.
+            "Error: 14 UNAVAILABLE: DNS resolution failed for service: orders.shop.svc:50051",
+            "rpc error: code = Unavailable desc = name resolver error: produced zero addresses",
+            // A server going away after the connection was made is not an unreachable dependency.
+            "rpc error: code = Unavailable desc = transport is closing",
+            // Config keys named after the failure, and a health line that says all is well.
+            "INFO  grpc.client.connect-timeout=5s grpc.client.unavailable-retries=3",
+            "2024-05-02 10:00:01 INFO  Connected to zookeeper zookeeper.kafka.svc:2181, session 0x1000002c5d60000",
+            // Prisma's generic hint after a failed migration; the database answered.
+            "Applying database migrations failed. This is mostly caused by the database being unavailable.",
         ] {
             assert!(!causes(line).contains(&"dependency-unreachable"), "{line}");
         }

@@ -86,6 +86,14 @@ const SIGNATURES: &[Signature] = &[
         example: "redis.exceptions.ConnectionError: Error -2 connecting to redis-master.cache:6379. Name or service not known.",
         confidence: 0.85,
     },
+    // Client libraries that say it in their own words: the MySQL client (ERROR 2005), .NET on
+    // Windows-style resolvers, the MongoDB driver's SRV lookup.
+    Signature {
+        id: "client-unknown-host",
+        pattern: r"Unknown (?:MySQL )?server host '(?P<target>[^']+)'|\bNo such host is known\b|querySrv (?:ENOTFOUND|ESERVFAIL|ECONNREFUSED|ETIMEOUT) \S+",
+        example: "ERROR 2005 (HY000): Unknown server host 'mysql' (-2)",
+        confidence: 0.85,
+    },
     Signature {
         id: "resolver-generic",
         pattern: r"Name or service not known|Name does not resolve|Could not resolve host|Temporary failure in name resolution|nodename nor servname provided|No address associated with hostname|\[Errno -3\] Try again|\bEAI_AGAIN\b",
@@ -310,6 +318,10 @@ mod tests {
             r#"2024/03/11 09:12:44 [emerg] 1#1: host not found in upstream "api-svc:8000" in /etc/nginx/conf.d/default.conf:21"#,
             r#"nginx: [emerg] host not found in resolver "kube-dns.kube-system.svc.cluster.local" in /etc/nginx/nginx.conf:30"#,
             "[ALERT] (1) : config : parsing [/usr/local/etc/haproxy/haproxy.cfg:42] : 'server be_app/app1' : could not resolve address 'app1.shop.svc.cluster.local'.",
+            "ERROR 2005 (HY000): Unknown server host 'mysql' (-2)",
+            "ERROR 2005 (HY000): Unknown MySQL server host 'mysql.shop.svc' (-3)",
+            "System.Net.Http.HttpRequestException: No such host is known. (catalog-api:80)",
+            "MongoServerSelectionError: querySrv ENOTFOUND _mongodb._tcp.cluster0.mongodb.svc.cluster.local",
         ] {
             assert!(causes(line).contains(&"dns-failure"), "{line}");
         }
@@ -318,6 +330,9 @@ mod tests {
             r"SQLSTATE[HY000] [2002] Connection refused",
             "dial tcp 10.96.14.3:5432: connect: connection refused",
             r#"Get "https://10.96.0.1:443/version": dial tcp 10.96.0.1:443: i/o timeout"#,
+            // A host that resolved and answered; the grant is what is missing.
+            "ERROR 1130 (HY000): Host '10.244.1.7' is not allowed to connect to this MySQL server",
+            "MySQL is unavailable - sleeping",
         ] {
             assert!(!causes(line).contains(&"dns-failure"), "{line}");
         }

@@ -13,8 +13,10 @@ declare_rule! {
     ///
     /// ## Evidence
     /// - a log line naming the missing or invalid setting (`Missing required environment variable X`,
-    ///   `required key X missing value`, `KeyError: 'X'`, `Could not resolve placeholder 'x'`,
-    ///   a YAML/JSON/TOML parse error in a config file) (likely to strong)
+    ///   `required key X missing value`, `KeyError: 'X'`, a traceback through `os.environ['x']`,
+    ///   Rust's `NotPresent`, `Could not resolve placeholder 'x'`, Spring `Failed to bind
+    ///   properties under 'x'`, Quarkus `SRCFG00014`, .NET `OptionsValidationException`, serde's
+    ///   `missing field`, a YAML/JSON/TOML parse error in a config file) (likely to strong)
     /// - the variable absent from the container's `env`/`envFrom`, a short run time, a non-zero exit
     ///
     /// ## Remedy
@@ -109,6 +111,36 @@ const SIGNATURES: &[Signature] = &[
         pattern: r"^(?:while (?:parsing|scanning) an? (?:block mapping|block collection|simple key|flow mapping|quoted scalar|plain scalar)|expected <block end>, but found|mapping values are not allowed (?:here|in this context)|(?:yaml: line \d+: )?did not find expected (?:key|node content|'-' indicator))",
         example: "expected <block end>, but found '<block mapping start>'",
         confidence: 0.7,
+    },
+    // A Python traceback through `os.environ[...]`: the frame's source line names the variable,
+    // and `raise KeyError(key) from None` is the line of `os._Environ.__getitem__` itself (a
+    // little weaker alone: the frame names no variable).
+    Signature {
+        id: "python-environ-lookup",
+        pattern: r#"\bos\.environ\[['"](?P<target>[^'"]+)['"]\]"#,
+        example: "    title.text\t= os.environ['podcast_name']",
+        confidence: 0.8,
+    },
+    Signature {
+        id: "python-environ-getitem",
+        pattern: r"^\s*raise KeyError\(key\) from None\s*$",
+        example: "    raise KeyError(key) from None",
+        confidence: 0.75,
+    },
+    // Rust's `std::env::var(..).unwrap()` on a variable that is not set.
+    Signature {
+        id: "rust-env-not-present",
+        pattern: r"`Err` value: NotPresent\b|\benvironment variable not found\b",
+        example: "thread 'main' panicked at src/main.rs:12:45: called `Result::unwrap()` on an `Err` value: NotPresent",
+        confidence: 0.8,
+    },
+    // Framework binders and validators: Spring Boot, Quarkus (SmallRye Config), .NET options,
+    // node-config, serde's TOML/JSON decoders.
+    Signature {
+        id: "config-binding",
+        pattern: r#"(?:Failed to bind properties under '|SRCFG\d{5}: (?:The )?config property |Configuration property "|missing field `)(?P<target>[\w.\[\]-]+)(?:' to |"? is (?:required|not defined)|`(?: for key `[^`]+`)? at line \d+ column \d+)|Failed to load config value of type|\bConfiguration validation failed\b|OptionsValidationException|DataAnnotation validation failed for"#,
+        example: "org.springframework.boot.context.properties.bind.BindException: Failed to bind properties under 'dubbo.provider.port' to java.lang.Integer",
+        confidence: 0.8,
     },
     // A named setting in snake, kebab or dotted case that the program checks at start.
     Signature {
@@ -210,6 +242,21 @@ mod tests {
             "panic: required environment variable DATABASE_URL is not set",
             r#"Caused by: java.lang.IllegalArgumentException: Could not resolve placeholder 'db.url' in value "${db.url}""#,
             "error loading config file: open /etc/app/config.yaml: no such file or directory",
+            // A traceback through os.environ, whatever the key's case.
+            "    title.text\t= os.environ['podcast_name']",
+            r#"    if os.environ["WOCHENENDE_DIR"] != None:"#,
+            "    raise KeyError(key) from None",
+            // Rust's std::env::var().unwrap().
+            "thread 'main' panicked at src/main.rs:12:45:\ncalled `Result::unwrap()` on an `Err` value: NotPresent",
+            "Error: environment variable not found",
+            // Framework binders and validators.
+            "org.springframework.boot.context.properties.bind.BindException: Failed to bind properties under 'dubbo.provider.port' to java.lang.Integer",
+            "SRCFG00014: The config property quarkus.datasource.jdbc.url is required but it could not be found in any config source",
+            "Failed to load config value of type class java.lang.String for: analytics.clickhouse-user",
+            "Microsoft.Extensions.Options.OptionsValidationException: DataAnnotation validation failed for 'Options' members: 'InvitationClientId' with the error: 'The InvitationClientId field is required.'.",
+            r#"Error: Configuration property "db.host" is not defined"#,
+            "2022-08-08T23:09:29.750827589-07:00 ERROR - missing field `from_env` for key `account_provider` at line 31 column 1, please fix config.",
+            "Error: Unable to load config file 'kubernix-run/kubernix.toml':  missing field `impure` at line 1 column 1",
         ] {
             assert!(causes(line).contains(&"invalid-app-config"), "{line}");
         }
@@ -217,6 +264,13 @@ mod tests {
             "ModuleNotFoundError: No module named 'flask'",
             "Error: unknown flag: --foo",
             "pydantic_core._pydantic_core.ValidationError: 1 validation error for User",
+            // A KeyError on a request's data, and reading the environment without indexing it.
+            "KeyError: 'gke-cluster-1-pool-1-9a9ea7a4-v23m'",
+            "    port = int(os.environ.get('PORT', '8080'))",
+            // A JSON API response without a field is not a config file.
+            "Error: missing field `id`",
+            // A Spring property that bound fine.
+            "2024-05-02 10:00:01.000  INFO 1 --- [main] o.s.b.c.p.bind.Binder : Bound properties under 'server' to ServerProperties",
         ] {
             assert!(!causes(line).contains(&"invalid-app-config"), "{line}");
         }

@@ -94,6 +94,14 @@ const SIGNATURES: &[Signature] = &[
         example: "java.sql.SQLException: Cannot create PoolableConnectionFactory (Connection to localhost:5432 refused. Check that the hostname and port are correct and that the postmaster is accepting TCP/IP connections.)",
         confidence: 0.6,
     },
+    // .NET's socket exception puts the address after the message: `Connection refused
+    // 127.0.0.1:5432` (Linux), `... actively refused it. 127.0.0.1:5672` (Windows wording).
+    Signature {
+        id: "dotnet-localhost-refused",
+        pattern: r"(?:actively refused it\.?|SocketException \(111\): Connection refused|ExtendedSocketException \(111\): Connection refused) (?:127\.0\.0\.1|\[::1\]|localhost):(?P<target>\d+)",
+        example: "System.Net.Internals.SocketExceptionFactory+ExtendedSocketException (111): Connection refused 127.0.0.1:5432",
+        confidence: 0.6,
+    },
 ];
 
 /// Well-known sidecars by name or image fragment, with the ports they serve by default.
@@ -300,6 +308,8 @@ mod tests {
             "org.postgresql.util.PSQLException: Connection to localhost:5432 refused. Check that the hostname and port are correct and that the postmaster is accepting TCP/IP connections.",
             "ERROR 2003 (HY000): Can't connect to MySQL server on '127.0.0.1:3306' (111)",
             "Could not connect to Redis at 127.0.0.1:6379: Connection refused",
+            "System.Net.Internals.SocketExceptionFactory+ExtendedSocketException (111): Connection refused 127.0.0.1:5432",
+            "ExtendedSocketException: No connection could be made because the target machine actively refused it 127.0.0.1:5672",
         ] {
             assert!(causes(line).contains(&"sidecar-ordering"), "{line}");
         }
@@ -311,6 +321,7 @@ mod tests {
             "Error: connect ECONNREFUSED 10.96.0.20:6379",
             "org.postgresql.util.PSQLException: Connection to postgres.db.svc.cluster.local:5432 refused. Check that the hostname and port are correct and that the postmaster is accepting TCP/IP connections.",
             "ERROR 2003 (HY000): Can't connect to MySQL server on 'mysql:3306' (111)",
+            "System.Net.Internals.SocketExceptionFactory+ExtendedSocketException (111): Connection refused 172.18.0.4:5432",
         ] {
             assert!(!causes(line).contains(&"sidecar-ordering"), "{line}");
         }
