@@ -2,6 +2,7 @@
 
 use super::probe::{ProbeKill, Why, stopped_from_outside};
 use super::{Finding, LIKELY, RuleContext};
+use crate::model::event::ProbeKind;
 use crate::model::time::human_duration;
 use crate::subjects::Subject;
 
@@ -42,7 +43,7 @@ declare_rule! {
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
     for s in cx.crashlooping_containers() {
         let probe = s.spec.liveness_probe.as_deref();
-        let kill = ProbeKill::read(s, "liveness", probe);
+        let kill = ProbeKill::read(s, ProbeKind::Liveness, probe);
         if let Some(confidence) = kill.confidence(s) {
             out.push(finding(s, confidence, &kill));
             continue;

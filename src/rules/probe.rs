@@ -9,6 +9,7 @@ use regex::Regex;
 
 use super::{CERTAIN, Evidence, Finding, LIKELY, POSSIBLE};
 use crate::cause::Cause;
+use crate::model::event::ProbeKind;
 use crate::model::logread::{self, Listening, Span};
 use crate::model::pod::Probe;
 use crate::model::time::human_duration;
@@ -101,17 +102,15 @@ fn ports(listening: &[Listening]) -> String {
 }
 
 impl<'a> ProbeKill<'a> {
-    /// Reads the kill of `s` by its probe: `name` is `liveness` or `startup`.
-    pub(super) fn read(s: &Subject<'a>, name: &str, probe: Option<&'a Probe>) -> Self {
-        let killing = format!("failed {name} probe");
+    /// Reads the kill of `s` by its probe of kind `kind` (liveness or startup).
+    pub(super) fn read(s: &Subject<'a>, kind: ProbeKind, probe: Option<&'a Probe>) -> Self {
         let kills: Vec<&Event> = s
             .iter_events("Killing")
-            .filter(|e| e.text().contains(&killing))
+            .filter(|e| e.killed_for_probe() == Some(kind))
             .collect();
-        let prefix = format!("{}{} probe", name[..1].to_ascii_uppercase(), &name[1..]);
         let unhealthy: Vec<&Event> = s
             .iter_events("Unhealthy")
-            .filter(|e| e.text().starts_with(&prefix))
+            .filter(|e| e.failed_probe() == Some(kind))
             .collect();
         // The log's lines are decoded once for everything read from them.
         let lines = s.log.map(LogFile::lines).unwrap_or_default();

@@ -3,6 +3,7 @@
 
 use super::probe::ProbeKill;
 use super::{Evidence, Finding, RuleContext};
+use crate::model::event::ProbeKind;
 use crate::model::time::human_duration;
 use crate::subjects::Subject;
 
@@ -40,7 +41,7 @@ const LOW_CPU_CORES: f64 = 0.5;
 
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
     for s in cx.crashlooping_containers() {
-        let kill = ProbeKill::read(s, "startup", s.spec.startup_probe.as_deref());
+        let kill = ProbeKill::read(s, ProbeKind::Startup, s.spec.startup_probe.as_deref());
         let Some(confidence) = kill.confidence(s) else {
             continue;
         };
