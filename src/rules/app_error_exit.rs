@@ -140,6 +140,9 @@ struct Telling {
 /// How telling a line is: higher is more.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Rank {
+    /// A launcher's report that its child failed (`npm ERR!`, yarn's `error Command failed`,
+    /// make's `***`): the child's own line says more.
+    Launcher,
     /// A line with an error word.
     Error,
     /// A structured line at level error, or with an `error` field.
@@ -181,6 +184,9 @@ fn rank_line(text: &str) -> Option<(Rank, String)> {
         };
         return Some((rank, quote));
     }
+    if LAUNCHER.is_match(text) {
+        return Some((Rank::Launcher, text.to_owned()));
+    }
     if FATAL.is_match(text) {
         return Some((Rank::Fatal, text.to_owned()));
     }
@@ -218,6 +224,12 @@ fn structured(text: &str) -> Option<(String, String)> {
     };
     Some((level, quote))
 }
+
+/// A launcher reporting its child's failure: npm, yarn, make, an npm lifecycle script.
+static LAUNCHER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:npm (?:ERR!|error) |error Command failed with |make(?:\[\d+\])?: \*\*\* |ELIFECYCLE\b)")
+        .expect("valid regex")
+});
 
 /// A line a program writes as it gives up: a fatal level (logfmt, bracketed, klog `F0102`), a
 /// Go or Rust panic message, Go's `fatal error:`.
@@ -308,6 +320,16 @@ mod tests {
                 "2026/11/28 04:56:58 ERROR batch 88412: totals do not balance",
                 Rank::Error,
                 "2026/11/28 04:56:58 ERROR batch 88412: totals do not balance",
+            ),
+            (
+                "npm ERR! command failed",
+                Rank::Launcher,
+                "npm ERR! command failed",
+            ),
+            (
+                "error Command failed with exit code 1.",
+                Rank::Launcher,
+                "error Command failed with exit code 1.",
             ),
         ] {
             assert_eq!(rank_line(line), Some((rank, quote.to_owned())), "{line}");
