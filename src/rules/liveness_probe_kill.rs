@@ -1,7 +1,8 @@
 //! `liveness-probe-kill`: the kubelet kills the container because its liveness probe fails.
 
 use super::probe::{ProbeKill, Why, stopped_from_outside};
-use super::{Finding, LIKELY, RuleContext};
+use super::{Evidence, Finding, LIKELY, RuleContext, best_hit};
+use crate::cause::Cause;
 use crate::model::event::ProbeKind;
 use crate::model::time::human_duration;
 use crate::subjects::Subject;
@@ -66,7 +67,14 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
             (Some(why @ Why::StillStarting { .. }), None) if killed_shape => (0.55, why.clause()),
             _ => continue,
         };
-        let f = finding(s, confidence, &kill).note(format!(
+        let mut f = finding(s, confidence, &kill);
+        if let Some(hit) = stopped
+            .filter(|_| s.exit_code() != Some(143))
+            .and_then(|_| best_hit(s, Cause::Sigterm))
+        {
+            f = f.evidence(Evidence::log_hit(s, hit));
+        }
+        let f = f.note(format!(
             "no `Unhealthy` or `Killing` events in the bundle (they expire after an hour): {how}, and only the liveness probe ({}) restarts a container that way",
             p.describe()
         ));

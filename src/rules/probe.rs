@@ -169,6 +169,10 @@ impl<'a> ProbeKill<'a> {
             Some(137 | 143 | 0) | None => Some(LIKELY),
             Some(_) if stopped_on_request(s).is_some() => Some(LIKELY),
             Some(_) if self.why.as_ref().is_some_and(Why::is_mismatch) => Some(POSSIBLE),
+            // Many programs exit with a code of their own when stopped (a wrapper such as `npm
+            // start`, a shutdown hook that calls `exit(1)`): a run that ends where the probe
+            // kills, with no error at its end, is the probe's kill.
+            Some(_) if self.runtime_matches && !erred_at_end(s) => Some(POSSIBLE + 0.1),
             Some(_) => None,
         }
     }
@@ -238,15 +242,36 @@ impl<'a> ProbeKill<'a> {
 }
 
 /// How the last instance was stopped from outside, when the bundle shows it was: exit code 143
-/// (SIGTERM), or a log that ends in a shutdown on request with no error after it.
+/// (SIGTERM), or a log that ends in a shutdown on request with no error after it (after an exit
+/// code of the program's own, only a shutdown that names the signal it received).
 pub(super) fn stopped_from_outside(s: &Subject<'_>) -> Option<&'static str> {
     if s.exit_code() == Some(143) {
         return Some("it ended with exit code 143 (SIGTERM)");
     }
     if !matches!(s.exit_code(), None | Some(0)) {
-        return None;
+        let named = s.log_hits.iter().any(|h| {
+            h.cause == Cause::Sigterm && h.from_end < 20 && NAMES_SIGNAL.contains(&h.signature.id)
+        });
+        return stopped_on_request(s)
+            .filter(|_| named)
+            .map(|_| "its log ends in the signal it received, with no error after it");
     }
     stopped_on_request(s)
+}
+
+/// The shutdown signatures (`sigterm`'s) that name the signal received, not only a shutdown.
+const NAMES_SIGNAL: &[&str] = &[
+    "received-sigterm",
+    "sigterm-received",
+    "signal-field",
+    "child-killed-by-sigterm",
+];
+
+/// Whether any signature other than a shutdown's matched in the last 20 lines of the log.
+fn erred_at_end(s: &Subject<'_>) -> bool {
+    s.log_hits
+        .iter()
+        .any(|h| h.cause != Cause::Sigterm && h.from_end < 20)
 }
 
 /// A log whose last lines hold a shutdown on request (within its last 20 lines), with no
