@@ -1,7 +1,7 @@
 //! `startup-probe-kill`: the kubelet kills the container because its startup probe never succeeds
 //! within `failureThreshold × periodSeconds`.
 
-use super::probe::ProbeKill;
+use super::probe::{Output, ProbeKill};
 use super::{Evidence, Finding, RuleContext};
 use crate::model::event::ProbeKind;
 use crate::model::time::human_duration;
@@ -103,6 +103,8 @@ fn finding(s: &Subject<'_>, confidence: f64, kill: &ProbeKill<'_>) -> Finding {
     }
     if let Some(r) = kill.remedy(name) {
         f = f.remedy(r);
+    } else if let Some(o) = kill.output().filter(|o| *o != Output::Timeout) {
+        f = f.remedy(o.remedy(name, "startupProbe", probe));
     } else if kill
         .unhealthy
         .iter()
