@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use crate::logscan::{LogHit, Scanner};
+use crate::model::event::ProbeKind;
 use crate::model::pod::{Condition, Waiting};
 use crate::model::time::parse_go_duration;
 use crate::model::{
@@ -301,7 +302,7 @@ fn unreported_state(
 
 /// Whether an event is a failed readiness probe (which never restarts a container).
 fn is_readiness_failure(e: &Event) -> bool {
-    e.reason == "Unhealthy" && e.text().starts_with("Readiness probe")
+    e.failed_probe() == Some(ProbeKind::Readiness)
 }
 
 /// Whether an event is the kubelet's word that a container fails to start, run or stay up.
@@ -316,7 +317,7 @@ fn is_failure_event(e: &Event) -> bool {
         | "ExceededGracePeriod"
         | "SandboxChanged" => true,
         "Unhealthy" => !is_readiness_failure(e),
-        "Killing" => e.text().contains("probe"),
+        "Killing" => e.killed_for_probe().is_some() || e.text().contains("probe"),
         _ => false,
     }
 }

@@ -84,6 +84,26 @@ pub struct EventSeries {
     pub last_observed_time: Option<Time>,
 }
 
+/// A container probe, as events name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProbeKind {
+    Liveness,
+    Readiness,
+    Startup,
+}
+
+impl ProbeKind {
+    /// The probe of a message's first word: `Liveness`, `Readiness`, `Startup` (any case).
+    fn from_word(word: &str) -> Option<Self> {
+        match word.to_ascii_lowercase().as_str() {
+            "liveness" => Some(Self::Liveness),
+            "readiness" => Some(Self::Readiness),
+            "startup" => Some(Self::Startup),
+            _ => None,
+        }
+    }
+}
+
 impl Event {
     /// When the event was last seen: `lastTimestamp`, else `eventTime`, else
     /// `series.lastObservedTime`, else `metadata.creationTimestamp`.
@@ -123,6 +143,48 @@ impl Event {
         }
     }
 
+    /// The probe an `Unhealthy` event reports failing: its message starts "Liveness probe
+    /// failed: …" (or "… probe errored: …" when the probe could not run), also as `kubectl get
+    /// events` printed it, behind the container's `spec.containers{app}: ` field path.
+    #[must_use]
+    pub fn failed_probe(&self) -> Option<ProbeKind> {
+        if self.reason != "Unhealthy" {
+            return None;
+        }
+        let text = self.text().trim_start();
+        let text = if text.starts_with("spec.") {
+            text.split_once("}: ").map_or(text, |(_, message)| message)
+        } else {
+            text
+        };
+        let (word, rest) = text.split_once(' ')?;
+        let kind = ProbeKind::from_word(word)?;
+        let rest = rest.to_ascii_lowercase();
+        (rest.starts_with("probe failed") || rest.starts_with("probe errored")).then_some(kind)
+    }
+
+    /// The probe a `Killing` event says the kubelet restarts the container for, in the words
+    /// kubelets have used: "Container app failed liveness probe, will be restarted" (1.14 on),
+    /// "Killing container with id docker://app:Container failed liveness probe.. Container will
+    /// be killed and recreated." (1.9 to 1.13), and "… container \"app\" is unhealthy, it will
+    /// be killed and re-created." (up to 1.8, when only liveness probes restarted containers).
+    #[must_use]
+    pub fn killed_for_probe(&self) -> Option<ProbeKind> {
+        if self.reason != "Killing" {
+            return None;
+        }
+        let text = self.text().to_ascii_lowercase();
+        if text.contains("failed liveness probe") {
+            Some(ProbeKind::Liveness)
+        } else if text.contains("failed startup probe") {
+            Some(ProbeKind::Startup)
+        } else if text.contains("is unhealthy, it will be killed") {
+            Some(ProbeKind::Liveness)
+        } else {
+            None
+        }
+    }
+
     /// The container named by `fieldPath` (`spec.containers{api}` → `api`), if any.
     #[must_use]
     pub fn container(&self) -> Option<&str> {
@@ -136,6 +198,102 @@ impl Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn event(reason: &str, message: &str) -> Event {
+        Event {
+            reason: reason.to_owned(),
+            message: message.to_owned(),
+            ..Event::default()
+        }
+    }
+
+    #[test]
+    fn the_probe_an_unhealthy_event_reports() {
+        for (message, probe) in [
+            (
+                "Liveness probe failed: HTTP probe failed with statuscode: 404",
+                ProbeKind::Liveness,
+            ),
+            (
+                "spec.containers{app}: Liveness probe failed: Get \"http://10.42.1.203:80/api/v2/app/version\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)",
+                ProbeKind::Liveness,
+            ),
+            (
+                "Liveness probe errored: rpc error: code = DeadlineExceeded desc = context deadline exceeded",
+                ProbeKind::Liveness,
+            ),
+            ("Liveness probe failed: ", ProbeKind::Liveness),
+            (
+                "Startup probe failed: HTTP probe failed with statuscode: 404",
+                ProbeKind::Startup,
+            ),
+            (
+                "Readiness probe failed: dial tcp 10.42.0.186:3001: connect: connection refused",
+                ProbeKind::Readiness,
+            ),
+        ] {
+            assert_eq!(
+                event("Unhealthy", message).failed_probe(),
+                Some(probe),
+                "{message}"
+            );
+        }
+        // Not a probe failure: another reason, or a message that only mentions a probe.
+        for (reason, message) in [
+            (
+                "ProbeWarning",
+                "Liveness probe warning: Probe terminated redirects",
+            ),
+            (
+                "Unhealthy",
+                "Stopping container app: liveness probe configuration changed",
+            ),
+            (
+                "Killing",
+                "Container app failed liveness probe, will be restarted",
+            ),
+        ] {
+            assert_eq!(event(reason, message).failed_probe(), None, "{message}");
+        }
+    }
+
+    #[test]
+    fn the_probe_a_killing_event_restarts_for() {
+        for (message, probe) in [
+            (
+                "Container webhook failed liveness probe, will be restarted",
+                Some(ProbeKind::Liveness),
+            ),
+            (
+                "spec.containers{app}: Container app failed liveness probe, will be restarted",
+                Some(ProbeKind::Liveness),
+            ),
+            (
+                "Killing container with id docker://kube-router:Container failed liveness probe.. Container will be killed and recreated.",
+                Some(ProbeKind::Liveness),
+            ),
+            (
+                "Killing container with id docker://livenesstest:pod \"livenesstest_default(ca69e447-1a98-11e8-a441-f44c7f1da78a)\" container \"livenesstest\" is unhealthy, it will be killed and re-created.",
+                Some(ProbeKind::Liveness),
+            ),
+            (
+                "Container kafka failed startup probe, will be restarted",
+                Some(ProbeKind::Startup),
+            ),
+            ("Stopping container app", None),
+            ("Container app definition changed, will be restarted", None),
+            (
+                "Killing container with id docker://app:Need to kill Pod",
+                None,
+            ),
+        ] {
+            assert_eq!(
+                event("Killing", message).killed_for_probe(),
+                probe,
+                "{message}"
+            );
+        }
+    }
 
     #[test]
     fn time_fallbacks() {

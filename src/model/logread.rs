@@ -174,17 +174,21 @@ fn quote(text: &str) -> String {
 }
 
 static LISTEN_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:listen(?:s|ing)?|serving|running|bound|server (?:is )?(?:started|starting|up)|started (?:\w+ ){0,3}on)\b")
+    Regex::new(r"(?i)\b(?:listen(?:s|ing)?|serving|running|bound|binding to|server (?:is )?(?:started|starting|up)|start(?:ed|ing) (?:\w+ ){0,3}on|ready for connections|(?:waiting|awaiting) (?:for )?(?:socket )?connections|Started ServerConnector)\b")
         .expect("valid regex")
 });
 
 static LISTEN_PORT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r#"(?ix)
-        (?: \bports?(?:\(s\))?\b?[\s():=\[]{0,5}(?P<p1>\d{2,5})\b
-          | (?:https?://|tcp://|[\s"'=(]|^)
+        (?: \bports?(?:\(s\))?\b?[\s():=\["]{0,5}(?P<p1>\d{2,5})\b
+          | \blisten(?:s|ing)?\ (?:on|at)\ (?P<p3>\d{2,5})\b
+          | (?:https?://|tcp://|[\s'=({]|^)
             (?P<host>\[[0-9a-f:]*\]|\d{1,3}(?:\.\d{1,3}){3}|localhost|\*|[a-z][\w-]*(?:\.[\w-]+)+)?
-            :(?P<p2>\d{2,5})\b(?:[^:]|$) )"#,
+            :(?P<p2>\d{2,5})\b(?:[^:]|$)
+          # In quotes, the address is the whole string: `":8080"`, not a JSON key's `"id":23016`.
+          | "(?P<qhost>\[[0-9a-f:]*\]|\d{1,3}(?:\.\d{1,3}){3}|localhost|\*|[a-z][\w-]*(?:\.[\w-]+)+)?
+            :(?P<p4>\d{2,5})" )"#,
     )
     .expect("valid regex")
 });
@@ -201,11 +205,13 @@ pub fn listening(lines: &[LogLine<'_>]) -> Vec<Listening> {
             let Some(port) = c
                 .name("p1")
                 .or_else(|| c.name("p2"))
+                .or_else(|| c.name("p3"))
+                .or_else(|| c.name("p4"))
                 .and_then(|p| p.as_str().parse::<u16>().ok())
             else {
                 continue;
             };
-            let loopback = c.name("host").is_some_and(|h| {
+            let loopback = c.name("host").or_else(|| c.name("qhost")).is_some_and(|h| {
                 matches!(
                     h.as_str().to_ascii_lowercase().as_str(),
                     "127.0.0.1" | "localhost" | "[::1]"
@@ -375,6 +381,38 @@ mod tests {
         assert_eq!(
             ports,
             [(8080, false), (80, false), (8000, true), (9090, false)]
+        );
+    }
+
+    /// Servers of other kinds, in their own words: databases and brokers that are "ready for"
+    /// or "waiting for" connections, a Jetty connector, a bare port after "listening on",
+    /// Flask's and Kestrel's defaults on the loopback address.
+    #[test]
+    fn finds_the_ports_servers_of_every_kind_name() {
+        let l = log(concat!(
+            "2026-12-07T10:13:41.100Z 0 [System] [MY-010931] [Server] /usr/sbin/mysqld: ready for connections. Version: '8.0.35'  socket: '/var/run/mysqld/mysqld.sock'  port: 3306  MySQL Community Server - GPL.\n",
+            "{\"t\":{\"$date\":\"2026-12-07T10:13:42.100+00:00\"},\"s\":\"I\",  \"c\":\"NETWORK\",  \"id\":23016,   \"ctx\":\"listener\",\"msg\":\"Waiting for connections\",\"attr\":{\"port\":27017,\"ssl\":\"off\"}}\n",
+            "[2026-12-07 10:13:43,100] INFO Awaiting socket connections on 0.0.0.0:9092. (kafka.network.DataPlaneAcceptor)\n",
+            "2026-12-07 10:13:44.100:INFO:oejs.AbstractConnector:main: Started ServerConnector@5a2e4553{HTTP/1.1, (http/1.1)}{0.0.0.0:8983}\n",
+            "Dec 07, 2026 10:13:45 AM io.grpc.examples.App start INFO: Server started, listening on 50051\n",
+            " * Running on http://127.0.0.1:5000\n",
+            "info: Microsoft.Hosting.Lifetime[14] Now listening on: http://localhost:5000\n",
+            "10:13:46 connecting to db at postgres.shop.svc:5432 (retrying, waiting for the database)\n",
+        ));
+        let ports: Vec<(u16, bool)> = listening(&l.lines())
+            .iter()
+            .map(|l| (l.port, l.loopback))
+            .collect();
+        assert_eq!(
+            ports,
+            [
+                (3306, false),
+                (27017, false),
+                (9092, false),
+                (8983, false),
+                (50051, false),
+                (5000, true),
+            ]
         );
     }
 

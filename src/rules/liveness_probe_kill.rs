@@ -1,7 +1,9 @@
 //! `liveness-probe-kill`: the kubelet kills the container because its liveness probe fails.
 
 use super::probe::{ProbeKill, Why, stopped_from_outside};
-use super::{Finding, LIKELY, RuleContext};
+use super::{Evidence, Finding, LIKELY, RuleContext, best_hit};
+use crate::cause::Cause;
+use crate::model::event::ProbeKind;
 use crate::model::time::human_duration;
 use crate::subjects::Subject;
 
@@ -19,13 +21,18 @@ declare_rule! {
     /// - `Unhealthy` events "Liveness probe failed: …" with the probe's output, when the container
     ///   ended the way a kill ends it or the bundle does not say (likely; strong with a run time
     ///   close to `initialDelaySeconds + periodSeconds × failureThreshold`, or with the reason
-    ///   the probe fails in the bundle); after an exit code of its own only when the log ends in
-    ///   a shutdown on request
+    ///   the probe fails in the bundle); after an exit code of its own (`npm start` exits 1 on
+    ///   SIGTERM) when the log ends in a shutdown on request (likely), or when the run ends
+    ///   where the probe kills with no error at the log's end (possible)
+    /// - the probe's own output, read for its remedy: a timeout, a 404 path, a path that wants
+    ///   credentials, an unhealthy answer (5xx, `NOT_SERVING`), HTTPS spoken to an HTTP server,
+    ///   a probe command the image lacks
     /// - why the probe fails, read from the log: a probe port the program does not say it listens
     ///   on, a server bound to `127.0.0.1`, a start-up the program reports as longer than the
     ///   budget, or log timestamps that run to the budget with no line saying it is ready
     /// - with no probe events left in the bundle: exit code 143, or a last log that ends in a
-    ///   requested shutdown with no error, with a liveness probe (moderate); a probe that cannot
+    ///   requested shutdown with no error (after another non-zero exit code, one that names the
+    ///   signal received), with a liveness probe (moderate); a probe that cannot
     ///   succeed (wrong port, loopback) with a kill-shaped end (likely)
     ///
     /// ## Remedy
@@ -42,7 +49,7 @@ declare_rule! {
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
     for s in cx.crashlooping_containers() {
         let probe = s.spec.liveness_probe.as_deref();
-        let kill = ProbeKill::read(s, "liveness", probe);
+        let kill = ProbeKill::read(s, ProbeKind::Liveness, probe);
         if let Some(confidence) = kill.confidence(s) {
             out.push(finding(s, confidence, &kill));
             continue;
@@ -65,7 +72,14 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
             (Some(why @ Why::StillStarting { .. }), None) if killed_shape => (0.55, why.clause()),
             _ => continue,
         };
-        let f = finding(s, confidence, &kill).note(format!(
+        let mut f = finding(s, confidence, &kill);
+        if let Some(hit) = stopped
+            .filter(|_| s.exit_code() != Some(143))
+            .and_then(|_| best_hit(s, Cause::Sigterm))
+        {
+            f = f.evidence(Evidence::log_hit(s, hit));
+        }
+        let f = f.note(format!(
             "no `Unhealthy` or `Killing` events in the bundle (they expire after an hour): {how}, and only the liveness probe ({}) restarts a container that way",
             p.describe()
         ));
@@ -124,6 +138,8 @@ fn finding(s: &Subject<'_>, confidence: f64, kill: &ProbeKill<'_>) -> Finding {
     }
     if let Some(r) = kill.remedy(name) {
         f = f.remedy(r);
+    } else if let Some(o) = kill.output() {
+        f = f.remedy(o.remedy(name, "livenessProbe", probe));
     } else if refused {
         f = f.remedy(format!("the health endpoint refuses connections: check that `{name}` listens on the probed port and address (0.0.0.0, not 127.0.0.1)"));
     } else {

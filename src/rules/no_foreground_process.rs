@@ -3,6 +3,7 @@
 use super::probe::{ProbeKill, stopped_on_request};
 use super::{CERTAIN, Evidence, Finding, POSSIBLE, RuleContext, STRONG, repository_of};
 use crate::model::LogFile;
+use crate::model::event::ProbeKind;
 use crate::model::time::human_duration;
 use crate::subjects::Subject;
 
@@ -115,15 +116,17 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         }
         // A probe kill can end in a clean exit 0; leave those to the probe rules. So can any
         // stop on request: failing probes, or a log that ends in a requested shutdown.
-        let probe_kill = s.iter_events("Killing").any(|e| e.text().contains("probe"));
+        let probe_kill = s
+            .iter_events("Killing")
+            .any(|e| e.killed_for_probe().is_some() || e.text().contains("probe"));
         let asked_to_stop = stopped_on_request(s).is_some()
             || [
-                ("liveness", s.spec.liveness_probe.as_deref()),
-                ("startup", s.spec.startup_probe.as_deref()),
+                (ProbeKind::Liveness, s.spec.liveness_probe.as_deref()),
+                (ProbeKind::Startup, s.spec.startup_probe.as_deref()),
             ]
             .into_iter()
-            .any(|(name, probe)| {
-                let kill = ProbeKill::read(s, name, probe);
+            .any(|(kind, probe)| {
+                let kill = ProbeKill::read(s, kind, probe);
                 !kill.unhealthy.is_empty() && !kill.too_short
             });
         let confidence = if probe_kill {

@@ -9,6 +9,7 @@ use regex::Regex;
 
 use super::{CERTAIN, Evidence, Finding, LIKELY, POSSIBLE};
 use crate::cause::Cause;
+use crate::model::event::ProbeKind;
 use crate::model::logread::{self, Listening, Span};
 use crate::model::pod::Probe;
 use crate::model::time::human_duration;
@@ -101,17 +102,15 @@ fn ports(listening: &[Listening]) -> String {
 }
 
 impl<'a> ProbeKill<'a> {
-    /// Reads the kill of `s` by its probe: `name` is `liveness` or `startup`.
-    pub(super) fn read(s: &Subject<'a>, name: &str, probe: Option<&'a Probe>) -> Self {
-        let killing = format!("failed {name} probe");
+    /// Reads the kill of `s` by its probe of kind `kind` (liveness or startup).
+    pub(super) fn read(s: &Subject<'a>, kind: ProbeKind, probe: Option<&'a Probe>) -> Self {
         let kills: Vec<&Event> = s
             .iter_events("Killing")
-            .filter(|e| e.text().contains(&killing))
+            .filter(|e| e.killed_for_probe() == Some(kind))
             .collect();
-        let prefix = format!("{}{} probe", name[..1].to_ascii_uppercase(), &name[1..]);
         let unhealthy: Vec<&Event> = s
             .iter_events("Unhealthy")
-            .filter(|e| e.text().starts_with(&prefix))
+            .filter(|e| e.failed_probe() == Some(kind))
             .collect();
         // The log's lines are decoded once for everything read from them.
         let lines = s.log.map(LogFile::lines).unwrap_or_default();
@@ -170,6 +169,10 @@ impl<'a> ProbeKill<'a> {
             Some(137 | 143 | 0) | None => Some(LIKELY),
             Some(_) if stopped_on_request(s).is_some() => Some(LIKELY),
             Some(_) if self.why.as_ref().is_some_and(Why::is_mismatch) => Some(POSSIBLE),
+            // Many programs exit with a code of their own when stopped (a wrapper such as `npm
+            // start`, a shutdown hook that calls `exit(1)`): a run that ends where the probe
+            // kills, with no error at its end, is the probe's kill.
+            Some(_) if self.runtime_matches && !erred_at_end(s) => Some(POSSIBLE + 0.1),
             Some(_) => None,
         }
     }
@@ -222,6 +225,11 @@ impl<'a> ProbeKill<'a> {
         f
     }
 
+    /// What the probe's own output says about why it fails (its last `Unhealthy` event).
+    pub(super) fn output(&self) -> Option<Output> {
+        self.unhealthy.last().and_then(|e| Output::read(e.text()))
+    }
+
     /// The remedy for why the probe fails, when the bundle shows it.
     pub(super) fn remedy(&self, name: &str) -> Option<String> {
         Some(match self.why.as_ref()? {
@@ -238,16 +246,134 @@ impl<'a> ProbeKill<'a> {
     }
 }
 
+/// What a probe's own output (the message of its last `Unhealthy` event) says about why it
+/// fails, in the words the kubelet and the usual check commands use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Output {
+    /// No answer within `timeoutSeconds`: "context deadline exceeded (Client.Timeout exceeded
+    /// while awaiting headers)", "request canceled", "i/o timeout", "command … timed out",
+    /// grpc_health_probe's "failed to connect service … within 1s".
+    Timeout,
+    /// The probed path does not exist: "HTTP probe failed with statuscode: 404".
+    NoSuchPath,
+    /// The health path wants credentials: statuscode 401 or 403.
+    Unauthorized(u16),
+    /// The endpoint answers that it is unhealthy: a 5xx status, gRPC `NOT_SERVING`.
+    ReportsUnhealthy(String),
+    /// An HTTPS probe of a plain HTTP server: "server gave HTTP response to HTTPS client".
+    HttpsToHttp,
+    /// The probe's command is not in the image: "executable file not found in $PATH",
+    /// "sh: 1: curl: not found", "bash: wget: command not found".
+    CommandMissing(String),
+}
+
+impl Output {
+    /// Reads the message of a probe's `Unhealthy` event.
+    pub(super) fn read(message: &str) -> Option<Self> {
+        let lower = message.to_ascii_lowercase();
+        if let Some(c) = STATUS_CODE.captures(&lower) {
+            let code: u16 = c[1].parse().ok()?;
+            return match code {
+                404 => Some(Output::NoSuchPath),
+                401 | 403 => Some(Output::Unauthorized(code)),
+                500..=599 => Some(Output::ReportsUnhealthy(format!("status {code}"))),
+                _ => None,
+            };
+        }
+        if lower.contains("not_serving") {
+            return Some(Output::ReportsUnhealthy("NOT_SERVING".to_owned()));
+        }
+        if lower.contains("server gave http response to https client")
+            || lower.contains("first record does not look like a tls handshake")
+        {
+            return Some(Output::HttpsToHttp);
+        }
+        if let Some(line) = message.lines().map(str::trim).find(|l| {
+            l.contains("executable file not found")
+                || l.ends_with(": not found")
+                || l.ends_with("command not found")
+        }) {
+            return Some(Output::CommandMissing(line.to_owned()));
+        }
+        let timed_out = [
+            "deadline exceeded",
+            "client.timeout exceeded",
+            "request canceled",
+            "i/o timeout",
+            "timed out",
+            "failed to connect service",
+        ]
+        .iter()
+        .any(|w| lower.contains(w));
+        timed_out.then_some(Output::Timeout)
+    }
+
+    /// The remedy for `name`'s probe (`field`: `livenessProbe` or `startupProbe`).
+    pub(super) fn remedy(&self, name: &str, field: &str, probe: Option<&Probe>) -> String {
+        let handler = probe
+            .map(|p| format!(" ({})", p.describe()))
+            .unwrap_or_default();
+        match self {
+            Output::Timeout => format!(
+                "`{name}` does not answer its {field}{handler} within `timeoutSeconds`{}: make the check cheap (no dependency calls, no blocking work on the thread that serves it) or raise `{field}.timeoutSeconds`",
+                probe
+                    .map(|p| format!(" ({}s)", p.timeout_seconds.unwrap_or(1)))
+                    .unwrap_or_default()
+            ),
+            Output::NoSuchPath => format!(
+                "the path {field} checks{handler} does not exist in `{name}` (404): point `{field}.httpGet.path` at the health endpoint the program serves"
+            ),
+            Output::Unauthorized(code) => format!(
+                "the path {field} checks{handler} wants credentials ({code}), which the kubelet never sends: probe an endpoint that needs none"
+            ),
+            Output::ReportsUnhealthy(what) => format!(
+                "`{name}` answers its {field}{handler} with {what}: it reports itself unhealthy, often because a dependency its check calls is down; read its log, and keep dependency checks out of liveness"
+            ),
+            Output::HttpsToHttp => format!(
+                "{field}{handler} speaks HTTPS to a plain HTTP server: set `{field}.httpGet.scheme: HTTP` (or serve TLS on that port)"
+            ),
+            Output::CommandMissing(line) => format!(
+                "the {field} command cannot run in `{name}`'s image (`{line}`): use a program the image has, or an `httpGet`/`tcpSocket` probe"
+            ),
+        }
+    }
+}
+
+/// `statuscode: 404` in the kubelet's HTTP probe message (lowercased).
+static STATUS_CODE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"statuscode: (\d{3})\b").expect("valid regex"));
+
 /// How the last instance was stopped from outside, when the bundle shows it was: exit code 143
-/// (SIGTERM), or a log that ends in a shutdown on request with no error after it.
+/// (SIGTERM), or a log that ends in a shutdown on request with no error after it (after an exit
+/// code of the program's own, only a shutdown that names the signal it received).
 pub(super) fn stopped_from_outside(s: &Subject<'_>) -> Option<&'static str> {
     if s.exit_code() == Some(143) {
         return Some("it ended with exit code 143 (SIGTERM)");
     }
     if !matches!(s.exit_code(), None | Some(0)) {
-        return None;
+        let named = s.log_hits.iter().any(|h| {
+            h.cause == Cause::Sigterm && h.from_end < 20 && NAMES_SIGNAL.contains(&h.signature.id)
+        });
+        return stopped_on_request(s)
+            .filter(|_| named)
+            .map(|_| "its log ends in the signal it received, with no error after it");
     }
     stopped_on_request(s)
+}
+
+/// The shutdown signatures (`sigterm`'s) that name the signal received, not only a shutdown.
+const NAMES_SIGNAL: &[&str] = &[
+    "received-sigterm",
+    "sigterm-received",
+    "signal-field",
+    "child-killed-by-sigterm",
+];
+
+/// Whether any signature other than a shutdown's matched in the last 20 lines of the log.
+fn erred_at_end(s: &Subject<'_>) -> bool {
+    s.log_hits
+        .iter()
+        .any(|h| h.cause != Cause::Sigterm && h.from_end < 20)
 }
 
 /// A log whose last lines hold a shutdown on request (within its last 20 lines), with no
@@ -363,4 +489,79 @@ fn why_it_fails(
 fn refused(e: &Event) -> bool {
     let t = e.text();
     t.contains("connection refused") || t.contains("connect: connection reset")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Output;
+
+    /// Probe messages as the kubelet reports them, and what each says about the probe.
+    #[test]
+    fn reads_why_a_probe_fails_from_its_output() {
+        for (message, output) in [
+            (
+                "Liveness probe failed: HTTP probe failed with statuscode: 404",
+                Some(Output::NoSuchPath),
+            ),
+            (
+                "Liveness probe failed: HTTP probe failed with statuscode: 401",
+                Some(Output::Unauthorized(401)),
+            ),
+            (
+                "Readiness probe failed: HTTP probe failed with statuscode: 503",
+                Some(Output::ReportsUnhealthy("status 503".to_owned())),
+            ),
+            (
+                r#"Liveness probe failed: Get "http://10.42.1.203:80/api/v2/app/version": context deadline exceeded (Client.Timeout exceeded while awaiting headers)"#,
+                Some(Output::Timeout),
+            ),
+            (
+                "Liveness probe failed: Get http://10.8.2.14:8080/healthz: net/http: request canceled (Client.Timeout exceeded while awaiting headers)",
+                Some(Output::Timeout),
+            ),
+            (
+                r#"Liveness probe failed: command "node extra/healthcheck.js" timed out"#,
+                Some(Output::Timeout),
+            ),
+            (
+                r#"Liveness probe failed: timeout: failed to connect service ":50051" within 1s"#,
+                Some(Output::Timeout),
+            ),
+            (
+                r#"Liveness probe failed: service unhealthy (responded with "NOT_SERVING")"#,
+                Some(Output::ReportsUnhealthy("NOT_SERVING".to_owned())),
+            ),
+            (
+                r#"Liveness probe failed: Get "https://10.244.0.7:8080/health": http: server gave HTTP response to HTTPS client"#,
+                Some(Output::HttpsToHttp),
+            ),
+            (
+                r#"Liveness probe failed: OCI runtime exec failed: exec failed: unable to start container process: exec: "curl": executable file not found in $PATH: unknown"#,
+                Some(Output::CommandMissing(r#"Liveness probe failed: OCI runtime exec failed: exec failed: unable to start container process: exec: "curl": executable file not found in $PATH: unknown"#.to_owned())),
+            ),
+            (
+                "Liveness probe failed: sh: 1: wget: not found",
+                Some(Output::CommandMissing(
+                    "Liveness probe failed: sh: 1: wget: not found".to_owned(),
+                )),
+            ),
+            // Neither a timeout nor a probe that cannot run: a refusal, an empty output, a
+            // check of a file the program has not written yet.
+            (
+                r#"Liveness probe failed: Get "http://10.244.1.23:9000/healthz": dial tcp 10.244.1.23:9000: connect: connection refused"#,
+                None,
+            ),
+            ("Liveness probe failed: ", None),
+            (
+                "Liveness probe failed: rm: cannot remove '/tmp/health.txt': No such file or directory",
+                None,
+            ),
+            (
+                "Liveness probe failed: HTTP probe failed with statuscode: 302",
+                None,
+            ),
+        ] {
+            assert_eq!(Output::read(message), output, "{message}");
+        }
+    }
 }

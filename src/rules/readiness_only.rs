@@ -2,6 +2,7 @@
 //! loop: readiness failures take the pod out of its Services but never restart it.
 
 use super::{CERTAIN, Evidence, EvidenceKind, Finding, RuleContext};
+use crate::model::event::ProbeKind;
 use crate::model::pod::Probe;
 use crate::model::{Event, Service};
 use crate::subjects::{State, Subject};
@@ -36,7 +37,7 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
     for s in cx.iter_in_state(State::NotReady) {
         let unhealthy: Vec<&Event> = s
             .iter_events("Unhealthy")
-            .filter(|e| e.text().starts_with("Readiness probe"))
+            .filter(|e| e.failed_probe() == Some(ProbeKind::Readiness))
             .collect();
         let Some(last) = unhealthy.last() else {
             continue;

@@ -26,6 +26,10 @@ declare_rule! {
     ///   it is (strong; without such a sibling this rule says nothing and the refusal is
     ///   `dependency-unreachable`)
     /// - a short run before the exit (corroborates)
+    /// - in a meshed pod (an `istio-proxy` or `linkerd-proxy` container), a refused connection to
+    ///   any host that ends a run of under two minutes (or of unknown length): the mesh
+    ///   redirects every outbound connection to the proxy, which refuses it until it listens
+    ///   (strong; a longer run is left to `dependency-unreachable`)
     ///
     /// ## Remedy
     /// Make the app wait for the sidecar: Istio `holdApplicationUntilProxyStarts: true`, native
@@ -133,10 +137,25 @@ struct Sibling<'a> {
     how: String,
 }
 
+/// Mesh proxies that take every outbound connection of their pod (by iptables redirection), by
+/// container name or image fragment.
+const MESH_PROXIES: &[&str] = &[
+    "istio-proxy",
+    "istio/proxyv2",
+    "linkerd-proxy",
+    "linkerd2-proxy",
+];
+
+/// How long a run may last and still be a race with the proxy's start, in seconds.
+const RACE_SECS: f64 = 120.0;
+
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
     for s in cx.crashlooping_containers() {
         // The refusal must be what ended the run, not an early retry in a long log.
         let Some(hit) = best_hit(s, SIDECAR_ORDERING.cause).filter(|h| h.from_end < 50) else {
+            if let Some(f) = meshed(s) {
+                out.push(f);
+            }
             continue;
         };
         let Some(port) = hit.target.as_deref().and_then(port_of) else {
@@ -211,6 +230,74 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
             s.pod.metadata.namespace, s.pod.metadata.name
         )));
     }
+}
+
+/// In a meshed pod, an app whose run ends, early, in a refused connection to any host: its
+/// outbound connections go to the mesh proxy, which refuses them until it listens.
+fn meshed(s: &Subject<'_>) -> Option<Finding> {
+    if s.runtime_secs().is_some_and(|r| r >= RACE_SECS) {
+        return None;
+    }
+    let refused = s
+        .log_hits
+        .iter()
+        .filter(|h| h.from_end < 50 && says_refused(&h.text))
+        .min_by_key(|h| h.from_end)?;
+    let proxy = s.pod.spec.containers.iter().find(|c| {
+        c.name != s.name()
+            && MESH_PROXIES
+                .iter()
+                .any(|m| c.name.contains(m) || c.image.contains(m))
+    })?;
+    let name = s.name();
+    let side = proxy.name.as_str();
+    let early = s.runtime_secs().is_some();
+    let confidence = if early { 0.9 } else { 0.86 };
+    let mut f = Finding::new(&SIDECAR_ORDERING, s, confidence)
+        .title(format!(
+            "container `{name}` exits on a refused connection before mesh proxy `{side}` is ready"
+        ))
+        .evidence(Evidence::log_hit(s, refused))
+        .evidence(Evidence::spec(
+            s,
+            &format!("spec.containers[{side}]"),
+            format!(
+                "mesh proxy `{side}` ({}) takes every outbound connection of the pod, and refuses them until it listens",
+                proxy.image
+            ),
+        ));
+    f = f.termination(s);
+    if let Some(r) = s.runtime_secs() {
+        f = f.note(format!(
+            "`{name}` exited {} after start, while the proxy may still have been starting",
+            human_duration(r)
+        ));
+    } else {
+        f = f.note("the bundle does not show how long the run lasted: a refusal long after start would point at the dependency itself (`dependency-unreachable`)");
+    }
+    let sib = Sibling {
+        container: proxy,
+        list: "containers",
+        native: false,
+        how: String::new(),
+    };
+    for step in remedies(s, &sib, 15001).into_iter().take(1) {
+        f = f.remedy(step);
+    }
+    f = f.remedy(format!(
+        "make `{name}` retry its connections at start-up with back-off instead of exiting"
+    ));
+    Some(f.command(format!(
+        "kubectl -n {} logs {} -c {side}",
+        s.pod.metadata.namespace, s.pod.metadata.name
+    )))
+}
+
+/// Whether a log line says a connection was refused (`connection refused`, `ECONNREFUSED`,
+/// `[Errno 111]`).
+fn says_refused(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    lower.contains("refused") || lower.contains("econnrefused") || lower.contains("errno 111")
 }
 
 /// The container of the same pod that serves `port`: one declaring it, else a known sidecar

@@ -85,10 +85,10 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
 
 /// The most specific sender the bundle shows.
 fn sender_of<'a>(s: &Subject<'a>, reason: Option<&str>) -> Sender<'a> {
-    if let Some(e) = s.iter_events("Killing").find(|e| {
-        let t = e.text();
-        t.contains("failed liveness probe") || t.contains("failed startup probe")
-    }) {
+    if let Some(e) = s
+        .iter_events("Killing")
+        .find(|e| e.killed_for_probe().is_some())
+    {
         return Sender::Probe(e);
     }
     if let Some(e) = s.iter_events("FailedPostStartHook").next().or_else(|| {

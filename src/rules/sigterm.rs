@@ -35,19 +35,40 @@ declare_rule! {
 
 /// A process saying it was asked to stop: the signal named, a shutdown request, or a graceful
 /// shutdown under way. They decide nothing alone; they tell a kill from outside (exit 143, a
-/// probe) from a crash when they end a log.
+/// probe) from a crash when they end a log. The kubelet sends the image's stop signal, so
+/// nginx's SIGQUIT and Postgres's SIGINT count as well as SIGTERM.
+///
+/// Phrasings, by family: the signal received (Go, Node, Python, Java and Rust services,
+/// gunicorn's `Handling signal: term`, Loki's `=== received SIGINT/SIGTERM ===`, Envoy's `caught
+/// ENVOY_SIGTERM`, nginx, Redis, MongoDB's `got signal 15 (Terminated)`); the signal as a field
+/// of a structured line (etcd and MongoDB JSON, logfmt `signal=terminated`, Grafana's `reason=
+/// "System signal: terminated"`); a child killed by it as its supervisor reports (npm, yarn);
+/// a server's own words for a requested stop (Postgres, MySQL, RabbitMQ, .NET, uvicorn, Vault,
+/// Open Liberty); a graceful shutdown under way (Spring, Celery, Puma, Traefik).
 const SIGNATURES: &[Signature] = &[
     Signature {
         id: "received-sigterm",
-        pattern: r"(?i)(?:received|got|caught|handling|catching) (?:signal:? )?(?P<target>SIGTERM|terminated|signal 15|term\b)|\(terminated by SIGTERM",
+        pattern: r"(?i)(?:received|receiving|got|caught|handling|catching|trapped) (?:a |the )?(?:signal:? )?(?:SIGINT/|SIGINT or |ENVOY_)?(?P<target>SIGTERM|terminated|signal 15|term\b)|\(terminated by SIGTERM",
         example: "[2026-11-28 04:55:01 +0000] [1] [INFO] Handling signal: term",
         confidence: 0.6,
     },
     Signature {
         id: "sigterm-received",
-        pattern: r"(?i)\b(?P<target>SIGTERM|signal 15)\b[^\n]{0,40}?\breceived\b|\bRECEIVED SIGNAL 15\b",
+        pattern: r"(?i)\b(?P<target>SIGTERM|signal 15)\b[^\n]{0,40}?\breceived\b|\bRECEIVED SIGNAL 15\b|\bsignal 3 \(SIGQUIT\) received\b[^\n]{0,20}?\bshutting down|\bSIGTERM\b:? (?:shutting down|exiting|stopping|terminating)\b",
         example: "2026/12/07 10:14:20 [notice] 1#1: signal 15 (SIGTERM) received from 1, exiting",
         confidence: 0.6,
+    },
+    Signature {
+        id: "signal-field",
+        pattern: r#"(?i)\bsig(?:nal)?"?\s*[=:]\s*"?(?P<target>terminated|SIGTERM|15)\b"#,
+        example: r#"{"level":"info","ts":"2026-12-07T10:14:20.512Z","caller":"osutil/interrupt_unix.go:64","msg":"received signal; shutting down","signal":"terminated"}"#,
+        confidence: 0.6,
+    },
+    Signature {
+        id: "child-killed-by-sigterm",
+        pattern: r#"(?i)\bnpm (?:ERR!|error) signal (?P<target>SIGTERM)\b|\bCommand failed with signal "?SIGTERM|\b(?:exited|killed|terminated|stopped) (?:with|by|due to|on) signal:? "?(?:SIGTERM|15)\b"#,
+        example: "npm ERR! signal SIGTERM",
+        confidence: 0.55,
     },
     Signature {
         id: "shutdown-request",
@@ -55,9 +76,17 @@ const SIGNATURES: &[Signature] = &[
         example: "2026-12-07 10:14:20.512 UTC [1] LOG:  received fast shutdown request",
         confidence: 0.6,
     },
+    // A server's own words for a stop it was asked for: .NET's host, uvicorn's lifespan,
+    // MySQL 5, RabbitMQ, Vault, Open Liberty (the JVM exits on the signal).
+    Signature {
+        id: "server-stop-requested",
+        pattern: r"(?i)\bApplication is shutting down\.\.\.|\bWaiting for application shutdown\b|\bApplication shutdown complete\b|\bmysqld(?:\.exe)?: Normal shutdown\b|\bis asked to stop\.\.\.|==> Vault shutdown triggered|\bis stopping because the JVM is exiting\b",
+        example: r#"{"EventId":0,"LogLevel":"Information","Category":"Microsoft.Hosting.Lifetime","Message":"Application is shutting down...","State":{"Message":"Application is shutting down...","{OriginalFormat}":"Application is shutting down..."}}"#,
+        confidence: 0.55,
+    },
     Signature {
         id: "graceful-shutdown",
-        pattern: r"(?i)commencing graceful shutdown|gracefully (?:shutting down|stopping)|shutting down gracefully|exiting gracefully|\bWarm shutdown \(MainProcess\)",
+        pattern: r"(?i)commencing graceful shutdown|gracefully (?:shutting down|stopping)|(?:shutting down|stopping|exiting|terminating)\b[^\n]{0,30}?\bgracefully\b|\bWarm shutdown \(MainProcess\)",
         example: "2026-12-07T10:14:20.101Z  INFO 1 --- [ionShutdownHook] o.s.b.w.e.tomcat.GracefulShutdown        : Commencing graceful shutdown. Waiting for active requests to complete",
         confidence: 0.5,
     },
@@ -100,12 +129,10 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
 
 fn sender_of<'a>(s: &Subject<'a>) -> Sender<'a> {
     let kills: Vec<&Event> = s.iter_events("Killing").collect();
-    if let Some(e) = kills.iter().find(|e| {
-        let t = e.text();
-        t.contains("failed liveness probe")
-            || t.contains("failed startup probe")
-            || t.contains("PostStartHook")
-    }) {
+    if let Some(e) = kills
+        .iter()
+        .find(|e| e.killed_for_probe().is_some() || e.text().contains("PostStartHook"))
+    {
         return Sender::Probe(e);
     }
     if let Some(e) = kills.last() {
@@ -224,6 +251,55 @@ fn finding(s: &Subject<'_>, confidence: f64, sender: &Sender<'_>) -> Finding {
 #[cfg(test)]
 mod tests {
     use super::duration_secs;
+
+    /// Shutdowns on request as programs of many kinds log them, and lines that look alike but
+    /// are not one (a handler being installed, a configured timeout, another signal, a stop
+    /// after a failure).
+    #[test]
+    fn signature_boundaries() {
+        let causes = super::super::causes_of_line;
+        for line in [
+            "2020/10/16 19:50:54 received SIGTERM, waiting 15s before shutting down",
+            "[2021-01-04 22:32:57 +0000] [31] [INFO] Handling signal: term",
+            r#"level=info ts=2023-08-24T09:12:44.081Z caller=main.go:1098 msg="=== received SIGINT/SIGTERM ===\n*** exiting""#,
+            "[2026-12-07 10:14:20.512][1][warning][main] [source/server/server.cc:842] caught ENVOY_SIGTERM",
+            "2026/12/07 10:14:20 [notice] 1#1: signal 3 (SIGQUIT) received from 1, shutting down",
+            "1:signal-handler (1701943460) Received SIGTERM scheduling shutdown...",
+            "2026-12-07T10:14:20.512+0000 I CONTROL  [signalProcessingThread] got signal 15 (Terminated), will terminate after current cmd ends",
+            r#"{"t":{"$date":"2026-12-07T10:14:20.512+00:00"},"s":"I",  "c":"CONTROL",  "id":23377,   "ctx":"SignalHandler","msg":"Received signal","attr":{"signal":15,"error":"Terminated"}}"#,
+            r#"logger=server t=2026-12-07T10:14:20.51+00:00 level=info msg="Shutdown started" reason="System signal: terminated""#,
+            "2026-12-07T10:14:20.512Z [INFO]  agent: Caught: signal=terminated",
+            "[INFO] SIGTERM: Shutting down servers then terminating",
+            "npm ERR! signal SIGTERM",
+            "npm error signal SIGTERM",
+            r#"error Command failed with signal "SIGTERM"."#,
+            "INFO:     Waiting for application shutdown.",
+            "INFO:     Application shutdown complete.",
+            "2026-12-07T10:14:20.512345Z 0 [Note] mysqld: Normal shutdown",
+            "2026-12-07 10:14:20.512 [info] <0.1.0> RabbitMQ is asked to stop...",
+            "==> Vault shutdown triggered",
+            "[12/7/26, 10:14:20:512 UTC] 0000001b com.ibm.ws.kernel.launch.internal.FrameworkManager           A CWWKE0085I: The server defaultServer is stopping because the JVM is exiting.",
+            r#"time="2026-12-07T10:14:20Z" level=info msg="Stopping server gracefully""#,
+            "[1] - Gracefully stopping, waiting for requests to finish",
+            "[2026-12-07 10:14:20,512] INFO Terminating process due to signal SIGTERM (org.apache.kafka.common.utils.LoggingSignalHandler)",
+            "[2026-12-07T10:14:20.512+0000] {scheduler_job_runner.py:253} INFO - Exiting gracefully upon receiving signal 15",
+        ] {
+            assert!(causes(line).contains(&"sigterm"), "{line}");
+        }
+        for line in [
+            "INFO SignalUtils: Registered signal handler for TERM",
+            "2026-12-07T10:14:20.512Z INFO  installing SIGTERM handler",
+            r#"level=info msg="graceful shutdown timeout set" graceful_shutdown_timeout=30s"#,
+            "server.shutdown=graceful",
+            "2026-12-07T10:14:20Z Received SIGHUP, reloading configuration",
+            "npm ERR! signal SIGKILL",
+            "[2026-12-07T10:14:20,073][INFO ][o.e.n.Node               ] [es-0] stopping ...",
+            "[2026-12-07 10:14:20 +0000] [1] [INFO] Shutting down: Master",
+            "sigterm_timeout: 15s",
+        ] {
+            assert!(!causes(line).contains(&"sigterm"), "{line}");
+        }
+    }
 
     #[test]
     fn timeout_durations() {

@@ -1,8 +1,9 @@
 //! `startup-probe-kill`: the kubelet kills the container because its startup probe never succeeds
 //! within `failureThreshold × periodSeconds`.
 
-use super::probe::ProbeKill;
+use super::probe::{Output, ProbeKill};
 use super::{Evidence, Finding, RuleContext};
+use crate::model::event::ProbeKind;
 use crate::model::time::human_duration;
 use crate::subjects::Subject;
 
@@ -40,7 +41,7 @@ const LOW_CPU_CORES: f64 = 0.5;
 
 fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
     for s in cx.crashlooping_containers() {
-        let kill = ProbeKill::read(s, "startup", s.spec.startup_probe.as_deref());
+        let kill = ProbeKill::read(s, ProbeKind::Startup, s.spec.startup_probe.as_deref());
         let Some(confidence) = kill.confidence(s) else {
             continue;
         };
@@ -102,6 +103,8 @@ fn finding(s: &Subject<'_>, confidence: f64, kill: &ProbeKill<'_>) -> Finding {
     }
     if let Some(r) = kill.remedy(name) {
         f = f.remedy(r);
+    } else if let Some(o) = kill.output().filter(|o| *o != Output::Timeout) {
+        f = f.remedy(o.remedy(name, "startupProbe", probe));
     } else if kill
         .unhealthy
         .iter()
