@@ -15,6 +15,9 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+#[path = "support/redaction_corpus.rs"]
+mod redaction_corpus;
+
 const CONTEXT: &str = "jane@prod-eu-1";
 const CRASHING_POD: &str = "api-6d8f9c7b5-x2k9p";
 const NAMESPACES: [&str; 6] = [
@@ -1267,4 +1270,73 @@ fn kubeconfig_names_the_file_kubectl_reads() {
             missing.display()
         )],
     );
+}
+
+/// Copies a directory tree.
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The redaction corpus (tests/data/redaction-corpus.txt) as the crash-looping container's log,
+/// through the collector's log redaction: credentials masked, diagnostic text kept, line for line.
+#[test]
+fn redaction_corpus_through_the_collector() {
+    let sandbox = Sandbox::new();
+    let responses = sandbox.path().join("responses");
+    copy_dir(&repo_path("tests/data/collector/responses"), &responses);
+    let cases = redaction_corpus::cases();
+    let mut log = String::new();
+    let mut n = 0;
+    for case in &cases {
+        for line in &case.lines {
+            n += 1;
+            log.push_str(&format!("2026-11-28T04:57:51.{n:09}Z {line}\n"));
+        }
+    }
+    fs::write(
+        responses.join("logs/shop/api-6d8f9c7b5-x2k9p/api.log"),
+        &log,
+    )
+    .unwrap();
+    let bundle = sandbox.path().join("bundle.tar.gz");
+    let output = sandbox
+        .collector(&["-n", "shop", "-o", bundle.to_str().unwrap()])
+        .env("FAKE_KUBECTL_RESPONSES", &responses)
+        .output()
+        .unwrap();
+    assert_success(&output);
+    let root = unpack(&bundle, &sandbox.path().join("unpacked"));
+    let redacted = read(&root, "logs/shop/api-6d8f9c7b5-x2k9p/api.log");
+    let mut lines = redacted.lines().map(|l| {
+        let (stamp, text) = l.split_once(' ').unwrap_or((l, ""));
+        assert!(stamp.starts_with("2026-11-28T04:57:51."), "{l}");
+        text.to_owned()
+    });
+    let mut failures = Vec::new();
+    for case in &cases {
+        let out: Vec<String> = lines.by_ref().take(case.lines.len()).collect();
+        failures.extend(case.check(&out).err());
+    }
+    assert!(lines.next().is_none(), "more lines than went in");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    // --no-redact keeps every line as it was.
+    fs::remove_file(&bundle).unwrap();
+    let output = sandbox
+        .collector(&["-n", "shop", "--no-redact", "-o", bundle.to_str().unwrap()])
+        .env("FAKE_KUBECTL_RESPONSES", &responses)
+        .output()
+        .unwrap();
+    assert_success(&output);
+    let root = unpack(&bundle, &sandbox.path().join("unpacked-raw"));
+    assert_eq!(read(&root, "logs/shop/api-6d8f9c7b5-x2k9p/api.log"), log);
 }
