@@ -24,10 +24,6 @@ static KEY_END: LazyLock<Regex> = LazyLock::new(|| {
 /// Credentials of a fixed shape, wherever they stand.
 static PATTERNS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     [
-        // `Authorization: Token abc…`, `Authorization:[Basic …]` (Go's header maps).
-        (r#"(?i)\b(authorization["']?[ \t]*[:=][ \t]*["'\[]?)([A-Za-z]+[ \t]+)?[A-Za-z0-9._~+/=-]{8,}"#, "$1$2<redacted>"),
-        // A token has a digit or one of `._~+/-`: `Basic authentication failed` is words.
-        (r"(?i)\b(bearer|basic)[ \t]+[A-Za-z=]*[0-9._~+/-][A-Za-z0-9._~+/=-]*", "$1 <redacted>"),
         (r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*", "<redacted jwt>"),
         (r"\b(AKIA|ASIA)[0-9A-Z]{16}\b", "<redacted access key>"),
         (r"\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{22,}|xox[abposr]-[A-Za-z0-9-]{10,}|glpat-[A-Za-z0-9_-]{20,}|AIza[0-9A-Za-z_-]{35})", "<redacted token>"),
@@ -42,6 +38,19 @@ static PATTERNS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     .map(|(p, r)| (Regex::new(p).expect("redaction patterns are valid"), r))
     .collect()
 });
+
+/// A bearer or basic token: 8 characters or more that are not a word (`Basic authentication`).
+static SCHEME_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(bearer|basic)([ \t]+)([A-Za-z0-9._~+/-]{8,}=*)")
+        .expect("the pattern is valid")
+});
+
+static WORD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[A-Z]?[a-z]+$").expect("the pattern is valid"));
+
+/// An authorization header's scheme, before its token (`Bearer `, `[Basic `).
+static SCHEME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"^["'\[]?[A-Za-z]+[ \t]+"#).expect("the pattern is valid"));
 
 /// A `name: value` or `name=value` pair's name and separator (the value follows the match).
 static PAIR: LazyLock<Regex> = LazyLock::new(|| {
@@ -74,6 +83,8 @@ const PLAIN_WORDS: &[&str] = &[
     "expired",
     "changed",
     "mismatch",
+    "failed",
+    "denied",
     "not",
     "is",
     "was",
@@ -208,6 +219,18 @@ fn is_key_body(line: &str) -> bool {
 /// Redacts one line (or a text without private-key blocks).
 fn redact_line(text: &str) -> Cow<'_, str> {
     let mut out = redact_pairs(text);
+    if SCHEME_TOKEN.is_match(&out) {
+        let replaced = SCHEME_TOKEN.replace_all(&out, |c: &regex::Captures<'_>| {
+            if WORD.is_match(&c[3]) {
+                c[0].to_owned()
+            } else {
+                format!("{}{}<redacted>", &c[1], &c[2])
+            }
+        });
+        if let Cow::Owned(replaced) = replaced {
+            out = Cow::Owned(replaced);
+        }
+    }
     for (re, replacement) in PATTERNS.iter() {
         if re.is_match(&out) {
             out = Cow::Owned(re.replace_all(&out, *replacement).into_owned());
@@ -223,10 +246,15 @@ enum NameClass {
     Password,
     /// Only a value that looks like one: `secret`, `token`, `api_key`, `credentials`.
     Credential,
+    /// An authorization header: a scheme, then a token, any value a credential.
+    Authorization,
 }
 
 fn name_class(name: &str) -> Option<NameClass> {
     let name = name.to_ascii_lowercase();
+    if name.ends_with("authorization") {
+        return Some(NameClass::Authorization);
+    }
     let ends_with_word = |word: &str| {
         name.strip_suffix(word)
             .is_some_and(|head| head.is_empty() || head.ends_with(['_', '.', '-']))
@@ -280,9 +308,15 @@ fn redact_pairs(text: &str) -> Cow<'_, str> {
     while let Some(pair) = PAIR.captures_at(text, pos) {
         let (whole, name) = (pair.get(0).expect("group 0 is the match"), &pair[1]);
         pos = whole.end();
-        let Some(class) = name_class(name) else {
+        let Some(mut class) = name_class(name) else {
             continue;
         };
+        if class == NameClass::Authorization {
+            if let Some(scheme) = SCHEME.find(&text[pos..]) {
+                pos += scheme.end();
+            }
+            class = NameClass::Password;
+        }
         let rest = &text[pos..];
         let (start, end, next) = if let Some(q @ ('"' | '\'')) = rest.chars().next() {
             let inner = &rest[1..];
