@@ -846,7 +846,7 @@ fn usage_and_help() {
         "prints only name, labels, type and key names, so values are never written to the bundle or to disk",
         "-A: `list` on namespaces; -n NS: `get` on namespaces/NS (without it NS is collected anyway)",
         "`list` on nodes (cluster scope)",
-        "networkpolicies, configmaps and secrets; `get` on pods/log",
+        "networkpolicies, configmaps and secrets; `get` on pods and pods/log",
         "or no namespace to collect (namespaces may not be listed: name them with -n;",
     ] {
         assert!(
