@@ -272,19 +272,23 @@ fn build(
 /// The last lines of the last instance's log, redacted.
 fn log_tail(s: &Subject<'_>) -> Vec<String> {
     let Some(log) = s.log else { return Vec::new() };
-    // Only the last lines are decoded.
+    // Only the last lines are decoded, and the ones above them while they may be a key block.
     let spans = log.line_spans();
     let start = spans.len().saturating_sub(LOG_TAIL_LINES);
     let lines: Vec<_> = spans[start..].iter().map(|&span| log.line(span)).collect();
-    // Redacted as one text, not line by line: a private-key block spans lines.
+    let Some(first) = lines.first() else {
+        return Vec::new();
+    };
+    // Redacted as lines together, not one by one: a private-key block spans lines, and the
+    // tail may begin inside one whose BEGIN line is above it.
+    let above = spans[..start].iter().rev().map(|&span| log.line(span).text);
+    let cut = log.skipped_lines > 0 || log.is_truncated();
+    let inside = crate::redact::starts_in_key_block(&first.text, above, cut);
     let tail: Vec<&str> = lines
         .iter()
         .map(|l| crate::text::truncate(&l.text, 300))
         .collect();
-    crate::redact::redact(&tail.join("\n"))
-        .lines()
-        .map(str::to_owned)
-        .collect()
+    crate::redact::redact_lines(&tail, inside)
 }
 
 /// A finding for a looping container no rule explained: the loop itself is the evidence.

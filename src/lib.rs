@@ -27,7 +27,8 @@
 //! of one archive into a [`RawBundle`], [`load`] of that into a [`Loaded`] cluster, or [`read`]
 //! for both); [`diagnose_cluster`] of one cluster with a [`RuleSet`] and the log [`Scanner`]
 //! ([`scanner`] builds it); and the data types: [`model`] (the Kubernetes objects as read),
-//! [`finding`] (what a report holds) and [`cause`]. Every other module is private to the crate.
+//! [`finding`] (what a report holds) and [`cause`]; and [`redact`], which masks credentials in
+//! quoted text. Every other module is private to the crate.
 
 mod app;
 mod bundle;
@@ -43,7 +44,7 @@ mod install;
 mod logscan;
 pub mod model;
 mod rank;
-mod redact;
+pub mod redact;
 mod report;
 mod rules;
 mod subjects;

@@ -15,6 +15,9 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+#[path = "support/redaction_corpus.rs"]
+mod redaction_corpus;
+
 const CONTEXT: &str = "jane@prod-eu-1";
 const CRASHING_POD: &str = "api-6d8f9c7b5-x2k9p";
 const NAMESPACES: [&str; 6] = [
@@ -146,6 +149,9 @@ impl Sandbox {
             "FAKE_KUBECTL_NO_CONTEXT",
             "FAKE_KUBECTL_UNREACHABLE",
             "FAKE_KUBECTL_TEMPLATE_ERROR",
+            "FAKE_KUBECTL_NAMESPACES_FORBIDDEN",
+            "FAKE_KUBECTL_METRICS_DOWN",
+            "KUBECONFIG",
         ] {
             cmd.env_remove(knob);
         }
@@ -154,10 +160,17 @@ impl Sandbox {
 
     /// Runs the collector writing `bundle.tar.gz`, expects success, and unpacks the bundle.
     fn collect(&self, args: &[&str]) -> Collected {
+        self.collect_with(args, &[])
+    }
+
+    /// As `collect`, with environment variables set (the fake's switches).
+    fn collect_with(&self, args: &[&str], env: &[(&str, &str)]) -> Collected {
         let bundle = self.path().join("bundle.tar.gz");
         let mut all = vec!["-o", bundle.to_str().unwrap()];
         all.extend_from_slice(args);
-        let output = self.collector(&all).output().unwrap();
+        let mut cmd = self.collector(&all);
+        cmd.envs(env.iter().copied());
+        let output = cmd.output().unwrap();
         assert_success(&output);
         assert_eq!(
             String::from_utf8_lossy(&output.stdout).trim(),
@@ -370,6 +383,20 @@ fn collects_the_documented_layout() {
     assert!(!run.root.join("logs/shop/web-5c7f8d9b4-q7m2n").exists());
 
     let calls = sandbox.kubectl_calls();
+    // Namespaces are listed once, and that list is the bundle's cluster/namespaces.yaml.
+    let namespace_calls: Vec<String> = calls
+        .iter()
+        .filter(|a| a.get(3).is_some_and(|r| r.starts_with("namespace")))
+        .map(|a| a[2..].join(" "))
+        .collect();
+    assert_eq!(namespace_calls, ["get namespaces -o yaml"]);
+    assert_eq!(
+        read(&run.root, "cluster/namespaces.yaml"),
+        fs::read_to_string(repo_path(
+            "tests/data/collector/responses/cluster/namespaces.yaml"
+        ))
+        .unwrap()
+    );
     for args in &calls {
         if args[..2] != ["config", "current-context"] {
             assert_eq!(
@@ -435,6 +462,9 @@ fn manifest_has_the_required_keys_and_records_failures() {
         .collect();
     // Every resource list plus the container listing for log selection.
     assert_eq!(forbidden.len(), resources().len() + 1, "{errors:#?}");
+    for e in errors {
+        assert_eq!(e["stderr_noise_lines"], 0, "{e}");
+    }
     for e in &forbidden {
         assert_eq!(e["exit_code"], 1);
         let stderr = e["stderr"].as_str().unwrap();
@@ -794,6 +824,7 @@ fn usage_and_help() {
     assert!(output.status.success());
     let help = String::from_utf8_lossy(&output.stdout);
     for option in [
+        "--kubeconfig FILE",
         "--context C",
         "--cluster NAME",
         "-n, --namespace NS",
@@ -813,8 +844,10 @@ fn usage_and_help() {
     for statement in [
         "The API server sends each Secret whole, values included, to kubectl",
         "prints only name, labels, type and key names, so values are never written to the bundle or to disk",
-        "Permissions (RBAC): `list` on nodes and namespaces;",
-        "configmaps and secrets in each namespace collected; `get` on pods/log.",
+        "-A: `list` on namespaces; -n NS: `get` on namespaces/NS (without it NS is collected anyway)",
+        "`list` on nodes (cluster scope)",
+        "networkpolicies, configmaps and secrets; `get` on pods and pods/log",
+        "or no namespace to collect (namespaces may not be listed: name them with -n;",
     ] {
         assert!(
             help_text.contains(statement),
@@ -862,12 +895,13 @@ fn under_its_plugin_name_it_names_the_kubectl_command() {
         "{help}"
     );
     assert!(help.contains(
-        "Usage: kubectl ktriage-collect [--context C] [--cluster NAME] [-n NS ... | -A]"
+        "Usage: kubectl ktriage-collect [--kubeconfig FILE] [--context C] [--cluster NAME] [-n NS ... | -A]"
     ));
-    // The continuation line stays aligned under the options of the first.
+    // The continuation lines stay aligned under the options of the first.
     assert!(help.contains(
-        "\n                               [--all-logs] [--no-redact] [--configmap-values]"
+        "\n                               [--tail N] [--since D] [--all-logs] [--no-redact]"
     ));
+    assert!(help.contains("\n                               [-j JOBS] [-o FILE]\n"));
     let output = sandbox
         .script_with_path(&plugin, &["--what"], &bin)
         .output()
@@ -931,7 +965,7 @@ fn kubectl_runs_the_plugin() {
     );
     assert!(
         String::from_utf8_lossy(&help.stdout)
-            .contains("Usage: kubectl ktriage-collect [--context C]")
+            .contains("Usage: kubectl ktriage-collect [--kubeconfig FILE] [--context C]")
     );
 }
 
@@ -962,4 +996,347 @@ fn collected_bundle_is_analyzed() {
                 .is_some_and(|p| p.iter().any(|p| p == CRASHING_POD))),
         "no finding for the crash-looping container: {findings:#?}"
     );
+}
+
+/// Runs `ktriage analyze --format json` on a bundle; returns the report.
+fn analyze(bundle: &Path) -> Value {
+    let output = Command::new(env!("CARGO_BIN_EXE_ktriage"))
+        .arg("analyze")
+        .arg(bundle)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "ktriage analyze exited {:?}: {}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("a JSON report")
+}
+
+fn bundle_warnings(report: &Value) -> Vec<String> {
+    report["bundles"][0]["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The calls that read namespaces (`get namespaces`, `get namespace NS`), without the context.
+fn namespace_calls(sandbox: &Sandbox) -> Vec<String> {
+    sandbox
+        .kubectl_calls()
+        .iter()
+        .filter_map(|a| {
+            let get = a.iter().position(|v| v == "get")?;
+            a.get(get + 1)
+                .is_some_and(|r| r.starts_with("namespace"))
+                .then(|| a[get..].join(" "))
+        })
+        .collect()
+}
+
+const SA_CANNOT_LIST_NAMESPACES: &str = r#"Error from server (Forbidden): namespaces is forbidden: User "system:serviceaccount:support:reader" cannot list resource "namespaces" in API group "" at the cluster scope"#;
+
+/// A user who may not list namespaces (a service account on a shared cluster) gets no empty
+/// bundle from the default `-A`, but exit 1 and the way out; with `-n` the collection works.
+#[test]
+fn without_the_right_to_list_namespaces_it_fails_and_says_to_use_n() {
+    let sandbox = Sandbox::new();
+    for args in [&[][..], &["-A"]] {
+        let output = sandbox
+            .collector(args)
+            .env("FAKE_KUBECTL_NAMESPACES_FORBIDDEN", "1")
+            .output()
+            .unwrap();
+        assert_fails(
+            &output,
+            1,
+            &[&format!(
+                "ktriage-collect: error: cannot list namespaces ({SA_CANNOT_LIST_NAMESPACES}); name the namespaces to collect with -n NS"
+            )],
+        );
+        assert!(sandbox.leftovers().is_empty(), "no bundle, no partial file");
+    }
+    // One cause, one call: namespaces are listed once per run.
+    assert_eq!(
+        namespace_calls(&sandbox),
+        ["get namespaces -o yaml", "get namespaces -o yaml"]
+    );
+
+    // The same user names the namespace: `get namespace` is forbidden too (403 is not "missing"),
+    // so it is collected anyway.
+    let sandbox = Sandbox::new();
+    let run = sandbox.collect_with(
+        &["-n", "shop"],
+        &[("FAKE_KUBECTL_NAMESPACES_FORBIDDEN", "1")],
+    );
+    let m = manifest(&run.root);
+    assert_eq!(m["namespaces"], serde_json::json!(["shop"]));
+    let errors: Vec<(&str, &str)> = m["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["command"].as_str().unwrap(),
+                e["stderr"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        errors[..2],
+        [
+            (
+                "kubectl get namespace shop -o yaml",
+                r#"Error from server (Forbidden): namespaces "shop" is forbidden: User "system:serviceaccount:support:reader" cannot get resource "namespaces" in API group "" in the namespace "shop""#
+            ),
+            (
+                "kubectl get nodes -o yaml",
+                r#"Error from server (Forbidden): nodes is forbidden: User "system:serviceaccount:support:reader" cannot list resource "nodes" in API group "" at the cluster scope"#
+            ),
+        ]
+    );
+    assert_eq!(namespace_calls(&sandbox), ["get namespace shop -o yaml"]);
+    let files = files_under(&run.root);
+    assert!(
+        !files.contains(&"cluster/namespaces.yaml".to_owned()),
+        "{files:?}"
+    );
+    assert!(files.contains(&"namespaces/shop/pods.yaml".to_owned()));
+    let report = analyze(&run.bundle);
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["namespace"] == "shop" && f["container"] == "api")
+    );
+}
+
+/// A namespace named with `-n` that does not exist is an error naming it, not a namespace of
+/// empty lists (the API answers lists in it with no items).
+#[test]
+fn a_namespace_that_does_not_exist_is_an_error() {
+    let not_found = r#"Error from server (NotFound): namespaces "prodd" not found"#;
+    let sandbox = Sandbox::new();
+    let output = sandbox.collector(&["-n", "prodd"]).output().unwrap();
+    assert_fails(
+        &output,
+        1,
+        &[
+            &format!(
+                "warning: namespace `prodd` does not exist ({not_found}); it is not collected"
+            ),
+            "error: nothing to collect: no namespace named with -n exists (`prodd`); name existing namespaces with -n NS",
+        ],
+    );
+    assert!(sandbox.leftovers().is_empty());
+    assert_eq!(namespace_calls(&sandbox), ["get namespace prodd -o yaml"]);
+    assert!(
+        sandbox
+            .kubectl_calls()
+            .iter()
+            .all(|a| !a.contains(&"prodd".to_owned()) || a.contains(&"namespace".to_owned())),
+        "prodd was collected: {:?}",
+        sandbox.kubectl_calls()
+    );
+
+    // Beside one that exists: that one is collected, the other is one error.
+    let sandbox = Sandbox::new();
+    let run = sandbox.collect(&["-n", "shop,prodd"]);
+    let stderr = String::from_utf8_lossy(&run.output.stderr);
+    assert!(
+        stderr.contains("namespace `prodd` does not exist"),
+        "{stderr}"
+    );
+    let m = manifest(&run.root);
+    assert_eq!(m["namespaces"], serde_json::json!(["shop"]));
+    let errors = m["errors"].as_array().unwrap();
+    assert_eq!(
+        errors[0],
+        serde_json::json!({"command": "kubectl get namespace prodd -o yaml", "exit_code": 1,
+            "stderr": not_found, "stderr_noise_lines": 0, "file": null})
+    );
+    assert!(!run.root.join("namespaces/prodd").exists());
+    // cluster/namespaces.yaml: a List of the namespaces read, as `kubectl get namespaces` prints.
+    let recorded = fs::read_to_string(repo_path(
+        "tests/data/collector/responses/cluster/namespaces.yaml",
+    ))
+    .unwrap();
+    let items = recorded.split_once("items:\n").unwrap().1;
+    let items = items.split_once("kind: List\n").unwrap().0;
+    let shop = items
+        .split_inclusive('\n')
+        .fold(Vec::<String>::new(), |mut items, line| {
+            if line.starts_with("- ") {
+                items.push(String::new());
+            }
+            items.last_mut().unwrap().push_str(line);
+            items
+        })
+        .into_iter()
+        .find(|item| item.contains("\n    name: shop\n"))
+        .unwrap();
+    assert_eq!(
+        read(&run.root, "cluster/namespaces.yaml"),
+        format!("apiVersion: v1\nitems:\n{shop}kind: List\nmetadata:\n  resourceVersion: \"\"\n")
+    );
+    let warnings = bundle_warnings(&analyze(&run.bundle));
+    assert!(
+        warnings.contains(&format!(
+            "collection failed: `kubectl get namespace prodd -o yaml`: {not_found}"
+        )),
+        "{warnings:#?}"
+    );
+}
+
+/// While an aggregated API is down, kubectl prints its discovery errors on every call; the
+/// manifest records the line that says why a call failed and counts the others.
+#[test]
+fn kubectl_log_lines_are_counted_and_the_reason_recorded() {
+    let sandbox = Sandbox::new();
+    let run = sandbox.collect_with(
+        &["-n", "payments,shop"],
+        &[("FAKE_KUBECTL_METRICS_DOWN", "1")],
+    );
+    let m = manifest(&run.root);
+    let errors = m["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), resources().len() + 2, "{errors:#?}");
+    for e in errors {
+        let stderr = e["stderr"].as_str().unwrap();
+        assert!(
+            stderr.starts_with("Error from server (") && !stderr.contains('\n'),
+            "{stderr}"
+        );
+        assert_eq!(e["stderr_noise_lines"], 4, "{e}");
+    }
+    // Successful calls are unaffected.
+    assert!(read(&run.root, "namespaces/shop/pods.yaml").contains("reason: CrashLoopBackOff"));
+    let warnings = bundle_warnings(&analyze(&run.bundle));
+    let failed: Vec<&String> = warnings
+        .iter()
+        .filter(|w| w.starts_with("collection failed: "))
+        .collect();
+    assert_eq!(failed.len(), errors.len());
+    for w in failed {
+        assert!(w.contains("`: Error from server ("), "{w}");
+    }
+}
+
+#[test]
+fn kubeconfig_names_the_file_kubectl_reads() {
+    let sandbox = Sandbox::new();
+    let kubeconfig = sandbox.path().join("support.kubeconfig");
+    fs::write(
+        &kubeconfig,
+        "apiVersion: v1\nkind: Config\ncurrent-context: support@prod-eu-1\ncontexts:\n- context:\n    cluster: prod-eu-1\n    user: support\n  name: support@prod-eu-1\n",
+    )
+    .unwrap();
+    let path = kubeconfig.to_str().unwrap();
+    let run = sandbox.collect(&["--kubeconfig", path, "-n", "shop"]);
+    let m = manifest(&run.root);
+    assert_eq!(m["context"], "support@prod-eu-1");
+    for args in sandbox.kubectl_calls() {
+        assert!(
+            args.windows(2).any(|w| w == ["--kubeconfig", path]),
+            "call without --kubeconfig: {args:?}"
+        );
+        if !args.contains(&"current-context".to_owned()) {
+            assert_eq!(args[..2], ["--context", "support@prod-eu-1"]);
+        }
+    }
+    // Shown commands name neither the file nor the context.
+    assert!(
+        m["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| !e["command"].as_str().unwrap().contains("kubeconfig"))
+    );
+
+    let missing = sandbox.path().join("no-such.kubeconfig");
+    let output = sandbox
+        .collector(&["--kubeconfig", missing.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_fails(
+        &output,
+        1,
+        &[&format!(
+            "cannot read kubeconfig `{}` (--kubeconfig)",
+            missing.display()
+        )],
+    );
+}
+
+/// Copies a directory tree.
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The redaction corpus (tests/data/redaction-corpus.txt) as the crash-looping container's log,
+/// through the collector's log redaction: credentials masked, diagnostic text kept, line for line.
+#[test]
+fn redaction_corpus_through_the_collector() {
+    let sandbox = Sandbox::new();
+    let responses = sandbox.path().join("responses");
+    copy_dir(&repo_path("tests/data/collector/responses"), &responses);
+    let cases = redaction_corpus::cases();
+    let mut log = String::new();
+    let mut n = 0;
+    for case in &cases {
+        for line in &case.lines {
+            n += 1;
+            log.push_str(&format!("2026-11-28T04:57:51.{n:09}Z {line}\n"));
+        }
+    }
+    fs::write(
+        responses.join("logs/shop/api-6d8f9c7b5-x2k9p/api.log"),
+        &log,
+    )
+    .unwrap();
+    let bundle = sandbox.path().join("bundle.tar.gz");
+    let output = sandbox
+        .collector(&["-n", "shop", "-o", bundle.to_str().unwrap()])
+        .env("FAKE_KUBECTL_RESPONSES", &responses)
+        .output()
+        .unwrap();
+    assert_success(&output);
+    let root = unpack(&bundle, &sandbox.path().join("unpacked"));
+    let redacted = read(&root, "logs/shop/api-6d8f9c7b5-x2k9p/api.log");
+    let mut lines = redacted.lines().map(|l| {
+        let (stamp, text) = l.split_once(' ').unwrap_or((l, ""));
+        assert!(stamp.starts_with("2026-11-28T04:57:51."), "{l}");
+        text.to_owned()
+    });
+    let mut failures = Vec::new();
+    for case in &cases {
+        let out: Vec<String> = lines.by_ref().take(case.lines.len()).collect();
+        failures.extend(case.check(&out).err());
+    }
+    assert!(lines.next().is_none(), "more lines than went in");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    // --no-redact keeps every line as it was.
+    fs::remove_file(&bundle).unwrap();
+    let output = sandbox
+        .collector(&["-n", "shop", "--no-redact", "-o", bundle.to_str().unwrap()])
+        .env("FAKE_KUBECTL_RESPONSES", &responses)
+        .output()
+        .unwrap();
+    assert_success(&output);
+    let root = unpack(&bundle, &sandbox.path().join("unpacked-raw"));
+    assert_eq!(read(&root, "logs/shop/api-6d8f9c7b5-x2k9p/api.log"), log);
 }

@@ -53,6 +53,49 @@ struct CollectionError {
     stderr: String,
 }
 
+/// The line of a failed kubectl call's stderr that says why it failed. Collectors record only
+/// those lines; older ones recorded stderr whole, where kubectl's own log lines (`E1208
+/// 03:52:45.123456   12345 memcache.go:287] couldn't get resource list for metrics.k8s.io/v1beta1:
+/// ...`, printed on every call while an aggregated API is down) and the API server's `Warning:`
+/// lines come first. The first `Error from server ...` or `error: ...` line, else the first line
+/// that is neither, else the last line.
+fn decisive_line(stderr: &str) -> &str {
+    let lines: Vec<&str> = stderr
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let is_error = |l: &&&str| {
+        ["Error from server", "error:", "Error:"]
+            .iter()
+            .any(|p| l.starts_with(p))
+    };
+    let is_noise = |l: &&&str| is_klog_line(l) || l.starts_with("Warning: ");
+    lines
+        .iter()
+        .find(is_error)
+        .or_else(|| lines.iter().find(|l| !is_noise(l)))
+        .or(lines.last())
+        .copied()
+        .unwrap_or("no message")
+}
+
+/// Whether `line` starts with a klog header, `E1208 03:52:45.123456   12345 file.go:287] `.
+fn is_klog_line(line: &str) -> bool {
+    let b = line.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    matches!(b.first(), Some(b'I' | b'W' | b'E' | b'F'))
+        && digits(1..5)
+        && b.get(5) == Some(&b' ')
+        && digits(6..8)
+        && b.get(8) == Some(&b':')
+        && line
+            .split_once("] ")
+            .and_then(|(head, _)| head.rsplit_once(' '))
+            .is_some_and(|(_, at)| at.contains(':'))
+}
+
 /// The directory holding a ktriage `manifest.json` (shallowest first), as a prefix ending in
 /// `/` (or empty for the archive root).
 fn find_root(raw: &RawBundle) -> Option<String> {
@@ -84,13 +127,8 @@ fn read(source: &BundleSource, mut raw: RawBundle<'_>, root: &str) -> (Cluster, 
             .push("manifest.json: no valid `collected_at`; recency cannot be judged".to_owned());
     }
     for e in &manifest.errors {
-        let stderr = e
-            .stderr
-            .lines()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("no message")
-            .trim();
-        warnings.push(format!("collection failed: `{}`: {stderr}", e.command));
+        let reason = decisive_line(&e.stderr);
+        warnings.push(format!("collection failed: `{}`: {reason}", e.command));
     }
     let mut cluster = Cluster {
         name: manifest
@@ -134,4 +172,33 @@ fn read(source: &BundleSource, mut raw: RawBundle<'_>, root: &str) -> (Cluster, 
         add_log(&mut cluster, ns, pod, container, previous, log);
     }
     (cluster, warnings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decisive_line;
+
+    #[test]
+    fn the_decisive_line_of_a_stderr_recorded_whole() {
+        // As older collectors recorded it while metrics-server was down (kubectl 1.32).
+        let stderr = "E1208 03:52:45.123456   12345 memcache.go:265] couldn't get current server API group list: the server is currently unable to handle the request
+E1208 03:52:45.131020   12345 memcache.go:287] couldn't get resource list for metrics.k8s.io/v1beta1: the server is currently unable to handle the request
+E1208 03:52:45.145512   12345 memcache.go:121] \"Unhandled Error\" err=\"couldn't get resource list for metrics.k8s.io/v1beta1: the server is currently unable to handle the request\"
+Error from server (Forbidden): pods is forbidden: User \"jane\" cannot list resource \"pods\" in API group \"\" in the namespace \"payments\"
+";
+        assert_eq!(
+            decisive_line(stderr),
+            r#"Error from server (Forbidden): pods is forbidden: User "jane" cannot list resource "pods" in API group "" in the namespace "payments""#
+        );
+        let stderr = "Warning: policy/v1beta1 PodDisruptionBudget is deprecated\nThe connection to the server 10.20.0.1:6443 was refused - did you specify the right host or port?\n";
+        assert!(decisive_line(stderr).starts_with("The connection to the server"));
+        // Only kubectl's own log lines: the last one is all there is.
+        let stderr = "I1208 03:52:45.1   12345 request.go:697] Waited for 1.0s due to client-side throttling\nE1208 03:52:46.2   12345 portforward.go:413] an error occurred forwarding 8080 -> 8080\n";
+        assert!(decisive_line(stderr).ends_with("an error occurred forwarding 8080 -> 8080"));
+        assert_eq!(
+            decisive_line("error: container api is not valid for pod api-0"),
+            "error: container api is not valid for pod api-0"
+        );
+        assert_eq!(decisive_line("\n \n"), "no message");
+    }
 }
