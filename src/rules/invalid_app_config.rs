@@ -142,6 +142,23 @@ const SIGNATURES: &[Signature] = &[
         example: "org.springframework.boot.context.properties.bind.BindException: Failed to bind properties under 'dubbo.provider.port' to java.lang.Integer",
         confidence: 0.8,
     },
+    // A config file, named by its path, that its decoder rejects, with the decoder's own words
+    // after it (serde, go-yaml, TOML, JSON). An OS error after the path (`no such file`,
+    // `permission denied`) is another cause and does not match.
+    Signature {
+        id: "config-file-rejected",
+        pattern: r#"(?i)\b(?:error|failed|unable|cannot|can't|could not)(?: to)? (?:parse|parsing|load|loading|read|reading|decode|decoding|deserialize|deserializing) (?:the )?(?:config(?:uration)? )?(?:file )?['"`]?(?P<target>[\w./-]+\.(?:toml|ya?ml|json|ini|conf|cfg|properties|hcl))['"`]?: .{0,40}?(?:missing field|unknown (?:field|key|variant)|invalid (?:type|value|length)|expected|unexpected|duplicate (?:key|field)|syntax error|parse error|line \d+|unmarshal|did not find|mapping values|could not find)"#,
+        example: "Error: failed to parse /etc/openab/config.toml: missing field `discord`",
+        confidence: 0.8,
+    },
+    // Environment schema validators (t3-env with Zod, envalid) list the variables they reject
+    // on the lines after this header.
+    Signature {
+        id: "env-schema-rejected",
+        pattern: r"(?i)(?:^|[^\w ] ?)(?:invalid|missing) environment variables?:",
+        example: "❌ Invalid environment variables: [",
+        confidence: 0.8,
+    },
     // A named setting in snake, kebab or dotted case that the program checks at start.
     Signature {
         id: "setting-must-be",
@@ -257,6 +274,13 @@ mod tests {
             r#"Error: Configuration property "db.host" is not defined"#,
             "2022-08-08T23:09:29.750827589-07:00 ERROR - missing field `from_env` for key `account_provider` at line 31 column 1, please fix config.",
             "Error: Unable to load config file 'kubernix-run/kubernix.toml':  missing field `impure` at line 1 column 1",
+            // A config file named by its path, rejected by its decoder.
+            "Error: failed to parse /etc/openab/config.toml: missing field `discord`",
+            "level=fatal msg=\"failed to load /etc/dex/cfg/config.yaml: error unmarshaling JSON: json: unknown field \\\"staticClient\\\"\"",
+            "Error: could not read settings.ini: expected '=' at line 4",
+            // Environment schema validators (t3-env with Zod, envalid).
+            "❌ Invalid environment variables: [",
+            "Missing environment variables:",
         ] {
             assert!(causes(line).contains(&"invalid-app-config"), "{line}");
         }
@@ -271,6 +295,12 @@ mod tests {
             "Error: missing field `id`",
             // A Spring property that bound fine.
             "2024-05-02 10:00:01.000  INFO 1 --- [main] o.s.b.c.p.bind.Binder : Bound properties under 'server' to ServerProperties",
+            // A config file the OS will not give: another cause.
+            "failed to read /etc/app/config.toml: permission denied",
+            "Error: failed to load /config/settings.yaml: open /config/settings.yaml: no such file or directory",
+            // A data file, not configuration, and a log that only mentions variables.
+            "failed to parse /data/cache.bin: unexpected EOF",
+            "Loaded 12 environment variables from .env",
         ] {
             assert!(!causes(line).contains(&"invalid-app-config"), "{line}");
         }

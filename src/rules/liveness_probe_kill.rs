@@ -62,6 +62,8 @@ fn check(cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         let stopped = stopped_from_outside(s);
         let killed_shape = stopped.is_some() || matches!(s.exit_code(), None | Some(137));
         let (confidence, how) = match (&kill.why, stopped) {
+            // The log shows the probe's own request failing: the probe cannot pass.
+            (Some(why @ Why::EndpointFails { .. }), _) if killed_shape => (0.8, why.clause()),
             (Some(why), _) if why.is_mismatch() && killed_shape => (LIKELY, why.clause()),
             (Some(why), Some(how)) => (LIKELY, format!("{how}; {}", why.clause())),
             (None, Some(how)) if kill.runtime_matches => (

@@ -65,12 +65,22 @@ pub(super) enum Why {
     },
     /// The log's timestamps run to about the probe's budget with no line saying it is ready.
     StillStarting { span: Span, budget: i64 },
+    /// The program logs a request to the probe's own path failing (`401`, `not found`,
+    /// `Authentication failed for /version`): the probe gets the same answer.
+    EndpointFails {
+        path: String,
+        line: u64,
+        text: String,
+    },
 }
 
 impl Why {
     /// Whether the probe cannot succeed whatever the timing (a configuration mismatch).
     pub(super) fn is_mismatch(&self) -> bool {
-        matches!(self, Why::WrongPort { .. } | Why::Loopback(_))
+        matches!(
+            self,
+            Why::WrongPort { .. } | Why::Loopback(_) | Why::EndpointFails { .. }
+        )
     }
 
     /// A short clause for the finding's title.
@@ -92,6 +102,9 @@ impl Why {
                 "its log runs {} with no line saying it is ready, the probe allows ~{budget}s",
                 human_duration(span.secs)
             ),
+            Why::EndpointFails { path, .. } => {
+                format!("its log shows requests to the probed path `{path}` failing")
+            }
         }
     }
 }
@@ -196,7 +209,7 @@ impl<'a> ProbeKill<'a> {
                 }
             }
             Some(Why::Loopback(l)) => f = f.evidence(Evidence::log_line(log, l.line, &l.text)),
-            Some(Why::ReportedStart { line, text, .. }) => {
+            Some(Why::ReportedStart { line, text, .. } | Why::EndpointFails { line, text, .. }) => {
                 f = f.evidence(Evidence::log_line(log, *line, text));
             }
             Some(Why::StillStarting { span, .. }) => {
@@ -240,6 +253,9 @@ impl<'a> ProbeKill<'a> {
             Why::Loopback(l) => format!(
                 "make `{name}` listen on 0.0.0.0:{} (or the pod IP), not the loopback address: the kubelet probes the pod's IP",
                 l.port
+            ),
+            Why::EndpointFails { path, .. } => format!(
+                "point the probe of `{name}` at a path that answers 200 without a session or credentials (a health endpoint), or serve `{path}` to the kubelet unauthenticated"
             ),
             Why::ReportedStart { .. } | Why::StillStarting { .. } => return None,
         })
@@ -461,6 +477,9 @@ fn why_it_fails(
             _ => {}
         }
     }
+    if let Some(why) = probe.and_then(|p| endpoint_fails(p, lines)) {
+        return Some(why);
+    }
     let budget = probe.map(Probe::budget_secs)?;
     #[allow(clippy::cast_precision_loss)]
     if let Some((line, text, secs)) = logread::reported_startup(lines)
@@ -483,6 +502,39 @@ fn why_it_fails(
     (!ready && !erred && fits_budget(s, span.secs, budget, 0.6)).then(|| Why::StillStarting {
         span: span.clone(),
         budget,
+    })
+}
+
+/// A request that failed, in a server's access log or error line: an HTTP error status or the
+/// words servers put beside a refused request.
+static REQUEST_FAILED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?i)(?:^|[\s"'=:(\[])(?:40[134]|50[0-4])(?:$|[\s"',;)\]}])|\bunauthori[sz]ed\b|\bforbidden\b|\bauthentication (?:failed|required)\b|\bnot authenticated\b|\bno session\b|\baccess denied\b|\bnot found\b|\binvalid (?:token|session|credentials)\b"#,
+    )
+    .expect("valid regex")
+});
+
+/// The last log line that shows a request to the HTTP probe's path failing. A path of `/`
+/// alone names no endpoint, so it is never matched.
+fn endpoint_fails(probe: &Probe, lines: &[LogLine<'_>]) -> Option<Why> {
+    let path = probe.http_get.as_ref()?.path.as_deref()?;
+    let path = path.split('?').next().unwrap_or(path);
+    if path.len() < 2 || !path.starts_with('/') {
+        return None;
+    }
+    lines.iter().rev().find_map(|l| {
+        let text = l.text.as_ref();
+        let names_path = text.match_indices(path).any(|(at, _)| {
+            let before = text[..at].chars().next_back();
+            let after = text[at + path.len()..].chars().next();
+            before.is_none_or(|c| !c.is_alphanumeric() && c != '/' && c != '.')
+                && after.is_none_or(|c| !c.is_alphanumeric() && c != '/' && c != '-' && c != '_')
+        });
+        (names_path && REQUEST_FAILED.is_match(text)).then(|| Why::EndpointFails {
+            path: path.to_owned(),
+            line: l.number,
+            text: text.to_owned(),
+        })
     })
 }
 
@@ -562,6 +614,73 @@ mod tests {
             ),
         ] {
             assert_eq!(Output::read(message), output, "{message}");
+        }
+    }
+
+    /// A server's own lines about requests to the probed path: failures say the probe fails
+    /// too; successes, other paths, and a bare `/` say nothing.
+    #[test]
+    fn reads_the_probed_path_failing_in_the_log() {
+        use std::borrow::Cow;
+
+        use super::{Why, endpoint_fails};
+        use crate::model::LogLine;
+        use crate::model::pod::{HttpGet, Probe};
+
+        let probe = |path: &str| Probe {
+            http_get: Some(HttpGet {
+                path: Some(path.to_owned()),
+                port: Some("8080".to_owned()),
+            }),
+            ..Probe::default()
+        };
+        let lines = |text: &str| -> Vec<LogLine<'static>> {
+            vec![LogLine {
+                number: 7,
+                time: None,
+                text: Cow::Owned(text.to_owned()),
+            }]
+        };
+        for (path, line) in [
+            (
+                "/version",
+                "Authentication failed for /version: No session authentication",
+            ),
+            (
+                "/healthz",
+                r#"10.244.0.1 - - [08/Dec/2026:04:10:01 +0000] "GET /healthz HTTP/1.1" 404 19 "-" "kube-probe/1.29""#,
+            ),
+            (
+                "/api/health?full=1",
+                r#"{"level":"warn","msg":"request failed","path":"/api/health","status":401}"#,
+            ),
+            (
+                "/ready",
+                "WARN  GET /ready -> 503 Service Unavailable (db not connected)",
+            ),
+        ] {
+            let why = endpoint_fails(&probe(path), &lines(line));
+            assert!(
+                matches!(why, Some(Why::EndpointFails { line: 7, .. })),
+                "{path}: {line}"
+            );
+        }
+        for (path, line) in [
+            (
+                "/healthz",
+                r#"10.244.0.1 - - [08/Dec/2026:04:10:01 +0000] "GET /healthz HTTP/1.1" 200 2 "-" "kube-probe/1.29""#,
+            ),
+            // Another path that starts like the probed one.
+            ("/health", "GET /health/details 404"),
+            ("/health", "GET /api/v1/health 401"),
+            // `/` names no endpoint.
+            ("/", "GET / 404"),
+            ("/version", "Starting server, version endpoint at /version"),
+        ] {
+            assert!(
+                endpoint_fails(&probe(path), &lines(line)).is_none(),
+                "{path}: {line}"
+            );
         }
     }
 }
