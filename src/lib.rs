@@ -39,6 +39,8 @@ pub mod rank;
 pub mod redact;
 pub mod report;
 pub mod rules;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod subjects;
 mod text;
 mod yaml;

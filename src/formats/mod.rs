@@ -136,6 +136,22 @@ pub fn read(
     load(source, raw)
 }
 
+/// Reads the bundle at `source` to serve it as it is (`ktriage serve`): the same readers as
+/// `read`, with every resource file's objects kept whole in `Cluster::documents` and logs kept
+/// as read (up to `Limits::log_window_bytes`) rather than cut to the tail analysis reads.
+///
+/// # Errors
+/// As `read`.
+pub fn read_documents(
+    source: &BundleSource,
+    limits: &Limits,
+    scanner: &Scanner,
+) -> Result<Loaded, LoadError> {
+    let mut raw = RawBundle::for_documents(scanner);
+    crate::bundle::read_bundle(source, limits, &mut raw)?;
+    load(source, raw)
+}
+
 /// Detects the format of `raw` and reads it into a `Cluster`.
 ///
 /// Every format in `FORMATS` is asked; the most confident detection wins (`Confidence`), and
@@ -485,6 +501,7 @@ pub(crate) fn add_file(
     let FileData::Parsed(parsed) = data else {
         return add_resource(cluster, resource, rel, data.bytes(), warnings);
     };
+    // Never parsed as read when read for documents (`RawBundle::file`).
     if parsed.resource != resource {
         warnings.push(format!(
             "{rel}: read as {} by its name, but this bundle's layout makes it {resource}; skipped",
@@ -526,12 +543,38 @@ pub(crate) fn add_resource(
     bytes: &[u8],
     warnings: &mut Vec<String>,
 ) -> bool {
+    if cluster.documents.is_some() {
+        add_documents(cluster, resource, path, bytes, &mut Vec::new());
+    }
     let Some((objects, parse_warnings)) = parse_resource(resource, path, bytes) else {
         return false;
     };
     warnings.extend(parse_warnings);
     insert(cluster, resource, path, objects);
     true
+}
+
+/// Keeps the objects of one resource file of kind `resource` whole in `Cluster::documents`
+/// when the bundle is read for them (`read_documents`); does nothing otherwise. Formats call it
+/// for the files of kinds the model does not keep (`add_resource` does for the others).
+/// Warnings name `path`.
+pub(crate) fn add_documents(
+    cluster: &mut Cluster,
+    resource: &str,
+    path: &str,
+    bytes: &[u8],
+    warnings: &mut Vec<String>,
+) {
+    let Some(documents) = cluster.documents.as_mut() else {
+        return;
+    };
+    let parsed = parse_objects::<serde_json::Value>(path, bytes);
+    warnings.extend(parsed.warnings);
+    documents.push(crate::model::ResourceFile {
+        resource: resource.to_owned(),
+        path: path.to_owned(),
+        objects: parsed.items,
+    });
 }
 
 /// Makes room in the cluster's lists for every object parsed while the bundle was read, so
