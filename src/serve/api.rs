@@ -706,7 +706,7 @@ impl Handler<'_> {
                 l.current.as_ref()
             }
         });
-        let restarts = pod
+        let state = pod
             .pointer("/status/containerStatuses")
             .and_then(Value::as_array)
             .into_iter()
@@ -717,22 +717,37 @@ impl Handler<'_> {
                     .into_iter()
                     .flatten(),
             )
-            .find(|c| c.get("name").and_then(Value::as_str) == Some(container))
+            .find(|c| c.get("name").and_then(Value::as_str) == Some(container));
+        let restarts = state
             .and_then(|c| c.get("restartCount").and_then(Value::as_i64))
             .unwrap_or(0);
+        let running = state.is_some_and(|c| c.pointer("/state/running").is_some());
+        let terminated = state.is_some_and(|c| c.pointer("/state/terminated").is_some());
         // An empty previous log of a container that never restarted is a layout's placeholder
         // (a must-gather writes one), not a previous instance.
-        let file = file.filter(|f| !(previous && f.text.is_empty() && restarts == 0));
+        let mut file = file.filter(|f| !(previous && f.text.is_empty() && restarts == 0));
+        // The kubelet answers the log of a container waiting to restart with its last
+        // terminated instance's: the previous log (`validateContainerLogStatus` in
+        // pkg/kubelet/kubelet_pods.go). Bundles often keep only that one.
+        if file.is_none() && !previous && !running && !terminated {
+            file = logs.and_then(|l| l.previous.as_ref());
+        }
         let Some(file) = file else {
-            return if previous {
-                bad_request(&format!(
+            let waiting = state
+                .and_then(|c| c.pointer("/state/waiting/reason"))
+                .and_then(Value::as_str);
+            // The kubelet's words where the state explains the absence; else what is true.
+            return bad_request(&match (previous, waiting) {
+                (true, _) => format!(
                     "previous terminated container \"{container}\" in pod \"{pod_name}\" not found"
-                ))
-            } else {
-                bad_request(&format!(
-                    "container \"{container}\" in pod \"{pod_name}\" has no log in this bundle"
-                ))
-            };
+                ),
+                (false, Some(reason)) if !running && !terminated => format!(
+                    "container \"{container}\" in pod \"{pod_name}\" is waiting to start: {reason}"
+                ),
+                (false, _) => format!(
+                    "the bundle holds no log of container \"{container}\" in pod \"{pod_name}\""
+                ),
+            });
         };
         match self.log_text(file) {
             Ok(text) => Reply::text(text),
