@@ -438,9 +438,15 @@ impl Handler<'_> {
         if !(by_namespace || namespace_list || sim.forbids_resource(r)) {
             return None;
         }
+        // `deployments.apps "web"`: the group-qualified resource, as the API server names it.
+        let qualified = if r.group.is_empty() {
+            r.plural.clone()
+        } else {
+            format!("{}.{}", r.plural, r.group)
+        };
         let subject = match name {
-            Some(n) => format!("{} \"{n}\"", r.plural),
-            None => r.plural.clone(),
+            Some(n) => format!("{qualified} \"{n}\""),
+            None => qualified,
         };
         let place = match scope {
             Scope::Namespace(ns) => format!("in the namespace \"{ns}\""),
@@ -523,7 +529,9 @@ impl Handler<'_> {
                 Err(_) => return bad_request(&format!("invalid limit: {l:?}")),
             },
         };
-        let end = limit.map_or(matching.len(), |l| (start + l).min(matching.len()));
+        let end = limit.map_or(matching.len(), |l| {
+            start.saturating_add(l).min(matching.len())
+        });
         let page = &matching[start..end];
         let mut metadata = json!({"resourceVersion": self.store.resource_version});
         if end < matching.len() {
@@ -773,7 +781,7 @@ impl Handler<'_> {
             t => Some(Time::parse(t).ok_or_else(|| format!("invalid sinceTime: {t:?}"))?),
         };
         let since = match (since_seconds, since_time) {
-            (Some(s), _) => self.store.now.map(|now| now.unix() - s),
+            (Some(s), _) => self.store.now.map(|now| now.unix().saturating_sub(s)),
             (None, Some(t)) => Some(t.unix()),
             (None, None) => None,
         };
@@ -863,4 +871,301 @@ fn percent_decode(s: &str) -> Option<String> {
         }
     }
     String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Cluster, ContainerLogs, ResourceFile};
+
+    /// One namespace, one crash-looping pod with a previous log, one event about it.
+    fn api(simulate: Simulate) -> Api {
+        let pod = json!({
+            "metadata": {"name": "web-1", "namespace": "shop", "uid": "u-1",
+                         "labels": {"app": "web"}, "creationTimestamp": "2026-11-28T04:00:00Z"},
+            "spec": {"containers": [{"name": "app"}, {"name": "proxy"}]},
+            "status": {"phase": "Running", "containerStatuses": [
+                {"name": "app", "restartCount": 3, "state": {"waiting": {"reason": "CrashLoopBackOff"}},
+                 "lastState": {"terminated": {"exitCode": 1}}},
+                {"name": "proxy", "ready": true, "restartCount": 0, "state": {"running": {}}}]}
+        });
+        let event = json!({
+            "metadata": {"name": "web-1.1", "namespace": "shop"},
+            "involvedObject": {"kind": "Pod", "name": "web-1", "namespace": "shop", "uid": "u-1"},
+            "reason": "BackOff", "type": "Warning", "message": "Back-off restarting failed container app"
+        });
+        let log = LogFile {
+            source: "logs/shop/web-1/app.previous.log".into(),
+            text: b"2026-11-28T04:59:00.000000000Z starting\n2026-11-28T04:59:01.000000000Z panic: boom\n"
+                .to_vec(),
+            ..LogFile::default()
+        };
+        let cluster = Cluster {
+            name: "prod".into(),
+            collected_at: Time::parse("2026-11-28T05:00:00Z"),
+            documents: Some(vec![
+                ResourceFile {
+                    resource: "pods".into(),
+                    path: "p".into(),
+                    objects: vec![pod],
+                },
+                ResourceFile {
+                    resource: "events".into(),
+                    path: "e".into(),
+                    objects: vec![event],
+                },
+            ]),
+            logs: [(
+                ("shop".to_owned(), "web-1".to_owned(), "app".to_owned()),
+                ContainerLogs {
+                    current: None,
+                    previous: Some(log),
+                },
+            )]
+            .into(),
+            ..Cluster::default()
+        };
+        Api {
+            clusters: vec![("prod".into(), Store::new(cluster))],
+            simulate,
+        }
+    }
+
+    fn get(api: &Api, path_and_query: &str) -> (u16, Value) {
+        let (path, query) = path_and_query
+            .split_once('?')
+            .unwrap_or((path_and_query, ""));
+        let reply = api.handle(&Request {
+            method: "GET",
+            path,
+            query,
+            accept: "",
+        });
+        let body = serde_json::from_slice(&reply.body)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&reply.body).into_owned()));
+        (reply.status, body)
+    }
+
+    #[test]
+    fn hostile_paths_and_queries_get_status_errors() {
+        let api = api(Simulate::default());
+        let long = format!("/api/v1/namespaces/{}/pods", "a".repeat(100_000));
+        let paths = [
+            "/api/v1/namespaces/../../etc/passwd",
+            "/api/v1/namespaces/shop/pods/%2e%2e",
+            "/api/v1/namespaces/shop/pods/%ff%fe",
+            "/api/v1/namespaces/shop/pods/%zz",
+            "/api/v1/namespaces/shop/pods/web-1/exec",
+            "/api/v1/namespaces/shop/pods/web-1/log/extra",
+            "/api/v1/pods/web-1",
+            "/api/v1/nodes/n1/proxy",
+            "/apis/a/b/c/d/e/f/g/h",
+            "/apis/apps/v9/deployments",
+            "/clusters/",
+            "/clusters/nope/api",
+            "/clusters/prod/../../api",
+            "//////",
+            "/\u{0}",
+            long.as_str(),
+        ];
+        for path in paths {
+            let (code, body) = get(&api, path);
+            assert!(code == 404 || code == 200, "{path}: {code}");
+            if code == 404 {
+                assert_eq!(body["kind"], "Status", "{path}");
+            }
+        }
+        let queries = [
+            ("/api/v1/pods?limit=abc", 400),
+            ("/api/v1/pods?limit=-1", 400),
+            ("/api/v1/pods?continue=ktriage-999999", 410),
+            ("/api/v1/pods?continue=garbage", 410),
+            ("/api/v1/pods?continue=%zz", 400),
+            ("/api/v1/pods?labelSelector=(((", 400),
+            ("/api/v1/pods?labelSelector=app%20in%20web", 400),
+            ("/api/v1/pods?fieldSelector=nonsense", 400),
+            (
+                "/api/v1/namespaces/shop/pods/web-1/log?container=app&previous=true&tailLines=abc",
+                400,
+            ),
+            (
+                "/api/v1/namespaces/shop/pods/web-1/log?container=app&previous=true&sinceTime=yesterday",
+                400,
+            ),
+            (
+                "/api/v1/namespaces/shop/pods/web-1/log?container=../../etc",
+                400,
+            ),
+            ("/api/v1/namespaces/shop/pods/web-1/log", 400),
+            ("/api/v1/namespaces/shop/pods/nope/log?container=app", 404),
+        ];
+        for (q, want) in queries {
+            let (code, body) = get(&api, q);
+            assert_eq!(code, want, "{q}: {body}");
+            assert_eq!(body["kind"], "Status", "{q}");
+        }
+        // Numbers past any limit are clamped, never a panic.
+        for q in [
+            "/api/v1/namespaces/shop/pods/web-1/log?container=app&previous=1&tailLines=99999999999999999999",
+            "/api/v1/namespaces/shop/pods/web-1/log?container=app&previous=1&tailLines=-5&limitBytes=-1",
+            "/api/v1/namespaces/shop/pods/web-1/log?container=app&previous=1&sinceSeconds=-9223372036854775808",
+            "/api/v1/pods?limit=18446744073709551615",
+            "/api/v1/pods?limit=18446744073709551615&continue=ktriage-1",
+        ] {
+            let (code, _) = get(&api, q);
+            assert!(code == 200 || code == 400, "{q}: {code}");
+        }
+        let watch = api.handle(&Request {
+            method: "GET",
+            path: "/api/v1/pods",
+            query: "watch=true&timeoutSeconds=99999999999",
+            accept: "",
+        });
+        assert_eq!(watch.hold, Some(Duration::from_secs(1800)));
+    }
+
+    #[test]
+    fn every_write_verb_is_refused() {
+        let api = api(Simulate::default());
+        for method in ["POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT"] {
+            for path in [
+                "/api/v1/namespaces/shop/pods",
+                "/api/v1/namespaces/shop/pods/web-1",
+                "/apis/apps/v1/namespaces/shop/deployments/x",
+                "/nowhere",
+            ] {
+                let reply = api.handle(&Request {
+                    method,
+                    path,
+                    query: "",
+                    accept: "",
+                });
+                assert_eq!(reply.status, 405, "{method} {path}");
+                let body: Value = serde_json::from_slice(&reply.body).expect("JSON");
+                assert_eq!(body["reason"], "MethodNotAllowed");
+            }
+        }
+    }
+
+    #[test]
+    fn logs_answer_as_the_kubelet_does() {
+        let api = api(Simulate::default());
+        let log = |q: &str| get(&api, &format!("/api/v1/namespaces/shop/pods/web-1/log?{q}"));
+        assert_eq!(
+            log("container=app&previous=true"),
+            (200, Value::String("starting\npanic: boom\n".into()))
+        );
+        assert_eq!(
+            log("container=app&previous=true&timestamps=true&tailLines=1"),
+            (
+                200,
+                Value::String("2026-11-28T04:59:01.000000000Z panic: boom\n".into())
+            )
+        );
+        assert_eq!(
+            log("container=app&previous=true&sinceSeconds=59"),
+            (200, Value::String("panic: boom\n".into()))
+        );
+        // Waiting to restart: the current log is the last instance's.
+        assert_eq!(log("container=app").0, 200);
+        let (code, body) = log("container=proxy&previous=true");
+        assert_eq!(code, 400);
+        assert_eq!(
+            body["message"],
+            "previous terminated container \"proxy\" in pod \"web-1\" not found"
+        );
+        assert_eq!(
+            log("").1["message"],
+            "a container name must be specified for pod web-1, choose one of: [app proxy]"
+        );
+    }
+
+    #[test]
+    fn lists_select_page_and_tabulate() {
+        let api = api(Simulate {
+            page_size: Some(1),
+            ..Simulate::default()
+        });
+        let (_, events) = get(
+            &api,
+            "/api/v1/namespaces/shop/events?fieldSelector=involvedObject.name%3Dweb-1,involvedObject.uid%3Du-1",
+        );
+        assert_eq!(events["kind"], "EventList");
+        assert_eq!(events["items"].as_array().map(Vec::len), Some(1));
+        let (_, none) = get(
+            &api,
+            "/api/v1/events?fieldSelector=involvedObject.uid%3Dother",
+        );
+        assert_eq!(none["items"], json!([]));
+        let (_, pods) = get(&api, "/api/v1/pods?labelSelector=app%3Dweb&limit=500");
+        assert_eq!(pods["items"][0]["kind"], "Pod");
+        let (_, page) = get(&api, "/api/v1/namespaces?limit=500");
+        assert_eq!(
+            page["metadata"]["continue"],
+            json!(null),
+            "one namespace fits a page"
+        );
+
+        let table = api.handle(&Request {
+            method: "GET",
+            path: "/api/v1/namespaces/shop/pods",
+            query: "",
+            accept: "application/json;as=Table;v=v1;g=meta.k8s.io,application/json",
+        });
+        let table: Value = serde_json::from_slice(&table.body).expect("JSON");
+        assert_eq!(table["kind"], "Table");
+        assert_eq!(
+            table["rows"][0]["cells"],
+            json!([
+                "web-1",
+                "1/2",
+                "CrashLoopBackOff",
+                "3",
+                "60m",
+                "<none>",
+                "<none>",
+                "<none>",
+                "<none>"
+            ])
+        );
+        assert_eq!(table["rows"][0]["object"]["kind"], "PartialObjectMetadata");
+    }
+
+    #[test]
+    fn simulated_denials_use_the_api_servers_words() {
+        let mut sim = Simulate::default();
+        for c in [
+            "forbid-namespace=shop",
+            "forbid-resource=deploy",
+            "aggregated-api-down",
+        ] {
+            sim.add(c).expect("known");
+        }
+        assert!(sim.add("page-size=0").is_err());
+        assert!(sim.add("forbid-everything").is_err());
+        let api = api(sim);
+        let (code, body) = get(&api, "/api/v1/namespaces/shop/pods/web-1/log?container=app");
+        assert_eq!(code, 403);
+        assert_eq!(
+            body["message"],
+            "pods \"web-1\" is forbidden: User \"ktriage\" cannot get resource \"pods/log\" in API group \"\" in the namespace \"shop\""
+        );
+        assert_eq!(
+            get(&api, "/api/v1/pods").1["message"],
+            "pods is forbidden: User \"ktriage\" cannot list resource \"pods\" in API group \"\" at the cluster scope"
+        );
+        assert_eq!(
+            get(&api, "/apis/apps/v1/namespaces/other/deployments").1["message"],
+            "deployments.apps is forbidden: User \"ktriage\" cannot list resource \"deployments\" in API group \"apps\" in the namespace \"other\""
+        );
+        assert_eq!(get(&api, "/apis/metrics.k8s.io/v1beta1").0, 503);
+        let groups = get(&api, "/apis").1;
+        assert!(
+            groups["groups"]
+                .as_array()
+                .expect("groups")
+                .iter()
+                .any(|g| g["name"] == "metrics.k8s.io")
+        );
+    }
 }
