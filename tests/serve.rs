@@ -589,3 +589,84 @@ fn collector_round_trip_of_a_large_bundle_pages_its_lists() {
         &["--simulate", "page-size=100"],
     );
 }
+
+#[test]
+fn several_bundles_are_several_contexts() {
+    let Some(kubectl) = kubectl("several_bundles_are_several_contexts") else {
+        return;
+    };
+    let served = Served::start(
+        kubectl,
+        &[
+            repo("samples/oom-killed"),
+            repo("fixtures/bundles/troubleshoot-oomkilled"),
+        ],
+        &[],
+    );
+    let contexts = served.ok(&["config", "get-contexts", "-o", "name"]);
+    assert_eq!(
+        contexts.lines().collect::<Vec<_>>(),
+        ["prod-eu-1", "troubleshoot-oomkilled"]
+    );
+    let first = served.ok(&["get", "pods", "-A", "-o", "name"]);
+    assert!(first.contains("pod/payments-97mmfhhvpl-ll72m"), "{first}");
+    let second = served.ok(&[
+        "--context",
+        "troubleshoot-oomkilled",
+        "get",
+        "pods",
+        "-A",
+        "-o",
+        "name",
+    ]);
+    assert!(
+        second.contains("pod/recommender-7d9c8b6f5-6xk2m"),
+        "{second}"
+    );
+    assert!(!second.contains("payments"), "{second}");
+}
+
+#[test]
+fn shell_runs_the_shell_with_kubeconfig_and_stops_with_it() {
+    let Some(kubectl) = kubectl("shell_runs_the_shell_with_kubeconfig_and_stops_with_it") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let out = dir.path().join("out");
+    let shell = dir.path().join("shell.sh");
+    std::fs::write(
+        &shell,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$KUBECONFIG\" >\"$OUT\"\n'{}' get pods -A -o name >>\"$OUT\" 2>&1\nexit 3\n",
+            kubectl.display()
+        ),
+    )
+    .expect("writable");
+    let mut perms = std::fs::metadata(&shell).expect("exists").permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&shell, perms).expect("chmod");
+    let run = Command::new(env!("CARGO_BIN_EXE_ktriage"))
+        .arg("shell")
+        .arg(repo("samples/oom-killed"))
+        .env("SHELL", &shell)
+        .env("OUT", &out)
+        .env("HOME", dir.path())
+        .env("KUBECACHEDIR", dir.path().join("cache"))
+        .output()
+        .expect("ktriage runs");
+    let text = std::fs::read_to_string(&out).expect("the shell ran");
+    let kubeconfig = text.lines().next().unwrap_or_default();
+    assert!(kubeconfig.ends_with(".kubeconfig"), "{text}");
+    assert!(text.contains("pod/payments-97mmfhhvpl-ll72m"), "{text}");
+    assert!(
+        !Path::new(kubeconfig).exists(),
+        "the temporary kubeconfig is removed when the shell exits"
+    );
+    // The shell's failure is the command's.
+    assert_eq!(
+        run.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
