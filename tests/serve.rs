@@ -670,3 +670,42 @@ fn shell_runs_the_shell_with_kubeconfig_and_stops_with_it() {
         String::from_utf8_lossy(&run.stderr)
     );
 }
+
+#[test]
+fn a_bundle_that_cannot_be_read_stops_serve_naming_it() {
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_ktriage"))
+            .arg("serve")
+            .args(args)
+            .output()
+            .expect("ktriage runs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let missing = repo("no-such-bundle.tar.gz");
+    let (code, stderr) = run(&[missing.to_str().expect("UTF-8"), "--port", "0"]);
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        stderr.trim(),
+        format!(
+            "ktriage: cannot serve `{0}`: cannot read `{0}`: No such file or directory (os error 2)",
+            missing.display()
+        )
+    );
+    let not_a_bundle = repo("Cargo.toml");
+    let (code, stderr) = run(&[not_a_bundle.to_str().expect("UTF-8")]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains(&format!("cannot serve `{}`", not_a_bundle.display()))
+            && stderr.contains("is not a recognized bundle"),
+        "{stderr}"
+    );
+    let (code, stderr) = run(&["samples/oom-killed", "--simulate", "forbid-all"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("unknown --simulate condition `forbid-all`"),
+        "{stderr}"
+    );
+}

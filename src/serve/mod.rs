@@ -25,13 +25,10 @@ use crate::logscan::Scanner;
 /// Why serving could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
-    /// A bundle could not be read.
-    #[error("cannot serve `{path}`")]
-    Load {
-        path: PathBuf,
-        #[source]
-        source: LoadError,
-    },
+    /// A bundle could not be read. Its message is in this one's: a `LoadError` already
+    /// quotes its own sources, so chaining it would print them twice.
+    #[error("cannot serve `{path}`: {error}")]
+    Load { path: PathBuf, error: LoadError },
     #[error("cannot listen on {addr}")]
     Bind {
         addr: SocketAddr,
@@ -89,9 +86,9 @@ impl Server {
                 &Limits::default(),
                 &scanner,
             )
-            .map_err(|source| ServeError::Load {
+            .map_err(|error| ServeError::Load {
                 path: path.clone(),
-                source,
+                error,
             })?;
             let store = store::Store::new(loaded.cluster);
             let base = context_name(&store.name);
