@@ -109,6 +109,12 @@ fn read(source: &BundleSource, mut raw: RawBundle<'_>, root: &str) -> (Cluster, 
             [.., name] if is_errors_file(&parts, name) => {
                 warnings.push(errors_warning(rel, data.bytes()));
             }
+            // Custom resources, per definition and namespace.
+            ["cluster-resources", "custom-resources", definition, file]
+                if file.ends_with(".json") || file.ends_with(".yaml") =>
+            {
+                add_documents(&mut cluster, definition, rel, data.bytes(), &mut warnings);
+            }
             // Cluster-scoped lists: `namespaces.json`, `storage-classes.json`, `pvs.json`.
             ["cluster-resources", file] if file.ends_with(".json") => {
                 let resource = file.trim_end_matches(".json");

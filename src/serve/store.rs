@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value, json};
 
-use crate::model::{Cluster, ContainerLogs, LogKey, Time};
+use crate::model::{Cluster, ContainerLogs, LogKey, ResourceFile, Time};
 
 /// A resource type as discovery lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -387,9 +387,12 @@ impl Store {
         let mut resources = builtin();
         let mut objects: Vec<BTreeMap<ObjectKey, Value>> = vec![BTreeMap::new(); resources.len()];
         let mut highest: u64 = 0;
-        for file in cluster.documents.unwrap_or_default() {
+        let files = cluster.documents.unwrap_or_default();
+        let defined = defined_kinds(&files);
+        for file in files {
             for mut object in file.objects {
-                let Some(index) = resource_of(&mut resources, &file.resource, &object) else {
+                let Some(index) = resource_of(&mut resources, &defined, &file.resource, &object)
+                else {
                     continue;
                 };
                 if objects.len() < resources.len() {
@@ -461,45 +464,146 @@ impl Store {
     }
 }
 
+/// What a bundle's CustomResourceDefinitions say of the kinds they define, by (group, kind).
+type Defined = BTreeMap<(String, String), ApiResource>;
+
+/// The kinds the bundle's CustomResourceDefinitions define, with their names and scope.
+fn defined_kinds(files: &[ResourceFile]) -> Defined {
+    let mut defined = Defined::new();
+    for crd in files.iter().flat_map(|f| &f.objects) {
+        if crd.get("kind").and_then(Value::as_str) != Some("CustomResourceDefinition") {
+            continue;
+        }
+        let text = |pointer: &str| {
+            crd.pointer(pointer)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let (group, kind, plural) = (
+            text("/spec/group"),
+            text("/spec/names/kind"),
+            text("/spec/names/plural"),
+        );
+        if group.is_empty() || kind.is_empty() || plural.is_empty() {
+            continue;
+        }
+        let singular = match text("/spec/names/singular") {
+            s if s.is_empty() => kind.to_lowercase(),
+            s => s,
+        };
+        let short_names = crd
+            .pointer("/spec/names/shortNames")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect();
+        let resource = ApiResource {
+            group: group.clone(),
+            version: String::new(),
+            plural,
+            singular,
+            kind: kind.clone(),
+            namespaced: text("/spec/scope") != "Cluster",
+            short_names,
+            in_all: false,
+        };
+        defined.entry((group, kind)).or_insert(resource);
+    }
+    defined
+}
+
 /// The resource an object of a file filed as `name` is: the object's own `apiVersion` and
-/// `kind` when it has them (a type the built-in table lacks is added), else the file's.
-fn resource_of(resources: &mut Vec<ApiResource>, name: &str, object: &Value) -> Option<usize> {
+/// `kind` when it has them, else the file's. A named object of a kind the built-in table lacks
+/// (an OpenShift `Route`, a custom resource) adds its type: as the bundle's
+/// CustomResourceDefinition names it, else under the file's name when that is the kind's plural,
+/// else under the kind's plural as Kubernetes forms it.
+fn resource_of(
+    resources: &mut Vec<ApiResource>,
+    defined: &Defined,
+    name: &str,
+    object: &Value,
+) -> Option<usize> {
     let kind = object.get("kind").and_then(Value::as_str);
     let api_version = object.get("apiVersion").and_then(Value::as_str);
-    if let (Some(kind), Some(api_version)) = (kind, api_version) {
-        let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
-        if let Some(i) = resources
-            .iter()
-            .position(|r| r.kind == kind && r.group == group)
-        {
-            return Some(i);
+    let (Some(kind), Some(api_version)) = (kind, api_version) else {
+        return resource_named(resources, name);
+    };
+    let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+    if let Some(i) = resources
+        .iter()
+        .position(|r| r.kind == kind && r.group == group)
+    {
+        return Some(i);
+    }
+    // Lists, discovery documents and other objects without a name are not resources.
+    let named = object
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .is_some_and(|n| !n.is_empty());
+    let valid = |s: &str| {
+        !s.is_empty()
+            && !version.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+    };
+    if !named || !valid(kind) || !valid(group) && !group.is_empty() {
+        return None;
+    }
+    let resource = if let Some(d) = defined.get(&(group.to_owned(), kind.to_owned())) {
+        ApiResource {
+            version: version.to_owned(),
+            ..d.clone()
         }
-        // A kind this table lacks (an OpenShift `Route`, a custom resource): served under the
-        // file's name, in the object's own group and version.
-        let plural = squash(name);
-        if plural.is_empty()
-            || !plural
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'.')
-            || resources
-                .iter()
-                .any(|r| r.plural == plural && r.group == group)
-        {
-            return None;
-        }
-        resources.push(ApiResource {
+    } else {
+        let file_name = squash(name);
+        let file_name = file_name.split('.').next().unwrap_or_default();
+        let lower = kind.to_lowercase();
+        let plural = if file_name.starts_with(&lower) && file_name.len() <= lower.len() + 3 {
+            file_name.to_owned()
+        } else {
+            plural_of(&lower)
+        };
+        ApiResource {
             group: group.to_owned(),
             version: version.to_owned(),
             plural,
-            singular: kind.to_lowercase(),
+            singular: lower,
             kind: kind.to_owned(),
             namespaced: object.pointer("/metadata/namespace").is_some(),
             short_names: Vec::new(),
             in_all: false,
-        });
-        return Some(resources.len() - 1);
+        }
+    };
+    if resources
+        .iter()
+        .any(|r| r.plural == resource.plural && r.group == resource.group)
+    {
+        return None;
     }
-    resource_named(resources, name)
+    resources.push(resource);
+    Some(resources.len() - 1)
+}
+
+/// `route` -> `routes`, `ingress` -> `ingresses`, `policy` -> `policies` (the rule of
+/// k8s.io/apimachinery's `UnsafeGuessKindToResource`).
+fn plural_of(lower: &str) -> String {
+    if let Some(stem) = lower.strip_suffix('y')
+        && !stem.ends_with(['a', 'e', 'i', 'o', 'u'])
+        && !stem.is_empty()
+    {
+        return format!("{stem}ies");
+    }
+    if lower.ends_with('s')
+        || lower.ends_with('x')
+        || lower.ends_with('z')
+        || lower.ends_with("ch")
+        || lower.ends_with("sh")
+    {
+        return format!("{lower}es");
+    }
+    format!("{lower}s")
 }
 
 /// The (namespace, name) an object is served under.
@@ -534,7 +638,6 @@ fn fill_type(object: &mut Value, resource: &ApiResource) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::ResourceFile;
 
     fn store(files: Vec<(&str, Value)>) -> Store {
         let cluster = Cluster {
@@ -552,6 +655,37 @@ mod tests {
             ..Cluster::default()
         };
         Store::new(cluster)
+    }
+
+    /// Custom resources are served as their definition names them; discovery documents and
+    /// lists in a bundle are not resources.
+    #[test]
+    fn custom_resources_take_their_definitions_names() {
+        let s = store(vec![
+            (
+                "custom-resources",
+                json!([{"apiVersion": "velero.io/v1", "kind": "Backup",
+                        "metadata": {"name": "nightly", "namespace": "velero"}}]),
+            ),
+            (
+                "custom-resource-definitions",
+                json!([{"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+                        "metadata": {"name": "backups.velero.io"},
+                        "spec": {"group": "velero.io", "scope": "Namespaced",
+                                 "names": {"kind": "Backup", "plural": "backups", "singular": "backup",
+                                           "shortNames": ["bk"]}}}]),
+            ),
+            (
+                "resources",
+                json!([{"apiVersion": "v1", "kind": "APIResourceList", "groupVersion": "v1"}]),
+            ),
+        ]);
+        let backups = s.resource("velero.io", "backups").expect("defined");
+        assert_eq!(s.resources[backups].short_names, ["bk"]);
+        assert_eq!(s.resources[backups].version, "v1");
+        assert_eq!(s.objects[backups].len(), 1);
+        assert!(s.resource("", "resources").is_none());
+        assert!(!s.resources.iter().any(|r| r.kind == "APIResourceList"));
     }
 
     #[test]
@@ -586,6 +720,9 @@ mod tests {
         ]);
         let routes = s.resource("route.openshift.io", "routes").expect("added");
         assert!(s.resources[routes].namespaced);
+        assert_eq!(plural_of("ingress"), "ingresses");
+        assert_eq!(plural_of("networkpolicy"), "networkpolicies");
+        assert_eq!(plural_of("gateway"), "gateways");
         let pods = &s.objects[s.resource("", "pods").expect("built in")];
         assert_eq!(pods.len(), 1);
         let pod = &pods[&("shop".to_owned(), "web-1".to_owned())];
