@@ -195,6 +195,19 @@ impl Api {
                 Some(json!({})),
             );
         }
+        if !accepts_json(req.accept) {
+            // Protobuf only, or aggregated discovery only: clients fall back to JSON when they
+            // offer it, as kubectl always does.
+            return status(
+                406,
+                "NotAcceptable",
+                &format!(
+                    "only the following media types are accepted: application/json, application/json;as=Table;v=v1;g=meta.k8s.io; not {:?}",
+                    req.accept
+                ),
+                None,
+            );
+        }
         Handler {
             store,
             simulate: &self.simulate,
@@ -832,6 +845,22 @@ fn strip_timestamp(line: &[u8]) -> &[u8] {
     }
 }
 
+/// Whether the `Accept` header allows an answer in JSON (plain, or the `Table` form), text, or
+/// anything. An absent header allows everything.
+fn accepts_json(accept: &str) -> bool {
+    accept.trim().is_empty()
+        || accept.split(',').any(|range| {
+            let mut parts = range.split(';').map(str::trim);
+            let media = parts.next().unwrap_or_default();
+            let as_kind = parts.find_map(|p| p.strip_prefix("as=")).unwrap_or("Table");
+            match media {
+                "*/*" | "application/*" | "text/*" | "text/plain" => true,
+                "application/json" => as_kind == "Table",
+                _ => false,
+            }
+        })
+}
+
 /// Whether the client asks for the `Table` form (`as=Table` in any accepted type).
 fn wants_table(accept: &str) -> bool {
     accept
@@ -1022,6 +1051,33 @@ mod tests {
             accept: "",
         });
         assert_eq!(watch.hold, Some(Duration::from_secs(1800)));
+    }
+
+    #[test]
+    fn what_cannot_be_answered_in_json_is_not_acceptable() {
+        let api = api(Simulate::default());
+        let with = |accept: &str| {
+            api.handle(&Request {
+                method: "GET",
+                path: "/apis",
+                query: "",
+                accept,
+            })
+            .status
+        };
+        assert_eq!(with(""), 200);
+        assert_eq!(with("application/json, */*"), 200);
+        assert_eq!(
+            with(
+                "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json"
+            ),
+            200
+        );
+        assert_eq!(
+            with("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"),
+            406
+        );
+        assert_eq!(with("application/vnd.kubernetes.protobuf"), 406);
     }
 
     #[test]
