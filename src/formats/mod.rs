@@ -1120,4 +1120,63 @@ mod tests {
             "{warnings:?}"
         );
     }
+
+    /// Read for documents, every format keeps each resource file whole, with the fields the
+    /// model drops, and logs as read; read for analysis, none are kept.
+    #[test]
+    fn documents_keep_every_file_whole_only_when_asked() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let cases = [
+            ("samples/oom-killed", "ktriage", "networkpolicies"),
+            (
+                "fixtures/bundles/troubleshoot-oomkilled",
+                "troubleshoot",
+                "pods",
+            ),
+            (
+                "fixtures/bundles/must-gather-crashloop",
+                "must-gather",
+                "namespaces",
+            ),
+            (
+                "fixtures/bundles/cluster-info-dump-dir",
+                "cluster-info-dump",
+                "replication-controllers",
+            ),
+        ];
+        for (bundle, format, resource) in cases {
+            let source = BundleSource::new(root.join(bundle));
+            let loaded = read_documents(&source, &Limits::default(), &SCANNER).expect("a bundle");
+            assert_eq!(loaded.format.name(), format);
+            let documents = loaded.cluster.documents.expect("kept");
+            assert!(
+                documents.iter().any(|d| d.resource == resource),
+                "{bundle}: {:?}",
+                documents.iter().map(|d| &d.resource).collect::<Vec<_>>()
+            );
+            let pods: Vec<&serde_json::Value> = documents
+                .iter()
+                .filter(|d| d.resource == "pods")
+                .flat_map(|d| &d.objects)
+                .collect();
+            assert!(!pods.is_empty(), "{bundle}");
+            // `uid`, `managedFields`, probes: fields the model never reads are all there.
+            assert!(
+                pods.iter().all(|p| p.pointer("/metadata/uid").is_some()),
+                "{bundle}"
+            );
+            let analyzed = read(&source, &Limits::default(), &SCANNER).expect("a bundle");
+            assert!(analyzed.cluster.documents.is_none(), "{bundle}");
+        }
+        // Logs are kept as read, not cut to the tail analysis keeps.
+        let mut raw = RawBundle::for_documents(&SCANNER);
+        let text = b"2026-11-28T04:59:01.000000000Z line\n".repeat(2000);
+        raw.tail(Tail {
+            path: "b/logs/shop/api-1/api.log".into(),
+            text: text.clone(),
+            total_bytes: text.len() as u64,
+            skipped_lines: 0,
+        });
+        assert_eq!(raw.logs["b/logs/shop/api-1/api.log"].text, text);
+    }
 }

@@ -168,6 +168,10 @@ fn read(source: &BundleSource, mut raw: RawBundle<'_>, roots: &[String]) -> (Clu
             ["namespaces", ns, group, plural, _] if is_read(group, plural) => {
                 per_object.push((ns, plural, rel, data.bytes()));
             }
+            // Per-object copies of kinds the model does not keep (`oc adm inspect` writes them).
+            ["namespaces", _ns, _group, plural, _] => {
+                add_documents(&mut cluster, plural, rel, data.bytes(), &mut warnings);
+            }
             [
                 "cluster-scoped-resources",
                 "core",
