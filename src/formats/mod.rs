@@ -498,10 +498,11 @@ pub(crate) fn add_file(
     data: &mut FileData,
     warnings: &mut Vec<String>,
 ) -> bool {
+    // Read for documents, no file is parsed as it arrives (`RawBundle::file`), so every one
+    // goes through `add_resource`, which keeps its objects whole.
     let FileData::Parsed(parsed) = data else {
         return add_resource(cluster, resource, rel, data.bytes(), warnings);
     };
-    // Never parsed as read when read for documents (`RawBundle::file`).
     if parsed.resource != resource {
         warnings.push(format!(
             "{rel}: read as {} by its name, but this bundle's layout makes it {resource}; skipped",
