@@ -72,6 +72,10 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<Outcome> {
             Ok(outcome(&report))
         }
         Command::Merge(args) => merge(&args, stdout),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => serve(&args, stdout),
+        #[cfg(feature = "serve")]
+        Command::Shell(args) => shell(&args),
         Command::Rules { format } => {
             crate::explain::list_rules(&format, stdout)?;
             Ok(Outcome::Clean)
@@ -100,6 +104,71 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<Outcome> {
             Ok(Outcome::Clean)
         }
     }
+}
+
+/// `ktriage serve`: reads the bundles, writes the kubeconfig, prints where it is, serves until
+/// stopped.
+#[cfg(feature = "serve")]
+fn serve(args: &crate::cli::ServeArgs, stdout: &mut dyn Write) -> Result<Outcome> {
+    let server =
+        crate::serve::Server::start(&args.bundles, args.address, args.port, &args.simulate)?;
+    let path = args.kubeconfig_out.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!(
+            "ktriage-serve-{}.kubeconfig",
+            server.url().rsplit(':').next().unwrap_or("0")
+        ))
+    });
+    server.write_kubeconfig(&path)?;
+    eprintln!(
+        "ktriage: serving {} at {} (contexts: {}); read-only, stop with Ctrl-C",
+        if args.bundles.len() == 1 {
+            "1 bundle".to_owned()
+        } else {
+            format!("{} bundles", args.bundles.len())
+        },
+        server.url(),
+        server.contexts().join(", ")
+    );
+    writeln!(stdout, "export KUBECONFIG={}", path.display())?;
+    stdout.flush()?;
+    server.run()?;
+    Ok(Outcome::Clean)
+}
+
+/// `ktriage shell`: serves the bundles on a thread, runs `$SHELL` with `KUBECONFIG` set, and
+/// returns when it exits (the process, and so the server, ends then).
+#[cfg(feature = "serve")]
+fn shell(args: &crate::cli::ServeArgs) -> Result<Outcome> {
+    let server =
+        crate::serve::Server::start(&args.bundles, args.address, args.port, &args.simulate)?;
+    let (path, temporary) = match &args.kubeconfig_out {
+        Some(p) => (p.clone(), false),
+        None => (
+            std::env::temp_dir().join(format!("ktriage-shell-{}.kubeconfig", std::process::id())),
+            true,
+        ),
+    };
+    server.write_kubeconfig(&path)?;
+    eprintln!(
+        "ktriage: serving at {} (contexts: {}); KUBECONFIG={}; exit the shell to stop",
+        server.url(),
+        server.contexts().join(", "),
+        path.display()
+    );
+    server.spawn();
+    let shell = std::env::var("SHELL")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "/bin/sh".to_owned());
+    let code = crate::serve::run_shell(&shell, &path);
+    if temporary {
+        let _ = std::fs::remove_file(&path);
+    }
+    Ok(if code? == 0 {
+        Outcome::Clean
+    } else {
+        Outcome::Failed
+    })
 }
 
 /// Analyzes every input of `cfg` and builds the report.

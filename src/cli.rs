@@ -29,6 +29,13 @@ pub enum Command {
     Analyze(AnalyzeArgs),
     /// Merge the JSON reports of shards into one (re-ranked, fleet recomputed).
     Merge(MergeArgs),
+    /// Serve bundles as a read-only Kubernetes API for kubectl, one context per bundle.
+    #[cfg(feature = "serve")]
+    Serve(ServeArgs),
+    /// Start $SHELL with KUBECONFIG set to bundles served as `serve` does; the server stops
+    /// when the shell exits.
+    #[cfg(feature = "serve")]
+    Shell(ServeArgs),
     /// List the causes ktriage reports.
     Rules {
         /// Output format: `table` (one cause a line) or `json`.
@@ -107,6 +114,35 @@ pub struct AnalyzeArgs {
     /// notes) instead of its 2-4 line summary.
     #[arg(short, long)]
     pub verbose: bool,
+}
+
+/// `ktriage serve` and `ktriage shell`.
+#[cfg(feature = "serve")]
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Bundles (archives, directories, cluster-info dump files) of any format `analyze` reads;
+    /// each is one cluster, one kubeconfig context named after it.
+    #[arg(required = true, value_name = "BUNDLE")]
+    pub bundles: Vec<PathBuf>,
+    /// Port to listen on (default: a free port).
+    #[arg(long, value_name = "PORT", default_value_t = 0)]
+    pub port: u16,
+    /// Address to listen on. Loopback by default: the bundles are served to anyone who can
+    /// connect, without authentication.
+    #[arg(long, value_name = "IP", default_value = "127.0.0.1")]
+    pub address: std::net::IpAddr,
+    /// Write the kubeconfig to FILE (serve: default a file in the temporary directory, named
+    /// on stdout as an `export KUBECONFIG=` line; shell: default a temporary file removed when
+    /// the shell exits).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig_out: Option<PathBuf>,
+    /// For testing clients: make the server show a cluster condition (repeatable):
+    /// `forbid-namespace=NS` (403 for NS, and for lists across namespaces),
+    /// `forbid-namespace-list`, `forbid-resource=KIND`, `aggregated-api-down`
+    /// (`metrics.k8s.io/v1beta1` answers 503), `page-size=N` (lists with `limit` come in pages
+    /// of at most N).
+    #[arg(long, value_name = "CONDITION")]
+    pub simulate: Vec<String>,
 }
 
 /// `ktriage merge`.

@@ -47,6 +47,8 @@ mod rank;
 pub mod redact;
 mod report;
 mod rules;
+#[cfg(feature = "serve")]
+mod serve;
 mod subjects;
 mod text;
 mod yaml;

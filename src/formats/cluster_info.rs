@@ -22,7 +22,7 @@ use std::collections::BTreeSet;
 use serde_json::value::RawValue;
 
 use super::{
-    BundleFormat, Confidence, Detection, RawBundle, add_file, add_log, add_resource,
+    BundleFormat, Confidence, Detection, RawBundle, add_documents, add_file, add_log, add_resource,
     infer_collected_at, reserve_parsed,
 };
 use crate::bundle::BundleSource;
@@ -121,6 +121,7 @@ fn read_dir(source: &BundleSource, mut raw: RawBundle<'_>, root: &str) -> (Clust
     let mut warnings = raw.warnings;
     let mut cluster = Cluster {
         name: source.stem(),
+        documents: raw.documents.then(Vec::new),
         ..Cluster::default()
     };
     reserve_parsed(&mut cluster, &raw.files);
@@ -135,6 +136,11 @@ fn read_dir(source: &BundleSource, mut raw: RawBundle<'_>, root: &str) -> (Clust
             [_ns, file] => {
                 if let Some(resource) = strip_list_ext(file) {
                     add_file(&mut cluster, resource, rel, data, &mut warnings);
+                } else if let Some(other) =
+                    LIST_EXTENSIONS.iter().find_map(|e| file.strip_suffix(e))
+                {
+                    // `replication-controllers.json`, kept only to be served.
+                    add_documents(&mut cluster, other, rel, data.bytes(), &mut warnings);
                 }
             }
             _ => {}
@@ -145,7 +151,13 @@ fn read_dir(source: &BundleSource, mut raw: RawBundle<'_>, root: &str) -> (Clust
             continue;
         };
         if let [_, _, "logs.txt"] = rel.split('/').collect::<Vec<_>>()[..] {
-            split_log_blocks(&mut cluster, raw.scanner, rel, &log.text, log.skipped_lines);
+            split_log_blocks(
+                &mut cluster,
+                (raw.scanner, raw.log_keep),
+                rel,
+                &log.text,
+                log.skipped_lines,
+            );
         }
     }
     finish(cluster, warnings)
@@ -156,6 +168,7 @@ fn read_stdout(source: &BundleSource, raw: RawBundle<'_>) -> (Cluster, Vec<Strin
     let mut warnings = raw.warnings;
     let mut cluster = Cluster {
         name: source.stem(),
+        documents: raw.documents.then(Vec::new),
         ..Cluster::default()
     };
     for (name, data) in &raw.files {
@@ -178,7 +191,7 @@ fn read_stdout(source: &BundleSource, raw: RawBundle<'_>) -> (Cluster, Vec<Strin
             {
                 split_log_blocks(
                     &mut cluster,
-                    raw.scanner,
+                    (raw.scanner, raw.log_keep),
                     name,
                     &bytes[start..offset + line.len()],
                     0,
@@ -187,7 +200,13 @@ fn read_stdout(source: &BundleSource, raw: RawBundle<'_>) -> (Cluster, Vec<Strin
             offset += line.len();
         }
         if let Some(start) = block_start {
-            split_log_blocks(&mut cluster, raw.scanner, name, &bytes[start..], 0);
+            split_log_blocks(
+                &mut cluster,
+                (raw.scanner, raw.log_keep),
+                name,
+                &bytes[start..],
+                0,
+            );
         }
         read_documents(&mut cluster, name, segment + 1, &docs, &mut warnings);
     }
@@ -257,9 +276,11 @@ fn read_documents(
                 let kind = serde_json::from_str::<KindProbe>(doc.get())
                     .map(|k| k.kind)
                     .unwrap_or_default();
+                let label = format!("{name} ({kind} {})", i + 1);
                 if let Some(resource) = resource_of_kind(&kind) {
-                    let label = format!("{name} ({kind} {})", i + 1);
                     add_resource(cluster, resource, &label, doc.get().as_bytes(), warnings);
+                } else if let Some(other) = kind.strip_suffix("List") {
+                    add_documents(cluster, other, &label, doc.get().as_bytes(), warnings);
                 }
             }
         }
@@ -296,18 +317,20 @@ fn read_yaml_doc(
         .find_map(|l| l.strip_prefix("kind:"))
         .map(|k| k.trim().trim_matches('"'))
         .unwrap_or_default();
+    let label = format!("{name} ({kind} {index})");
     if let Some(resource) = resource_of_kind(kind) {
-        let label = format!("{name} ({kind} {index})");
         add_resource(cluster, resource, &label, doc.as_bytes(), warnings);
+    } else if let Some(other) = kind.strip_suffix("List") {
+        add_documents(cluster, other, &label, doc.as_bytes(), warnings);
     }
 }
 
 /// Splits `==== START/END logs for container C of pod NS/POD ====` blocks into container logs.
 /// `skipped_lines` is how many lines of the file were dropped before `text` (a kept tail). Each
-/// container's log is scanned with `scanner` as it is split out.
+/// container's log is scanned with `scanner` as it is split out, its last `keep` bytes kept.
 fn split_log_blocks(
     cluster: &mut Cluster,
-    scanner: &Scanner,
+    (scanner, keep): (&Scanner, usize),
     source: &str,
     text: &[u8],
     skipped_lines: u64,
@@ -322,13 +345,14 @@ fn split_log_blocks(
             if seen.insert(who.clone()) && !is_fetch_error(&text) {
                 let (ns, pod, container) = who;
                 let total = text.len() as u64;
-                let log = LogFile::new(
-                    format!("{source} (container {container})"),
+                let log = LogFile {
+                    source: format!("{source} (container {container})"),
                     text,
-                    total,
-                    u64::from(cut),
-                    scanner,
-                );
+                    total_bytes: total,
+                    skipped_lines: u64::from(cut),
+                    scanned: None,
+                }
+                .scan(scanner, keep);
                 add_log(cluster, &ns, &pod, &container, false, log);
             }
         };
@@ -396,7 +420,13 @@ mod tests {
     fn glued_end_marker_and_fetch_errors() {
         let text = b"==== START logs for container api of pod shop/api-1 ====\nstarting\npanic: boom==== END logs for container api of pod shop/api-1 ====\n==== START logs for container init of pod shop/api-1 ====\nRequest log error: container \"init\" in pod \"api-1\" is waiting to start: PodInitializing\n==== END logs for container init of pod shop/api-1 ====\n";
         let mut cluster = Cluster::default();
-        split_log_blocks(&mut cluster, &SCANNER, "shop/api-1/logs.txt", text, 0);
+        split_log_blocks(
+            &mut cluster,
+            (&SCANNER, crate::model::log::KEPT_TAIL_BYTES),
+            "shop/api-1/logs.txt",
+            text,
+            0,
+        );
         let logs = cluster.find_logs("shop", "api-1", "api").unwrap();
         let current = logs.current.as_ref().unwrap();
         assert!(logs.previous.is_none());
@@ -409,7 +439,13 @@ mod tests {
     fn tail_starting_inside_a_block_is_named_by_its_end_marker() {
         let text = b"last words\n==== END logs for container api of pod shop/api-1 ====\n";
         let mut cluster = Cluster::default();
-        split_log_blocks(&mut cluster, &SCANNER, "shop/api-1/logs.txt", text, 40);
+        split_log_blocks(
+            &mut cluster,
+            (&SCANNER, crate::model::log::KEPT_TAIL_BYTES),
+            "shop/api-1/logs.txt",
+            text,
+            40,
+        );
         let log = cluster.find_logs("shop", "api-1", "api").unwrap();
         assert!(log.current.as_ref().unwrap().is_truncated());
     }

@@ -2,7 +2,10 @@
 
 use serde::Deserialize;
 
-use super::{BundleFormat, Confidence, Detection, RawBundle, add_file, add_log, reserve_parsed};
+use super::{
+    BundleFormat, Confidence, Detection, RawBundle, add_documents, add_file, add_log,
+    reserve_parsed,
+};
 use crate::bundle::BundleSource;
 use crate::model::{Cluster, Time};
 
@@ -138,6 +141,7 @@ fn read(source: &BundleSource, mut raw: RawBundle<'_>, root: &str) -> (Cluster, 
             .unwrap_or_else(|| source.stem()),
         collected_at,
         server_version: manifest.server_version,
+        documents: raw.documents.then(Vec::new),
         ..Cluster::default()
     };
     reserve_parsed(&mut cluster, &raw.files);
@@ -149,6 +153,10 @@ fn read(source: &BundleSource, mut raw: RawBundle<'_>, root: &str) -> (Cluster, 
         match parts.as_slice() {
             ["cluster", "nodes.yaml" | "nodes.json"] => {
                 add_file(&mut cluster, "nodes", rel, data, &mut warnings);
+            }
+            ["cluster", file] if *file != "version.yaml" => {
+                let resource = file.trim_end_matches(".yaml").trim_end_matches(".json");
+                add_documents(&mut cluster, resource, rel, data.bytes(), &mut warnings);
             }
             ["namespaces", _ns, file] => {
                 let resource = file.trim_end_matches(".yaml").trim_end_matches(".json");

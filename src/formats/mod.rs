@@ -137,6 +137,22 @@ pub fn read(
     load(source, raw)
 }
 
+/// Reads the bundle at `source` to serve it as it is (`ktriage serve`): the same readers as
+/// `read`, with every resource file's objects kept whole in `Cluster::documents` and logs kept
+/// as read (up to `Limits::log_window_bytes`) rather than cut to the tail analysis reads.
+///
+/// # Errors
+/// As `read`.
+pub(crate) fn read_documents(
+    source: &BundleSource,
+    limits: &Limits,
+    scanner: &Scanner,
+) -> Result<Loaded, LoadError> {
+    let mut raw = RawBundle::for_documents(scanner);
+    crate::bundle::read_bundle(source, limits, &mut raw)?;
+    load(source, raw)
+}
+
 /// Detects the format of `raw` and reads it into a `Cluster`.
 ///
 /// Every format in `FORMATS` is asked; the most confident detection wins (`Confidence`), and
@@ -483,6 +499,8 @@ pub(crate) fn add_file(
     data: &mut FileData,
     warnings: &mut Vec<String>,
 ) -> bool {
+    // Read for documents, no file is parsed as it arrives (`RawBundle::file`), so every one
+    // goes through `add_resource`, which keeps its objects whole.
     let FileData::Parsed(parsed) = data else {
         return add_resource(cluster, resource, rel, data.bytes(), warnings);
     };
@@ -527,12 +545,38 @@ pub(crate) fn add_resource(
     bytes: &[u8],
     warnings: &mut Vec<String>,
 ) -> bool {
+    if cluster.documents.is_some() {
+        add_documents(cluster, resource, path, bytes, &mut Vec::new());
+    }
     let Some((objects, parse_warnings)) = parse_resource(resource, path, bytes) else {
         return false;
     };
     warnings.extend(parse_warnings);
     insert(cluster, resource, path, objects);
     true
+}
+
+/// Keeps the objects of one resource file of kind `resource` whole in `Cluster::documents`
+/// when the bundle is read for them (`read_documents`); does nothing otherwise. Formats call it
+/// for the files of kinds the model does not keep (`add_resource` does for the others).
+/// Warnings name `path`.
+pub(crate) fn add_documents(
+    cluster: &mut Cluster,
+    resource: &str,
+    path: &str,
+    bytes: &[u8],
+    warnings: &mut Vec<String>,
+) {
+    let Some(documents) = cluster.documents.as_mut() else {
+        return;
+    };
+    let parsed = parse_objects::<serde_json::Value>(path, bytes);
+    warnings.extend(parsed.warnings);
+    documents.push(crate::model::ResourceFile {
+        resource: resource.to_owned(),
+        path: path.to_owned(),
+        objects: parsed.items,
+    });
 }
 
 /// Makes room in the cluster's lists for every object parsed while the bundle was read, so
@@ -1077,5 +1121,64 @@ mod tests {
             warnings[0].contains("read as pods by its name"),
             "{warnings:?}"
         );
+    }
+
+    /// Read for documents, every format keeps each resource file whole, with the fields the
+    /// model drops, and logs as read; read for analysis, none are kept.
+    #[test]
+    fn documents_keep_every_file_whole_only_when_asked() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let cases = [
+            ("samples/oom-killed", "ktriage", "networkpolicies"),
+            (
+                "fixtures/bundles/troubleshoot-oomkilled",
+                "troubleshoot",
+                "pods",
+            ),
+            (
+                "fixtures/bundles/must-gather-crashloop",
+                "must-gather",
+                "namespaces",
+            ),
+            (
+                "fixtures/bundles/cluster-info-dump-dir",
+                "cluster-info-dump",
+                "replication-controllers",
+            ),
+        ];
+        for (bundle, format, resource) in cases {
+            let source = BundleSource::new(root.join(bundle));
+            let loaded = read_documents(&source, &Limits::default(), &SCANNER).expect("a bundle");
+            assert_eq!(loaded.format.name(), format);
+            let documents = loaded.cluster.documents.expect("kept");
+            assert!(
+                documents.iter().any(|d| d.resource == resource),
+                "{bundle}: {:?}",
+                documents.iter().map(|d| &d.resource).collect::<Vec<_>>()
+            );
+            let pods: Vec<&serde_json::Value> = documents
+                .iter()
+                .filter(|d| d.resource == "pods")
+                .flat_map(|d| &d.objects)
+                .collect();
+            assert!(!pods.is_empty(), "{bundle}");
+            // `uid`, `managedFields`, probes: fields the model never reads are all there.
+            assert!(
+                pods.iter().all(|p| p.pointer("/metadata/uid").is_some()),
+                "{bundle}"
+            );
+            let analyzed = read(&source, &Limits::default(), &SCANNER).expect("a bundle");
+            assert!(analyzed.cluster.documents.is_none(), "{bundle}");
+        }
+        // Logs are kept as read, not cut to the tail analysis keeps.
+        let mut raw = RawBundle::for_documents(&SCANNER);
+        let text = b"2026-11-28T04:59:01.000000000Z line\n".repeat(2000);
+        raw.tail(Tail {
+            path: "b/logs/shop/api-1/api.log".into(),
+            text: text.clone(),
+            total_bytes: text.len() as u64,
+            skipped_lines: 0,
+        });
+        assert_eq!(raw.logs["b/logs/shop/api-1/api.log"].text, text);
     }
 }

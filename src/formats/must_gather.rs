@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use super::{
-    BundleFormat, Confidence, Detection, RawBundle, add_file, add_log, add_resource,
+    BundleFormat, Confidence, Detection, RawBundle, add_documents, add_file, add_log, add_resource,
     infer_collected_at, reserve_parsed,
 };
 use crate::bundle::BundleSource;
@@ -131,6 +131,7 @@ fn read(source: &BundleSource, mut raw: RawBundle<'_>, roots: &[String]) -> (Clu
     let mut warnings = raw.warnings;
     let mut cluster = Cluster {
         name: source.stem(),
+        documents: raw.documents.then(Vec::new),
         ..Cluster::default()
     };
     let mut lists_read: BTreeSet<(String, String)> = BTreeSet::new();
@@ -153,13 +154,23 @@ fn read(source: &BundleSource, mut raw: RawBundle<'_>, roots: &[String]) -> (Clu
                 if is_read(group, plural) {
                     add_file(&mut cluster, plural, rel, data, &mut warnings);
                     lists_read.insert(((*ns).to_owned(), plural.to_owned()));
+                } else {
+                    add_documents(&mut cluster, plural, rel, data.bytes(), &mut warnings);
                 }
+            }
+            // The namespace object itself: `namespaces/<ns>/<ns>.yaml`.
+            ["namespaces", ns, file] if strip_ext(file) == *ns => {
+                add_documents(&mut cluster, "namespaces", rel, data.bytes(), &mut warnings);
             }
             ["namespaces", ns, "pods", pod, file] if strip_ext(file) == *pod => {
                 per_pod.push((ns, pod, rel, data.bytes()));
             }
             ["namespaces", ns, group, plural, _] if is_read(group, plural) => {
                 per_object.push((ns, plural, rel, data.bytes()));
+            }
+            // Per-object copies of kinds the model does not keep (`oc adm inspect` writes them).
+            ["namespaces", _ns, _group, plural, _] => {
+                add_documents(&mut cluster, plural, rel, data.bytes(), &mut warnings);
             }
             [
                 "cluster-scoped-resources",
@@ -171,6 +182,24 @@ fn read(source: &BundleSource, mut raw: RawBundle<'_>, roots: &[String]) -> (Clu
             }
             ["cluster-scoped-resources", "config.openshift.io", file, ..] => {
                 openshift_config(&mut cluster, file, rel, data.bytes());
+                add_documents(
+                    &mut cluster,
+                    strip_ext(file),
+                    rel,
+                    data.bytes(),
+                    &mut warnings,
+                );
+            }
+            // Other cluster-scoped lists and per-object copies (`core/namespaces/<ns>.yaml`).
+            ["cluster-scoped-resources", _group, file]
+            | ["cluster-scoped-resources", _group, file, _] => {
+                add_documents(
+                    &mut cluster,
+                    strip_ext(file),
+                    rel,
+                    data.bytes(),
+                    &mut warnings,
+                );
             }
             _ => {}
         }

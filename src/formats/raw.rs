@@ -24,6 +24,14 @@ pub struct RawBundle<'s> {
     pub single_file: bool,
     /// Scans logs for signatures as they arrive, and the logs a format splits out of one file.
     pub scanner: &'s Scanner,
+    /// Read for `ktriage serve` (`for_documents`): resource files are kept as bytes (never
+    /// digested into the model as read) and the formats start their cluster with
+    /// `Cluster::documents` (`documents.then(Vec::new)`), recording every resource file's
+    /// objects whole there.
+    pub documents: bool,
+    /// How much of each log's tail is kept once scanned: `KEPT_TAIL_BYTES` for analysis, the
+    /// whole window read for `serve`.
+    pub log_keep: usize,
 }
 
 impl<'s> RawBundle<'s> {
@@ -36,6 +44,19 @@ impl<'s> RawBundle<'s> {
             warnings: Vec::new(),
             single_file: false,
             scanner,
+            documents: false,
+            log_keep: crate::model::log::KEPT_TAIL_BYTES,
+        }
+    }
+
+    /// No members yet, read to serve the bundle as it is: every resource file kept whole and
+    /// recorded in `Cluster::documents`, logs kept as read (up to `Limits::log_window_bytes`).
+    #[must_use]
+    pub fn for_documents(scanner: &'s Scanner) -> Self {
+        RawBundle {
+            documents: true,
+            log_keep: usize::MAX,
+            ..Self::new(scanner)
         }
     }
 
@@ -63,7 +84,11 @@ impl Sink for RawBundle<'_> {
     /// Parses the file now when its path names a kind the model keeps (`digest`), else keeps
     /// its bytes for the format readers.
     fn file(&mut self, path: String, bytes: &[u8]) {
-        let data = digest(&path, bytes, &self.files);
+        let data = if self.documents {
+            FileData::Bytes(bytes.to_vec())
+        } else {
+            digest(&path, bytes, &self.files)
+        };
         self.files.insert(path, data);
     }
 
@@ -75,8 +100,10 @@ impl Sink for RawBundle<'_> {
             skipped_lines: tail.skipped_lines,
             scanned: None,
         };
-        self.logs
-            .insert(log.source.clone(), scanned(log, self.scanner));
+        self.logs.insert(
+            log.source.clone(),
+            scanned(log, self.scanner, self.log_keep),
+        );
     }
 
     fn single_file(&mut self, name: String, bytes: Vec<u8>) {
@@ -117,14 +144,14 @@ impl From<Vec<u8>> for FileData {
     }
 }
 
-/// A container's log scanned as it is read, keeping only its tail (`LogFile::scan`). A
+/// A container's log scanned as it is read, keeping only its last `keep` bytes (`LogFile::scan`). A
 /// cluster-info dump's `logs.txt` holds several containers' logs: it is kept whole, to be
 /// split (each part is scanned then).
-fn scanned(log: LogFile, scanner: &Scanner) -> LogFile {
+fn scanned(log: LogFile, scanner: &Scanner, keep: usize) -> LogFile {
     if log.source.ends_with("/logs.txt") || log.source == "logs.txt" {
         log
     } else {
-        log.scan(scanner, crate::model::log::KEPT_TAIL_BYTES)
+        log.scan(scanner, keep)
     }
 }
 

@@ -14,8 +14,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use super::{
-    BundleFormat, Confidence, Detection, RawBundle, add_file, add_log, infer_collected_at,
-    reserve_parsed,
+    BundleFormat, Confidence, Detection, RawBundle, add_documents, add_file, add_log,
+    infer_collected_at, reserve_parsed,
 };
 use crate::bundle::BundleSource;
 use crate::model::{Cluster, Time};
@@ -68,6 +68,7 @@ fn read(source: &BundleSource, mut raw: RawBundle<'_>, root: &str) -> (Cluster, 
     let mut warnings = raw.warnings;
     let mut cluster = Cluster {
         name: source.stem(),
+        documents: raw.documents.then(Vec::new),
         ..Cluster::default()
     };
     let mut collector_times: Vec<Time> = Vec::new();
@@ -86,6 +87,8 @@ fn read(source: &BundleSource, mut raw: RawBundle<'_>, root: &str) -> (Cluster, 
                     add_file(&mut cluster, resource, rel, data, &mut warnings);
                 } else if is_errors_file(&parts, file) {
                     warnings.push(errors_warning(rel, data.bytes()));
+                } else {
+                    add_documents(&mut cluster, dir, rel, data.bytes(), &mut warnings);
                 }
             }
             ["cluster-info", "cluster_version.json"] => {
@@ -105,6 +108,17 @@ fn read(source: &BundleSource, mut raw: RawBundle<'_>, root: &str) -> (Cluster, 
             }
             [.., name] if is_errors_file(&parts, name) => {
                 warnings.push(errors_warning(rel, data.bytes()));
+            }
+            // Custom resources, per definition and namespace.
+            ["cluster-resources", "custom-resources", definition, file]
+                if file.ends_with(".json") || file.ends_with(".yaml") =>
+            {
+                add_documents(&mut cluster, definition, rel, data.bytes(), &mut warnings);
+            }
+            // Cluster-scoped lists: `namespaces.json`, `storage-classes.json`, `pvs.json`.
+            ["cluster-resources", file] if file.ends_with(".json") => {
+                let resource = file.trim_end_matches(".json");
+                add_documents(&mut cluster, resource, rel, data.bytes(), &mut warnings);
             }
             _ => {}
         }

@@ -56,6 +56,21 @@ pub struct Cluster {
     /// The latest time of the events read, those dropped as unread included
     /// (`drop_unread_events`; also while a bundle is read, `formats::digest`).
     pub latest_event: Option<Time>,
+    /// Every resource file of the bundle with its objects as written, every field kept: only
+    /// when read for `ktriage serve` (`formats::read_documents`), `None` for analysis.
+    pub documents: Option<Vec<ResourceFile>>,
+}
+
+/// One resource file of a bundle, its objects kept whole (`Cluster::documents`).
+#[derive(Debug, Clone)]
+pub struct ResourceFile {
+    /// The kind of resource the bundle's layout files it as: a plural kubectl name (`pods`,
+    /// `ingresses`), or a name a layout uses for one (`replication-controllers`, `pvs`).
+    pub resource: String,
+    /// Where it is in the bundle.
+    pub path: String,
+    /// Its objects in file order (the items of a list), as parsed from JSON or YAML.
+    pub objects: Vec<serde_json::Value>,
 }
 
 impl Cluster {
