@@ -151,6 +151,14 @@ const SIGNATURES: &[Signature] = &[
         example: "Error: failed to parse /etc/openab/config.toml: missing field `discord`",
         confidence: 0.8,
     },
+    // A file opened by an empty path: the setting that names it is empty (Go's `open :`,
+    // Python's `No such file or directory: ''`, Node's `open ''`).
+    Signature {
+        id: "empty-path-setting",
+        pattern: r"\b(?:open|stat|lstat|read) : no such file or directory|No such file or directory: ''|ENOENT: no such file or directory, (?:open|stat|scandir) ''",
+        example: "[ERROR] [/registryctl/config/config.go:63]: failed to load storage driver, err:open : no such file or directory",
+        confidence: 0.8,
+    },
     // Environment schema validators (t3-env with Zod, envalid) list the variables they reject
     // on the lines after this header.
     Signature {
@@ -281,6 +289,10 @@ mod tests {
             // Environment schema validators (t3-env with Zod, envalid).
             "❌ Invalid environment variables: [",
             "Missing environment variables:",
+            // A path setting left empty.
+            "[ERROR] [/registryctl/config/config.go:63]: failed to load storage driver, err:open : no such file or directory",
+            "FileNotFoundError: [Errno 2] No such file or directory: ''",
+            "Error: ENOENT: no such file or directory, open ''",
         ] {
             assert!(causes(line).contains(&"invalid-app-config"), "{line}");
         }
@@ -301,6 +313,9 @@ mod tests {
             // A data file, not configuration, and a log that only mentions variables.
             "failed to parse /data/cache.bin: unexpected EOF",
             "Loaded 12 environment variables from .env",
+            // A path that is set but absent is a missing file, not an empty setting.
+            "open /etc/app/config.yaml: no such file or directory",
+            "FileNotFoundError: [Errno 2] No such file or directory: '/data/model.bin'",
         ] {
             assert!(!causes(line).contains(&"invalid-app-config"), "{line}");
         }
