@@ -275,3 +275,210 @@ fn a_bundle_pair_shows_exactly_what_changed() {
     assert_eq!(diff["cluster"]["basis"], "kube-system uid");
     insta::assert_snapshot!("bundle_pair_json", shown(&out.stdout, tmp.path()));
 }
+
+/// The table and the Markdown say the same as the JSON, in the order of the sections.
+#[test]
+fn table_and_markdown_of_a_bundle_pair() {
+    let (tmp, before, after) = before_and_after();
+    for (format, name) in [
+        ("table", "bundle_pair_table"),
+        ("markdown", "bundle_pair_markdown"),
+    ] {
+        let out = ktriage(&[
+            "diff",
+            before.to_str().unwrap(),
+            after.to_str().unwrap(),
+            "--format",
+            format,
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        insta::assert_snapshot!(name, shown(&out.stdout, tmp.path()));
+    }
+}
+
+/// Everything of the first bundle fixed: all resolved, exit status 0.
+#[test]
+fn all_resolved_exits_0() {
+    let (tmp, before, _) = before_and_after();
+    let fixed = tmp.path().join("prod-eu-1-fixed");
+    write_bundle(
+        &fixed,
+        &[Part {
+            sample: "healthy",
+            renames: &[
+                ("aks-nodepool1-27182818-vmss000000", NODE_A),
+                ("aks-nodepool1-27182818-vmss000001", NODE_B),
+            ],
+        }],
+    );
+    let out = ktriage(&[
+        "diff",
+        before.to_str().unwrap(),
+        fixed.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let diff: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(diff["summary"]["resolved"], 3);
+    assert_eq!(diff["summary"]["new"], 0);
+    assert_eq!(diff["summary"]["persisting"], 0);
+}
+
+/// Another cluster's bundle is refused, naming both inputs and what differs; `--force`
+/// compares them anyway and says so.
+#[test]
+fn a_bundle_of_another_cluster_is_refused_unless_forced() {
+    let (_tmp, before, _) = before_and_after();
+    let other = samples().join("bad-args");
+    let args = ["diff", before.to_str().unwrap(), other.to_str().unwrap()];
+    let out = ktriage(&args);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("prod-eu-1-before` and `")
+            && stderr.contains("samples/bad-args` are not bundles of the same cluster (kube-system uid `7d0ff01c-5672-48a0-8f08-6fb63fe5a45a` and `ab99f42e-868c-4ab8-a8f7-91a62430875f`); --force compares them anyway"),
+        "{stderr}"
+    );
+    let out = ktriage(&[&args[..], &["--force", "--format", "json"]].concat());
+    assert_eq!(out.status.code(), Some(1));
+    let diff: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(diff["cluster"]["same"], false);
+    assert_eq!(diff["cluster"]["forced"], true);
+    assert_eq!(diff["summary"]["new"], 1);
+    assert_eq!(diff["summary"]["resolved"], 3);
+}
+
+/// Without a uid, the recorded cluster name decides; without a name, the node names.
+#[test]
+fn without_a_uid_the_name_then_the_nodes_decide() {
+    let (_tmp, before, after) = before_and_after();
+    for dir in [&before, &after] {
+        fs::remove_file(dir.join("cluster/namespaces.yaml")).unwrap();
+    }
+    let json = |old: &Path, new: &Path| {
+        let out = ktriage(&[
+            "diff",
+            old.to_str().unwrap(),
+            new.to_str().unwrap(),
+            "--format",
+            "json",
+        ]);
+        let diff: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        (out.status.code(), diff["cluster"].clone())
+    };
+    let (code, cluster) = json(&before, &after);
+    assert_eq!(code, Some(1));
+    assert_eq!(cluster["basis"], "cluster name");
+    // Renamed in its manifest (another kubeconfig context), same nodes.
+    edit(
+        &after,
+        "manifest.json",
+        "\"cluster\": \"prod-eu-1\"",
+        "\"cluster\": \"payments-prod\"",
+    );
+    assert_eq!(json(&before, &after).0, Some(2));
+    for dir in [&before, &after] {
+        let manifest = fs::read_to_string(dir.join("manifest.json")).unwrap();
+        let manifest: String = manifest
+            .lines()
+            .filter(|l| !l.contains("\"cluster\":") && !l.contains("\"context\":"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        fs::write(dir.join("manifest.json"), manifest).unwrap();
+    }
+    let (code, cluster) = json(&before, &after);
+    assert_eq!(code, Some(1));
+    assert_eq!(cluster["basis"], "node names");
+    assert_eq!(cluster["detail"], "2 of 2 node names shared");
+}
+
+/// A bad input is the usual error exit, naming it; nothing is written on stdout.
+#[test]
+fn a_bad_input_is_named() {
+    let (tmp, before, _) = before_and_after();
+    let broken = tmp.path().join("prod-eu-1-after.tar.gz");
+    fs::write(&broken, b"\x1f\x8b\x08\x00truncated").unwrap();
+    let missing = tmp.path().join("prod-eu-1-later.tar.gz");
+    let not_a_report = tmp.path().join("report.json");
+    fs::write(&not_a_report, "{\"schema_version\": 1, \"bundles\": []}\n").unwrap();
+    for bad in [&broken, &missing, &not_a_report] {
+        let out = ktriage(&["diff", before.to_str().unwrap(), bad.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{}", bad.display());
+        assert!(out.stdout.is_empty());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.starts_with(&format!("ktriage: `{}`", bad.display()))
+                || stderr.starts_with(&format!("ktriage: cannot read `{}`", bad.display())),
+            "{stderr}"
+        );
+    }
+}
+
+/// Two JSON reports give the same findings as the bundles, and say that templates and nodes
+/// could not be compared.
+#[test]
+fn reports_give_the_findings_and_say_what_they_lack() {
+    let (tmp, before, after) = before_and_after();
+    let mut reports = Vec::new();
+    for (dir, name) in [(&before, "before.json"), (&after, "after.json")] {
+        let path = tmp.path().join(name);
+        let out = ktriage(&[
+            "analyze",
+            dir.to_str().unwrap(),
+            "--format",
+            "json",
+            "-o",
+            path.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(1));
+        reports.push(path);
+    }
+    let diff = |old: &Path, new: &Path| -> (Option<i32>, Value) {
+        let out = ktriage(&[
+            "diff",
+            old.to_str().unwrap(),
+            new.to_str().unwrap(),
+            "--format",
+            "json",
+        ]);
+        (
+            out.status.code(),
+            serde_json::from_slice(&out.stdout).unwrap(),
+        )
+    };
+    let (code, of_reports) = diff(&reports[0], &reports[1]);
+    assert_eq!(code, Some(1));
+    let (_, of_bundles) = diff(&before, &after);
+    assert_eq!(of_reports["findings"], of_bundles["findings"]);
+    assert_eq!(of_reports["templates"], Value::Null);
+    assert_eq!(of_reports["nodes"], Value::Null);
+    assert_eq!(of_reports["old"]["input"], "report");
+    let note = of_reports["notes"][0].as_str().unwrap();
+    assert!(
+        note.starts_with("template and node changes are not available: `")
+            && note.ends_with("after.json` are JSON reports, which hold findings only; diff the bundles to compare them"),
+        "{note}"
+    );
+    // A report and a bundle mix.
+    let (code, mixed) = diff(&reports[0], &after);
+    assert_eq!(code, Some(1));
+    assert_eq!(mixed["findings"], of_bundles["findings"]);
+    let out = ktriage(&[
+        "diff",
+        reports[0].to_str().unwrap(),
+        after.to_str().unwrap(),
+    ]);
+    let table = shown(&out.stdout, tmp.path());
+    assert!(
+        table.contains("templates not compared, nodes not compared\n")
+            && table.contains("note: template and node changes are not available: `[TMP]/before.json` is a JSON report"),
+        "{table}"
+    );
+}

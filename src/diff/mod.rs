@@ -392,9 +392,10 @@ pub(crate) fn compare(old: &Input, new: &Input, force: bool) -> Result<Diff, Dif
             .map(|i| format!("`{}`", i.side.path))
             .collect();
         notes.push(format!(
-            "template and node changes are not available: {} {} a JSON report, which holds findings only; diff the bundles to compare them",
+            "template and node changes are not available: {} {}, which hold{} findings only; diff the bundles to compare them",
             reports.join(" and "),
-            if reports.len() == 1 { "is" } else { "are" }
+            if reports.len() == 1 { "is a JSON report" } else { "are JSON reports" },
+            if reports.len() == 1 { "s" } else { "" }
         ));
         (None, None)
     };
