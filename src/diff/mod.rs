@@ -681,3 +681,108 @@ fn node_changes(old: &Cluster, new: &Cluster) -> Vec<NodeChange> {
 }
 
 pub(crate) use render::render;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::LastTermination;
+
+    /// A finding of `cause` for `container` of `kind`/`name` in `shop`.
+    fn finding(kind: &str, name: &str, cause: &str, restarts: i64, rank: usize) -> ReportFinding {
+        ReportFinding {
+            rank,
+            score: 0.6,
+            severity: Severity::High,
+            cause: Cause::from_id(cause).expect("a cause id"),
+            confidence: 0.9,
+            title: format!("container `{name}` fails"),
+            cluster: "prod-eu-1".to_owned(),
+            namespace: "shop".to_owned(),
+            workload: WorkloadName {
+                kind: kind.to_owned(),
+                name: name.to_owned(),
+            },
+            pods: vec![name.to_owned()],
+            container: "app".to_owned(),
+            container_kind: "app".to_owned(),
+            restart_count: restarts,
+            last_termination: Some(LastTermination {
+                reason: Some("Error".to_owned()),
+                exit_code: Some(1),
+                signal: None,
+                message: None,
+                started_at: None,
+                finished_at: Some("2026-11-28T04:58:10Z".to_owned()),
+            }),
+            evidence: Vec::new(),
+            alternatives: Vec::new(),
+            remediation: Vec::new(),
+            commands: Vec::new(),
+            change_commands: Vec::new(),
+            explains: Vec::new(),
+            notes: Vec::new(),
+            log_tail: Vec::new(),
+            bundle: "b".to_owned(),
+            image: "registry.example.com/shop/app:1".to_owned(),
+            nodes: Vec::new(),
+        }
+    }
+
+    /// A bare pod recreated under a new generated name is the same workload; two findings of
+    /// one container pair by cause before a cause change is assumed.
+    #[test]
+    fn findings_match_by_workload_with_hashes_normalized_and_cause_first() {
+        let old = [
+            finding("Pod", "debug-7d9c5b6f4d-k2x8q", "oom-killed", 3, 1),
+            finding("Deployment", "api", "rollout-regression", 4, 2),
+            finding("Deployment", "api", "bad-args", 4, 3),
+            finding("Deployment", "worker", "dns-failure", 2, 4),
+        ];
+        let new = [
+            finding("Deployment", "api", "bad-args", 9, 1),
+            finding("Pod", "debug-5f6b8c9d7-x2x9z", "oom-killed", 1, 2),
+            finding("Deployment", "worker", "dependency-unreachable", 6, 3),
+            finding("StatefulSet", "db", "volume-mount", 2, 4),
+        ];
+        let m = match_findings(&old, &new);
+        let shown = |i: &Item| format!("{} {}", i.workload.name, i.cause.id());
+        assert_eq!(
+            m.new.iter().map(shown).collect::<Vec<_>>(),
+            ["db volume-mount"]
+        );
+        assert_eq!(
+            m.resolved.iter().map(shown).collect::<Vec<_>>(),
+            ["api rollout-regression"]
+        );
+        let persisting: Vec<(String, String, i64, bool)> = m
+            .persisting
+            .iter()
+            .map(|p| {
+                (
+                    shown(&p.old),
+                    shown(&p.new),
+                    p.restart_growth,
+                    p.cause_changed,
+                )
+            })
+            .collect();
+        assert_eq!(
+            persisting,
+            [
+                ("api bad-args".into(), "api bad-args".into(), 5, false),
+                (
+                    "debug-7d9c5b6f4d-k2x8q oom-killed".into(),
+                    "debug-5f6b8c9d7-x2x9z oom-killed".into(),
+                    -2,
+                    false
+                ),
+                (
+                    "worker dns-failure".into(),
+                    "worker dependency-unreachable".into(),
+                    4,
+                    true
+                ),
+            ]
+        );
+    }
+}
