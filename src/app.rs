@@ -18,7 +18,7 @@ use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 
 use crate::bundle::{BundleSource, printable};
-use crate::cli::{Cli, Command, Config, MergeArgs};
+use crate::cli::{Cli, Command, Config, DiffArgs, MergeArgs};
 use crate::finding::{BundleStatus, ReportFinding};
 use crate::logscan::Scanner;
 use crate::model::Cluster;
@@ -72,6 +72,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<Outcome> {
             Ok(outcome(&report))
         }
         Command::Merge(args) => merge(&args, stdout),
+        Command::Diff(args) => diff(&args, stdout),
         #[cfg(feature = "serve")]
         Command::Serve(args) => serve(&args, stdout),
         #[cfg(feature = "serve")]
@@ -806,6 +807,72 @@ fn merge(args: &MergeArgs, stdout: &mut dyn Write) -> Result<Outcome> {
     );
     write_report(&report, args.format, view, args.output.as_deref(), stdout)?;
     Ok(outcome(&report))
+}
+
+/// `ktriage diff`: two bundles or JSON reports of one cluster -> what changed between them.
+///
+/// # Errors
+/// An input that cannot be read, or inputs of different clusters without `--force`.
+fn diff(args: &DiffArgs, stdout: &mut dyn Write) -> Result<Outcome> {
+    let scanner = crate::rules::registry::scanner();
+    let rules = RuleSet::new(&[], &[]).map_err(anyhow::Error::msg)?;
+    let limits = crate::bundle::Limits::default();
+    let read = |path: &Path| -> Result<crate::diff::Input> {
+        let diagnose = |cluster: &Cluster, shown: &str| {
+            let mut findings = diagnose_cluster(cluster, shown, &rules, &scanner);
+            findings.iter_mut().for_each(clean);
+            findings
+        };
+        let input = guarded(|| crate::diff::read_input(path, &limits, &scanner, diagnose))
+            .map_err(|panic| {
+                anyhow::anyhow!(
+                    "`{}`: internal error while reading it (a bug; please report it): {}",
+                    path.display(),
+                    redact(&panic)
+                )
+            })??;
+        for w in input.side.warnings.iter().take(MAX_STDERR_WARNINGS) {
+            eprintln!("ktriage: warning: `{}`: {w}", input.side.path);
+        }
+        Ok(input)
+    };
+    let old = read(&args.old)?;
+    let new = read(&args.new)?;
+    let diff = crate::diff::compare(&old, &new, args.force)?;
+    write_output(args.output.as_deref(), stdout, |w| {
+        crate::diff::render(&diff, args.format, w)
+    })?;
+    Ok(if diff.has_findings() {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
+}
+
+/// Writes with `render` to `output` (a file; `None` or `-`: `stdout`). A closed pipe on stdout
+/// is not an error.
+///
+/// # Errors
+/// The file cannot be created or written.
+fn write_output(
+    output: Option<&Path>,
+    stdout: &mut dyn Write,
+    render: impl Fn(&mut dyn Write) -> io::Result<()>,
+) -> Result<()> {
+    if let Some(path) = output.filter(|p| *p != Path::new("-")) {
+        let file =
+            File::create(path).with_context(|| format!("cannot write to `{}`", path.display()))?;
+        let mut w = BufWriter::new(file);
+        render(&mut w)
+            .and_then(|()| w.flush())
+            .with_context(|| format!("cannot write to `{}`", path.display()))?;
+        return Ok(());
+    }
+    let mut w = BufWriter::new(stdout);
+    match render(&mut w).and_then(|()| w.flush()) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
 }
 
 /// Refuses a shard report that repeats a shard already read, or that comes from another run

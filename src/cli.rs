@@ -29,6 +29,9 @@ pub enum Command {
     Analyze(AnalyzeArgs),
     /// Merge the JSON reports of shards into one (re-ranked, fleet recomputed).
     Merge(MergeArgs),
+    /// Compare two bundles (or JSON reports) of one cluster: findings new, resolved and
+    /// persisting, pod templates and nodes changed.
+    Diff(DiffArgs),
     /// Serve bundles as a read-only Kubernetes API for kubectl, one context per bundle.
     #[cfg(feature = "serve")]
     Serve(ServeArgs),
@@ -160,6 +163,35 @@ pub struct MergeArgs {
     /// Only findings at or above this severity.
     #[arg(long, value_name = "LEVEL", default_value = "low", value_parser = severity_parser())]
     pub min_severity: Severity,
+}
+
+/// `ktriage diff`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Exit status: 0 when NEW has no finding (all of OLD's are resolved), \
+    1 when NEW has new or persisting findings, 2 when an input cannot be read or the two are \
+    not of one cluster (without --force). \
+    One cluster: the same kube-system namespace uid, else the same cluster name recorded by the \
+    bundles, else at least one node name in common. \
+    Template and node changes need two bundles; a JSON report holds findings only."
+)]
+pub struct DiffArgs {
+    /// The earlier input: a bundle (any format `analyze` reads) or a JSON report of one bundle
+    /// (`ktriage analyze --format json`).
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+    /// The later input, of the same cluster.
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Write the diff to FILE instead of standard output (`-`: standard output).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Compare the inputs even when they look like bundles of different clusters.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `ktriage completions`.

@@ -36,6 +36,7 @@ pub mod cause;
 mod cli;
 mod correlations;
 mod diagnose;
+mod diff;
 mod discover;
 mod explain;
 pub mod finding;

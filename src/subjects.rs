@@ -220,6 +220,21 @@ pub(crate) fn workload_pod_counts(cluster: &Cluster) -> BTreeMap<(&str, &str, &s
     counts
 }
 
+/// The pods of each workload: (namespace, kind, name) -> its pods, in the bundle's order.
+/// Workloads are resolved as for findings (ReplicaSet -> Deployment, Job -> CronJob).
+#[must_use]
+pub(crate) fn pods_by_workload(cluster: &Cluster) -> BTreeMap<(&str, &str, &str), Vec<&Pod>> {
+    let owners = OwnerIndex::new(cluster);
+    let mut pods: BTreeMap<(&str, &str, &str), Vec<&Pod>> = BTreeMap::new();
+    for pod in &cluster.pods {
+        let (kind, name) = owners.names(pod);
+        pods.entry((pod.metadata.namespace.as_str(), kind, name))
+            .or_default()
+            .push(pod);
+    }
+    pods
+}
+
 /// Whether an event belongs to this incarnation of the pod (same uid, or no uid recorded).
 fn is_current_pod(e: &Event, pod: &Pod) -> bool {
     let uid = &e.object().uid;

@@ -39,6 +39,8 @@ mod control_plane_disruption;
 mod fleet;
 mod node_correlated;
 mod rollout_regression;
+
+pub(crate) use rollout_regression::diff_templates;
 mod shared_dependency_down;
 
 /// What a correlation adds to one bundle's findings: new findings in `added`, notes on the

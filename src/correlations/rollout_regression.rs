@@ -152,7 +152,7 @@ fn deployment_regression(
         .find(|(_, _, pods)| !pods.is_empty())?;
     let old_name = old_rs.metadata.name.as_str();
     let container = findings[explained[0]].container.clone();
-    let changes = diff_templates(old_rs.spec.pod_spec(), new_rs.spec.pod_spec());
+    let changes = diff_templates(old_rs.spec.pod_spec(), new_rs.spec.pod_spec(), true);
     let source = new_rs.source.clone();
     let mut evidence = vec![
         Evidence::new(
@@ -432,7 +432,7 @@ fn pod_spec_changes(old: &Pod, new: &Pod) -> Vec<(String, String)> {
         spec.volumes.retain(|v| v.persistent_volume_claim.is_none());
         spec
     };
-    diff_templates(&without_claims(old), &without_claims(new))
+    diff_templates(&without_claims(old), &without_claims(new), true)
 }
 
 /// "image, env (`A`, `B`), resources" from `containers[api].image`, `containers[api].env[A]`, ….
@@ -465,7 +465,13 @@ fn summarize_fields(fields: &[&str]) -> String {
 }
 
 /// The fields that differ between two pod templates, each with a description of the change.
-fn diff_templates(old: &PodSpec, new: &PodSpec) -> Vec<(String, String)> {
+/// Env values are shown (those of sensitive names hidden) when `env_values` is true; otherwise
+/// only which names were added or removed, and that a value changed.
+pub(crate) fn diff_templates(
+    old: &PodSpec,
+    new: &PodSpec,
+    env_values: bool,
+) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for (list, olds, news) in [
         ("initContainers", &old.init_containers, &new.init_containers),
@@ -474,7 +480,7 @@ fn diff_templates(old: &PodSpec, new: &PodSpec) -> Vec<(String, String)> {
         for n in news {
             let path = format!("{list}[{}]", n.name);
             match olds.iter().find(|o| o.name == n.name) {
-                Some(o) => diff_container(&path, o, n, &mut out),
+                Some(o) => diff_container(&path, o, n, env_values, &mut out),
                 None => out.push((path, "container added".to_owned())),
             }
         }
@@ -526,7 +532,13 @@ fn diff_templates(old: &PodSpec, new: &PodSpec) -> Vec<(String, String)> {
 }
 
 /// Adds the changed fields of one container.
-fn diff_container(path: &str, o: &Container, n: &Container, out: &mut Vec<(String, String)>) {
+fn diff_container(
+    path: &str,
+    o: &Container,
+    n: &Container,
+    env_values: bool,
+    out: &mut Vec<(String, String)>,
+) {
     if o.image != n.image {
         out.push((
             format!("{path}.image"),
@@ -545,7 +557,7 @@ fn diff_container(path: &str, o: &Container, n: &Container, out: &mut Vec<(Strin
             format!("{:?} → {:?}", o.args, n.args),
         ));
     }
-    diff_env(path, o, n, out);
+    diff_env(path, o, n, env_values, out);
     let from = |c: &Container| -> BTreeSet<String> {
         c.env_from
             .iter()
@@ -614,8 +626,15 @@ fn diff_container(path: &str, o: &Container, n: &Container, out: &mut Vec<(Strin
     }
 }
 
-/// Adds the env variables added, removed or changed (values of sensitive names hidden).
-fn diff_env(path: &str, o: &Container, n: &Container, out: &mut Vec<(String, String)>) {
+/// Adds the env variables added, removed or changed (values of sensitive names hidden, and
+/// all values unless `values`).
+fn diff_env(
+    path: &str,
+    o: &Container,
+    n: &Container,
+    values: bool,
+    out: &mut Vec<(String, String)>,
+) {
     let env = |c: &Container| -> BTreeMap<String, String> {
         c.env
             .iter()
@@ -657,7 +676,12 @@ fn diff_env(path: &str, o: &Container, n: &Container, out: &mut Vec<(String, Str
             }
         };
         let text = match (eo.get(name), en.get(name)) {
-            (Some(a), Some(b)) if a != b => format!("{name}: {} → {}", shown(a), shown(b)),
+            (Some(a), Some(b)) if a != b && values => {
+                format!("{name}: {} → {}", shown(a), shown(b))
+            }
+            (Some(a), Some(b)) if a != b => format!("{name}: value changed"),
+            (Some(_), None) if !values => format!("{name} removed"),
+            (None, Some(_)) if !values => format!("{name} added"),
             (Some(_), None) => format!("{name} removed"),
             (None, Some(b)) => format!("{name} added: {}", shown(b)),
             _ => continue,
@@ -775,7 +799,7 @@ containers:
 "#,
         )
         .expect("valid");
-        let changes = diff_templates(&old, &new);
+        let changes = diff_templates(&old, &new, true);
         let fields: Vec<&str> = changes.iter().map(|(f, _)| f.as_str()).collect();
         assert_eq!(
             fields,

@@ -133,12 +133,13 @@ fn read(source: &BundleSource, mut raw: RawBundle<'_>, root: &str) -> (Cluster, 
         let reason = decisive_line(&e.stderr);
         warnings.push(format!("collection failed: `{}`: {reason}", e.command));
     }
+    let recorded_name = manifest
+        .cluster
+        .or(manifest.context)
+        .filter(|s| !s.is_empty());
     let mut cluster = Cluster {
-        name: manifest
-            .cluster
-            .or(manifest.context)
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| source.stem()),
+        name: recorded_name.clone().unwrap_or_else(|| source.stem()),
+        recorded_name,
         collected_at,
         server_version: manifest.server_version,
         documents: raw.documents.then(Vec::new),
@@ -155,6 +156,9 @@ fn read(source: &BundleSource, mut raw: RawBundle<'_>, root: &str) -> (Cluster, 
                 add_file(&mut cluster, "nodes", rel, data, &mut warnings);
             }
             ["cluster", file] if *file != "version.yaml" => {
+                if matches!(*file, "namespaces.yaml" | "namespaces.json") {
+                    cluster.kube_system_uid = kube_system_uid(rel, data.bytes());
+                }
                 let resource = file.trim_end_matches(".yaml").trim_end_matches(".json");
                 add_documents(&mut cluster, resource, rel, data.bytes(), &mut warnings);
             }
@@ -180,6 +184,23 @@ fn read(source: &BundleSource, mut raw: RawBundle<'_>, root: &str) -> (Cluster, 
         add_log(&mut cluster, ns, pod, container, previous, log);
     }
     (cluster, warnings)
+}
+
+/// A Namespace of `cluster/namespaces.yaml`: only its name and uid are read.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct Namespace {
+    metadata: crate::model::ObjectMeta,
+}
+
+/// The uid of `kube-system` in the namespaces file at `rel`, if it lists it with one.
+fn kube_system_uid(rel: &str, bytes: &[u8]) -> Option<String> {
+    crate::model::parse::parse_objects::<Namespace>(rel, bytes)
+        .items
+        .into_iter()
+        .find(|n| n.metadata.name == "kube-system")
+        .map(|n| n.metadata.uid)
+        .filter(|uid| !uid.is_empty())
 }
 
 #[cfg(test)]

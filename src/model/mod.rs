@@ -35,6 +35,12 @@ pub type LogKey = (String, String, String);
 pub struct Cluster {
     /// Cluster name from the bundle (manifest, context), else the bundle's file name.
     pub name: String,
+    /// The name the bundle itself records (a ktriage manifest's `cluster`, else its `context`);
+    /// `None` when `name` is only the bundle's file name.
+    pub recorded_name: Option<String>,
+    /// The uid of the `kube-system` namespace, when the bundle lists namespaces: made once when
+    /// a cluster is created and never changed, it tells one cluster from another.
+    pub kube_system_uid: Option<String>,
     /// When the bundle was collected; recency is measured from here, never from the clock.
     pub collected_at: Option<Time>,
     pub server_version: Option<String>,

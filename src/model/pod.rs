@@ -795,6 +795,13 @@ impl Pod {
         self.drop_unread_when_settled();
     }
 
+    /// Whether `slim_if_settled` cut this pod's spec down (to container names, images and
+    /// restart policies): its other spec fields are then unknown, not unset.
+    #[must_use]
+    pub fn is_slimmed(&self) -> bool {
+        self.is_slimmed_when_settled() && self.is_settled()
+    }
+
     /// Drops what a settled pod keeps nothing of outside its spec: annotations, container and
     /// image ids, and its conditions but the latest (read of a settled pod only for the
     /// latest time the cluster was observed, `formats::latest_observed`).

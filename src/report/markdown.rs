@@ -186,7 +186,7 @@ fn cell(s: &str) -> String {
 const MARKUP: &[char] = &['\\', '`', '*', '_', '[', ']', '<', '>', '|', '~', '#'];
 
 /// Plain text (a cluster name, a message) with every Markdown character escaped, on one line.
-fn text(s: &str) -> String {
+pub(crate) fn text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -203,7 +203,7 @@ fn text(s: &str) -> String {
 
 /// A message that marks names as code spans (``container `api` was OOM-killed``): the spans
 /// are kept, the text between them escaped; a backtick that closes nothing is escaped too.
-fn prose(s: &str) -> String {
+pub(crate) fn prose(s: &str) -> String {
     let s = s.replace('\n', " ");
     let mut out = String::with_capacity(s.len());
     let mut rest = s.as_str();
@@ -245,7 +245,7 @@ fn closing_run(s: &str, n: usize) -> Option<usize> {
 /// `s` as an inline code span that shows it exactly (a bundle path as given, backticks
 /// included): the fence is one backtick longer than the longest run inside, and a space pads
 /// content that starts or ends with a backtick or a space. Newlines become spaces.
-fn code(s: &str) -> String {
+pub(crate) fn code(s: &str) -> String {
     let s = s.replace('\n', " ");
     let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest + 1);

@@ -15,6 +15,7 @@ use crate::cause::Cause;
 use crate::finding::{BundleStatus, Severity};
 
 pub(crate) use findings::Findings;
+pub(crate) use markdown::{code as markdown_code, prose as markdown_prose, text as markdown_text};
 
 /// JSON report schema version (docs/design.md §5).
 pub(crate) const SCHEMA_VERSION: u32 = 1;
@@ -246,12 +247,7 @@ pub(crate) fn fleet(findings: &Findings) -> Vec<FleetEntry> {
     type Group<'a> = (BTreeSet<&'a str>, usize, Vec<usize>);
     let mut groups: BTreeMap<(Cause, String), Group<'_>> = BTreeMap::new();
     for (rank, f) in findings.keys() {
-        let signature = format!(
-            "{} {} / {}",
-            f.kind,
-            normalize_name(f.name, f.kind),
-            f.container
-        );
+        let signature = signature(f.kind, f.name, f.container);
         let entry = groups.entry((f.cause, signature)).or_default();
         entry.0.insert(f.cluster);
         entry.1 += f.pods;
@@ -279,6 +275,14 @@ pub(crate) fn fleet(findings: &Findings) -> Vec<FleetEntry> {
             .then_with(|| a.finding_ranks.cmp(&b.finding_ranks))
     });
     out
+}
+
+/// `Deployment velero / velero`: what names one workload's container across bundles of one or
+/// several clusters, pod-name hashes normalized (`normalize_name`). The fleet view groups by
+/// it, `ktriage diff` matches findings by it.
+#[must_use]
+pub(crate) fn signature(kind: &str, name: &str, container: &str) -> String {
+    format!("{kind} {} / {container}", normalize_name(name, kind))
 }
 
 /// A bare pod's name without its generated suffixes (`api-7d9c5b6f4d-k2x8q` -> `api`).
