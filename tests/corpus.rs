@@ -20,14 +20,13 @@ use std::process::Command;
 use ktriage::model::Time;
 use serde_json::{Map, Value, json};
 
-/// Top-1 accuracy below which the test fails, per share: the figures reached on the 239 cases
-/// (160/164 = 97.6% tuning, 49/75 = 65.3% held out, the same in every format), less a margin.
+/// Top-1 accuracy below which the test fails, per share: the figures reached on the 261 cases
+/// (174/179 = 97.2% tuning, 57/82 = 69.5% held out, the same in every format), less a margin.
 /// Raise them as the rules improve; never lower them to let a change through. (New cases move
-/// the figures too: the held-out share grew from 62 to 75 cases with harder ones, and its floor
-/// followed the figure while the rules gained on the same cases, never lost: on these 239 cases
-/// the rules before this round were right on 153 tuning and 48 held-out cases.)
+/// the figures too: on these 261 cases the rules before the last round were right on 169
+/// tuning and 54 held-out cases.)
 const FLOOR_TUNING: f64 = 0.95;
-const FLOOR_HELD_OUT: f64 = 0.64;
+const FLOOR_HELD_OUT: f64 = 0.67;
 /// A confidence band with at least this many findings (both shares) must be calibrated ...
 const CALIBRATION_MIN_FINDINGS: usize = 20;
 /// ... to within this much of the share of its findings that are right.
