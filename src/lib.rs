@@ -49,6 +49,7 @@ mod report;
 mod rules;
 mod subjects;
 mod text;
+mod timeline;
 mod yaml;
 
 pub use app::{Outcome, diagnose_cluster, run};

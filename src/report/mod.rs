@@ -2,9 +2,11 @@
 //! fleet view; and its three renderings. Renderers only format.
 
 mod findings;
+mod html;
 mod json;
 mod markdown;
 mod table;
+mod timeline;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
@@ -12,7 +14,7 @@ use std::io::{self, Write};
 use serde::{Deserialize, Serialize};
 
 use crate::cause::Cause;
-use crate::finding::{BundleStatus, Severity};
+use crate::finding::{BundleStatus, Moment, Severity};
 
 pub(crate) use findings::Findings;
 
@@ -67,6 +69,10 @@ pub(crate) struct BundleReport {
     /// Findings from this bundle (before `--min-severity` filtering).
     #[serde(default)]
     pub findings: usize,
+    /// The cluster's own moments: the rollouts and node changes behind its findings, nodes
+    /// not `Ready`, events about nodes; oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timeline: Vec<Moment>,
 }
 
 /// The same failure in several clusters.
@@ -86,6 +92,8 @@ pub enum Format {
     Table,
     Json,
     Markdown,
+    /// One self-contained page: findings as cards, the fleet as a matrix, timeline charts.
+    Html,
 }
 
 pub(crate) use table::{DEFAULT_LIMIT, DEFAULT_WIDTH, MAX_WIDTH, MIN_WIDTH};
@@ -234,6 +242,7 @@ impl Report {
             Format::Table => table::render(self, view, out),
             Format::Json => json::render(self, out),
             Format::Markdown => markdown::render(self, out),
+            Format::Html => html::render(self, out),
         }
     }
 }
@@ -355,6 +364,7 @@ mod tests {
             bundle: format!("dumps/{cluster}.tar.gz"),
             image: "velero/velero:v1.8.0".to_owned(),
             nodes: vec!["worker-1".to_owned()],
+            timeline: vec![],
         }
     }
 
@@ -369,6 +379,7 @@ mod tests {
             error: None,
             pods: 12,
             findings: 1,
+            timeline: vec![],
         }
     }
 
