@@ -292,7 +292,7 @@ fn chart(t: &ClusterTimeline, severities: &BTreeMap<usize, (Severity, String)>, 
             page,
             "<text x=\"8\" y=\"{}\">{}</text>",
             y + 4,
-            esc(crate::text::truncate(name, 30))
+            esc(crate::text::truncate(name, 34))
         );
         let sev = rank
             .and_then(|r| severities.get(&r))
@@ -354,7 +354,7 @@ fn moment(m: &Moment, page: &mut String) {
         esc(&m.when()),
         m.kind.name(),
         esc(&m.subject),
-        esc(&m.text)
+        prose(&m.text)
     );
 }
 
@@ -375,7 +375,7 @@ fn card(f: &ReportFinding, page: &mut String) {
         page,
         "<article class=\"finding {sev}\" id=\"finding-{rank}\" aria-labelledby=\"finding-{rank}-title\">\n\
          <h3 id=\"finding-{rank}-title\"><span class=\"sev {sev}\">{sev}</span>#{rank} {}</h3>\n<dl>",
-        esc(&f.title),
+        prose(&f.title),
         rank = f.rank
     );
     let mut row = |term: &str, value: String| {
@@ -451,14 +451,14 @@ fn card(f: &ReportFinding, page: &mut String) {
     if !f.notes.is_empty() {
         page.push_str("<h4>Notes</h4>\n<ul>\n");
         for n in &f.notes {
-            let _ = writeln!(page, "<li>{}</li>", esc(n));
+            let _ = writeln!(page, "<li>{}</li>", prose(n));
         }
         page.push_str("</ul>\n");
     }
     if !f.remediation.is_empty() {
         page.push_str("<h4>What to do</h4>\n<ol>\n");
         for r in &f.remediation {
-            let _ = writeln!(page, "<li>{}</li>", esc(r));
+            let _ = writeln!(page, "<li>{}</li>", prose(r));
         }
         page.push_str("</ol>\n");
     }
@@ -521,6 +521,24 @@ fn problems(report: &Report, page: &mut String) {
         }
         page.push_str("</ul>\n</section>\n");
     }
+}
+
+/// A message that marks names as code spans (``container `api` was OOM-killed``), escaped, its
+/// spans as `<code>`; a message with an unpaired backtick is only escaped.
+fn prose(s: &str) -> String {
+    let parts: Vec<&str> = s.split('`').collect();
+    if parts.len().is_multiple_of(2) {
+        return esc(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for (i, part) in parts.iter().enumerate() {
+        if i.is_multiple_of(2) {
+            out.push_str(&esc(part));
+        } else {
+            let _ = write!(out, "<code>{}</code>", esc(part));
+        }
+    }
+    out
 }
 
 /// `s` escaped for HTML text and attribute values.
