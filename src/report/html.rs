@@ -501,7 +501,12 @@ fn problems(report: &Report, page: &mut String) {
     if failed.peek().is_some() {
         page.push_str("<section aria-labelledby=\"failures\">\n<h2 id=\"failures\">Could not analyze</h2>\n<ul>\n");
         for (path, error) in failed {
-            let _ = writeln!(page, "<li><code>{}</code>: {}</li>", esc(path), esc(error));
+            let _ = writeln!(
+                page,
+                "<li><code>{}</code>: {}</li>",
+                esc(path),
+                prose(error)
+            );
         }
         page.push_str("</ul>\n</section>\n");
     }
@@ -516,7 +521,7 @@ fn problems(report: &Report, page: &mut String) {
         );
         for b in warned {
             for w in &b.warnings {
-                let _ = writeln!(page, "<li><code>{}</code>: {}</li>", esc(&b.path), esc(w));
+                let _ = writeln!(page, "<li><code>{}</code>: {}</li>", esc(&b.path), prose(w));
             }
         }
         page.push_str("</ul>\n</section>\n");

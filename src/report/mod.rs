@@ -312,7 +312,7 @@ fn normalize_name(name: &str, kind: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{Alternative, LastTermination, ReportFinding, WorkloadName};
+    use crate::finding::{Alternative, LastTermination, MomentKind, ReportFinding, WorkloadName};
     use crate::rules::{Evidence, EvidenceKind};
 
     pub(super) fn finding(cluster: &str, cause: &str, score: f64) -> ReportFinding {
@@ -364,7 +364,39 @@ mod tests {
             bundle: format!("dumps/{cluster}.tar.gz"),
             image: "velero/velero:v1.8.0".to_owned(),
             nodes: vec!["worker-1".to_owned()],
-            timeline: vec![],
+            timeline: vec![
+                moment(
+                    "2026-11-28T04:01:00Z",
+                    -3540,
+                    MomentKind::Rollout,
+                    "Deployment velero/velero",
+                    "rollout of revision 8, ReplicaSet `velero-7d9c5b6f4d` created",
+                ),
+                moment(
+                    "2026-11-28T04:02:10Z",
+                    -3470,
+                    MomentKind::Termination,
+                    "pod velero/velero-7d9c5b6f4d-k2x8q",
+                    "container `velero` terminated, reason Error, exit code 1",
+                ),
+                moment(
+                    "2026-11-28T05:00:00Z",
+                    0,
+                    MomentKind::Collected,
+                    "container velero",
+                    "bundle collected: 14 restarts, waiting (CrashLoopBackOff), back-off 5m0s (the cap)",
+                ),
+            ],
+        }
+    }
+
+    fn moment(at: &str, offset: i64, kind: MomentKind, subject: &str, text: &str) -> Moment {
+        Moment {
+            at: at.to_owned(),
+            offset_secs: Some(offset),
+            kind,
+            subject: subject.to_owned(),
+            text: text.to_owned(),
         }
     }
 
@@ -379,7 +411,13 @@ mod tests {
             error: None,
             pods: 12,
             findings: 1,
-            timeline: vec![],
+            timeline: vec![moment(
+                "2026-11-28T03:58:00Z",
+                -3720,
+                MomentKind::Node,
+                "node worker-1",
+                "`Ready` became False: KubeletNotReady (container runtime is down)",
+            )],
         }
     }
 
@@ -388,6 +426,7 @@ mod tests {
         broken.status = BundleStatus::Failed;
         broken.cluster = None;
         broken.format = None;
+        broken.timeline = vec![];
         broken.error =
             Some("`dumps/broken.tar.gz` is not a readable archive: truncated archive".to_owned());
         Report::new(
@@ -423,6 +462,13 @@ mod tests {
     fn renders_markdown() {
         let mut out = Vec::new();
         report().render(Format::Markdown, &mut out).unwrap();
+        insta::assert_snapshot!(String::from_utf8(out).unwrap());
+    }
+
+    #[test]
+    fn renders_html() {
+        let mut out = Vec::new();
+        report().render(Format::Html, &mut out).unwrap();
         insta::assert_snapshot!(String::from_utf8(out).unwrap());
     }
 
@@ -466,7 +512,7 @@ mod tests {
         a.retain_min_severity(Severity::High);
         b.retain_min_severity(Severity::High);
         assert!(b.findings.len() < 10 && !b.findings.is_empty());
-        for format in [Format::Table, Format::Markdown, Format::Json] {
+        for format in [Format::Table, Format::Markdown, Format::Json, Format::Html] {
             let (mut x, mut y) = (Vec::new(), Vec::new());
             a.render(format, &mut x).unwrap();
             b.render(format, &mut y).unwrap();

@@ -49,7 +49,7 @@ fn finding_moment(f: &ReportFinding) -> Option<Moment> {
             "#{} `{}` begins: {} `{}`{container}: {}",
             f.rank, f.cause, f.workload.kind, f.workload.name, first.text
         ),
-        subject: format!("{}/{}", f.namespace, f.workload.name),
+        subject: format!("{} {}/{}", f.cause, f.namespace, f.workload.name),
         ..first.clone()
     })
 }
