@@ -89,8 +89,11 @@ pub(crate) struct FleetEntry {
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// For reading at a terminal.
     Table,
+    /// Schema version 1, for programs.
     Json,
+    /// To paste into a ticket.
     Markdown,
     /// One self-contained page: findings as cards, the fleet as a matrix, timeline charts.
     Html,
