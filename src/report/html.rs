@@ -212,13 +212,15 @@ fn chart(t: &ClusterTimeline, severities: &BTreeMap<usize, (Severity, String)>, 
         .iter()
         .filter(|e| e.moment.offset_secs.is_some())
         .collect();
-    let earliest = placed
-        .iter()
-        .filter_map(|e| e.moment.offset_secs)
+    let offsets = || placed.iter().filter_map(|e| e.moment.offset_secs);
+    let earliest = offsets().min().unwrap_or(0);
+    // The axis starts at the earliest moment within `SPAN`: a node condition set a week ago
+    // would otherwise squeeze the last hour into a few pixels.
+    let start = offsets()
+        .filter(|&o| o >= -SPAN)
         .min()
-        .unwrap_or(0)
+        .unwrap_or(-SPAN)
         .min(-60);
-    let start = earliest.max(-SPAN);
     // Lanes: nodes, rollouts, then one per finding by rank.
     let mut lanes: Vec<(String, Option<usize>)> = Vec::new();
     let lane_of = |e: &Entry| -> (String, Option<usize>) {
@@ -292,7 +294,7 @@ fn chart(t: &ClusterTimeline, severities: &BTreeMap<usize, (Severity, String)>, 
             page,
             "<text x=\"8\" y=\"{}\">{}</text>",
             y + 4,
-            esc(crate::text::truncate(name, 34))
+            esc(crate::text::truncate(name, 28))
         );
         let sev = rank
             .and_then(|r| severities.get(&r))
