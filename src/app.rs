@@ -548,6 +548,7 @@ fn scan_inner(
         Err(e) => return failed(path, &e.to_string()),
     };
     let mut findings = diagnose_cluster(&loaded.cluster, path, &cfg.rules, scanner);
+    let timeline = crate::timeline::annotate(&loaded.cluster, &mut findings);
     findings.iter_mut().for_each(clean);
     // Only warnings about unreadable or uncollected files make a bundle partial; an empty
     // cluster is a valid snapshot, worth a warning but analyzed in full.
@@ -575,6 +576,7 @@ fn scan_inner(
             error: None,
             pods: loaded.cluster.pods.len(),
             findings: findings.len(),
+            timeline,
         },
         findings,
         namespaces: if cfg.namespaces.is_empty() {
@@ -728,6 +730,7 @@ fn failed(path: &str, error: &str) -> BundleOutcome {
             error: Some(printable(error).into_owned()),
             pods: 0,
             findings: 0,
+            timeline: Vec::new(),
         },
         findings: Vec::new(),
         namespaces: Vec::new(),

@@ -266,6 +266,7 @@ fn build(
         bundle: bundle_path.to_owned(),
         image: s.spec.image.clone(),
         nodes,
+        timeline: Vec::new(),
     }
 }
 

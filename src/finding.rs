@@ -138,6 +138,90 @@ pub struct ReportFinding {
     /// The node(s) the failing pods ran on.
     #[serde(default)]
     pub nodes: Vec<String>,
+    /// What happened to the failing pods, their rollout and their nodes, oldest first, ending
+    /// at the bundle's collection.
+    #[serde(default)]
+    pub timeline: Vec<Moment>,
+}
+
+/// One dated fact of a timeline.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Moment {
+    /// When, RFC 3339 in UTC, whole seconds.
+    pub at: String,
+    /// Seconds from the bundle's collection to `at`: negative before it. Absent when the
+    /// bundle says neither when it was collected nor when its last event was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset_secs: Option<i64>,
+    pub kind: MomentKind,
+    /// What it happened to: `pod shop/api-7d9c5b6f4d-k2x8q`, `node worker-1`.
+    pub subject: String,
+    /// What happened, redacted.
+    pub text: String,
+}
+
+/// The kind of a `Moment`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MomentKind {
+    /// A new ReplicaSet revision of a Deployment was created.
+    Rollout,
+    /// A node condition changed (`lastTransitionTime`).
+    Node,
+    /// A pod was created or marked for deletion; a Job started or completed.
+    Lifecycle,
+    /// A container instance started.
+    Start,
+    /// A container instance terminated.
+    Termination,
+    /// A `Warning` event (first and last time seen).
+    Warning,
+    /// A `Normal` event.
+    Event,
+    /// The first or last timestamped line of a kept log.
+    Log,
+    /// The bundle was collected: restarts and state at that time.
+    Collected,
+}
+
+impl MomentKind {
+    /// The word reports show (`rollout`).
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Rollout => "rollout",
+            Self::Node => "node",
+            Self::Lifecycle => "lifecycle",
+            Self::Start => "start",
+            Self::Termination => "termination",
+            Self::Warning => "warning",
+            Self::Event => "event",
+            Self::Log => "log",
+            Self::Collected => "collected",
+        }
+    }
+}
+
+impl Moment {
+    /// `14:02:09 UTC`-style date and time: `2026-11-28 14:02:09 UTC`.
+    #[must_use]
+    pub fn when(&self) -> String {
+        let t = self.at.trim_end_matches('Z').replacen('T', " ", 1);
+        format!("{t} UTC")
+    }
+
+    /// The time relative to collection: `1h2m before collection`, `at collection`.
+    #[must_use]
+    pub fn relative(&self) -> Option<String> {
+        let o = self.offset_secs?;
+        #[allow(clippy::cast_precision_loss)]
+        let d = crate::text::duration(o.unsigned_abs() as f64);
+        Some(match o {
+            0 => "at collection".to_owned(),
+            ..0 => format!("{d} before collection"),
+            _ => format!("{d} after collection"),
+        })
+    }
 }
 
 /// `workload` of a finding.

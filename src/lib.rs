@@ -7,7 +7,8 @@
 //!       --rules--> proposals --diagnose--> ReportFinding (best cause, alternatives, grouped, scored)
 //!       --correlations--> + rollout-regression / shared-dependency-down / node-correlated /
 //!                        control-plane-disruption findings
-//!       --report--> ranked Report + fleet view --render--> table | json | markdown
+//!       --timeline--> + each finding's and the cluster's dated moments
+//!       --report--> ranked Report + fleet view --render--> table | json | markdown | html
 //! ```
 //!
 //! `bundle` knows archives and limits, nothing about what a member means; `formats` decides which
@@ -52,6 +53,7 @@ mod rules;
 mod serve;
 mod subjects;
 mod text;
+mod timeline;
 mod yaml;
 
 pub use app::{Outcome, diagnose_cluster, run};

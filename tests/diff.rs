@@ -296,6 +296,38 @@ fn table_and_markdown_of_a_bundle_pair() {
     }
 }
 
+/// The HTML page: one file that loads nothing, every section of the diff, names escaped.
+#[test]
+fn html_of_a_bundle_pair() {
+    let (_tmp, before, after) = before_and_after();
+    let out = ktriage(&[
+        "diff",
+        before.to_str().unwrap(),
+        after.to_str().unwrap(),
+        "--format",
+        "html",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let page = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    assert!(page.contains("<title>ktriage diff</title>"));
+    for heading in [
+        ">New</h2>",
+        ">Resolved</h2>",
+        ">Persisting</h2>",
+        ">Pod templates</h2>",
+        ">Nodes</h2>",
+    ] {
+        assert!(page.contains(heading), "{heading}");
+    }
+    assert!(page.contains("<code>bad-args</code>"));
+    assert!(page.contains("payments:2.15.0"));
+    assert!(page.contains("Ready: True → False"));
+    for external in ["http://", "https://", "@import", "url("] {
+        assert!(!page.contains(external), "{external}");
+    }
+}
+
 /// Everything of the first bundle fixed: all resolved, exit status 0.
 #[test]
 fn all_resolved_exits_0() {

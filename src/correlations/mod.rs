@@ -155,6 +155,7 @@ impl Correlation {
                 .map(|f| f.image.clone())
                 .unwrap_or_default(),
             nodes,
+            timeline: Vec::new(),
         }
     }
 }

@@ -1,8 +1,12 @@
-//! The renderings of a `Diff`: table, JSON (docs/design.md §5.1) and Markdown. They only format.
+//! The renderings of a `Diff`: table, JSON (docs/design.md §5.1), Markdown and HTML (a page in
+//! the style of the report's, every quoted text escaped). They only format.
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use crate::report::{Format, markdown_code, markdown_prose, markdown_text};
+use crate::report::{
+    Format, HTML_HEAD, html_prose, html_text, markdown_code, markdown_prose, markdown_text,
+};
 
 use super::{Diff, Item, NodeChange, Persisting, Side, TemplateChange};
 
@@ -18,7 +22,136 @@ pub(crate) fn render(diff: &Diff, format: Format, out: &mut dyn Write) -> io::Re
             writeln!(out)
         }
         Format::Markdown => markdown(diff, out),
+        Format::Html => html(diff, out),
     }
+}
+
+/// One self-contained page, as `analyze --format html` writes: the inputs, the summary, and a
+/// table per section.
+fn html(diff: &Diff, out: &mut dyn Write) -> io::Result<()> {
+    let esc = html_text;
+    let mut page = HTML_HEAD.replace(
+        "<title>ktriage report</title>",
+        "<title>ktriage diff</title>",
+    );
+    let _ = write!(
+        page,
+        "<header><h1>{}</h1>\n<dl>\n",
+        html_prose(&title(diff))
+    );
+    for (label, side) in [("old", &diff.old), ("new", &diff.new)] {
+        let _ = writeln!(
+            page,
+            "<dt>{label}</dt><dd>{}</dd>",
+            html_prose(&side_line(side, |s| format!("`{s}`")))
+        );
+    }
+    let _ = write!(
+        page,
+        "<dt>cluster</dt><dd>{}</dd>\n</dl>\n<p class=\"summary\">{}</p></header>\n<main>\n",
+        html_prose(&cluster_line(diff)),
+        esc(&summary_line(diff))
+    );
+    let f = &diff.findings;
+    for (id, heading, items, restarts) in [
+        ("new", "New", &f.new, "restarts"),
+        ("resolved", "Resolved", &f.resolved, "had restarts"),
+    ] {
+        if items.is_empty() {
+            continue;
+        }
+        let _ = write!(
+            page,
+            "<section aria-labelledby=\"{id}\">\n<h2 id=\"{id}\">{heading}</h2>\n<table>\n<thead><tr><th>severity</th><th>where</th><th>cause</th><th>{restarts}</th><th>finding</th></tr></thead>\n<tbody>\n"
+        );
+        for i in items {
+            let sev = i.severity.name();
+            let _ = writeln!(
+                page,
+                "<tr><td class=\"{sev}\">{}</td><td><code>{}</code></td><td><code>{}</code> {:.2}</td><td class=\"count\">{}</td><td>{}</td></tr>",
+                esc(&sev.to_uppercase()),
+                esc(&place(i)),
+                i.cause,
+                i.confidence,
+                i.restart_count,
+                html_prose(&i.title)
+            );
+        }
+        page.push_str("</tbody>\n</table>\n</section>\n");
+    }
+    if !f.persisting.is_empty() {
+        page.push_str("<section aria-labelledby=\"persisting\">\n<h2 id=\"persisting\">Persisting</h2>\n<table>\n<thead><tr><th>severity</th><th>where</th><th>cause</th><th>restarts</th><th>finding</th></tr></thead>\n<tbody>\n");
+        for p in &f.persisting {
+            let (o, n) = (&p.old, &p.new);
+            let cause = if p.cause_changed {
+                format!(
+                    "<code>{}</code> {:.2} → <code>{}</code> {:.2}",
+                    o.cause, o.confidence, n.cause, n.confidence
+                )
+            } else {
+                format!("<code>{}</code> {:.2}", n.cause, n.confidence)
+            };
+            let _ = writeln!(
+                page,
+                "<tr><td class=\"{}\">{}</td><td><code>{}</code></td><td>{cause}</td><td>{}</td><td>{}</td></tr>",
+                n.severity.name(),
+                esc(&n.severity.name().to_uppercase()),
+                esc(&place(n)),
+                esc(&restart_change(p)),
+                html_prose(&n.title)
+            );
+        }
+        page.push_str("</tbody>\n</table>\n</section>\n");
+    }
+    page.push_str(
+        "<section aria-labelledby=\"templates\">\n<h2 id=\"templates\">Pod templates</h2>\n",
+    );
+    match &diff.templates {
+        None => page.push_str("<p>Not compared (a JSON report holds findings only).</p>\n"),
+        Some(changes) if changes.is_empty() => page.push_str("<p>No change.</p>\n"),
+        Some(changes) => {
+            page.push_str("<table>\n<thead><tr><th>workload</th><th>field</th><th>change</th></tr></thead>\n<tbody>\n");
+            for c in changes {
+                let _ = writeln!(
+                    page,
+                    "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td></tr>",
+                    esc(&template_place(c)),
+                    esc(&c.field),
+                    esc(&c.change)
+                );
+            }
+            page.push_str("</tbody>\n</table>\n");
+        }
+    }
+    page.push_str("</section>\n<section aria-labelledby=\"nodes\">\n<h2 id=\"nodes\">Nodes</h2>\n");
+    match &diff.nodes {
+        None => page.push_str("<p>Not compared (a JSON report holds findings only).</p>\n"),
+        Some(changes) if changes.is_empty() => page.push_str("<p>No change.</p>\n"),
+        Some(changes) => {
+            page.push_str(
+                "<table>\n<thead><tr><th>node</th><th>change</th></tr></thead>\n<tbody>\n",
+            );
+            for c in changes {
+                let _ = writeln!(
+                    page,
+                    "<tr><td><code>{}</code></td><td>{}</td></tr>",
+                    esc(&c.node),
+                    esc(&node_change(c))
+                );
+            }
+            page.push_str("</tbody>\n</table>\n");
+        }
+    }
+    page.push_str("</section>\n");
+    if !diff.notes.is_empty() {
+        page.push_str("<section aria-labelledby=\"notes\">\n<h2 id=\"notes\">Notes</h2>\n<ul>\n");
+        for n in &diff.notes {
+            let _ = writeln!(page, "<li>{}</li>", html_prose(n));
+        }
+        page.push_str("</ul>\n</section>\n");
+    }
+    page.push_str("</main>\n</body>\n</html>\n");
+    out.write_all(page.as_bytes())
 }
 
 fn table(diff: &Diff, out: &mut dyn Write) -> io::Result<()> {

@@ -8,6 +8,7 @@ use super::de;
 use super::map::Map;
 use super::meta::ObjectMeta;
 use super::pod::{Condition, PodSpec};
+use super::time::Time;
 
 /// A Deployment, ReplicaSet, StatefulSet, DaemonSet, Job or CronJob: one shape for all six,
 /// since analysis reads the same few fields of each.
@@ -238,6 +239,12 @@ pub struct WorkloadStatus {
     pub failed: Option<i64>,
     #[serde(deserialize_with = "de::opt_i64")]
     pub succeeded: Option<i64>,
+    /// A Job's `startTime`.
+    #[serde(deserialize_with = "de::time")]
+    pub start_time: Option<Time>,
+    /// A Job's `completionTime` (set only when it succeeded).
+    #[serde(deserialize_with = "de::time")]
+    pub completion_time: Option<Time>,
     #[serde(deserialize_with = "de::list")]
     pub conditions: Vec<Condition>,
 }

@@ -159,14 +159,7 @@ impl<'de> Deserialize<'de> for Time {
 /// Formats a duration in seconds the way kubectl does: `45s`, `3m12s`, `2h5m`, `3d4h`.
 #[must_use]
 pub fn human_duration(secs: f64) -> String {
-    #[allow(clippy::cast_possible_truncation)]
-    let s = secs.max(0.0).round() as i64;
-    match s {
-        0..60 => format!("{s}s"),
-        60..3600 => format!("{}m{}s", s / 60, s % 60),
-        3600..86_400 => format!("{}h{}m", s / 3600, s % 3600 / 60),
-        _ => format!("{}d{}h", s / 86_400, s % 86_400 / 3600),
-    }
+    crate::text::duration(secs)
 }
 
 /// Parses a Go duration as kubelet prints it in back-off messages: `5m0s`, `1m20s`, `40s`, `1h`.

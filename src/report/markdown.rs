@@ -3,6 +3,7 @@
 use std::io::{self, Write};
 
 use super::Report;
+use crate::finding::Moment;
 
 pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "# ktriage report\n")?;
@@ -38,6 +39,28 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 e.pods,
                 ranks.join(" ")
             )?;
+        }
+    }
+    let timelines = super::timeline::clusters(report)?;
+    if !timelines.is_empty() {
+        writeln!(
+            out,
+            "\n## Timeline\n\nRollouts, node changes and the first failure of each finding, oldest first (UTC)."
+        )?;
+    }
+    for t in &timelines {
+        let collected = t
+            .collected_at
+            .as_deref()
+            .map_or_else(String::new, |c| format!(", collected {c}"));
+        writeln!(
+            out,
+            "\n### Cluster {} ({}{collected})\n",
+            code(&t.cluster),
+            code(&t.bundle)
+        )?;
+        for e in &t.entries {
+            writeln!(out, "- {}", moment(&e.moment))?;
         }
     }
     if !report.findings.is_empty() {
@@ -117,6 +140,12 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 code(&e.text)
             )?;
         }
+        if !f.timeline.is_empty() {
+            writeln!(out, "\n**Timeline** (UTC, oldest first)\n")?;
+            for m in &f.timeline {
+                writeln!(out, "- {}", moment(m))?;
+            }
+        }
         if !f.log_tail.is_empty() {
             writeln!(
                 out,
@@ -174,6 +203,19 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// One line of a timeline: `2026-11-28 04:58:09 UTC` (1m51s before collection), its kind,
+/// subject and text.
+fn moment(m: &Moment) -> String {
+    let relative = m.relative().map_or_else(String::new, |r| format!(" ({r})"));
+    format!(
+        "{}{relative} {}, {}: {}",
+        code(&m.when()),
+        m.kind.name(),
+        text(&m.subject),
+        prose(&m.text)
+    )
 }
 
 /// A code span safe inside a Markdown table cell: GFM needs `|` escaped even inside one (`text`
@@ -280,6 +322,7 @@ mod tests {
             error: Some("cannot read\nit: *bad* [link](x)".to_owned()),
             pods: 0,
             findings: 0,
+            timeline: vec![],
         };
         let mut out = Vec::new();
         Report::new(vec![bundle], Vec::new())

@@ -2,9 +2,11 @@
 //! fleet view; and its three renderings. Renderers only format.
 
 mod findings;
+mod html;
 mod json;
 mod markdown;
 mod table;
+mod timeline;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
@@ -12,9 +14,10 @@ use std::io::{self, Write};
 use serde::{Deserialize, Serialize};
 
 use crate::cause::Cause;
-use crate::finding::{BundleStatus, Severity};
+use crate::finding::{BundleStatus, Moment, Severity};
 
 pub(crate) use findings::Findings;
+pub(crate) use html::{HEAD as HTML_HEAD, esc as html_text, prose as html_prose};
 pub(crate) use markdown::{code as markdown_code, prose as markdown_prose, text as markdown_text};
 
 /// JSON report schema version (docs/design.md §5).
@@ -68,6 +71,10 @@ pub(crate) struct BundleReport {
     /// Findings from this bundle (before `--min-severity` filtering).
     #[serde(default)]
     pub findings: usize,
+    /// The cluster's own moments: the rollouts and node changes behind its findings, nodes
+    /// not `Ready`, events about nodes; oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timeline: Vec<Moment>,
 }
 
 /// The same failure in several clusters.
@@ -84,9 +91,14 @@ pub(crate) struct FleetEntry {
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// For reading at a terminal.
     Table,
+    /// Schema version 1, for programs.
     Json,
+    /// To paste into a ticket.
     Markdown,
+    /// One self-contained page: findings as cards, the fleet as a matrix, timeline charts.
+    Html,
 }
 
 pub(crate) use table::{DEFAULT_LIMIT, DEFAULT_WIDTH, MAX_WIDTH, MIN_WIDTH};
@@ -235,6 +247,7 @@ impl Report {
             Format::Table => table::render(self, view, out),
             Format::Json => json::render(self, out),
             Format::Markdown => markdown::render(self, out),
+            Format::Html => html::render(self, out),
         }
     }
 }
@@ -307,7 +320,7 @@ fn normalize_name(name: &str, kind: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{Alternative, LastTermination, ReportFinding, WorkloadName};
+    use crate::finding::{Alternative, LastTermination, MomentKind, ReportFinding, WorkloadName};
     use crate::rules::{Evidence, EvidenceKind};
 
     pub(super) fn finding(cluster: &str, cause: &str, score: f64) -> ReportFinding {
@@ -359,6 +372,39 @@ mod tests {
             bundle: format!("dumps/{cluster}.tar.gz"),
             image: "velero/velero:v1.8.0".to_owned(),
             nodes: vec!["worker-1".to_owned()],
+            timeline: vec![
+                moment(
+                    "2026-11-28T04:01:00Z",
+                    -3540,
+                    MomentKind::Rollout,
+                    "Deployment velero/velero",
+                    "rollout of revision 8, ReplicaSet `velero-7d9c5b6f4d` created",
+                ),
+                moment(
+                    "2026-11-28T04:02:10Z",
+                    -3470,
+                    MomentKind::Termination,
+                    "pod velero/velero-7d9c5b6f4d-k2x8q",
+                    "container `velero` terminated, reason Error, exit code 1",
+                ),
+                moment(
+                    "2026-11-28T05:00:00Z",
+                    0,
+                    MomentKind::Collected,
+                    "container velero",
+                    "bundle collected: 14 restarts, waiting (CrashLoopBackOff), back-off 5m0s (the cap)",
+                ),
+            ],
+        }
+    }
+
+    fn moment(at: &str, offset: i64, kind: MomentKind, subject: &str, text: &str) -> Moment {
+        Moment {
+            at: at.to_owned(),
+            offset_secs: Some(offset),
+            kind,
+            subject: subject.to_owned(),
+            text: text.to_owned(),
         }
     }
 
@@ -373,6 +419,13 @@ mod tests {
             error: None,
             pods: 12,
             findings: 1,
+            timeline: vec![moment(
+                "2026-11-28T03:58:00Z",
+                -3720,
+                MomentKind::Node,
+                "node worker-1",
+                "`Ready` became False: KubeletNotReady (container runtime is down)",
+            )],
         }
     }
 
@@ -381,6 +434,7 @@ mod tests {
         broken.status = BundleStatus::Failed;
         broken.cluster = None;
         broken.format = None;
+        broken.timeline = vec![];
         broken.error =
             Some("`dumps/broken.tar.gz` is not a readable archive: truncated archive".to_owned());
         Report::new(
@@ -416,6 +470,13 @@ mod tests {
     fn renders_markdown() {
         let mut out = Vec::new();
         report().render(Format::Markdown, &mut out).unwrap();
+        insta::assert_snapshot!(String::from_utf8(out).unwrap());
+    }
+
+    #[test]
+    fn renders_html() {
+        let mut out = Vec::new();
+        report().render(Format::Html, &mut out).unwrap();
         insta::assert_snapshot!(String::from_utf8(out).unwrap());
     }
 
@@ -459,7 +520,7 @@ mod tests {
         a.retain_min_severity(Severity::High);
         b.retain_min_severity(Severity::High);
         assert!(b.findings.len() < 10 && !b.findings.is_empty());
-        for format in [Format::Table, Format::Markdown, Format::Json] {
+        for format in [Format::Table, Format::Markdown, Format::Json, Format::Html] {
             let (mut x, mut y) = (Vec::new(), Vec::new());
             a.render(format, &mut x).unwrap();
             b.render(format, &mut y).unwrap();

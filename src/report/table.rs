@@ -443,6 +443,23 @@ fn verbose_lines(f: &ReportFinding, width: usize) -> Vec<String> {
             .collect();
         push(INDENT, &format!("also possible: {}", alts.join(", ")), ITEM);
     }
+    if !f.timeline.is_empty() {
+        push(INDENT, "timeline (UTC, oldest first):", ITEM);
+    }
+    for m in &f.timeline {
+        let relative = m.relative().map_or_else(String::new, |r| format!(" ({r})"));
+        push(
+            ITEM,
+            &format!(
+                "{}{relative} {} {}: {}",
+                m.when(),
+                m.kind.name(),
+                m.subject,
+                flat(&m.text)
+            ),
+            "       ",
+        );
+    }
     if !f.notes.is_empty() {
         push(INDENT, "notes:", ITEM);
     }

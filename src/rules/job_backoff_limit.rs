@@ -338,6 +338,7 @@ fn orphan_finding(
         bundle: bundle_path.to_owned(),
         image: String::new(),
         nodes: Vec::new(),
+        timeline: Vec::new(),
     }
 }
 
