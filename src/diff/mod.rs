@@ -718,6 +718,7 @@ mod tests {
             alternatives: Vec::new(),
             remediation: Vec::new(),
             commands: Vec::new(),
+            timeline: Vec::new(),
             change_commands: Vec::new(),
             explains: Vec::new(),
             notes: Vec::new(),
