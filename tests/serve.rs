@@ -894,3 +894,76 @@ fn collector_round_trip_of_an_init_container_loop() {
         &[],
     );
 }
+
+/// The collector against `serve` of a bundle of each other format: what it collects, analyzed,
+/// names the same cause for the same containers as the original.
+#[test]
+fn collector_collects_a_bundle_of_every_format() {
+    let Some(kubectl) = kubectl("collector_collects_a_bundle_of_every_format") else {
+        return;
+    };
+    let causes = |report: &Value| -> Vec<String> {
+        let mut list: Vec<String> = report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| {
+                format!(
+                    "{}/{} {} {}",
+                    f["namespace"].as_str().unwrap_or_default(),
+                    f["workload"]["name"].as_str().unwrap_or_default(),
+                    f["container"].as_str().unwrap_or_default(),
+                    f["cause"].as_str().unwrap_or_default()
+                )
+            })
+            .collect();
+        list.sort();
+        list
+    };
+    let analyze = |bundle: &Path| -> Value {
+        let out = Command::new(env!("CARGO_BIN_EXE_ktriage"))
+            .args(["analyze", "--format", "json", "--quiet"])
+            .arg(bundle)
+            .output()
+            .expect("ktriage runs");
+        serde_json::from_slice(&out.stdout).expect("a JSON report")
+    };
+    for case in CASES.iter().skip(1) {
+        let original = repo(case.bundle);
+        let expected = analyze(&original);
+        assert!(!causes(&expected).is_empty(), "{}", case.bundle);
+        let served = Served::start(kubectl.clone(), std::slice::from_ref(&original), &[]);
+        let work = tempfile::tempdir().expect("a temporary directory");
+        let archive = work.path().join("collected.tar.gz");
+        collect(&served, "collected", &archive);
+        let unpacked = work.path().join("unpacked");
+        std::fs::create_dir(&unpacked).expect("a directory");
+        let collected = unpack(&archive, &unpacked);
+        // Analyzed as of the original's collection time (the collector stamps its own).
+        let manifest_path = collected.join("manifest.json");
+        let mut manifest: Value =
+            serde_json::from_slice(&std::fs::read(&manifest_path).expect("a manifest"))
+                .expect("JSON");
+        // Only logs the bundle does not hold fail, in the kubelet's words.
+        for e in manifest["errors"].as_array().expect("errors") {
+            let command = e["command"].as_str().expect("a command");
+            let stderr = e["stderr"].as_str().expect("stderr");
+            assert!(
+                command.starts_with("kubectl logs ")
+                    && stderr.starts_with("Error from server (BadRequest): ")
+                    && (stderr.contains("is waiting to start") || stderr.contains("not found")),
+                "{}: {e}",
+                case.bundle
+            );
+        }
+        manifest["collected_at"] = expected["bundles"][0]["collected_at"].clone();
+        std::fs::write(&manifest_path, serde_json::to_vec(&manifest).expect("JSON"))
+            .expect("writable");
+        assert_eq!(
+            causes(&analyze(&collected)),
+            causes(&expected),
+            "{}",
+            case.bundle
+        );
+    }
+}
