@@ -409,14 +409,19 @@ fn collect_with(served: &Served, args: &[&str], out: &Path) -> Output {
         .expect("the collector runs")
 }
 
-/// The findings of `ktriage analyze` that do not depend on when the bundle was collected.
-fn findings(bundle: &Path) -> Vec<Value> {
+/// `ktriage analyze`'s JSON report of `bundle`.
+fn analyze(bundle: &Path) -> Value {
     let out = Command::new(env!("CARGO_BIN_EXE_ktriage"))
         .args(["analyze", "--format", "json", "--quiet"])
         .arg(bundle)
         .output()
         .expect("ktriage runs");
-    let report: Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
+    serde_json::from_slice(&out.stdout).expect("a JSON report")
+}
+
+/// The findings of `ktriage analyze` that do not depend on when the bundle was collected.
+fn findings(bundle: &Path) -> Vec<Value> {
+    let report = analyze(bundle);
     // Read in full; a sample may be partial for an error its own collection recorded (a log
     // of a container waiting to start, which the collector no longer counts as a failure).
     assert_ne!(
@@ -725,13 +730,7 @@ fn collected(archive: &Path) -> (Value, Value) {
     let manifest: Value =
         serde_json::from_slice(&std::fs::read(root.join("manifest.json")).expect("a manifest"))
             .expect("JSON");
-    let out = Command::new(env!("CARGO_BIN_EXE_ktriage"))
-        .args(["analyze", "--format", "json", "--quiet"])
-        .arg(archive)
-        .output()
-        .expect("ktriage runs");
-    let report = serde_json::from_slice(&out.stdout).expect("a JSON report");
-    (manifest, report)
+    (manifest, analyze(archive))
 }
 
 fn stderr_of(out: &Output) -> String {
@@ -919,14 +918,6 @@ fn collector_collects_a_bundle_of_every_format() {
             .collect();
         list.sort();
         list
-    };
-    let analyze = |bundle: &Path| -> Value {
-        let out = Command::new(env!("CARGO_BIN_EXE_ktriage"))
-            .args(["analyze", "--format", "json", "--quiet"])
-            .arg(bundle)
-            .output()
-            .expect("ktriage runs");
-        serde_json::from_slice(&out.stdout).expect("a JSON report")
     };
     for case in CASES.iter().skip(1) {
         let original = repo(case.bundle);
